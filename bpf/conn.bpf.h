@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Connection identity, role and lifecycle on the kernel side: from a file descriptor to its
+ * struct sock (no kprobes here, so the descriptor table is walked with CO-RE reads), the
+ * watched-socket test (TCP, IPv4/IPv6, port in --ports, netns), and the `conns` entry that
+ * gives each connection its id, its ring and its per-direction stream offsets.
+ */
+#ifndef SOCKEYE_CONN_BPF_H
+#define SOCKEYE_CONN_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "maps.bpf.h"
+
+#define SE_AF_INET 2
+#define SE_AF_INET6 10
+#define SE_IPPROTO_TCP 6
+#define SE_SOCK_STREAM 1
+#define SE_S_IFMT 00170000
+#define SE_S_IFSOCK 0140000
+/* TCP states (include/net/tcp_states.h) */
+#define SE_TCP_ESTABLISHED 1
+#define SE_TCP_SYN_SENT 2
+#define SE_TCP_SYN_RECV 3
+#define SE_TCP_CLOSE 7
+#define SE_E2BIG 7
+
+static __always_inline bool se_port_watched(__u16 port)
+{
+	__u32 word = port >> 6;
+
+	if (word >= SE_PORT_BITMAP_WORDS)
+		return false;
+	return (watched_ports[word] >> (port & 63)) & 1;
+}
+
+/* Cheap early filter: is the calling task in the watched network namespace? */
+static __always_inline bool se_task_in_netns(void)
+{
+	if (!target_netns)
+		return true;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 inum = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+
+	return inum == target_netns;
+}
+
+static __always_inline bool se_tgid_selected(__u32 tgid)
+{
+	return !target_tgid || tgid == target_tgid;
+}
+
+/* A TCP socket of the watched netns with a watched local or remote port? */
+static __always_inline bool se_sock_watched(struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family != SE_AF_INET && family != SE_AF_INET6)
+		return false;
+	if (BPF_CORE_READ(sk, sk_protocol) != SE_IPPROTO_TCP)
+		return false;
+	if (target_netns && BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != target_netns)
+		return false;
+	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+
+	return se_port_watched(lport) || se_port_watched(rport);
+}
+
+/* The struct sock behind descriptor fd of the current task, or NULL if it is not a socket. */
+static __always_inline struct sock *se_fd_to_sock(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & SE_S_IFMT) != SE_S_IFSOCK)
+		return NULL;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+
+	if (!sock || BPF_CORE_READ(sock, type) != SE_SOCK_STREAM)
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* The watched struct sock behind fd, or NULL (the whole filter for syscall programs). */
+static __always_inline struct sock *se_watched_sock_of_fd(int fd)
+{
+	struct sock *sk = se_fd_to_sock(fd);
+
+	if (!sk || !se_sock_watched(sk))
+		return NULL;
+	return sk;
+}
+
+/*
+ * Role of a connection first seen mid-stream (opened before sockeye attached): the side
+ * whose local port is watched is the server, otherwise it is the client. A handshake, an
+ * accept or a connect observed later never overrides a role already set.
+ */
+static __always_inline __u8 se_guess_role(struct sock *sk)
+{
+	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+
+	return se_port_watched(lport) ? SE_ROLE_SERVER : SE_ROLE_CLIENT;
+}
+
+/*
+ * The conns entry of sk, created with role/origin if missing. The ring is the CPU that first
+ * saw the connection: connections spread over rings like flows over RSS queues, and every
+ * later event of the connection, from any CPU, goes to that same ring so it stays in order.
+ */
+static __always_inline struct se_conn_state *se_conn_get(struct sock *sk, __u8 role, __u8 origin)
+{
+	__u64 key = (__u64)sk;
+	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (c)
+		return c;
+
+	struct se_conn_state fresh = {};
+
+	fresh.id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
+	fresh.ring = nr_rings ? bpf_get_smp_processor_id() % nr_rings : 0;
+	fresh.role = role;
+	fresh.origin = origin;
+	/* NOEXIST: when two CPUs race to create it, the loser reads the winner's entry. */
+	if (bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST) == -SE_E2BIG) {
+		se_count(SE_KC_DROP_CONN_MAP_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&conns, &key);
+}
+
+static __always_inline void se_sock_addrs(struct sock *sk, struct se_ev_open *o)
+{
+	o->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	o->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	o->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	o->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	/* bpf_core_read with explicit sizes: the destinations are byte arrays. */
+	if (o->family == SE_AF_INET) {
+		bpf_core_read(o->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(o->peer_addr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(o->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(o->peer_addr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+#endif /* SOCKEYE_CONN_BPF_H */

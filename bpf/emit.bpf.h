@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Writing records into the rings: ring choice (the connection's own ring), the wake-up
+ * policy (never per event: the consumer is woken once when the queued bytes cross
+ * --wakeup-bytes, otherwise it drains on its poll timer), payload copy from user memory, and
+ * drop counting for everything that cannot be written.
+ */
+#ifndef SOCKEYE_EMIT_BPF_H
+#define SOCKEYE_EMIT_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "maps.bpf.h"
+#include "conn.bpf.h"
+
+static __always_inline void *se_ring_of(const struct se_conn_state *c)
+{
+	__u32 idx = c->ring;
+	void *ring = bpf_map_lookup_elem(&rings, &idx);
+
+	if (!ring)
+		se_count(SE_KC_DROP_NO_RING);
+	return ring;
+}
+
+/* Wake the consumer only on the record that makes the queue cross the threshold. */
+static __always_inline __u64 se_wakeup_flag(void *ring, __u64 size)
+{
+	if (!wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	__u64 queued = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
+
+	if (queued < wakeup_bytes && queued + size >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void se_header(struct se_ev_header *h, __u8 kind, __u64 conn_id)
+{
+	h->kind = kind;
+	h->cpu = bpf_get_smp_processor_id();
+	h->conn_id = conn_id;
+	h->ts_ns = bpf_ktime_get_ns();
+}
+
+/* Write the SE_EV_OPEN record of c once, before its first other record. */
+static __always_inline void se_announce(struct sock *sk, struct se_conn_state *c, __u32 tgid)
+{
+	if (c->announced || __sync_val_compare_and_swap(&c->announced, 0, 1) != 0)
+		return;
+	c->tgid = tgid;
+
+	void *ring = se_ring_of(c);
+	if (!ring)
+		return;
+	struct se_ev_open *o = bpf_ringbuf_reserve(ring, sizeof(*o), 0);
+
+	if (!o) {
+		se_count(SE_KC_DROP_RING_FULL);
+		c->announced = 0; /* try again with the next event of this connection */
+		return;
+	}
+	se_header(&o->h, SE_EV_OPEN, c->id);
+	o->tgid = tgid;
+	o->role = c->role;
+	o->origin = c->origin;
+	__builtin_memset(o->local_addr, 0, sizeof(o->local_addr));
+	__builtin_memset(o->peer_addr, 0, sizeof(o->peer_addr));
+	se_sock_addrs(sk, o);
+	bpf_ringbuf_submit(o, se_wakeup_flag(ring, sizeof(*o)));
+	se_count(SE_KC_EVENTS);
+}
+
+/* Remove sk from conns and, if user space knew it, tell it the connection ended. */
+static __always_inline void se_conn_end(struct sock *sk, __u8 reason)
+{
+	__u64 key = (__u64)sk;
+	struct se_conn_state *live = bpf_map_lookup_elem(&conns, &key);
+
+	if (!live)
+		return;
+	struct se_conn_state c = *live;
+
+	/* Only the path whose delete succeeds reports: close(2) and the state change race. */
+	if (bpf_map_delete_elem(&conns, &key) || !c.announced)
+		return;
+	void *ring = se_ring_of(&c);
+	if (!ring)
+		return;
+	struct se_ev_close *e = bpf_ringbuf_reserve(ring, sizeof(*e), 0);
+
+	if (!e) {
+		se_count(SE_KC_DROP_RING_FULL);
+		return;
+	}
+	se_header(&e->h, SE_EV_CLOSE, c.id);
+	e->bytes[SE_DIR_IN] = c.offset[SE_DIR_IN];
+	e->bytes[SE_DIR_OUT] = c.offset[SE_DIR_OUT];
+	e->reason = reason;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_ringbuf_submit(e, se_wakeup_flag(ring, sizeof(*e)));
+	se_count(SE_KC_EVENTS);
+}
+
+static __always_inline __u32 se_capture_limit(__u64 total)
+{
+	__u64 n = total < capture_bytes ? total : capture_bytes;
+
+	return n > SE_CAPTURE_MAX ? SE_CAPTURE_MAX : (__u32)n;
+}
+
+/* Copy the first bytes of a plain buffer into the scratch record; returns bytes copied. */
+static __always_inline __u32 se_copy_buf(struct se_scratch *s, const void *buf, __u64 total)
+{
+	__u32 n = se_capture_limit(total);
+
+	if (n > SE_CAPTURE_MAX) /* restated for the verifier */
+		return 0;
+	if (n && bpf_probe_read_user(s->data, n, buf)) {
+		se_count(SE_KC_DROP_READ_FAULT);
+		return 0;
+	}
+	return n;
+}
+
+static __always_inline struct se_scratch *se_scratch_get(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+struct se_iov_walk {
+	__u64 iov;    /* user address of the iovec array */
+	__u64 iovcnt;
+	__u64 left;   /* bytes still to copy */
+	__u32 off;    /* bytes copied so far */
+	__u32 pad;
+};
+
+/*
+ * bpf_loop body: copy from one iovec entry. A loop callback is verified once, where an
+ * open-coded loop would be verified per iteration and per path (it exceeded the verifier's
+ * budget). The scratch slot is looked up again because only scalars cross the callback.
+ */
+static long se_iov_one(__u32 i, void *ctx)
+{
+	struct se_iov_walk *w = ctx;
+	struct se_scratch *s = se_scratch_get();
+	struct iovec v;
+
+	if (!s || i >= w->iovcnt || !w->left)
+		return 1;
+	if (bpf_probe_read_user(&v, sizeof(v), (const void *)(w->iov + i * sizeof(v)))) {
+		se_count(SE_KC_DROP_READ_FAULT);
+		return 1;
+	}
+	__u64 n = v.iov_len < w->left ? v.iov_len : w->left;
+	__u32 off = w->off;
+
+	if (n > SE_CAPTURE_MAX || off > SE_CAPTURE_MAX) /* bounds for the verifier */
+		return 1;
+	if (n && bpf_probe_read_user(&s->data[off], n, v.iov_base)) {
+		se_count(SE_KC_DROP_READ_FAULT);
+		return 1;
+	}
+	w->off = off + n;
+	w->left -= n;
+	return 0;
+}
+
+/* Copy the first bytes moved through an iovec array; returns bytes copied. */
+static __always_inline __u32 se_copy_iov(const struct iovec *iov, __u64 iovcnt, __u64 total)
+{
+	struct se_iov_walk w = {
+		.iov = (__u64)iov,
+		.iovcnt = iovcnt,
+		.left = se_capture_limit(total),
+	};
+
+	bpf_loop(iovcnt < SE_IOV_MAX ? iovcnt : SE_IOV_MAX, se_iov_one, &w, 0);
+	return w.off;
+}
+
+/*
+ * Finish the data record in s (payload already copied) and write it to c's ring. The stream
+ * offset advances by the full syscall length even when the record cannot be written, so user
+ * space sees the hole as a gap rather than silently shifted data.
+ */
+static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_state *c,
+					 __u8 dir, __u8 syscall, __u64 total, __u32 captured)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (dir >= SE_DIR__COUNT)
+		return;
+	if (captured < total && syscall != SE_SYS_SENDFILE) /* sendfile is length-only */
+		se_count(SE_KC_TRUNCATED);
+	se_header(&s->ev.h, SE_EV_DATA, c->id);
+	s->ev.tgid = pid_tgid >> 32;
+	s->ev.tid = (__u32)pid_tgid;
+	s->ev.offset = __sync_fetch_and_add(&c->offset[dir], total);
+	s->ev.total_len = total;
+	s->ev.captured = captured;
+	s->ev.direction = dir;
+	s->ev.syscall = syscall;
+
+	void *ring = se_ring_of(c);
+	if (!ring)
+		return;
+	__u64 size = sizeof(s->ev) + captured;
+
+	if (captured > 2 * SE_CAPTURE_MAX) /* restated for the verifier */
+		return;
+	if (bpf_ringbuf_output(ring, s, size, se_wakeup_flag(ring, size))) {
+		se_count(SE_KC_DROP_RING_FULL);
+		return;
+	}
+	se_count(SE_KC_EVENTS);
+}
+
+#endif /* SOCKEYE_EMIT_BPF_H */

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The syscall data path: sys_enter saves the arguments of a syscall on a watched socket,
+ * sys_exit turns its result into data records. The descriptor is resolved at enter, so
+ * the exit of a syscall on anything else (files, pipes, unwatched sockets) costs one
+ * failed hash lookup.
+ */
+#ifndef SOCKEYE_IO_BPF_H
+#define SOCKEYE_IO_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include "maps.bpf.h"
+#include "conn.bpf.h"
+#include "emit.bpf.h"
+
+#define SE_MSG_PEEK 0x2	 /* data stays queued: the stream does not advance */
+#define SE_MSG_TRUNC 0x20 /* TCP: bytes are discarded, not copied: nothing to capture */
+#define SE_EINPROGRESS 115
+#define SE_INFLIGHT_CONNECT 0 /* se_inflight.syscall of a connect */
+
+static __always_inline bool se_syscall_receives(__u8 syscall)
+{
+	return syscall <= SE_SYS_RECVMMSG;
+}
+
+/* sys_enter of a data syscall: remember its arguments if fd is a watched socket. */
+static __always_inline int se_io_enter(__u8 syscall, int fd, __u64 buf, __u64 count, __u64 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!se_tgid_selected(id >> 32) || !se_task_in_netns())
+		return 0;
+	bool receives = se_syscall_receives(syscall);
+
+	if (receives && (flags & SE_MSG_PEEK))
+		return 0;
+	struct sock *sk = se_watched_sock_of_fd(fd);
+
+	if (!sk)
+		return 0;
+	struct se_inflight a = {
+		.sk = (__u64)sk,
+		.buf = buf,
+		/* count 0 = nothing to copy; for the msghdr calls it is only that flag */
+		.count = (receives && (flags & SE_MSG_TRUNC)) ? 0 : count,
+		.fd = fd,
+		.syscall = syscall,
+	};
+	if (bpf_map_update_elem(&inflight, &id, &a, BPF_ANY))
+		se_count(SE_KC_DROP_ARGS_MAP_FULL);
+	return 0;
+}
+
+/* Take (and remove) the saved arguments of the current thread's syscall. */
+static __always_inline bool se_inflight_take(struct se_inflight *out)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct se_inflight *a = bpf_map_lookup_elem(&inflight, &id);
+
+	if (!a)
+		return false;
+	*out = *a;
+	bpf_map_delete_elem(&inflight, &id);
+	return true;
+}
+
+/* The connection of a syscall about to report data, announced to user space first. */
+static __always_inline struct se_conn_state *se_io_conn(struct sock *sk)
+{
+	struct se_conn_state *c = se_conn_get(sk, se_guess_role(sk), SE_ORIGIN_MIDSTREAM);
+
+	if (c)
+		se_announce(sk, c, bpf_get_current_pid_tgid() >> 32);
+	return c;
+}
+
+/* One message of a msghdr: its iovec, copied into the scratch record. */
+static __always_inline __u32 se_copy_msghdr(const struct user_msghdr *m, __u64 total)
+{
+	struct user_msghdr hdr;
+
+	if (bpf_probe_read_user(&hdr, sizeof(hdr), m)) {
+		se_count(SE_KC_DROP_READ_FAULT);
+		return 0;
+	}
+	return se_copy_iov(hdr.msg_iov, hdr.msg_iovlen, total);
+}
+
+struct se_mmsg_walk {
+	struct se_inflight args;
+	__u8 dir;
+};
+
+/* bpf_loop body: one data record per message of a recvmmsg/sendmmsg. */
+static long se_mmsg_one(__u32 i, void *ctx)
+{
+	struct se_mmsg_walk *w = ctx;
+	const struct mmsghdr *msgs = (const struct mmsghdr *)w->args.buf;
+	__u32 len = 0;
+
+	if (bpf_probe_read_user(&len, sizeof(len), &msgs[i].msg_len)) {
+		se_count(SE_KC_DROP_READ_FAULT);
+		return 1;
+	}
+	if (!len)
+		return 0;
+	__u64 key = w->args.sk;
+	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
+	struct se_scratch *s = se_scratch_get();
+
+	if (!c || !s)
+		return 1;
+	__u32 captured = w->args.count ? se_copy_msghdr(&msgs[i].msg_hdr, len) : 0;
+
+	se_emit_data(s, c, w->dir, w->args.syscall, len, captured);
+	return 0;
+}
+
+/* sys_exit of a data syscall: ret is bytes moved (or messages, for the mmsg pair). */
+static __always_inline int se_io_exit(long ret)
+{
+	struct se_inflight a;
+
+	if (!se_inflight_take(&a) || ret <= 0 || a.syscall == SE_INFLIGHT_CONNECT)
+		return 0;
+	struct sock *sk = (struct sock *)a.sk;
+	struct se_conn_state *c = se_io_conn(sk);
+
+	if (!c)
+		return 0;
+	__u8 dir = se_syscall_receives(a.syscall) ? SE_DIR_IN : SE_DIR_OUT;
+
+	if (a.syscall == SE_SYS_RECVMMSG || a.syscall == SE_SYS_SENDMMSG) {
+		struct se_mmsg_walk w = { .args = a, .dir = dir };
+		__u32 n = ret < SE_MMSG_MAX ? ret : SE_MMSG_MAX;
+
+		bpf_loop(n, se_mmsg_one, &w, 0);
+		return 0;
+	}
+
+	struct se_scratch *s = se_scratch_get();
+	__u32 captured = 0;
+
+	if (!s)
+		return 0;
+	switch (a.syscall) {
+	case SE_SYS_READ:
+	case SE_SYS_RECVFROM:
+	case SE_SYS_WRITE:
+	case SE_SYS_SENDTO:
+		if (a.count)
+			captured = se_copy_buf(s, (const void *)a.buf, ret);
+		break;
+	case SE_SYS_READV:
+	case SE_SYS_WRITEV:
+		captured = se_copy_iov((const struct iovec *)a.buf, a.count, ret);
+		break;
+	case SE_SYS_RECVMSG:
+	case SE_SYS_SENDMSG:
+		if (a.count)
+			captured = se_copy_msghdr((const struct user_msghdr *)a.buf, ret);
+		break;
+	default: /* SE_SYS_SENDFILE: the bytes come from a file, only the length is kept */
+		break;
+	}
+	se_emit_data(s, c, dir, a.syscall, ret, captured);
+	return 0;
+}
+
+/* accept/accept4 exit: the new descriptor is a server-side connection. */
+static __always_inline int se_accept_exit(long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (ret < 0 || !se_tgid_selected(tgid) || !se_task_in_netns())
+		return 0;
+	struct sock *sk = se_watched_sock_of_fd(ret);
+
+	if (!sk)
+		return 0;
+	struct se_conn_state *c = se_conn_get(sk, SE_ROLE_SERVER, SE_ORIGIN_ACCEPT);
+
+	if (c)
+		se_announce(sk, c, tgid);
+	return 0;
+}
+
+/* connect enter: the peer is not known yet, so only remember the descriptor. */
+static __always_inline int se_connect_enter(int fd)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!se_tgid_selected(id >> 32) || !se_task_in_netns())
+		return 0;
+	struct se_inflight a = { .fd = fd, .syscall = SE_INFLIGHT_CONNECT };
+
+	if (bpf_map_update_elem(&inflight, &id, &a, BPF_ANY))
+		se_count(SE_KC_DROP_ARGS_MAP_FULL);
+	return 0;
+}
+
+/* connect exit: once the peer is set, a watched socket is a client-side connection. */
+static __always_inline int se_connect_exit(long ret)
+{
+	struct se_inflight a;
+
+	if (!se_inflight_take(&a) || a.syscall != SE_INFLIGHT_CONNECT)
+		return 0;
+	if (ret != 0 && ret != -SE_EINPROGRESS)
+		return 0;
+	struct sock *sk = se_watched_sock_of_fd(a.fd);
+
+	if (!sk)
+		return 0;
+	struct se_conn_state *c = se_conn_get(sk, SE_ROLE_CLIENT, SE_ORIGIN_CONNECT);
+
+	if (c)
+		se_announce(sk, c, bpf_get_current_pid_tgid() >> 32);
+	return 0;
+}
+
+/* Kernels before 6.13 count file references in f_count. */
+struct file___pre613 {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+/* Does closing this descriptor release the last reference to the socket's file? */
+static __always_inline bool se_last_file_ref(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return false;
+	if (bpf_core_field_exists(file->f_ref)) {
+		/* file_ref_t: 0 means exactly one reference (FILE_REF_ONEREF) */
+		return BPF_CORE_READ(file, f_ref.refcnt.counter) == 0;
+	}
+	return BPF_CORE_READ((struct file___pre613 *)file, f_count.counter) == 1;
+}
+
+/* close enter: the process gives the connection up (not when other references remain). */
+static __always_inline int se_close_enter(int fd)
+{
+	if (!se_tgid_selected(bpf_get_current_pid_tgid() >> 32) || !se_task_in_netns())
+		return 0;
+	struct sock *sk = se_fd_to_sock(fd);
+
+	if (sk && se_last_file_ref(fd))
+		se_conn_end(sk, SE_CLOSE_SYSCALL);
+	return 0;
+}
+
+#endif /* SOCKEYE_IO_BPF_H */

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every map and every load-time knob of the capture programs. Each map says its purpose, key,
+ * value, writer, reader and size, because the sizes are where memory is bounded.
+ */
+#ifndef SOCKEYE_MAPS_BPF_H
+#define SOCKEYE_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "sockeye/abi.h"
+
+/* Knobs, written by user space into .rodata before load (see src/capture/probe.c). */
+const volatile __u32 target_netns = 0;	 /* inode of the watched netns; 0 = all namespaces */
+const volatile __u32 target_tgid = 0;	 /* only this process; 0 = every process */
+const volatile __u32 capture_bytes = SE_CAPTURE_DEFAULT; /* payload prefix per syscall */
+const volatile __u32 nr_rings = 1;			   /* entries filled in `rings` */
+const volatile __u64 wakeup_bytes = 0; /* wake the consumer once this much is queued; 0 = never */
+const volatile __u64 watched_ports[SE_PORT_BITMAP_WORDS] = {}; /* bit p set: port p watched */
+
+/* Connection ids: a global sequence, touched once per new connection, never per event. */
+__u64 next_conn_id = 0;
+
+/*
+ * rings: one ring buffer per possible CPU, chosen per connection (see emit.bpf.h).
+ * key: u32 ring index; value: BPF_MAP_TYPE_RINGBUF (size from --ring-size; the inner map
+ * template is replaced by user space before load). Writer: every program; reader: the worker
+ * that owns the ring. Multi-producer safe, so a connection pinned to one ring may be written
+ * from any CPU.
+ */
+struct se_ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 16);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* set to the number of possible CPUs before load */
+	__type(key, __u32);
+	__array(values, struct se_ring);
+} rings SEC(".maps");
+
+/*
+ * conns: every watched TCP connection the kernel side knows.
+ * key: struct sock address; value: struct se_conn_state. Writers: the syscall programs
+ * (offsets, announce) and inet_sock_set_state (create on ESTABLISHED, delete on CLOSE);
+ * reader: the same programs. Size: --max-connections (set before load); full = counted drop.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct se_conn_state);
+} conns SEC(".maps");
+
+/* Arguments of a syscall in flight, saved at sys_enter for its sys_exit. */
+struct se_inflight {
+	__u64 sk;	/* struct sock of the descriptor (0 for connect: resolved at exit) */
+	__u64 buf;	/* plain buffer, iovec array, msghdr or mmsghdr array */
+	__u64 count;	/* buffer length, iovec count or message count */
+	__s32 fd;
+	__u8 syscall;	/* enum se_syscall, or 0 for connect */
+	__u8 pad[3];
+};
+
+/*
+ * inflight: key: pid_tgid of the thread in the syscall; value: struct se_inflight.
+ * Writer: sys_enter programs (only for watched sockets); reader/deleter: the matching
+ * sys_exit. Size bounds the concurrent in-flight socket syscalls; full = counted drop.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct se_inflight);
+} inflight SEC(".maps");
+
+/*
+ * scratch: where a data record is assembled before bpf_ringbuf_output, because a ring
+ * reservation must have a constant size and records are variable-sized. Twice the capture
+ * bound so the verifier can prove every (offset, length) pair of the iovec walk stays inside.
+ * key: u32 CPU id (a plain array of one slot per possible CPU: a per-CPU array value may
+ * not exceed 32 KiB). Syscall tracepoint programs never nest on one CPU (bpf_prog_active);
+ * the softirq-side program (inet_sock_set_state) does not use it.
+ */
+struct se_scratch {
+	struct se_ev_data ev;
+	__u8 data[2 * SE_CAPTURE_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set to the number of possible CPUs before load */
+	__type(key, __u32);
+	__type(value, struct se_scratch);
+} scratch SEC(".maps");
+
+/*
+ * counters: key: enum se_kernel_counter; value: u64, per CPU. Writer: every program;
+ * reader: the sender, once per window (it sums the CPUs).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SE_KC__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void se_count(__u32 counter)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &counter);
+
+	if (v)
+		*v += 1; /* per-CPU slot, programs on one CPU do not nest: no atomic needed */
+}
+
+#endif /* SOCKEYE_MAPS_BPF_H */

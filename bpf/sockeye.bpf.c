@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Entry hooks of sockeye's capture tier for kernels without kprobes or fentry: syscall
+ * tracepoints for every way a process moves TCP data, accept/connect/close for the
+ * connection lifecycle, and the sock:inet_sock_set_state raw tracepoint for the TCP state
+ * machine. Each hook only unpacks its arguments and dispatches to io.bpf.h / emit.bpf.h.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "maps.bpf.h"
+#include "conn.bpf.h"
+#include "emit.bpf.h"
+#include "io.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define ARG(ctx, n) ((ctx)->args[n])
+
+/* read(fd, buf, count) and friends: enter saves, exit emits. */
+#define SE_DATA_SYSCALL(name, kind, fd_arg, buf_arg, count_arg, flags)                      \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                         \
+	int se_enter_##name(struct trace_event_raw_sys_enter *ctx)                          \
+	{                                                                                   \
+		return se_io_enter(kind, (int)ARG(ctx, fd_arg), ARG(ctx, buf_arg),          \
+				   ARG(ctx, count_arg), flags);                             \
+	}                                                                                   \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                          \
+	int se_exit_##name(struct trace_event_raw_sys_exit *ctx)                            \
+	{                                                                                   \
+		return se_io_exit(ctx->ret);                                                \
+	}
+
+/* For the msghdr calls `count` is the msghdr pointer again: any non-zero value means
+ * "copy payload" (MSG_TRUNC clears it). */
+/*              name        kind               fd buf count flags */
+SE_DATA_SYSCALL(read,       SE_SYS_READ,       0, 1, 2, 0)
+SE_DATA_SYSCALL(readv,      SE_SYS_READV,      0, 1, 2, 0)
+SE_DATA_SYSCALL(recvfrom,   SE_SYS_RECVFROM,   0, 1, 2, ARG(ctx, 3))
+SE_DATA_SYSCALL(recvmsg,    SE_SYS_RECVMSG,    0, 1, 1, ARG(ctx, 2))
+SE_DATA_SYSCALL(recvmmsg,   SE_SYS_RECVMMSG,   0, 1, 2, ARG(ctx, 3))
+SE_DATA_SYSCALL(write,      SE_SYS_WRITE,      0, 1, 2, 0)
+SE_DATA_SYSCALL(writev,     SE_SYS_WRITEV,     0, 1, 2, 0)
+SE_DATA_SYSCALL(sendto,     SE_SYS_SENDTO,     0, 1, 2, ARG(ctx, 3))
+SE_DATA_SYSCALL(sendmsg,    SE_SYS_SENDMSG,    0, 1, 1, ARG(ctx, 2))
+SE_DATA_SYSCALL(sendmmsg,   SE_SYS_SENDMMSG,   0, 1, 2, ARG(ctx, 3))
+/* sendfile(out_fd, in_fd, offset, count): the socket is out_fd; no payload is copied */
+SE_DATA_SYSCALL(sendfile64, SE_SYS_SENDFILE,   0, 2, 3, 0)
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int se_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return se_accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int se_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return se_accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int se_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	return se_connect_enter((int)ARG(ctx, 0));
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int se_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	return se_connect_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int se_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	return se_close_enter((int)ARG(ctx, 0));
+}
+
+/*
+ * sock:inet_sock_set_state(sk, oldstate, newstate), as a raw tracepoint (no tracefs
+ * needed). ESTABLISHED gives the role from the handshake direction; CLOSE ends the
+ * connection when no close(2) did (reset, process exit, timeouts). Runs in softirq too.
+ */
+SEC("raw_tracepoint/inet_sock_set_state")
+int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct sock *sk = (struct sock *)ctx->args[0];
+	int oldstate = (int)ctx->args[1];
+	int newstate = (int)ctx->args[2];
+
+	if (newstate == SE_TCP_CLOSE) {
+		se_conn_end(sk, SE_CLOSE_STATE);
+		return 0;
+	}
+	if (newstate != SE_TCP_ESTABLISHED || !se_sock_watched(sk))
+		return 0;
+	__u8 role = oldstate == SE_TCP_SYN_SENT ? SE_ROLE_CLIENT :
+		    oldstate == SE_TCP_SYN_RECV ? SE_ROLE_SERVER : se_guess_role(sk);
+
+	se_conn_get(sk, role, SE_ORIGIN_HANDSHAKE);
+	return 0;
+}

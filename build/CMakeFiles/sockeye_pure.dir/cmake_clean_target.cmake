@@ -1,0 +1,3 @@
+file(REMOVE_RECURSE
+  "libsockeye_pure.a"
+)

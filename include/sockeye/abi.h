@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The kernel <-> user-space contract: records the BPF programs write into the per-CPU rings,
+ * the counters they keep, and the knobs user space sets before load. Compiled by clang for
+ * the BPF target (with vmlinux.h) and by the C compiler for user space (with linux/types.h),
+ * so every field is fixed-width with explicit padding, and sizes are asserted. Enums are
+ * append-only: never renumber a value, it is on the wire between the two halves.
+ */
+#ifndef SOCKEYE_ABI_H
+#define SOCKEYE_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Hard upper bound of payload bytes copied per syscall; --capture-bytes chooses below it. */
+#define SE_CAPTURE_MAX 16384
+/* The default: room for a request line plus 4096 bytes of headers and more. */
+#define SE_CAPTURE_DEFAULT 8192
+/* iovec entries walked per syscall when copying payload (lengths always come from the
+ * syscall's return value, so a longer vector only shortens the captured prefix). */
+#define SE_IOV_MAX 16
+/* Messages of one recvmmsg/sendmmsg accounted individually (the kernel's UIO_MAXIOV). */
+#define SE_MMSG_MAX 1024
+#define SE_PORT_BITMAP_WORDS (65536 / 64)
+
+enum se_event_kind {
+	SE_EV_OPEN = 1,	 /* struct se_ev_open: a watched connection is first reported */
+	SE_EV_DATA = 2,	 /* struct se_ev_data: bytes moved by one syscall (or one mmsg message) */
+	SE_EV_CLOSE = 3, /* struct se_ev_close: the connection ended; no more events follow */
+};
+
+enum se_direction {
+	SE_DIR_IN = 0,	/* received by the observed process */
+	SE_DIR_OUT = 1, /* sent by the observed process */
+	SE_DIR__COUNT = 2,
+};
+
+enum se_role {
+	SE_ROLE_UNKNOWN = 0,
+	SE_ROLE_SERVER = 1, /* the process accepted the connection */
+	SE_ROLE_CLIENT = 2, /* the process opened the connection */
+};
+
+/* Which syscall moved the bytes of a data event. */
+enum se_syscall {
+	SE_SYS_READ = 1,
+	SE_SYS_READV = 2,
+	SE_SYS_RECVFROM = 3,
+	SE_SYS_RECVMSG = 4,
+	SE_SYS_RECVMMSG = 5,
+	SE_SYS_WRITE = 6,
+	SE_SYS_WRITEV = 7,
+	SE_SYS_SENDTO = 8,
+	SE_SYS_SENDMSG = 9,
+	SE_SYS_SENDMMSG = 10,
+	SE_SYS_SENDFILE = 11,
+};
+
+/* How a connection was first recognised (kept for diagnostics and for role confidence). */
+enum se_origin {
+	SE_ORIGIN_HANDSHAKE = 1, /* seen in sock:inet_sock_set_state reaching ESTABLISHED */
+	SE_ORIGIN_ACCEPT = 2,	 /* accept/accept4 returned it */
+	SE_ORIGIN_CONNECT = 3,	 /* connect on it */
+	SE_ORIGIN_MIDSTREAM = 4, /* first seen moving data (opened before sockeye started) */
+};
+
+enum se_close_reason {
+	SE_CLOSE_SYSCALL = 1, /* close(2) of the descriptor by the observed process */
+	SE_CLOSE_STATE = 2,   /* the TCP state machine reached CLOSE (reset, exit, timeout) */
+};
+
+/*
+ * Kernel-side counters, one slot each in the per-CPU array `counters`. The SE_KC_DROP_* ones
+ * are losses: an event, or a part of one, that did not reach user space. SE_KC_TRUNCATED is
+ * not a loss: the syscall moved more bytes than --capture-bytes, its length is still exact.
+ */
+enum se_kernel_counter {
+	SE_KC_DROP_RING_FULL = 0,     /* bpf_ringbuf_output failed: the ring was full */
+	SE_KC_DROP_CONN_MAP_FULL = 1, /* a new connection did not fit in the `conns` map */
+	SE_KC_DROP_ARGS_MAP_FULL = 2, /* syscall arguments did not fit in `inflight` */
+	SE_KC_DROP_NO_RING = 3,	      /* the ring index had no ring (configuration error) */
+	SE_KC_DROP_READ_FAULT = 4,    /* user memory of a completed syscall could not be read */
+	SE_KC_TRUNCATED = 5,	      /* payload cut at --capture-bytes (length still exact) */
+	SE_KC_EVENTS = 6,	      /* records written to the rings */
+	SE_KC__COUNT = 7,
+};
+
+struct se_ev_header {
+	__u8 kind; /* enum se_event_kind */
+	__u8 pad[3];
+	__u32 cpu;     /* CPU the record was produced on (diagnostics, migration tests) */
+	__u64 conn_id; /* unique for the lifetime of the process, never reused */
+	__u64 ts_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+};
+_Static_assert(sizeof(struct se_ev_header) == 24, "se_ev_header layout");
+
+struct se_ev_open {
+	struct se_ev_header h;
+	__u32 tgid;
+	__u8 role;   /* enum se_role */
+	__u8 origin; /* enum se_origin */
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 local_port; /* host byte order */
+	__u16 peer_port;  /* host byte order */
+	__u32 netns;	  /* inode number of the network namespace */
+	__u8 local_addr[16]; /* IPv4 in the first 4 bytes, network order */
+	__u8 peer_addr[16];
+};
+_Static_assert(sizeof(struct se_ev_open) == 72, "se_ev_open layout");
+
+struct se_ev_data {
+	struct se_ev_header h;
+	__u32 tgid;
+	__u32 tid;
+	__u64 offset;	 /* stream offset of the first byte, per connection and direction */
+	__u32 total_len; /* bytes the syscall moved */
+	__u32 captured;	 /* bytes of payload that follow (<= total_len, <= --capture-bytes) */
+	__u8 direction;	 /* enum se_direction */
+	__u8 syscall;	 /* enum se_syscall */
+	__u8 pad[6];
+	/* followed by `captured` bytes of payload */
+};
+_Static_assert(sizeof(struct se_ev_data) == 56, "se_ev_data layout");
+
+struct se_ev_close {
+	struct se_ev_header h;
+	__u64 bytes[SE_DIR__COUNT]; /* stream length per direction when it closed */
+	__u8 reason;		    /* enum se_close_reason */
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct se_ev_close) == 48, "se_ev_close layout");
+
+/* Value of the BPF `conns` map, keyed by the kernel's struct sock address. */
+struct se_conn_state {
+	__u64 id;
+	__u64 offset[SE_DIR__COUNT]; /* next stream offset per direction */
+	__u32 ring;		     /* ring every event of this connection goes to */
+	__u32 tgid;		     /* process that first moved data on it (0 until then) */
+	__u8 role;		     /* enum se_role */
+	__u8 origin;		     /* enum se_origin */
+	__u8 pad[2];
+	__u32 announced; /* 1 once an SE_EV_OPEN record is written (32-bit: BPF cmpxchg size) */
+};
+_Static_assert(sizeof(struct se_conn_state) == 40, "se_conn_state layout");
+
+#endif /* SOCKEYE_ABI_H */

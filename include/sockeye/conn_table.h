@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A worker's connection table: every connection whose ring the worker owns, keyed by the
+ * kernel's connection id. Open addressing with linear probing over a table allocated once
+ * (capacity fixed by --max-connections), so lookups and inserts never allocate.
+ *
+ * Context: owned by one worker; no locking.
+ */
+#ifndef SOCKEYE_CONN_TABLE_H
+#define SOCKEYE_CONN_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sockeye/abi.h"
+#include "sockeye/stream.h"
+
+/* Per-direction activity within the current window. */
+struct se_conn_activity {
+	uint64_t bytes;
+	uint64_t events;
+	uint64_t captured;
+};
+
+struct se_conn {
+	uint64_t id; /* 0: free slot */
+	uint32_t pid;
+	uint8_t role;	/* enum se_role */
+	uint8_t origin; /* enum se_origin */
+	uint16_t family;
+	uint16_t local_port;
+	uint16_t peer_port;
+	uint8_t local_addr[16];
+	uint8_t peer_addr[16];
+	bool closed;		/* SE_EV_CLOSE seen: freed at the next window seal */
+	bool in_active_list;	/* linked in the table's active list for this window */
+	uint32_t next_active;	/* index of the next active connection, or UINT32_MAX */
+	struct se_stream stream[SE_DIR__COUNT];
+	struct se_conn_activity window[SE_DIR__COUNT];
+	uint64_t digest[SE_DIR__COUNT]; /* FNV-1a of captured bytes in stream order, so far */
+};
+
+struct se_conn_table {
+	struct se_conn *slots;
+	uint32_t capacity; /* power of two, at least twice max_live */
+	uint32_t max_live; /* inserts beyond this fail: memory is bounded by configuration */
+	uint32_t live;
+	uint32_t active_head; /* first connection with activity or a close in this window */
+};
+
+int se_conn_table_init(struct se_conn_table *t, uint32_t max_live);
+void se_conn_table_fini(struct se_conn_table *t);
+
+struct se_conn *se_conn_table_lookup(struct se_conn_table *t, uint64_t id);
+/* Returns the existing entry or a fresh zeroed one with id set; NULL when full. */
+struct se_conn *se_conn_table_insert(struct se_conn_table *t, uint64_t id);
+void se_conn_table_remove(struct se_conn_table *t, struct se_conn *c);
+
+/* Put c on the list walked at the window seal (idempotent within a window). */
+void se_conn_table_mark_active(struct se_conn_table *t, struct se_conn *c);
+
+/* Detach and return the first active connection, or NULL; used to walk at the seal. */
+struct se_conn *se_conn_table_pop_active(struct se_conn_table *t);
+
+#endif /* SOCKEYE_CONN_TABLE_H */

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The BPF side as user space sees it: open the object, size the rings and maps from the
+ * configuration, load, attach every hook (naming the one that fails), and read the kernel
+ * counters.
+ */
+#ifndef SOCKEYE_PROBE_H
+#define SOCKEYE_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockeye/abi.h"
+#include "sockeye/config.h"
+
+struct se_probe;
+
+/*
+ * Load and attach. netns_inode 0 watches every namespace. On failure returns NULL and
+ * writes a one-line explanation to err. Context: main, before the workers start.
+ */
+struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode, char *err,
+			      size_t errlen);
+
+/* Stop capturing (detach every hook); rings and maps stay readable. Context: main. */
+void se_probe_detach(struct se_probe *p);
+void se_probe_free(struct se_probe *p);
+
+unsigned int se_probe_nr_rings(const struct se_probe *p);
+/* File descriptor of ring i (an inner BPF_MAP_TYPE_RINGBUF). */
+int se_probe_ring_fd(const struct se_probe *p, unsigned int i);
+
+/*
+ * Kernel counters summed over CPUs, into out[SE_KC__COUNT]; *missed gets the runs the
+ * kernel skipped because another BPF program was active on the CPU. Context: any thread
+ * (syscalls only). 0 or -errno.
+ */
+int se_probe_read_counters(const struct se_probe *p, uint64_t out[SE_KC__COUNT],
+			   uint64_t *missed);
+
+extern const char *const se_kernel_counter_names[SE_KC__COUNT];
+
+#endif /* SOCKEYE_PROBE_H */

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Start-up checks of the kernel and of our privileges (see include/sockeye/features.h).
+ * The capture tier used here is the one that must always work: syscall tracepoints, raw
+ * tracepoints and ring buffers; it needs BTF (CO-RE) and tracefs (tracepoint ids).
+ */
+#include "sockeye/features.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sockeye/log.h"
+
+#define SE_CAP_SYS_ADMIN 21
+#define SE_CAP_PERFMON 38
+#define SE_CAP_BPF 39
+
+static int se_features_fail(char *err, size_t errlen, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -error;
+}
+
+/* Effective capability set from /proc/self/status (no libcap dependency). */
+static int se_features_cap_eff(uint64_t *caps)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+
+		if (sscanf(line, "CapEff: %llx", &v) == 1) {
+			*caps = v;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+static int se_features_check_caps(char *err, size_t errlen)
+{
+	uint64_t caps = 0;
+	bool bpf, perfmon, admin;
+
+	if (se_features_cap_eff(&caps))
+		return se_features_fail(err, errlen, EPERM,
+					"cannot read capabilities from /proc/self/status");
+	bpf = caps & (1ull << SE_CAP_BPF);
+	perfmon = caps & (1ull << SE_CAP_PERFMON);
+	admin = caps & (1ull << SE_CAP_SYS_ADMIN);
+	if (admin || (bpf && perfmon))
+		return 0;
+	return se_features_fail(err, errlen, EPERM,
+				"missing capabilities (need CAP_BPF and CAP_PERFMON, or root): "
+				"run as root, or grant them (see deploy/README.md)");
+}
+
+static int se_features_check_tracefs(char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (!stat(SE_TRACEFS "/events", &st))
+		goto mounted;
+	if (mount("tracefs", SE_TRACEFS, "tracefs", 0, NULL))
+		return se_features_fail(err, errlen, errno,
+					"tracefs is not mounted at " SE_TRACEFS
+					" and mounting it failed (%s): run 'mount -t tracefs "
+					"tracefs " SE_TRACEFS "' or grant CAP_SYS_ADMIN",
+					strerror(errno));
+	se_info("mounted tracefs at %s", SE_TRACEFS);
+mounted:
+	if (stat(SE_TRACEFS "/events/syscalls", &st))
+		return se_features_fail(err, errlen, ENOENT,
+					"no syscall tracepoints in " SE_TRACEFS
+					"/events/syscalls: the kernel needs "
+					"CONFIG_FTRACE_SYSCALLS=y");
+	return 0;
+}
+
+int se_features_check(char *err, size_t errlen)
+{
+	int ret = se_features_check_caps(err, errlen);
+
+	if (ret)
+		return ret;
+	if (access(SE_BTF_VMLINUX, R_OK))
+		return se_features_fail(err, errlen, ENOENT,
+					"no kernel BTF at " SE_BTF_VMLINUX
+					": sockeye needs a kernel built with "
+					"CONFIG_DEBUG_INFO_BTF=y");
+	return se_features_check_tracefs(err, errlen);
+}
+
+int se_features_resolve_netns(const struct se_config *cfg, uint32_t *inode, char *err,
+			      size_t errlen)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	switch (cfg->netns_mode) {
+	case SE_NETNS_ALL:
+		*inode = 0;
+		return 0;
+	case SE_NETNS_PATH:
+		snprintf(path, sizeof(path), "%s", cfg->netns_path);
+		break;
+	default:
+		/* --pid alone follows that process into its namespace. */
+		if (cfg->pid)
+			snprintf(path, sizeof(path), "/proc/%d/ns/net", cfg->pid);
+		else
+			snprintf(path, sizeof(path), "/proc/self/ns/net");
+		break;
+	}
+	if (stat(path, &st))
+		return se_features_fail(err, errlen, errno, "--netns: cannot open %s: %s", path,
+					strerror(errno));
+	*inode = (uint32_t)st.st_ino;
+	return 0;
+}

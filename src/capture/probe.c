@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Open, size, load and attach the capture programs (the skeleton generated from
+ * bpf/sockeye.bpf.c). The per-CPU rings are created here, one per possible CPU, and put in
+ * the ARRAY_OF_MAPS the programs look them up in.
+ */
+#include "sockeye/probe.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "sockeye.skel.h"
+#include "sockeye/log.h"
+
+struct se_probe {
+	struct sockeye_bpf *skel;
+	unsigned int nr_rings;
+	int *ring_fds;
+	int nr_cpus; /* possible CPUs: the width of per-CPU values */
+};
+
+static void se_probe_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int se_probe_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf (and the verifier log) only with --verbose: errors are explained by us. */
+	if (se_log_get_level() < SE_LOG_DEBUG || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void se_probe_set_knobs(struct sockeye_bpf *skel, const struct se_config *cfg,
+			       uint32_t netns_inode, unsigned int nr_rings)
+{
+	struct sockeye_bpf__rodata *ro = skel->rodata;
+
+	ro->target_netns = netns_inode;
+	ro->target_tgid = (uint32_t)cfg->pid;
+	ro->capture_bytes = cfg->capture_bytes;
+	ro->nr_rings = nr_rings;
+	ro->wakeup_bytes = cfg->wakeup_bytes;
+	memcpy((void *)ro->watched_ports, cfg->watched_ports, sizeof(cfg->watched_ports));
+}
+
+static int se_probe_create_ring(uint64_t size)
+{
+	return bpf_map_create(BPF_MAP_TYPE_RINGBUF, "se_ring", 0, 0, (uint32_t)size, NULL);
+}
+
+/* "tracepoint/syscalls/sys_enter_read" -> what a user should look for. */
+static void se_probe_explain_attach(struct bpf_program *prog, int error, char *err,
+				    size_t errlen)
+{
+	const char *sec = bpf_program__section_name(prog);
+	const char *tp = strchr(sec, '/');
+
+	tp = tp ? tp + 1 : sec;
+	if (!strncmp(sec, "tracepoint/", 11) && (error == -ENOENT || error == -EINVAL))
+		se_probe_fail(err, errlen,
+			      "cannot attach to tracepoint %s: it does not exist in "
+			      "/sys/kernel/tracing/events (kernel without "
+			      "CONFIG_FTRACE_SYSCALLS?)",
+			      tp);
+	else
+		se_probe_fail(err, errlen, "cannot attach to %s (%s): %s", tp, sec,
+			      strerror(-error));
+}
+
+struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode, char *err,
+			      size_t errlen)
+{
+	struct se_probe *p = calloc(1, sizeof(*p));
+	struct bpf_program *prog;
+	int tmpl_fd = -1;
+	int rings_fd;
+	int ret;
+
+	if (!p) {
+		se_probe_fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	libbpf_set_print(se_probe_libbpf_print);
+	p->nr_cpus = libbpf_num_possible_cpus();
+	if (p->nr_cpus <= 0) {
+		se_probe_fail(err, errlen, "cannot read the possible CPUs: %s",
+			      strerror(-p->nr_cpus));
+		goto fail;
+	}
+	p->nr_rings = (unsigned int)p->nr_cpus;
+	p->skel = sockeye_bpf__open();
+	if (!p->skel) {
+		se_probe_fail(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	se_probe_set_knobs(p->skel, cfg, netns_inode, p->nr_rings);
+	bpf_map__set_max_entries(p->skel->maps.rings, p->nr_rings);
+	bpf_map__set_max_entries(p->skel->maps.scratch, (uint32_t)p->nr_cpus);
+	bpf_map__set_max_entries(p->skel->maps.conns, cfg->max_connections);
+	/* The inner-map template fixes the ring size every inner ring must have. */
+	tmpl_fd = se_probe_create_ring(cfg->ring_size);
+	if (tmpl_fd < 0) {
+		se_probe_fail(err, errlen, "cannot create a %llu-byte ring buffer: %s",
+			      (unsigned long long)cfg->ring_size, strerror(errno));
+		goto fail;
+	}
+	ret = bpf_map__set_inner_map_fd(p->skel->maps.rings, tmpl_fd);
+	if (!ret)
+		ret = sockeye_bpf__load(p->skel);
+	if (ret) {
+		se_probe_fail(err, errlen,
+			      "the kernel refused the BPF programs: %s (run with --verbose for "
+			      "the verifier log)",
+			      strerror(-ret));
+		goto fail;
+	}
+	close(tmpl_fd);
+	tmpl_fd = -1;
+
+	p->ring_fds = calloc(p->nr_rings, sizeof(*p->ring_fds));
+	if (!p->ring_fds) {
+		se_probe_fail(err, errlen, "out of memory");
+		goto fail;
+	}
+	rings_fd = bpf_map__fd(p->skel->maps.rings);
+	for (unsigned int i = 0; i < p->nr_rings; i++)
+		p->ring_fds[i] = -1;
+	for (unsigned int i = 0; i < p->nr_rings; i++) {
+		p->ring_fds[i] = se_probe_create_ring(cfg->ring_size);
+		if (p->ring_fds[i] < 0 ||
+		    bpf_map_update_elem(rings_fd, &i, &p->ring_fds[i], BPF_ANY)) {
+			se_probe_fail(err, errlen, "cannot create ring %u: %s", i,
+				      strerror(errno));
+			goto fail;
+		}
+	}
+
+	bpf_object__for_each_program(prog, p->skel->obj)
+	{
+		struct bpf_link *link = bpf_program__attach(prog);
+
+		if (!link) {
+			se_probe_explain_attach(prog, -errno, err, errlen);
+			goto fail;
+		}
+		/* The skeleton destroys links it knows of; keep ours with the same owner. */
+		for (int i = 0; i < p->skel->skeleton->prog_cnt; i++)
+			if (*p->skel->skeleton->progs[i].prog == prog)
+				*p->skel->skeleton->progs[i].link = link;
+	}
+	return p;
+fail:
+	if (tmpl_fd >= 0)
+		close(tmpl_fd);
+	se_probe_free(p);
+	return NULL;
+}
+
+void se_probe_detach(struct se_probe *p)
+{
+	if (p && p->skel)
+		sockeye_bpf__detach(p->skel);
+}
+
+void se_probe_free(struct se_probe *p)
+{
+	if (!p)
+		return;
+	if (p->skel)
+		sockeye_bpf__destroy(p->skel);
+	for (unsigned int i = 0; p->ring_fds && i < p->nr_rings; i++)
+		if (p->ring_fds[i] >= 0)
+			close(p->ring_fds[i]);
+	free(p->ring_fds);
+	free(p);
+}
+
+unsigned int se_probe_nr_rings(const struct se_probe *p)
+{
+	return p->nr_rings;
+}
+
+int se_probe_ring_fd(const struct se_probe *p, unsigned int i)
+{
+	return i < p->nr_rings ? p->ring_fds[i] : -1;
+}
+
+int se_probe_read_counters(const struct se_probe *p, uint64_t out[SE_KC__COUNT],
+			   uint64_t *missed)
+{
+	int fd = bpf_map__fd(p->skel->maps.counters);
+	uint64_t *percpu = calloc((size_t)p->nr_cpus, sizeof(*percpu));
+	struct bpf_program *prog;
+
+	if (!percpu)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < SE_KC__COUNT; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, percpu))
+			continue;
+		for (int c = 0; c < p->nr_cpus; c++)
+			out[k] += percpu[c];
+	}
+	free(percpu);
+
+	*missed = 0;
+	bpf_object__for_each_program(prog, p->skel->obj)
+	{
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			*missed += info.recursion_misses;
+	}
+	return 0;
+}

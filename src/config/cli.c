@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The command line (getopt_long). Every flag is listed in --help with its default; a bad
+ * value is one line naming the flag, and main exits with status 2.
+ */
+#include "sockeye/config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <string.h>
+
+#ifndef SOCKEYE_VERSION
+#define SOCKEYE_VERSION "0.0.0"
+#endif
+
+enum {
+	OPT_RING_SIZE = 0x100,
+	OPT_PORTS,
+	OPT_WINDOW,
+	OPT_DURATION,
+	OPT_STDOUT,
+	OPT_CONNECTIONS,
+	OPT_NETNS,
+	OPT_PID,
+	OPT_CAPTURE_BYTES,
+	OPT_POLL_MS,
+	OPT_WAKEUP_BYTES,
+	OPT_MAX_CONNECTIONS,
+	OPT_VERSION,
+};
+
+static const struct option se_cli_options[] = {
+	{ "workers", required_argument, NULL, 'w' },
+	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+	{ "ports", required_argument, NULL, OPT_PORTS },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "stdout", no_argument, NULL, OPT_STDOUT },
+	{ "connections", no_argument, NULL, OPT_CONNECTIONS },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "capture-bytes", required_argument, NULL, OPT_CAPTURE_BYTES },
+	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
+	{ "wakeup-bytes", required_argument, NULL, OPT_WAKEUP_BYTES },
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void se_cli_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sockeye [OPTIONS]\n"
+		"Observe the TCP traffic of the processes of this network namespace (the pod) from\n"
+		"the kernel with eBPF, and report it every window.\n"
+		"\n"
+		"Output:\n"
+		"  --stdout                 JSON lines on stdout, one object per line, flushed per\n"
+		"                           window (the default when no other output is chosen)\n"
+		"  --connections            add one \"conn\" line per connection that moved data in\n"
+		"                           the window\n"
+		"  --window SECONDS         window length, aligned to wall-clock multiples "
+		"(default %u)\n"
+		"  --duration SECONDS       stop after this long, flushing the last window\n"
+		"                           (default 0: run until SIGINT/SIGTERM)\n"
+		"\n"
+		"What is captured:\n"
+		"  --ports LIST             watched TCP ports, local or remote; comma-separated ports\n"
+		"                           and ranges (default %s)\n"
+		"  --netns PATH|self|all    network namespace to watch: self = sockeye's own,\n"
+		"                           all = every namespace, or a path such as\n"
+		"                           /var/run/netns/NAME or /proc/PID/ns/net (default self)\n"
+		"  --pid PID                only this process (default: every process)\n"
+		"  --capture-bytes N        payload prefix copied per syscall, 0..%u (default %u)\n"
+		"\n"
+		"Tuning:\n"
+		"  -w, --workers N          worker threads draining the rings, 1..%u\n"
+		"                           (default: one per online CPU)\n"
+		"  --ring-size BYTES        bytes per per-CPU ring, power of two, K/M/G suffixes,\n"
+		"                           64K..1G (default 4M)\n"
+		"  --poll-ms MS             how often a worker drains its rings, 1..1000 "
+		"(default %u)\n"
+		"  --wakeup-bytes BYTES     wake a worker early once a ring holds this much,\n"
+		"                           0 = timer only (default: ring size / 4)\n"
+		"  --max-connections N      connections tracked at once, 64..4194304 (default %u)\n"
+		"\n"
+		"Other:\n"
+		"  -v, --verbose            more logs on stderr (libbpf and verifier output)\n"
+		"  --version                print the version and exit\n"
+		"  -h, --help               print this help and exit\n"
+		"\n"
+		"Exit status: 0 on success, 1 on a run-time failure, 2 on a bad command line.\n",
+		SE_DEFAULT_WINDOW_S, SE_DEFAULT_PORTS, SE_CAPTURE_MAX, SE_CAPTURE_DEFAULT,
+		SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS);
+}
+
+static enum se_cli_result se_cli_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return SE_CLI_ERROR;
+}
+
+static bool se_cli_uint(const char *arg, unsigned long long min, unsigned long long max,
+			unsigned int *out)
+{
+	unsigned long long v;
+
+	if (se_config_parse_uint(arg, min, max, &v))
+		return false;
+	*out = (unsigned int)v;
+	return true;
+}
+
+static bool se_cli_ring_size(const char *arg, uint64_t *out)
+{
+	uint64_t v;
+
+	if (se_config_parse_size(arg, &v) || v < SE_RING_SIZE_MIN || v > SE_RING_SIZE_MAX ||
+	    (v & (v - 1)))
+		return false;
+	*out = v;
+	return true;
+}
+
+enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FILE *out,
+				char *err, size_t errlen)
+{
+	bool wakeup_set = false;
+	unsigned int pid;
+	int c;
+
+	se_config_defaults(cfg);
+	err[0] = '\0';
+	optind = 0; /* reset getopt so tests can parse several command lines */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":w:vh", se_cli_options, NULL)) != -1) {
+		const char *arg = optarg;
+
+		switch (c) {
+		case 'w':
+			if (!se_cli_uint(arg, 1, SE_WORKERS_MAX, &cfg->workers))
+				return se_cli_fail(err, errlen,
+						   "--workers: '%s' is not a number from 1 to %u",
+						   arg, SE_WORKERS_MAX);
+			break;
+		case OPT_RING_SIZE:
+			if (!se_cli_ring_size(arg, &cfg->ring_size))
+				return se_cli_fail(err, errlen,
+						   "--ring-size: '%s' is not a power of two from "
+						   "64K to 1G",
+						   arg);
+			break;
+		case OPT_PORTS:
+			if (se_config_parse_ports(arg, cfg->watched_ports))
+				return se_cli_fail(err, errlen,
+						   "--ports: '%s' is not a list of ports 1-65535 "
+						   "(e.g. 80,443,8000-8010)",
+						   arg);
+			snprintf(cfg->ports_text, sizeof(cfg->ports_text), "%s", arg);
+			break;
+		case OPT_WINDOW:
+			if (!se_cli_uint(arg, 1, 3600, &cfg->window_s))
+				return se_cli_fail(err, errlen,
+						   "--window: '%s' is not a number of seconds "
+						   "from 1 to 3600",
+						   arg);
+			break;
+		case OPT_DURATION:
+			if (!se_cli_uint(arg, 0, 31536000, &cfg->duration_s))
+				return se_cli_fail(err, errlen,
+						   "--duration: '%s' is not a number of seconds",
+						   arg);
+			break;
+		case OPT_STDOUT:
+			cfg->out_stdout = true;
+			break;
+		case OPT_CONNECTIONS:
+			cfg->connections = true;
+			break;
+		case OPT_NETNS:
+			if (!strcmp(arg, "self")) {
+				cfg->netns_mode = SE_NETNS_SELF;
+			} else if (!strcmp(arg, "all")) {
+				cfg->netns_mode = SE_NETNS_ALL;
+			} else if (arg[0] == '/' && strlen(arg) < sizeof(cfg->netns_path)) {
+				cfg->netns_mode = SE_NETNS_PATH;
+				snprintf(cfg->netns_path, sizeof(cfg->netns_path), "%s", arg);
+			} else {
+				return se_cli_fail(err, errlen,
+						   "--netns: '%s' is not 'self', 'all' or an "
+						   "absolute path",
+						   arg);
+			}
+			break;
+		case OPT_PID:
+			if (!se_cli_uint(arg, 1, 4194304, &pid))
+				return se_cli_fail(err, errlen,
+						   "--pid: '%s' is not a process id", arg);
+			cfg->pid = (int)pid;
+			break;
+		case OPT_CAPTURE_BYTES:
+			if (!se_cli_uint(arg, 0, SE_CAPTURE_MAX, &cfg->capture_bytes))
+				return se_cli_fail(err, errlen,
+						   "--capture-bytes: '%s' is not a number from 0 "
+						   "to %u",
+						   arg, SE_CAPTURE_MAX);
+			break;
+		case OPT_POLL_MS:
+			if (!se_cli_uint(arg, 1, 1000, &cfg->poll_ms))
+				return se_cli_fail(err, errlen,
+						   "--poll-ms: '%s' is not a number from 1 to 1000",
+						   arg);
+			break;
+		case OPT_WAKEUP_BYTES:
+			if (se_config_parse_size(arg, &cfg->wakeup_bytes))
+				return se_cli_fail(err, errlen,
+						   "--wakeup-bytes: '%s' is not a size (e.g. 256K)",
+						   arg);
+			wakeup_set = true;
+			break;
+		case OPT_MAX_CONNECTIONS:
+			if (!se_cli_uint(arg, 64, 4194304, &cfg->max_connections))
+				return se_cli_fail(err, errlen,
+						   "--max-connections: '%s' is not a number from "
+						   "64 to 4194304",
+						   arg);
+			break;
+		case 'v':
+			cfg->verbose++;
+			break;
+		case OPT_VERSION:
+			fprintf(out, "sockeye %s\n", SOCKEYE_VERSION);
+			return SE_CLI_EXIT;
+		case 'h':
+			se_cli_usage(out);
+			return SE_CLI_EXIT;
+		case ':':
+			return se_cli_fail(err, errlen, "%s: needs a value", argv[optind - 1]);
+		default:
+			return se_cli_fail(err, errlen, "%s: unknown option (see --help)",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return se_cli_fail(err, errlen, "%s: unexpected argument (see --help)",
+				   argv[optind]);
+	if (!wakeup_set)
+		cfg->wakeup_bytes = cfg->ring_size / 4;
+	if (cfg->wakeup_bytes >= cfg->ring_size)
+		return se_cli_fail(err, errlen, "--wakeup-bytes: must be below --ring-size (%llu)",
+				   (unsigned long long)cfg->ring_size);
+	if (!cfg->out_stdout)
+		cfg->out_stdout = true; /* the only output until OTLP lands */
+	return SE_CLI_RUN;
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * sockeye's lifecycle: parse the configuration, check the kernel, load and attach the
+ * capture, start the sender and the workers, wait for a signal or --duration, then stop in
+ * reverse order so that everything captured is exported. Only this file decides how the
+ * process ends: 0 success, 1 run-time failure, 2 bad command line.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sockeye/clock.h"
+#include "sockeye/config.h"
+#include "sockeye/cpu.h"
+#include "sockeye/features.h"
+#include "sockeye/log.h"
+#include "sockeye/probe.h"
+#include "sockeye/sender.h"
+#include "sockeye/worker.h"
+
+#define SE_EXIT_FAILURE 1
+#define SE_EXIT_USAGE 2
+
+/* Block SIGINT/SIGTERM in every thread; main collects them with sigtimedwait. */
+static void se_main_block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+/* Returns when a signal arrives or duration_s (0 = forever) has passed. */
+static void se_main_wait(const sigset_t *set, unsigned int duration_s)
+{
+	uint64_t deadline = se_clock_mono_ns() + (uint64_t)duration_s * SE_NS_PER_S;
+
+	for (;;) {
+		struct timespec ts = { .tv_sec = 1, .tv_nsec = 0 };
+		int sig;
+
+		if (duration_s) {
+			uint64_t now = se_clock_mono_ns();
+
+			if (now >= deadline)
+				return;
+			if (deadline - now < SE_NS_PER_S) {
+				ts.tv_sec = 0;
+				ts.tv_nsec = (long)(deadline - now);
+			}
+		}
+		sig = sigtimedwait(set, NULL, &ts);
+		if (sig == SIGINT || sig == SIGTERM) {
+			se_info("received %s, flushing the last window", strsignal(sig));
+			return;
+		}
+	}
+}
+
+static unsigned int se_main_worker_count(const struct se_config *cfg, unsigned int nr_rings)
+{
+	unsigned int n = cfg->workers ? cfg->workers : se_cpu_online_count();
+
+	return n > nr_rings ? nr_rings : n; /* a worker without a ring would have nothing to do */
+}
+
+int main(int argc, char **argv)
+{
+	static struct se_config cfg;
+	char err[512];
+	struct se_probe *probe = NULL;
+	struct se_sender *sender = NULL;
+	struct se_worker **workers = NULL;
+	unsigned int nworkers = 0, started = 0;
+	uint32_t netns = 0;
+	sigset_t sigs;
+	int status = SE_EXIT_FAILURE;
+
+	switch (se_cli_parse(&cfg, argc, argv, stdout, err, sizeof(err))) {
+	case SE_CLI_EXIT:
+		return 0;
+	case SE_CLI_ERROR:
+		fprintf(stderr, "sockeye: %s\n", err);
+		return SE_EXIT_USAGE;
+	case SE_CLI_RUN:
+		break;
+	}
+	se_log_set_level(cfg.verbose ? SE_LOG_DEBUG : SE_LOG_INFO);
+	se_main_block_signals(&sigs);
+
+	if (se_features_check(err, sizeof(err)) ||
+	    se_features_resolve_netns(&cfg, &netns, err, sizeof(err))) {
+		se_err("%s", err);
+		return SE_EXIT_FAILURE;
+	}
+	probe = se_probe_new(&cfg, netns, err, sizeof(err));
+	if (!probe) {
+		se_err("%s", err);
+		return SE_EXIT_FAILURE;
+	}
+	nworkers = se_main_worker_count(&cfg, se_probe_nr_rings(probe));
+	sender = se_sender_new(&cfg, nworkers, probe, stdout);
+	workers = calloc(nworkers, sizeof(*workers));
+	if (!sender || !workers) {
+		se_err("out of memory");
+		goto out;
+	}
+	{
+		int64_t offset = se_clock_real_minus_mono_ns();
+
+		for (unsigned int i = 0; i < nworkers; i++) {
+			workers[i] = se_worker_new(i, nworkers, &cfg, probe, sender, offset);
+			if (!workers[i]) {
+				se_err("cannot create worker %u: %s", i, strerror(errno));
+				goto out;
+			}
+		}
+	}
+	if (se_sender_start(sender)) {
+		se_err("cannot start the sender thread");
+		goto out;
+	}
+	for (; started < nworkers; started++) {
+		if (se_worker_start(workers[started])) {
+			se_err("cannot start worker %u", started);
+			goto out;
+		}
+	}
+	se_info("capturing: %u workers, %u rings of %llu bytes, ports %s, netns %s%s, window %us",
+		nworkers, se_probe_nr_rings(probe), (unsigned long long)cfg.ring_size,
+		cfg.ports_text,
+		cfg.netns_mode == SE_NETNS_ALL ? "all" :
+		cfg.netns_mode == SE_NETNS_PATH ? cfg.netns_path : "self",
+		cfg.pid ? " (one process)" : "", cfg.window_s);
+	se_main_wait(&sigs, cfg.duration_s);
+	status = 0;
+out:
+	/* Reverse order: stop capturing, let the workers drain and seal, export, free. */
+	se_probe_detach(probe);
+	{
+		uint64_t stop_real = se_clock_real_ns();
+
+		for (unsigned int i = 0; i < started; i++)
+			se_worker_stop(workers[i], stop_real);
+	}
+	for (unsigned int i = 0; i < started; i++)
+		se_worker_join(workers[i]);
+	if (sender)
+		se_sender_join(sender);
+	for (unsigned int i = 0; workers && i < nworkers; i++)
+		se_worker_free(workers[i]);
+	free(workers);
+	se_sender_free(sender);
+	se_probe_free(probe);
+	return status;
+}

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The pinned drain loop of a worker (see include/sockeye/worker.h). Rings are written with
+ * BPF_RB_NO_WAKEUP except when a ring crosses --wakeup-bytes, so the loop wakes on that or
+ * on its --poll-ms timer, then consumes every owned ring to empty in one batch.
+ *
+ * Records are attributed to windows by their kernel timestamp: a record stamped at or after
+ * the current window's end seals the window before it is counted.
+ */
+#define _GNU_SOURCE
+#include "sockeye/worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "sockeye/abi.h"
+#include "sockeye/clock.h"
+#include "sockeye/conn_table.h"
+#include "sockeye/cpu.h"
+#include "sockeye/hash.h"
+#include "sockeye/log.h"
+#include "sockeye/probe.h"
+#include "sockeye/sender.h"
+#include "sockeye/stream.h"
+#include "sockeye/window.h"
+
+/* How long a record may wait for an earlier one of its stream before the hole is a gap.
+ * Ring pinning puts a connection's records in one ring, so a missing record is either
+ * microseconds behind or lost: 100 ms is generous for the first, and bounds the second. */
+#define SE_WORKER_REORDER_WAIT_NS (100 * SE_NS_PER_MS)
+#define SE_WORKER_RINGS_MAX 1024
+
+struct se_worker {
+	unsigned int id;	     /* immutable after start */
+	const struct se_config *cfg; /* immutable after start */
+	struct se_sender *sender;    /* wait-free submit only */
+	struct ring_buffer *rb;	     /* owner: worker */
+	pthread_t thread;
+	bool started;
+	int cpu; /* immutable after start: pinned CPU, -1 if unpinned */
+
+	atomic_bool stop;	       /* sync: set by main, read by the worker each loop */
+	_Atomic uint64_t stop_real_ns; /* sync: written by main before stop */
+
+	/* owner: worker */
+	int64_t real_minus_mono_ns;
+	uint64_t window_ns;
+	uint64_t window_start_real;
+	uint64_t window_end_mono;
+	struct se_conn_table conns;
+	struct se_shard *shard;
+	struct se_stream_counters scnt;
+	uint64_t *closed_ids; /* scratch for the seal: connections to free */
+	uint32_t closed_cap;
+};
+
+/* ---- per-event path ---------------------------------------------------------------- */
+
+struct se_delivery {
+	struct se_conn *conn;
+	unsigned int dir;
+	bool digest; /* --connections: keep the stream digest */
+};
+
+/* Stream sink: the bytes of one record, now in order. Future parsers plug in here. */
+static void se_worker_on_bytes(void *ctx, const struct se_segment *seg)
+{
+	struct se_delivery *d = ctx;
+	struct se_conn_activity *a = &d->conn->window[d->dir];
+
+	a->bytes += seg->len;
+	a->events++;
+	a->captured += seg->captured;
+	if (d->digest && seg->captured)
+		d->conn->digest[d->dir] =
+			se_fnv1a64(d->conn->digest[d->dir], seg->data, seg->captured);
+}
+
+static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
+{
+	struct se_conn *c = se_conn_table_lookup(&w->conns, o->h.conn_id);
+
+	if (c)
+		return; /* announced twice (two CPUs raced on a new connection): keep the first */
+	c = se_conn_table_insert(&w->conns, o->h.conn_id);
+	if (!c) {
+		w->shard->counters[SE_UC_CONN_TABLE_FULL]++;
+		return;
+	}
+	c->pid = o->tgid;
+	c->role = o->role;
+	c->origin = o->origin;
+	c->family = o->family;
+	c->local_port = o->local_port;
+	c->peer_port = o->peer_port;
+	memcpy(c->local_addr, o->local_addr, sizeof(c->local_addr));
+	memcpy(c->peer_addr, o->peer_addr, sizeof(c->peer_addr));
+	c->digest[SE_DIR_IN] = c->digest[SE_DIR_OUT] = SE_FNV1A64_INIT;
+	/* The kernel counts offsets from when it first saw the connection: start there. */
+	se_stream_init(&c->stream[SE_DIR_IN], 0);
+	se_stream_init(&c->stream[SE_DIR_OUT], 0);
+	w->shard->counters[SE_UC_CONNS_OPENED]++;
+}
+
+static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, size_t size)
+{
+	struct se_conn *c;
+	struct se_segment seg;
+	struct se_delivery d;
+
+	if (e->direction >= SE_DIR__COUNT || size < sizeof(*e) + e->captured) {
+		w->shard->counters[SE_UC_BAD_RECORD]++;
+		return;
+	}
+	c = se_conn_table_lookup(&w->conns, e->h.conn_id);
+	if (!c) {
+		w->shard->counters[SE_UC_UNKNOWN_CONN]++;
+		return;
+	}
+	seg.offset = e->offset;
+	seg.len = e->total_len;
+	seg.ts_ns = e->h.ts_ns;
+	seg.data = (const uint8_t *)(e + 1);
+	seg.captured = e->captured;
+	d.conn = c;
+	d.dir = e->direction;
+	d.digest = w->cfg->connections;
+	se_stream_push(&c->stream[d.dir], &seg, se_worker_on_bytes, &d, &w->scnt);
+	se_conn_table_mark_active(&w->conns, c);
+}
+
+static void se_worker_flush_streams(struct se_worker *w, struct se_conn *c)
+{
+	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
+		struct se_delivery d = { .conn = c, .dir = dir, .digest = w->cfg->connections };
+
+		se_stream_flush(&c->stream[dir], se_worker_on_bytes, &d, &w->scnt);
+	}
+}
+
+static void se_worker_on_close(struct se_worker *w, const struct se_ev_close *e)
+{
+	struct se_conn *c = se_conn_table_lookup(&w->conns, e->h.conn_id);
+
+	if (!c) {
+		w->shard->counters[SE_UC_UNKNOWN_CONN]++;
+		return;
+	}
+	if (c->closed)
+		return;
+	se_worker_flush_streams(w, c);
+	c->closed = true;
+	se_conn_table_mark_active(&w->conns, c); /* freed at the seal, after it is reported */
+	w->shard->counters[SE_UC_CONNS_CLOSED]++;
+}
+
+static void se_worker_seal_until(struct se_worker *w, uint64_t mono_ns);
+
+static int se_worker_on_record(void *ctx, void *data, size_t size)
+{
+	struct se_worker *w = ctx;
+	const struct se_ev_header *h = data;
+
+	if (size < sizeof(*h)) {
+		w->shard->counters[SE_UC_BAD_RECORD]++;
+		return 0;
+	}
+	if (h->ts_ns >= w->window_end_mono)
+		se_worker_seal_until(w, h->ts_ns);
+	w->shard->counters[SE_UC_EVENTS]++;
+	switch (h->kind) {
+	case SE_EV_OPEN:
+		if (size < sizeof(struct se_ev_open))
+			break;
+		se_worker_on_open(w, data);
+		return 0;
+	case SE_EV_DATA:
+		if (size < sizeof(struct se_ev_data))
+			break;
+		se_worker_on_data(w, data, size);
+		return 0;
+	case SE_EV_CLOSE:
+		if (size < sizeof(struct se_ev_close))
+			break;
+		se_worker_on_close(w, data);
+		return 0;
+	}
+	w->shard->counters[SE_UC_BAD_RECORD]++;
+	return 0;
+}
+
+/* ---- window edge --------------------------------------------------------------------- */
+
+static void se_worker_take_stream_counters(struct se_worker *w, struct se_shard *s)
+{
+	s->counters[SE_UC_STREAM_GAP] += w->scnt.gaps;
+	s->counters[SE_UC_GAP_BYTES] += w->scnt.gap_bytes;
+	s->counters[SE_UC_DUPLICATE] += w->scnt.duplicates;
+	s->counters[SE_UC_REORDERED] += w->scnt.reordered;
+	s->counters[SE_UC_PARK_ALLOC] += w->scnt.pending_alloc_failures;
+	memset(&w->scnt, 0, sizeof(w->scnt));
+}
+
+static bool se_worker_stream_stale(const struct se_stream *st, uint64_t now_mono)
+{
+	for (uint32_t i = 0; i < st->npending; i++)
+		if (now_mono - st->pending[i].ts_ns > SE_WORKER_REORDER_WAIT_NS)
+			return true;
+	return false;
+}
+
+static void se_worker_record_conn(struct se_worker *w, struct se_shard *s, struct se_conn *c)
+{
+	struct se_conn_record r;
+
+	if (!c->window[SE_DIR_IN].events && !c->window[SE_DIR_OUT].events)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.id = c->id;
+	r.pid = c->pid;
+	r.role = c->role;
+	r.family = c->family;
+	r.local_port = c->local_port;
+	r.peer_port = c->peer_port;
+	memcpy(r.local_addr, c->local_addr, sizeof(r.local_addr));
+	memcpy(r.peer_addr, c->peer_addr, sizeof(r.peer_addr));
+	memcpy(r.dir, c->window, sizeof(r.dir));
+	memcpy(r.digest, c->digest, sizeof(r.digest));
+	if (se_shard_add_conn(s, &r))
+		s->counters[SE_UC_CONN_TABLE_FULL]++; /* out of memory: record lost, counted */
+	memset(c->window, 0, sizeof(c->window));
+}
+
+/*
+ * Seal the current shard: a record per connection active in the window, closed connections
+ * freed, the shard handed to the sender, a fresh one started for [start, end).
+ */
+static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64_t next_end_real,
+			   bool final, uint64_t now_mono)
+{
+	struct se_shard *s = w->shard;
+	struct se_conn *c;
+	uint32_t nclosed = 0, nkeep = 0;
+	uint64_t keep[64];
+
+	while ((c = se_conn_table_pop_active(&w->conns))) {
+		bool parked = c->stream[SE_DIR_IN].npending || c->stream[SE_DIR_OUT].npending;
+
+		if (parked && (final || se_worker_stream_stale(&c->stream[SE_DIR_IN], now_mono) ||
+			       se_worker_stream_stale(&c->stream[SE_DIR_OUT], now_mono))) {
+			se_worker_flush_streams(w, c);
+			parked = false;
+		}
+		se_worker_record_conn(w, s, c);
+		if (c->closed && nclosed < w->closed_cap)
+			w->closed_ids[nclosed++] = c->id;
+		else if (parked && nkeep < 64)
+			keep[nkeep++] = c->id; /* still waiting: look again at the next seal */
+	}
+	/* Removal moves table entries, so it waits until the active list is empty. */
+	for (uint32_t i = 0; i < nclosed; i++)
+		se_conn_table_remove(&w->conns, se_conn_table_lookup(&w->conns, w->closed_ids[i]));
+	for (uint32_t i = 0; i < nkeep; i++)
+		se_conn_table_mark_active(&w->conns, se_conn_table_lookup(&w->conns, keep[i]));
+	se_worker_take_stream_counters(w, s);
+	s->final = final;
+
+	if (!final) {
+		w->shard = se_shard_new(w->id, next_start_real, next_end_real);
+		if (!w->shard) {
+			/* Keep counting into the sealed shard rather than lose the worker. */
+			se_warn("worker %u: out of memory for a new window", w->id);
+			w->shard = s;
+			return;
+		}
+		w->window_start_real = next_start_real;
+		w->window_end_mono = (uint64_t)((int64_t)next_end_real - w->real_minus_mono_ns);
+	}
+	se_sender_submit(w->sender, s);
+}
+
+/* Seal every window that ends at or before mono_ns (several after a stall). */
+static void se_worker_seal_until(struct se_worker *w, uint64_t mono_ns)
+{
+	while (mono_ns >= w->window_end_mono) {
+		uint64_t start = w->window_start_real + w->window_ns;
+
+		se_worker_seal(w, start, start + w->window_ns, false, mono_ns);
+		if (w->window_start_real != start)
+			return; /* could not open the next window */
+	}
+}
+
+/* ---- thread ---------------------------------------------------------------------------- */
+
+static void *se_worker_main(void *arg)
+{
+	struct se_worker *w = arg;
+	int timeout_ms = (int)w->cfg->poll_ms;
+
+	if (w->cpu >= 0 && se_cpu_pin_self(w->cpu))
+		se_warn("worker %u: cannot pin to CPU %d", w->id, w->cpu);
+	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
+		int ret = ring_buffer__poll(w->rb, timeout_ms);
+
+		if (ret < 0 && ret != -EINTR) {
+			se_err("worker %u: polling the rings failed: %s", w->id, strerror(-ret));
+			break;
+		}
+		/* Rings written without a wake-up are not reported by epoll: drain them all. */
+		ring_buffer__consume(w->rb);
+		se_worker_seal_until(w, se_clock_mono_ns());
+	}
+	/* The hooks are detached before stop: this drains everything that was captured. */
+	ring_buffer__consume(w->rb);
+	se_worker_seal_until(w, se_clock_mono_ns());
+	{
+		uint64_t end = atomic_load(&w->stop_real_ns);
+
+		w->shard->end_ns = end > w->shard->start_ns ? end : w->shard->start_ns;
+		se_worker_seal(w, 0, 0, true, se_clock_mono_ns());
+		w->shard = NULL;
+	}
+	return NULL;
+}
+
+struct se_worker *se_worker_new(unsigned int id, unsigned int workers,
+				const struct se_config *cfg, const struct se_probe *probe,
+				struct se_sender *sender, int64_t real_minus_mono_ns)
+{
+	struct se_worker *w = calloc(1, sizeof(*w));
+	unsigned int rings[SE_WORKER_RINGS_MAX];
+	unsigned int n;
+	uint64_t now_real;
+	int err = ENOMEM;
+
+	if (!w)
+		return NULL;
+	w->id = id;
+	w->cfg = cfg;
+	w->sender = sender;
+	w->cpu = se_cpu_nth_online(id);
+	w->real_minus_mono_ns = real_minus_mono_ns;
+	w->window_ns = (uint64_t)cfg->window_s * SE_NS_PER_S;
+	atomic_init(&w->stop, false);
+	atomic_init(&w->stop_real_ns, 0);
+	if (se_conn_table_init(&w->conns, cfg->max_connections))
+		goto fail;
+	w->closed_cap = cfg->max_connections;
+	w->closed_ids = calloc(w->closed_cap, sizeof(*w->closed_ids));
+	if (!w->closed_ids)
+		goto fail;
+
+	n = se_cpu_rings_of_worker(id, workers, se_probe_nr_rings(probe), rings,
+				   SE_WORKER_RINGS_MAX);
+	for (unsigned int i = 0; i < n; i++) {
+		int fd = se_probe_ring_fd(probe, rings[i]);
+		int ret;
+
+		if (!w->rb) {
+			w->rb = ring_buffer__new(fd, se_worker_on_record, w, NULL);
+			ret = w->rb ? 0 : -errno;
+		} else {
+			ret = ring_buffer__add(w->rb, fd, se_worker_on_record, w);
+		}
+		if (ret) {
+			err = -ret;
+			goto fail;
+		}
+	}
+	if (!w->rb) {
+		err = EINVAL; /* more workers than rings: main never asks for that */
+		goto fail;
+	}
+	now_real = se_clock_real_ns();
+	w->window_start_real = se_clock_align_down(now_real, w->window_ns);
+	w->window_end_mono =
+		(uint64_t)((int64_t)(w->window_start_real + w->window_ns) - real_minus_mono_ns);
+	w->shard = se_shard_new(id, w->window_start_real, w->window_start_real + w->window_ns);
+	if (!w->shard)
+		goto fail;
+	return w;
+fail:
+	se_worker_free(w);
+	errno = err;
+	return NULL;
+}
+
+int se_worker_start(struct se_worker *w)
+{
+	int ret = pthread_create(&w->thread, NULL, se_worker_main, w);
+
+	if (ret)
+		return -ret;
+	w->started = true;
+	return 0;
+}
+
+void se_worker_stop(struct se_worker *w, uint64_t stop_real_ns)
+{
+	atomic_store(&w->stop_real_ns, stop_real_ns);
+	atomic_store_explicit(&w->stop, true, memory_order_release);
+}
+
+int se_worker_join(struct se_worker *w)
+{
+	if (!w->started)
+		return 0;
+	pthread_join(w->thread, NULL);
+	w->started = false;
+	return 0;
+}
+
+void se_worker_free(struct se_worker *w)
+{
+	if (!w)
+		return;
+	se_worker_join(w);
+	ring_buffer__free(w->rb);
+	se_shard_free(w->shard);
+	se_conn_table_fini(&w->conns);
+	free(w->closed_ids);
+	free(w);
+}
