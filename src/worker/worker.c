@@ -154,6 +154,14 @@ static void se_worker_on_close(struct se_worker *w, const struct se_ev_close *e)
 	if (c->closed)
 		return;
 	se_worker_flush_streams(w, c);
+	/* The final offsets reveal a hole at the very end, which no later record could. */
+	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
+		if (c->stream[dir].next < e->bytes[dir]) {
+			w->scnt.gaps++;
+			w->scnt.gap_bytes += e->bytes[dir] - c->stream[dir].next;
+			c->stream[dir].next = e->bytes[dir];
+		}
+	}
 	c->closed = true;
 	se_conn_table_mark_active(&w->conns, c); /* freed at the seal, after it is reported */
 	w->shard->counters[SE_UC_CONNS_CLOSED]++;

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A TCP server and client (parent and forked child) that exchange known bytes through one
+ * syscall family, and print what each side actually did as one JSON line: bytes and
+ * successful syscalls per direction and an FNV-1a digest of the bytes in order. The
+ * integration tests compare sockeye's report of the same connection with these lines.
+ *
+ *   tcp_peer --family rw|v|to|msg|mmsg|sendfile [--port P] [--v6] [--up N] [--down N]
+ *            [--chunk N] [--migrate] [--split-threads] [--peek]
+ *
+ * --migrate moves the sending and receiving threads to another CPU between syscalls;
+ * --split-threads makes the client send from one thread and receive on another, each
+ * pinned to a different CPU; --peek issues a recv(MSG_PEEK) before every read (never an
+ * event: the stream does not advance).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FNV_INIT 0xcbf29ce484222325ull
+#define MMSG_VLEN 4
+#define IOV_PARTS 3
+
+enum family { F_RW, F_V, F_TO, F_MSG, F_MMSG, F_SENDFILE };
+
+struct opts {
+	enum family family;
+	int port;
+	bool v6;
+	size_t up, down, chunk;
+	bool migrate, split_threads, peek;
+};
+
+struct side {
+	uint64_t bytes[2], events[2], digest[2]; /* [0] = in, [1] = out */
+};
+
+static struct opts o = { .family = F_RW, .port = 8080, .up = 100000, .down = 300000,
+			 .chunk = 4096 };
+
+static void die(const char *what)
+{
+	fprintf(stderr, "tcp_peer: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Deterministic payload: byte i of a direction's stream. */
+static unsigned char *payload(size_t n, unsigned seed)
+{
+	unsigned char *p = malloc(n ? n : 1);
+	uint32_t x = 2463534242u ^ seed;
+
+	if (!p)
+		die("malloc");
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (unsigned char)x;
+	}
+	return p;
+}
+
+static void hop_cpu(void)
+{
+	static __thread int next;
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (!o.migrate || ncpu < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(next++ % ncpu, &set);
+	sched_setaffinity(0, sizeof(set), &set); /* 0 = the calling thread */
+}
+
+static void pin_cpu(int cpu)
+{
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % ncpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void account(struct side *s, int dir, const void *p, size_t n)
+{
+	s->bytes[dir] += n;
+	s->events[dir]++;
+	s->digest[dir] = fnv(s->digest[dir], p, n);
+}
+
+/* Send all of buf[0..n) with the family's send call; every call that moved bytes counts. */
+static void send_all(int fd, const unsigned char *buf, size_t n, struct side *s, int file_fd)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t want = n - done < o.chunk ? n - done : o.chunk;
+		ssize_t r;
+
+		hop_cpu();
+		switch (o.family) {
+		case F_RW:
+			r = write(fd, buf + done, want);
+			break;
+		case F_TO:
+			r = sendto(fd, buf + done, want, 0, NULL, 0);
+			break;
+		case F_V:
+		case F_MSG: {
+			struct iovec iov[IOV_PARTS];
+			size_t part = want / IOV_PARTS, off = 0;
+
+			for (int i = 0; i < IOV_PARTS; i++) {
+				size_t len = i == IOV_PARTS - 1 ? want - off : part;
+
+				iov[i].iov_base = (void *)(buf + done + off);
+				iov[i].iov_len = len;
+				off += len;
+			}
+			if (o.family == F_V) {
+				r = writev(fd, iov, IOV_PARTS);
+			} else {
+				struct msghdr m = { .msg_iov = iov, .msg_iovlen = IOV_PARTS };
+
+				r = sendmsg(fd, &m, 0);
+			}
+			break;
+		}
+		case F_MMSG: {
+			struct mmsghdr mm[MMSG_VLEN];
+			struct iovec iov[MMSG_VLEN];
+			size_t part = (want + MMSG_VLEN - 1) / MMSG_VLEN, off = 0;
+			int k = 0;
+
+			memset(mm, 0, sizeof(mm));
+			for (; k < MMSG_VLEN && off < want; k++) {
+				size_t len = want - off < part ? want - off : part;
+
+				iov[k].iov_base = (void *)(buf + done + off);
+				iov[k].iov_len = len;
+				mm[k].msg_hdr.msg_iov = &iov[k];
+				mm[k].msg_hdr.msg_iovlen = 1;
+				off += len;
+			}
+			int sent = sendmmsg(fd, mm, k, 0);
+
+			if (sent < 0)
+				die("sendmmsg");
+			for (int i = 0; i < sent; i++) {
+				if (mm[i].msg_len)
+					account(s, 1, iov[i].iov_base, mm[i].msg_len);
+				done += mm[i].msg_len;
+			}
+			continue;
+		}
+		case F_SENDFILE: {
+			off_t at = (off_t)done;
+
+			if (file_fd < 0) { /* the client's requests go out with write(2) */
+				r = write(fd, buf + done, want);
+				break;
+			}
+
+			r = sendfile(fd, file_fd, &at, want);
+			if (r > 0) {
+				s->bytes[1] += r;
+				s->events[1]++;
+				s->digest[1] = fnv(s->digest[1], buf + done, r);
+				done += r;
+				continue;
+			}
+			break;
+		}
+		default:
+			r = -1;
+		}
+		if (r < 0)
+			die("send");
+		account(s, 1, buf + done, (size_t)r);
+		done += (size_t)r;
+	}
+}
+
+/* Receive exactly n bytes with the family's receive call (sendfile: read). */
+static void recv_all(int fd, unsigned char *buf, size_t n, struct side *s)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t want = n - done < o.chunk ? n - done : o.chunk;
+		ssize_t r;
+
+		hop_cpu();
+		if (o.peek) {
+			char tmp[16];
+
+			if (recv(fd, tmp, sizeof(tmp), MSG_PEEK) < 0)
+				die("peek");
+		}
+		switch (o.family) {
+		case F_RW:
+		case F_SENDFILE:
+			r = read(fd, buf + done, want);
+			break;
+		case F_TO:
+			r = recvfrom(fd, buf + done, want, 0, NULL, NULL);
+			break;
+		case F_V:
+		case F_MSG: {
+			struct iovec iov[IOV_PARTS];
+			size_t part = want / IOV_PARTS, off = 0;
+
+			for (int i = 0; i < IOV_PARTS; i++) {
+				size_t len = i == IOV_PARTS - 1 ? want - off : part;
+
+				iov[i].iov_base = buf + done + off;
+				iov[i].iov_len = len;
+				off += len;
+			}
+			if (o.family == F_V) {
+				r = readv(fd, iov, IOV_PARTS);
+			} else {
+				struct msghdr m = { .msg_iov = iov, .msg_iovlen = IOV_PARTS };
+
+				r = recvmsg(fd, &m, 0);
+			}
+			break;
+		}
+		case F_MMSG: {
+			struct mmsghdr mm[MMSG_VLEN];
+			struct iovec iov[MMSG_VLEN];
+			size_t part = (want + MMSG_VLEN - 1) / MMSG_VLEN, off = 0;
+			int k = 0;
+
+			memset(mm, 0, sizeof(mm));
+			for (; k < MMSG_VLEN && off < want; k++) {
+				size_t len = want - off < part ? want - off : part;
+
+				iov[k].iov_base = buf + done + off;
+				iov[k].iov_len = len;
+				mm[k].msg_hdr.msg_iov = &iov[k];
+				mm[k].msg_hdr.msg_iovlen = 1;
+				off += len;
+			}
+			int got = recvmmsg(fd, mm, k, MSG_WAITFORONE, NULL);
+
+			if (got < 0)
+				die("recvmmsg");
+			if (got == 0 || mm[0].msg_len == 0) {
+				errno = EPIPE;
+				die("recvmmsg: early end of stream");
+			}
+			/* Messages fill their own buffers: compact them into the stream. */
+			for (int i = 0; i < got; i++) {
+				if (!mm[i].msg_len)
+					continue;
+				memmove(buf + done, iov[i].iov_base, mm[i].msg_len);
+				account(s, 0, buf + done, mm[i].msg_len);
+				done += mm[i].msg_len;
+			}
+			continue;
+		}
+		default:
+			r = -1;
+		}
+		if (r < 0)
+			die("recv");
+		if (r == 0) {
+			errno = EPIPE;
+			die("early end of stream");
+		}
+		account(s, 0, buf + done, (size_t)r);
+		done += (size_t)r;
+	}
+}
+
+static void print_side(const char *role, int fd, const struct side *s)
+{
+	struct sockaddr_storage a, b;
+	socklen_t al = sizeof(a), bl = sizeof(b);
+	char la[64], pa[64], lh[INET6_ADDRSTRLEN], ph[INET6_ADDRSTRLEN];
+	int lp, pp;
+
+	getsockname(fd, (struct sockaddr *)&a, &al);
+	getpeername(fd, (struct sockaddr *)&b, &bl);
+	if (a.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a)->sin6_addr, lh, sizeof(lh));
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&b)->sin6_addr, ph, sizeof(ph));
+		lp = ntohs(((struct sockaddr_in6 *)&a)->sin6_port);
+		pp = ntohs(((struct sockaddr_in6 *)&b)->sin6_port);
+		snprintf(la, sizeof(la), "[%s]:%d", lh, lp);
+		snprintf(pa, sizeof(pa), "[%s]:%d", ph, pp);
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&a)->sin_addr, lh, sizeof(lh));
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&b)->sin_addr, ph, sizeof(ph));
+		snprintf(la, sizeof(la), "%s:%d", lh, ntohs(((struct sockaddr_in *)&a)->sin_port));
+		snprintf(pa, sizeof(pa), "%s:%d", ph, ntohs(((struct sockaddr_in *)&b)->sin_port));
+	}
+	printf("{\"role\":\"%s\",\"pid\":%d,\"local\":\"%s\",\"peer\":\"%s\",\"bytes_in\":%" PRIu64
+	       ",\"bytes_out\":%" PRIu64 ",\"events_in\":%" PRIu64 ",\"events_out\":%" PRIu64
+	       ",\"digest_in\":\"%016" PRIx64 "\",\"digest_out\":\"%016" PRIx64 "\"}\n",
+	       role, getpid(), la, pa, s->bytes[0], s->bytes[1], s->events[0], s->events[1],
+	       s->digest[0], s->digest[1]);
+	fflush(stdout);
+}
+
+struct reader_arg {
+	int fd;
+	unsigned char *buf;
+	struct side *s;
+};
+
+static void *client_reader(void *p)
+{
+	struct reader_arg *a = p;
+
+	pin_cpu(1);
+	recv_all(a->fd, a->buf, o.down, a->s);
+	return NULL;
+}
+
+static void run_client(struct sockaddr_storage *addr, socklen_t len)
+{
+	struct side s = { .digest = { FNV_INIT, FNV_INIT } };
+	unsigned char *up = payload(o.up, 1), *down = malloc(o.down ? o.down : 1);
+	int fd = socket(addr->ss_family, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)addr, len))
+		die("connect");
+	if (o.split_threads) {
+		pthread_t t;
+		struct reader_arg ra = { fd, down, &s };
+
+		pthread_create(&t, NULL, client_reader, &ra);
+		pin_cpu(0);
+		send_all(fd, up, o.up, &s, -1);
+		pthread_join(t, NULL);
+	} else {
+		send_all(fd, up, o.up, &s, -1);
+		recv_all(fd, down, o.down, &s);
+	}
+	print_side("client", fd, &s);
+	close(fd);
+	free(up);
+	free(down);
+}
+
+static int payload_file(const unsigned char *p, size_t n)
+{
+	char path[] = "/tmp/tcp_peer.XXXXXX";
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		die("mkstemp");
+	unlink(path);
+	if (write(fd, p, n) != (ssize_t)n)
+		die("write payload file");
+	return fd;
+}
+
+static void run_server(int lfd)
+{
+	struct side s = { .digest = { FNV_INIT, FNV_INIT } };
+	unsigned char *up = malloc(o.up ? o.up : 1), *down = payload(o.down, 2);
+	int file_fd = o.family == F_SENDFILE ? payload_file(down, o.down) : -1;
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	char eof;
+
+	if (fd < 0)
+		die("accept");
+	recv_all(fd, up, o.up, &s);
+	send_all(fd, down, o.down, &s, file_fd);
+	/* Wait for the client's close so both sides finish before we print. */
+	if (read(fd, &eof, 1) != 0)
+		die("expected end of stream");
+	print_side("server", fd, &s);
+	close(fd);
+	if (file_fd >= 0)
+		close(file_fd);
+	free(up);
+	free(down);
+}
+
+static enum family parse_family(const char *s)
+{
+	static const char *names[] = { "rw", "v", "to", "msg", "mmsg", "sendfile" };
+
+	for (int i = 0; i < 6; i++)
+		if (!strcmp(s, names[i]))
+			return (enum family)i;
+	fprintf(stderr, "tcp_peer: unknown family %s\n", s);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "family", 1, NULL, 'f' }, { "port", 1, NULL, 'p' },	 { "v6", 0, NULL, '6' },
+		{ "up", 1, NULL, 'u' },	    { "down", 1, NULL, 'd' },	 { "chunk", 1, NULL, 'c' },
+		{ "migrate", 0, NULL, 'm' }, { "split-threads", 0, NULL, 's' },
+		{ "peek", 0, NULL, 'k' },   { NULL, 0, NULL, 0 },
+	};
+	struct sockaddr_storage addr;
+	socklen_t alen;
+	int c, lfd, one = 1, status;
+	pid_t child;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o.family = parse_family(optarg); break;
+		case 'p': o.port = atoi(optarg); break;
+		case '6': o.v6 = true; break;
+		case 'u': o.up = strtoul(optarg, NULL, 10); break;
+		case 'd': o.down = strtoul(optarg, NULL, 10); break;
+		case 'c': o.chunk = strtoul(optarg, NULL, 10); break;
+		case 'm': o.migrate = true; break;
+		case 's': o.split_threads = true; break;
+		case 'k': o.peek = true; break;
+		default: return 2;
+		}
+	}
+	memset(&addr, 0, sizeof(addr));
+	if (o.v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&addr;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(o.port);
+		a->sin6_addr = in6addr_loopback;
+		alen = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&addr;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(o.port);
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		alen = sizeof(*a);
+	}
+	lfd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		die("socket");
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&addr, alen) || listen(lfd, 8))
+		die("bind/listen");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		close(lfd);
+		run_client(&addr, alen);
+		return 0;
+	}
+	run_server(lfd);
+	close(lfd);
+	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return 1;
+	return 0;
+}

@@ -1,0 +1,79 @@
+"""Start-up as a user meets it on a machine that lacks something: one line saying what is
+missing and what to do, exit status 1; and the things sockeye fixes itself (an unmounted
+tracefs) are fixed. Each case runs in a private mount namespace (unshare -m) so the
+machine itself is left alone."""
+
+import subprocess
+import sys
+import unittest
+
+import harness
+
+TRACEFS = "/sys/kernel/tracing"
+
+
+def in_private_mounts(script):
+    """Run a shell script in a new mount namespace; returns the CompletedProcess."""
+    return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-ec", script],
+                          capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+
+
+class Startup(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+
+    def assert_one_line_error(self, res, text):
+        self.assertEqual(res.returncode, 1, res.stderr)
+        lines = [l for l in res.stderr.splitlines() if l.startswith("sockeye:")]
+        self.assertEqual(len(lines), 1, res.stderr)
+        self.assertIn(text, lines[0])
+
+    def test_not_root(self):
+        res = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534",
+                              "--clear-groups", harness.SOCKEYE, "--duration", "1"],
+                             capture_output=True, text=True, timeout=60)
+        self.assert_one_line_error(res, "missing capabilities")
+
+    def test_unmounted_tracefs_is_mounted(self):
+        res = in_private_mounts(
+            f"umount {TRACEFS} 2>/dev/null || true\n"
+            f"test ! -e {TRACEFS}/events\n"
+            f"{harness.SOCKEYE} --duration 1 --window 1\n"
+            f"test -e {TRACEFS}/events/syscalls\n")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("mounted tracefs", res.stderr)
+
+    def test_tracefs_not_mountable(self):
+        # root without CAP_SYS_ADMIN may load BPF (CAP_BPF, CAP_PERFMON) but not mount
+        res = in_private_mounts(
+            f"umount {TRACEFS} 2>/dev/null || true\n"
+            f"exec setpriv --bounding-set -sys_admin --inh-caps -sys_admin "
+            f"{harness.SOCKEYE} --duration 1\n")
+        self.assert_one_line_error(res, "tracefs is not mounted")
+        self.assertIn("mount -t tracefs", res.stderr)
+
+    def test_no_btf(self):
+        res = in_private_mounts(
+            "mount -t tmpfs none /sys/kernel/btf\n"
+            f"exec {harness.SOCKEYE} --duration 1\n")
+        self.assert_one_line_error(res, "no kernel BTF")
+
+    def test_missing_tracepoint(self):
+        # a tracefs without the syscall tracepoints sockeye attaches to
+        res = in_private_mounts(
+            f"mount -t tmpfs none {TRACEFS}\n"
+            f"mkdir -p {TRACEFS}/events/syscalls\n"
+            f"exec {harness.SOCKEYE} --duration 1\n")
+        self.assert_one_line_error(res, "cannot attach to tracepoint syscalls/sys_enter_")
+        self.assertIn("does not exist", res.stderr)
+
+    def test_bad_netns_path(self):
+        res = subprocess.run([harness.SOCKEYE, "--netns", "/nonexistent/netns"],
+                             capture_output=True, text=True, timeout=60)
+        self.assert_one_line_error(res, "--netns")
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
