@@ -1,2 +1,0 @@
-# Empty dependencies file for sockeye_pure.
-# This may be replaced when dependencies are built.
