@@ -58,6 +58,8 @@ void se_shard_free(struct se_shard *s)
 static int se_records_append(struct se_conn_record **arr, uint32_t *n, uint32_t *cap,
 			     const struct se_conn_record *src, uint32_t count)
 {
+	if (!count)
+		return 0; /* src may be NULL: an empty shard has no array */
 	if (*n + count > *cap) {
 		uint32_t ncap = *cap ? *cap : 16;
 		struct se_conn_record *grown;

@@ -18,6 +18,7 @@
 #include "sockeye/export_stdout.h"
 #include "sockeye/log.h"
 #include "sockeye/probe.h"
+#include "sockeye/tsan.h"
 
 #define SE_SENDER_TICK_NS (10 * SE_NS_PER_MS)
 #define SE_SENDER_GRACE_NS (1 * SE_NS_PER_S)
@@ -70,6 +71,7 @@ struct se_sender *se_sender_new(const struct se_config *cfg, unsigned int worker
 
 void se_sender_submit(struct se_sender *s, struct se_shard *shard)
 {
+	SE_TSAN_RELEASE(shard);
 	cds_wfcq_enqueue(&s->head, &s->tail, &shard->node);
 }
 
@@ -157,6 +159,7 @@ static void se_sender_drain_queue(struct se_sender *s)
 	       node != CDS_WFCQ_WOULDBLOCK) {
 		struct se_shard *shard = caa_container_of(node, struct se_shard, node);
 
+		SE_TSAN_ACQUIRE(shard);
 		se_sender_take(s, shard);
 		se_shard_free(shard);
 	}
