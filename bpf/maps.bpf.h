@@ -66,7 +66,8 @@ struct se_inflight {
 /*
  * inflight: key: pid_tgid of the thread in the syscall; value: struct se_inflight.
  * Writer: sys_enter programs (only for watched sockets); reader/deleter: the matching
- * sys_exit. Size bounds the concurrent in-flight socket syscalls; full = counted drop.
+ * sys_exit. Size: --max-connections (set before load), the concurrent in-flight socket
+ * syscalls; full = counted drop.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

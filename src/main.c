@@ -111,9 +111,11 @@ int main(int argc, char **argv)
 	}
 	{
 		int64_t offset = se_clock_real_minus_mono_ns();
+		uint64_t window_ns = (uint64_t)cfg.window_s * SE_NS_PER_S;
+		uint64_t first = se_clock_align_down(se_clock_real_ns(), window_ns);
 
 		for (unsigned int i = 0; i < nworkers; i++) {
-			workers[i] = se_worker_new(i, nworkers, &cfg, probe, sender, offset);
+			workers[i] = se_worker_new(i, nworkers, &cfg, probe, sender, offset, first);
 			if (!workers[i]) {
 				se_err("cannot create worker %u: %s", i, strerror(errno));
 				goto out;

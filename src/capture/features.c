@@ -128,8 +128,9 @@ int se_features_resolve_netns(const struct se_config *cfg, uint32_t *inode, char
 		break;
 	}
 	if (stat(path, &st))
-		return se_features_fail(err, errlen, errno, "--netns: cannot open %s: %s", path,
-					strerror(errno));
+		return se_features_fail(err, errlen, errno, "%s: cannot open %s: %s",
+					cfg->netns_mode == SE_NETNS_PATH ? "--netns" : "--pid",
+					path, strerror(errno));
 	*inode = (uint32_t)st.st_ino;
 	return 0;
 }

@@ -271,10 +271,16 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 			keep[nkeep++] = c->id; /* still waiting: look again at the next seal */
 	}
 	/* Removal moves table entries, so it waits until the active list is empty. */
-	for (uint32_t i = 0; i < nclosed; i++)
-		se_conn_table_remove(&w->conns, se_conn_table_lookup(&w->conns, w->closed_ids[i]));
-	for (uint32_t i = 0; i < nkeep; i++)
-		se_conn_table_mark_active(&w->conns, se_conn_table_lookup(&w->conns, keep[i]));
+	for (uint32_t i = 0; i < nclosed; i++) {
+		c = se_conn_table_lookup(&w->conns, w->closed_ids[i]);
+		if (c)
+			se_conn_table_remove(&w->conns, c);
+	}
+	for (uint32_t i = 0; i < nkeep; i++) {
+		c = se_conn_table_lookup(&w->conns, keep[i]);
+		if (c)
+			se_conn_table_mark_active(&w->conns, c);
+	}
 	se_worker_take_stream_counters(w, s);
 	s->final = final;
 
@@ -339,12 +345,12 @@ static void *se_worker_main(void *arg)
 
 struct se_worker *se_worker_new(unsigned int id, unsigned int workers,
 				const struct se_config *cfg, const struct se_probe *probe,
-				struct se_sender *sender, int64_t real_minus_mono_ns)
+				struct se_sender *sender, int64_t real_minus_mono_ns,
+				uint64_t first_window_start_ns)
 {
 	struct se_worker *w = calloc(1, sizeof(*w));
 	unsigned int rings[SE_WORKER_RINGS_MAX];
 	unsigned int n;
-	uint64_t now_real;
 	int err = ENOMEM;
 
 	if (!w)
@@ -385,8 +391,7 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers,
 		err = EINVAL; /* more workers than rings: main never asks for that */
 		goto fail;
 	}
-	now_real = se_clock_real_ns();
-	w->window_start_real = se_clock_align_down(now_real, w->window_ns);
+	w->window_start_real = first_window_start_ns;
 	w->window_end_mono =
 		(uint64_t)((int64_t)(w->window_start_real + w->window_ns) - real_minus_mono_ns);
 	w->shard = se_shard_new(id, w->window_start_real, w->window_start_real + w->window_ns);
