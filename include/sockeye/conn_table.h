@@ -51,9 +51,12 @@ struct se_conn_table {
 int se_conn_table_init(struct se_conn_table *t, uint32_t max_live);
 void se_conn_table_fini(struct se_conn_table *t);
 
+/* Ids are the kernel's connection ids, never 0 (0 marks a free slot). */
 struct se_conn *se_conn_table_lookup(struct se_conn_table *t, uint64_t id);
 /* Returns the existing entry or a fresh zeroed one with id set; NULL when full. */
 struct se_conn *se_conn_table_insert(struct se_conn_table *t, uint64_t id);
+/* Removal shifts other entries (no tombstones): pointers into the table and the active
+ * list are invalid afterwards, so remove only when the active list is empty. */
 void se_conn_table_remove(struct se_conn_table *t, struct se_conn *c);
 
 /* Put c on the list walked at the window seal (idempotent within a window). */

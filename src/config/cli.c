@@ -139,8 +139,16 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 	err[0] = '\0';
 	optind = 0; /* reset getopt so tests can parse several command lines */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:vh", se_cli_options, NULL)) != -1) {
-		const char *arg = optarg;
+	for (;;) {
+		/* The argument getopt is looking at, to name it in errors ("-xv": -x; "--foo").
+		 * "+" in the option string stops at the first operand, so nothing is permuted. */
+		const char *token = argv[optind ? optind : 1];
+		const char *arg;
+
+		c = getopt_long(argc, argv, "+:w:vh", se_cli_options, NULL);
+		if (c == -1)
+			break;
+		arg = optarg;
 
 		switch (c) {
 		case 'w':
@@ -241,10 +249,16 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 			se_cli_usage(out);
 			return SE_CLI_EXIT;
 		case ':':
-			return se_cli_fail(err, errlen, "%s: needs a value", argv[optind - 1]);
+			return se_cli_fail(err, errlen, "%s: needs a value", token);
 		default:
-			return se_cli_fail(err, errlen, "%s: unknown option (see --help)",
-					   argv[optind - 1]);
+			if (strncmp(token, "--", 2))
+				return se_cli_fail(err, errlen, "-%c: unknown option (see --help)",
+						   optopt);
+			if (optopt) /* a known long flag given "=value" it does not take */
+				return se_cli_fail(err, errlen, "%.*s: takes no value (see --help)",
+						   (int)strcspn(token, "="), token);
+			return se_cli_fail(err, errlen, "%.*s: unknown option (see --help)",
+					   (int)strcspn(token, "="), token);
 		}
 	}
 	if (optind < argc)

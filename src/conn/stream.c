@@ -121,6 +121,15 @@ void se_stream_push(struct se_stream *s, const struct se_segment *seg, se_stream
 	}
 	/* Ahead of a missing record: park it; a full parking area turns the hole into a gap. */
 	while (s->npending == SE_STREAM_PENDING_MAX) {
+		if (seg->offset < s->pending[se_stream_lowest_pending(s)].offset) {
+			/* The new record is the earliest we have: only the bytes before it are lost. */
+			cnt->gaps++;
+			cnt->gap_bytes += seg->offset - s->next;
+			s->next = seg->offset;
+			se_stream_deliver(s, seg, sink, ctx, cnt);
+			se_stream_drain(s, sink, ctx, cnt);
+			return;
+		}
 		se_stream_skip_hole(s, sink, ctx, cnt);
 		if (seg->offset <= s->next) {
 			se_stream_deliver(s, seg, sink, ctx, cnt);

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests of the command line (src/config/cli.c): defaults, every flag, every bad value
+ * (a one-line error that names the flag), unknown options, missing values, --help and
+ * --version written to the FILE given, and repeated parses in one process. --help is checked
+ * against the option table read from cli.c itself, so a flag added without help text fails here.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sockeye/config.h"
+
+#ifndef SOCKEYE_CLI_SOURCE
+#error "SOCKEYE_CLI_SOURCE must name src/config/cli.c (set by tests/unit/CMakeLists.txt)"
+#endif
+
+#define ARGS_MAX 32
+#define ERR_LEN 256
+/* Long options the table must at least hold (the table may grow; help must follow it). */
+#define OPTIONS_MAX 64
+
+/* What the last parse wrote: its error line and its output on the FILE. */
+static char err[ERR_LEN];
+static char *out_text;
+static size_t out_len;
+
+/* Parse "sockeye" followed by the NULL-terminated arguments. */
+static enum se_cli_result parse(struct se_config *cfg, const char *first, ...)
+{
+	char *argv[ARGS_MAX + 2];
+	int argc = 0;
+	const char *a = first;
+	enum se_cli_result res;
+	FILE *out;
+	va_list ap;
+
+	argv[argc++] = "sockeye";
+	va_start(ap, first);
+	while (a) {
+		assert_true(argc <= ARGS_MAX);
+		argv[argc++] = (char *)a;
+		a = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+
+	free(out_text);
+	out_text = NULL;
+	out = open_memstream(&out_text, &out_len);
+	assert_non_null(out);
+	memset(err, 'x', sizeof(err) - 1);
+	err[sizeof(err) - 1] = '\0';
+	res = se_cli_parse(cfg, argc, argv, out, err, sizeof(err));
+	assert_int_equal(fclose(out), 0);
+	return res;
+}
+
+static void assert_error_names(const char *flag)
+{
+	if (!strstr(err, flag))
+		fail_msg("error '%s' does not name %s", err, flag);
+	assert_null(strchr(err, '\n')); /* one line; main adds the newline */
+}
+
+/* ---- defaults and each flag ------------------------------------------------------------ */
+
+static void test_defaults(void **state)
+{
+	struct se_config cfg, def;
+
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	assert_string_equal(err, "");
+	assert_int_equal(out_len, 0);
+	se_config_defaults(&def);
+	def.out_stdout = true; /* the only output for now: chosen when none is given */
+	assert_memory_equal(&cfg, &def, sizeof(cfg));
+}
+
+static void test_workers(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--workers", "4", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.workers, 4);
+	assert_int_equal(parse(&cfg, "-w", "1", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.workers, 1);
+	assert_int_equal(parse(&cfg, "--workers=256", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.workers, SE_WORKERS_MAX);
+	assert_int_equal(parse(&cfg, "-w7", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.workers, 7);
+}
+
+static void test_ring_size(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--ring-size", "64K", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.ring_size, SE_RING_SIZE_MIN);
+	assert_int_equal(cfg.wakeup_bytes, SE_RING_SIZE_MIN / 4); /* follows the ring size */
+	assert_int_equal(parse(&cfg, "--ring-size", "1G", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.ring_size, SE_RING_SIZE_MAX);
+	assert_int_equal(parse(&cfg, "--ring-size", "8388608", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.ring_size, 8u << 20);
+	assert_int_equal(cfg.wakeup_bytes, 2u << 20);
+}
+
+static void test_ports(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--ports", "22,8000-8002", NULL), SE_CLI_RUN);
+	assert_true(se_config_port_watched(&cfg, 22));
+	assert_true(se_config_port_watched(&cfg, 8000));
+	assert_true(se_config_port_watched(&cfg, 8002));
+	assert_false(se_config_port_watched(&cfg, 80)); /* replaces the default list */
+	assert_false(se_config_port_watched(&cfg, 8003));
+	assert_string_equal(cfg.ports_text, "22,8000-8002");
+}
+
+static void test_window_duration(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--window", "1", "--duration", "30", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.window_s, 1);
+	assert_int_equal(cfg.duration_s, 30);
+	assert_int_equal(parse(&cfg, "--window", "3600", "--duration", "0", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.window_s, 3600);
+	assert_int_equal(cfg.duration_s, 0);
+}
+
+static void test_switches(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--stdout", "--connections", NULL), SE_CLI_RUN);
+	assert_true(cfg.out_stdout);
+	assert_true(cfg.connections);
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	assert_false(cfg.connections);
+	assert_int_equal(parse(&cfg, "-v", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.verbose, 1);
+	assert_int_equal(parse(&cfg, "-v", "--verbose", "-vv", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.verbose, 4);
+}
+
+static void test_netns(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--netns", "all", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.netns_mode, SE_NETNS_ALL);
+	assert_int_equal(parse(&cfg, "--netns", "self", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.netns_mode, SE_NETNS_SELF);
+	assert_int_equal(parse(&cfg, "--netns", "/proc/1/ns/net", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.netns_mode, SE_NETNS_PATH);
+	assert_string_equal(cfg.netns_path, "/proc/1/ns/net");
+	assert_int_equal(parse(&cfg, "--netns=/var/run/netns/blue", NULL), SE_CLI_RUN);
+	assert_string_equal(cfg.netns_path, "/var/run/netns/blue");
+}
+
+static void test_numbers(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--pid", "1234", "--capture-bytes", "0", "--poll-ms", "5",
+			       "--max-connections", "64", NULL),
+			 SE_CLI_RUN);
+	assert_int_equal(cfg.pid, 1234);
+	assert_int_equal(cfg.capture_bytes, 0);
+	assert_int_equal(cfg.poll_ms, 5);
+	assert_int_equal(cfg.max_connections, 64);
+	assert_int_equal(parse(&cfg, "--pid", "4194304", "--capture-bytes", "16384", "--poll-ms",
+			       "1000", "--max-connections", "4194304", NULL),
+			 SE_CLI_RUN);
+	assert_int_equal(cfg.pid, 4194304);
+	assert_int_equal(cfg.capture_bytes, SE_CAPTURE_MAX);
+	assert_int_equal(cfg.poll_ms, 1000);
+	assert_int_equal(cfg.max_connections, 4194304);
+}
+
+static void test_wakeup_bytes(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--wakeup-bytes", "256K", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.wakeup_bytes, 256u << 10);
+	assert_int_equal(parse(&cfg, "--wakeup-bytes", "0", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.wakeup_bytes, 0);
+	/* Compared with the final ring size, whatever the order of the flags. */
+	assert_int_equal(parse(&cfg, "--wakeup-bytes", "8M", "--ring-size", "16M", NULL),
+			 SE_CLI_RUN);
+	assert_int_equal(cfg.wakeup_bytes, 8u << 20);
+
+	assert_int_equal(parse(&cfg, "--wakeup-bytes", "4M", NULL), SE_CLI_ERROR);
+	assert_error_names("--wakeup-bytes");
+	assert_int_equal(parse(&cfg, "--ring-size", "64K", "--wakeup-bytes", "64K", NULL),
+			 SE_CLI_ERROR);
+	assert_error_names("--wakeup-bytes");
+	assert_int_equal(parse(&cfg, "--wakeup-bytes", "1M", "--ring-size", "64K", NULL),
+			 SE_CLI_ERROR);
+	assert_error_names("--wakeup-bytes");
+	assert_int_equal(parse(&cfg, "--ring-size", "64K", "--wakeup-bytes", "65535", NULL),
+			 SE_CLI_RUN);
+}
+
+/* ---- bad values --------------------------------------------------------------------------- */
+
+static void test_bad_values(void **state)
+{
+	static const struct {
+		const char *flag, *value, *named;
+	} bad[] = {
+		{ "--workers", "0", "--workers" },
+		{ "--workers", "257", "--workers" },
+		{ "--workers", "abc", "--workers" },
+		{ "--workers", "", "--workers" },
+		{ "--workers", "-1", "--workers" },
+		{ "-w", "0", "--workers" },
+		{ "--ring-size", "32K", "--ring-size" },
+		{ "--ring-size", "2G", "--ring-size" },
+		{ "--ring-size", "100K", "--ring-size" }, /* not a power of two */
+		{ "--ring-size", "3M", "--ring-size" },
+		{ "--ring-size", "4X", "--ring-size" },
+		{ "--ring-size", "", "--ring-size" },
+		{ "--ports", "0", "--ports" },
+		{ "--ports", "80,", "--ports" },
+		{ "--ports", "65536", "--ports" },
+		{ "--ports", "", "--ports" },
+		{ "--window", "0", "--window" },
+		{ "--window", "3601", "--window" },
+		{ "--window", "5s", "--window" },
+		{ "--duration", "-1", "--duration" },
+		{ "--duration", "x", "--duration" },
+		{ "--duration", "31536001", "--duration" },
+		{ "--netns", "relative/path", "--netns" },
+		{ "--netns", "", "--netns" },
+		{ "--netns", "SELF", "--netns" },
+		{ "--pid", "0", "--pid" },
+		{ "--pid", "4194305", "--pid" },
+		{ "--pid", "init", "--pid" },
+		{ "--capture-bytes", "16385", "--capture-bytes" },
+		{ "--capture-bytes", "-5", "--capture-bytes" },
+		{ "--poll-ms", "0", "--poll-ms" },
+		{ "--poll-ms", "1001", "--poll-ms" },
+		{ "--wakeup-bytes", "4X", "--wakeup-bytes" },
+		{ "--wakeup-bytes", "", "--wakeup-bytes" },
+		{ "--max-connections", "63", "--max-connections" },
+		{ "--max-connections", "4194305", "--max-connections" },
+	};
+	struct se_config cfg;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(&cfg, bad[i].flag, bad[i].value, NULL) != SE_CLI_ERROR)
+			fail_msg("%s '%s' accepted", bad[i].flag, bad[i].value);
+		assert_error_names(bad[i].named);
+		assert_int_equal(out_len, 0);
+	}
+}
+
+static void test_too_long_netns_path(void **state)
+{
+	static char path[PATH_MAX + 2];
+	struct se_config cfg;
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	assert_int_equal(parse(&cfg, "--netns", path, NULL), SE_CLI_ERROR);
+	assert_error_names("--netns");
+}
+
+static void test_unknown_option(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--bogus", NULL), SE_CLI_ERROR);
+	assert_error_names("--bogus");
+	assert_int_equal(parse(&cfg, "-x", NULL), SE_CLI_ERROR);
+	assert_error_names("-x");
+	assert_int_equal(parse(&cfg, "--stdout", "--bogus=3", NULL), SE_CLI_ERROR);
+	assert_error_names("--bogus");
+	assert_int_equal(parse(&cfg, "extra", NULL), SE_CLI_ERROR);
+	assert_error_names("extra");
+	assert_int_equal(parse(&cfg, "--stdout", "--", "extra", NULL), SE_CLI_ERROR);
+	assert_error_names("extra");
+}
+
+/* An unknown letter at the head of a group of short options is still named in the error. */
+static void test_unknown_option_in_group(void **state)
+{
+	struct se_config cfg;
+
+	/* Naming the group ("-vx") or the letter ("-x") both point the user at the typo. */
+	assert_int_equal(parse(&cfg, "-vx", NULL), SE_CLI_ERROR);
+	if (!strstr(err, "-vx") && !strstr(err, "-x"))
+		fail_msg("error '%s' names neither -vx nor -x", err);
+	/* getopt has not moved past "-xv" yet when it reports x: argv[optind - 1] is argv[0]. */
+	assert_int_equal(parse(&cfg, "-xv", NULL), SE_CLI_ERROR);
+	if (!strstr(err, "-xv") && !strstr(err, "-x"))
+		fail_msg("error '%s' names neither -xv nor -x", err);
+}
+
+static void test_missing_value(void **state)
+{
+	static const char *const need_value[] = {
+		"--workers", "--ring-size", "--ports",	"--window",	   "--duration",
+		"--netns",   "--pid",	    "--capture-bytes", "--poll-ms", "--wakeup-bytes",
+		"--max-connections",
+	};
+	struct se_config cfg;
+
+	for (size_t i = 0; i < sizeof(need_value) / sizeof(need_value[0]); i++) {
+		assert_int_equal(parse(&cfg, need_value[i], NULL), SE_CLI_ERROR);
+		assert_error_names(need_value[i]);
+		assert_non_null(strstr(err, "value"));
+	}
+	assert_int_equal(parse(&cfg, "--stdout", "-w", NULL), SE_CLI_ERROR);
+	assert_error_names("-w");
+}
+
+static void test_error_truncated_to_buffer(void **state)
+{
+	char small[8];
+	char *argv[] = { "sockeye", "--workers", "banana", NULL };
+	struct se_config cfg;
+
+	memset(small, 'x', sizeof(small));
+	assert_int_equal(se_cli_parse(&cfg, 3, argv, stdout, small, sizeof(small)),
+			 SE_CLI_ERROR);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_memory_equal(small, "--worke", sizeof(small));
+}
+
+/* ---- --help, --version -------------------------------------------------------------------- */
+
+/* The long option names of se_cli_options[] in cli.c, read from the source. */
+static unsigned int read_option_table(char names[OPTIONS_MAX][64])
+{
+	FILE *f = fopen(SOCKEYE_CLI_SOURCE, "r");
+	char line[512];
+	bool in_table = false;
+	unsigned int n = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *q;
+
+		if (strstr(line, "se_cli_options[]")) {
+			in_table = true;
+			continue;
+		}
+		if (!in_table)
+			continue;
+		if (strstr(line, "};"))
+			break;
+		q = strstr(line, "{ \"");
+		if (!q)
+			continue;
+		q += 3;
+		assert_true(n < OPTIONS_MAX);
+		assert_true(strcspn(q, "\"") < 64);
+		snprintf(names[n], 64, "%.*s", (int)strcspn(q, "\""), q);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void test_help(void **state)
+{
+	static const char *const expected[] = {
+		"workers", "ring-size", "ports",	   "window",	    "duration",
+		"stdout",  "connections", "netns",	   "pid",	    "capture-bytes",
+		"poll-ms", "wakeup-bytes", "max-connections", "verbose", "version",
+		"help",
+	};
+	char names[OPTIONS_MAX][64];
+	unsigned int n = read_option_table(names);
+	struct se_config cfg;
+	char flag[80];
+
+	/* The table as read holds at least the documented flags. */
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		bool found = false;
+
+		for (unsigned int k = 0; k < n; k++)
+			found |= !strcmp(names[k], expected[i]);
+		if (!found)
+			fail_msg("--%s not in the option table of %s", expected[i],
+				 SOCKEYE_CLI_SOURCE);
+	}
+
+	assert_int_equal(parse(&cfg, "--help", NULL), SE_CLI_EXIT);
+	assert_true(out_len > 0);
+	assert_non_null(strstr(out_text, "Usage: sockeye"));
+	for (unsigned int k = 0; k < n; k++) {
+		snprintf(flag, sizeof(flag), "--%.63s", names[k]);
+		if (!strstr(out_text, flag))
+			fail_msg("--help does not mention %s", flag);
+	}
+	/* Defaults are shown with the flags. */
+	assert_non_null(strstr(out_text, SE_DEFAULT_PORTS));
+
+	assert_int_equal(parse(&cfg, "-h", NULL), SE_CLI_EXIT);
+	assert_non_null(strstr(out_text, "Usage: sockeye"));
+	/* --help wins over what follows it. */
+	assert_int_equal(parse(&cfg, "--help", "--workers", "0", NULL), SE_CLI_EXIT);
+}
+
+/* Every flag of the table is recognised by the parser (none is "unknown"). */
+static void test_table_flags_recognised(void **state)
+{
+	char names[OPTIONS_MAX][64];
+	unsigned int n = read_option_table(names);
+	struct se_config cfg;
+	char flag[80];
+
+	assert_true(n >= 16);
+	for (unsigned int k = 0; k < n; k++) {
+		snprintf(flag, sizeof(flag), "--%.63s", names[k]);
+		parse(&cfg, flag, NULL);
+		if (strstr(err, "unknown"))
+			fail_msg("%s: %s", flag, err);
+	}
+}
+
+static void test_version(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--version", NULL), SE_CLI_EXIT);
+	assert_string_equal(out_text, "sockeye " SOCKEYE_VERSION "\n");
+}
+
+/* getopt keeps global state; se_cli_parse resets it so a process may parse many times. */
+static void test_repeated_parses(void **state)
+{
+	struct se_config cfg;
+
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(parse(&cfg, "--workers", "3", "-v", NULL), SE_CLI_RUN);
+		assert_int_equal(cfg.workers, 3);
+		assert_int_equal(cfg.verbose, 1);
+		/* Defaults come back: nothing leaks from the previous parse. */
+		assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+		assert_int_equal(cfg.workers, 0);
+		assert_int_equal(cfg.verbose, 0);
+		/* An error in the middle of a group of short options leaves no state behind. */
+		assert_int_equal(parse(&cfg, "-vvw", NULL), SE_CLI_ERROR);
+		assert_int_equal(parse(&cfg, "--help", NULL), SE_CLI_EXIT);
+		assert_int_equal(parse(&cfg, "--window", "9", NULL), SE_CLI_RUN);
+		assert_int_equal(cfg.window_s, 9);
+		assert_string_equal(err, "");
+	}
+}
+
+static int teardown(void **state)
+{
+	free(out_text);
+	out_text = NULL;
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_workers),
+		cmocka_unit_test(test_ring_size),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_window_duration),
+		cmocka_unit_test(test_switches),
+		cmocka_unit_test(test_netns),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_wakeup_bytes),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_too_long_netns_path),
+		cmocka_unit_test(test_unknown_option),
+		cmocka_unit_test(test_unknown_option_in_group),
+		cmocka_unit_test(test_missing_value),
+		cmocka_unit_test(test_error_truncated_to_buffer),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_table_flags_recognised),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_repeated_parses),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}
