@@ -6,12 +6,16 @@
  * integration tests compare sockeye's report of the same connection with these lines.
  *
  *   tcp_peer --family rw|v|to|msg|mmsg|sendfile [--port P] [--v6] [--up N] [--down N]
- *            [--chunk N] [--migrate] [--split-threads] [--peek]
+ *            [--chunk N] [--migrate] [--split-threads] [--peek] [--wait-file PATH]
+ *            [--no-close]
  *
  * --migrate moves the sending and receiving threads to another CPU between syscalls;
  * --split-threads makes the client send from one thread and receive on another, each
  * pinned to a different CPU; --peek issues a recv(MSG_PEEK) before every read (never an
- * event: the stream does not advance).
+ * event: the stream does not advance); --wait-file PATH makes both sides stop once
+ * connected (printing "connected" on stderr) until PATH exists, so a test can start sockeye
+ * on an established connection; --no-close makes both sides exit without close(2), leaving
+ * the descriptors to the kernel.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -44,7 +48,8 @@ struct opts {
 	int port;
 	bool v6;
 	size_t up, down, chunk;
-	bool migrate, split_threads, peek;
+	bool migrate, split_threads, peek, no_close;
+	const char *wait_file;
 };
 
 struct side {
@@ -334,6 +339,16 @@ static void print_side(const char *role, int fd, const struct side *s)
 	fflush(stdout);
 }
 
+/* Hold an established connection until the test creates the file. */
+static void wait_for_file(void)
+{
+	if (!o.wait_file)
+		return;
+	fprintf(stderr, "connected\n");
+	while (access(o.wait_file, F_OK))
+		usleep(10000);
+}
+
 struct reader_arg {
 	int fd;
 	unsigned char *buf;
@@ -357,6 +372,7 @@ static void run_client(struct sockaddr_storage *addr, socklen_t len)
 
 	if (fd < 0 || connect(fd, (struct sockaddr *)addr, len))
 		die("connect");
+	wait_for_file();
 	if (o.split_threads) {
 		pthread_t t;
 		struct reader_arg ra = { fd, down, &s };
@@ -370,6 +386,8 @@ static void run_client(struct sockaddr_storage *addr, socklen_t len)
 		recv_all(fd, down, o.down, &s);
 	}
 	print_side("client", fd, &s);
+	if (o.no_close)
+		_exit(0); /* the kernel closes the descriptor: no close(2) */
 	close(fd);
 	free(up);
 	free(down);
@@ -398,12 +416,15 @@ static void run_server(int lfd)
 
 	if (fd < 0)
 		die("accept");
+	wait_for_file();
 	recv_all(fd, up, o.up, &s);
 	send_all(fd, down, o.down, &s, file_fd);
 	/* Wait for the client's close so both sides finish before we print. */
 	if (read(fd, &eof, 1) != 0)
 		die("expected end of stream");
 	print_side("server", fd, &s);
+	if (o.no_close)
+		return; /* main exits without closing either descriptor */
 	close(fd);
 	if (file_fd >= 0)
 		close(file_fd);
@@ -428,7 +449,8 @@ int main(int argc, char **argv)
 		{ "family", 1, NULL, 'f' }, { "port", 1, NULL, 'p' },	 { "v6", 0, NULL, '6' },
 		{ "up", 1, NULL, 'u' },	    { "down", 1, NULL, 'd' },	 { "chunk", 1, NULL, 'c' },
 		{ "migrate", 0, NULL, 'm' }, { "split-threads", 0, NULL, 's' },
-		{ "peek", 0, NULL, 'k' },   { NULL, 0, NULL, 0 },
+		{ "peek", 0, NULL, 'k' },   { "wait-file", 1, NULL, 'W' },
+		{ "no-close", 0, NULL, 'n' }, { NULL, 0, NULL, 0 },
 	};
 	struct sockaddr_storage addr;
 	socklen_t alen;
@@ -446,6 +468,8 @@ int main(int argc, char **argv)
 		case 'm': o.migrate = true; break;
 		case 's': o.split_threads = true; break;
 		case 'k': o.peek = true; break;
+		case 'W': o.wait_file = optarg; break;
+		case 'n': o.no_close = true; break;
 		default: return 2;
 		}
 	}
@@ -480,7 +504,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	run_server(lfd);
-	close(lfd);
+	if (!o.no_close)
+		close(lfd);
 	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
 		return 1;
 	return 0;

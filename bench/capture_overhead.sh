@@ -1,0 +1,48 @@
+#!/bin/bash
+# What attaching sockeye costs a service, per syscall, measured A/B/A/B in one run:
+# a watched loopback ping-pong (port 8080: captured), an unwatched one (port 9999: filtered
+# out in the kernel), and writes to /dev/null (not a socket). Prints medians and the ratio
+# with/without, and sockeye's own CPU time per captured round trip. Run as root.
+#   bench/capture_overhead.sh [BUILD_DIR] [REPEATS]
+set -euo pipefail
+BUILD=${1:-build}
+REPEATS=${2:-5}
+ROUNDS=${ROUNDS:-100000}
+COST=$BUILD/bench/syscall_cost
+SOCKEYE=$BUILD/sockeye
+
+measure() { # prints: watched unwatched devnull
+	echo "$($COST pingpong 8080 "$ROUNDS") $($COST pingpong 9999 "$ROUNDS") $($COST devnull $((ROUNDS * 4)))"
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+declare -a A B
+cpu_total=0
+for ((i = 0; i < REPEATS; i++)); do
+	A+=("$(measure)")
+	"$SOCKEYE" --stdout --window 1 >/dev/null 2>/tmp/capture_overhead.err &
+	pid=$!
+	for _ in $(seq 200); do grep -q capturing: /tmp/capture_overhead.err && break; sleep 0.05; done
+	before=$(cpu_ticks "$pid")
+	B+=("$(measure)")
+	after=$(cpu_ticks "$pid")
+	cpu_total=$((cpu_total + after - before))
+	kill -INT "$pid"
+	wait "$pid"
+done
+
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+col() { local arr=("$@"); for r in "${arr[@]:1}"; do echo "$r" | cut -d' ' -f"$1"; done; }
+
+printf "%-36s %12s %12s %7s\n" "median of $REPEATS (ns per op)" "without" "with" "ratio"
+names=("watched ping-pong, 4 syscalls" "unwatched ping-pong, 4 syscalls" "write 100 B to /dev/null")
+for c in 1 2 3; do
+	a=$(col "$c" x "${A[@]}" | median)
+	b=$(col "$c" x "${B[@]}" | median)
+	printf "%-36s %12s %12s %7.3f\n" "${names[$((c - 1))]}" "$a" "$b" "$(awk "BEGIN {print $b / $a}")"
+done
+hz=$(getconf CLK_TCK)
+# sockeye CPU while measuring: all three scenarios ran, but only the watched one is captured
+awk -v t="$cpu_total" -v hz="$hz" -v n="$((REPEATS * ROUNDS))" \
+	'BEGIN {printf "sockeye CPU per 10k captured round trips: %.2f ms\n", t / hz * 1000 / n * 10000}'

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * What capture costs the observed service, per syscall: times a loopback TCP ping-pong of
+ * 100-byte messages (each round trip is two writes and two reads, like a small request and
+ * its response) on a given port, and 100-byte writes to /dev/null (I/O that is not a socket,
+ * which the tracepoints see too). Prints nanoseconds per round trip or per write; run it with
+ * and without sockeye attached (bench/capture_overhead.sh does, interleaved) and compare.
+ *
+ *   syscall_cost pingpong PORT ROUNDS | devnull WRITES
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MSG 100
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void full_read(int fd, char *buf, size_t n)
+{
+	while (n) {
+		ssize_t r = read(fd, buf, n);
+
+		if (r <= 0)
+			exit(1);
+		buf += r;
+		n -= (size_t)r;
+	}
+}
+
+struct echo {
+	int lfd;
+	long rounds;
+};
+
+static void *echo_server(void *p)
+{
+	struct echo *e = p;
+	int fd = accept(e->lfd, NULL, NULL);
+	char buf[MSG];
+
+	for (long i = 0; i < e->rounds; i++) {
+		full_read(fd, buf, MSG);
+		if (write(fd, buf, MSG) != MSG)
+			exit(1);
+	}
+	close(fd);
+	return NULL;
+}
+
+static double pingpong(int port, long rounds)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct echo e = { .rounds = rounds };
+	pthread_t t;
+	int one = 1, fd;
+	char buf[MSG];
+	uint64_t start;
+
+	memset(buf, 'x', sizeof(buf));
+	e.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(e.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(e.lfd, (struct sockaddr *)&a, sizeof(a)) || listen(e.lfd, 1))
+		exit(1);
+	pthread_create(&t, NULL, echo_server, &e);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		exit(1);
+	start = now_ns();
+	for (long i = 0; i < rounds; i++) {
+		if (write(fd, buf, MSG) != MSG)
+			exit(1);
+		full_read(fd, buf, MSG);
+	}
+	double per = (double)(now_ns() - start) / rounds;
+
+	close(fd);
+	pthread_join(t, NULL);
+	close(e.lfd);
+	return per;
+}
+
+static double devnull(long writes)
+{
+	int fd = open("/dev/null", O_WRONLY);
+	char buf[MSG] = { 0 };
+	uint64_t start = now_ns();
+
+	for (long i = 0; i < writes; i++)
+		if (write(fd, buf, MSG) != MSG)
+			exit(1);
+	double per = (double)(now_ns() - start) / writes;
+
+	close(fd);
+	return per;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "pingpong"))
+		printf("%.1f\n", pingpong(atoi(argv[2]), atol(argv[3])));
+	else if (argc == 3 && !strcmp(argv[1], "devnull"))
+		printf("%.1f\n", devnull(atol(argv[2])));
+	else {
+		fprintf(stderr, "usage: syscall_cost pingpong PORT ROUNDS | devnull WRITES\n");
+		return 2;
+	}
+	return 0;
+}
