@@ -123,6 +123,39 @@ static void account(struct side *s, int dir, const void *p, size_t n)
 	s->digest[dir] = fnv(s->digest[dir], p, n);
 }
 
+/* want bytes at p as IOV_PARTS iovec entries (the last takes the remainder). */
+static void split_iov(struct iovec *iov, const unsigned char *p, size_t want)
+{
+	size_t part = want / IOV_PARTS, off = 0;
+
+	for (int i = 0; i < IOV_PARTS; i++) {
+		size_t len = i == IOV_PARTS - 1 ? want - off : part;
+
+		iov[i].iov_base = (void *)(p + off);
+		iov[i].iov_len = len;
+		off += len;
+	}
+}
+
+/* want bytes at p as up to MMSG_VLEN one-entry messages; returns how many. */
+static int split_mmsg(struct mmsghdr *mm, struct iovec *iov, const unsigned char *p, size_t want)
+{
+	size_t part = (want + MMSG_VLEN - 1) / MMSG_VLEN, off = 0;
+	int k = 0;
+
+	memset(mm, 0, sizeof(*mm) * MMSG_VLEN);
+	for (; k < MMSG_VLEN && off < want; k++) {
+		size_t len = want - off < part ? want - off : part;
+
+		iov[k].iov_base = (void *)(p + off);
+		iov[k].iov_len = len;
+		mm[k].msg_hdr.msg_iov = &iov[k];
+		mm[k].msg_hdr.msg_iovlen = 1;
+		off += len;
+	}
+	return k;
+}
+
 /* Send all of buf[0..n) with the family's send call; every call that moved bytes counts. */
 static void send_all(int fd, const unsigned char *buf, size_t n, struct side *s, int file_fd)
 {
@@ -143,15 +176,8 @@ static void send_all(int fd, const unsigned char *buf, size_t n, struct side *s,
 		case F_V:
 		case F_MSG: {
 			struct iovec iov[IOV_PARTS];
-			size_t part = want / IOV_PARTS, off = 0;
 
-			for (int i = 0; i < IOV_PARTS; i++) {
-				size_t len = i == IOV_PARTS - 1 ? want - off : part;
-
-				iov[i].iov_base = (void *)(buf + done + off);
-				iov[i].iov_len = len;
-				off += len;
-			}
+			split_iov(iov, buf + done, want);
 			if (o.family == F_V) {
 				r = writev(fd, iov, IOV_PARTS);
 			} else {
@@ -164,19 +190,8 @@ static void send_all(int fd, const unsigned char *buf, size_t n, struct side *s,
 		case F_MMSG: {
 			struct mmsghdr mm[MMSG_VLEN];
 			struct iovec iov[MMSG_VLEN];
-			size_t part = (want + MMSG_VLEN - 1) / MMSG_VLEN, off = 0;
-			int k = 0;
+			int k = split_mmsg(mm, iov, buf + done, want);
 
-			memset(mm, 0, sizeof(mm));
-			for (; k < MMSG_VLEN && off < want; k++) {
-				size_t len = want - off < part ? want - off : part;
-
-				iov[k].iov_base = (void *)(buf + done + off);
-				iov[k].iov_len = len;
-				mm[k].msg_hdr.msg_iov = &iov[k];
-				mm[k].msg_hdr.msg_iovlen = 1;
-				off += len;
-			}
 			int sent = sendmmsg(fd, mm, k, 0);
 
 			if (sent < 0)
@@ -243,15 +258,8 @@ static void recv_all(int fd, unsigned char *buf, size_t n, struct side *s)
 		case F_V:
 		case F_MSG: {
 			struct iovec iov[IOV_PARTS];
-			size_t part = want / IOV_PARTS, off = 0;
 
-			for (int i = 0; i < IOV_PARTS; i++) {
-				size_t len = i == IOV_PARTS - 1 ? want - off : part;
-
-				iov[i].iov_base = buf + done + off;
-				iov[i].iov_len = len;
-				off += len;
-			}
+			split_iov(iov, buf + done, want);
 			if (o.family == F_V) {
 				r = readv(fd, iov, IOV_PARTS);
 			} else {
@@ -264,19 +272,8 @@ static void recv_all(int fd, unsigned char *buf, size_t n, struct side *s)
 		case F_MMSG: {
 			struct mmsghdr mm[MMSG_VLEN];
 			struct iovec iov[MMSG_VLEN];
-			size_t part = (want + MMSG_VLEN - 1) / MMSG_VLEN, off = 0;
-			int k = 0;
+			int k = split_mmsg(mm, iov, buf + done, want);
 
-			memset(mm, 0, sizeof(mm));
-			for (; k < MMSG_VLEN && off < want; k++) {
-				size_t len = want - off < part ? want - off : part;
-
-				iov[k].iov_base = buf + done + off;
-				iov[k].iov_len = len;
-				mm[k].msg_hdr.msg_iov = &iov[k];
-				mm[k].msg_hdr.msg_iovlen = 1;
-				off += len;
-			}
 			int got = recvmmsg(fd, mm, k, MSG_WAITFORONE, NULL);
 
 			if (got < 0)
