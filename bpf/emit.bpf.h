@@ -71,7 +71,11 @@ static __always_inline void se_announce(struct sock *sk, struct se_conn_state *c
 	se_count(SE_KC_EVENTS);
 }
 
-/* Remove sk from conns and, if user space knew it, tell it the connection ended. */
+/*
+ * Remove sk from conns and, if user space knew it, tell it the connection ended. Called on
+ * the last close(2) of the socket's file and when the kernel destroys the socket, never on
+ * the TCP CLOSE state: a reset socket can still return buffered data to read(2).
+ */
 static __always_inline void se_conn_end(struct sock *sk, __u8 reason)
 {
 	__u64 key = (__u64)sk;
@@ -90,7 +94,18 @@ static __always_inline void se_conn_end(struct sock *sk, __u8 reason)
 	struct se_ev_close *e = bpf_ringbuf_reserve(ring, sizeof(*e), 0);
 
 	if (!e) {
-		se_count(SE_KC_DROP_RING_FULL);
+		/* Park it for the worker to collect, or its connection would never end. */
+		struct se_lost_close lost = {
+			.bytes = { c.offset[SE_DIR_IN], c.offset[SE_DIR_OUT] },
+			.ts_ns = bpf_ktime_get_ns(),
+			.ring = c.ring,
+			.reason = reason,
+		};
+
+		if (bpf_map_update_elem(&lost_closes, &c.id, &lost, BPF_ANY))
+			se_count(SE_KC_DROP_CLOSE_LOST);
+		else
+			se_count(SE_KC_CLOSE_PARKED);
 		return;
 	}
 	se_header(&e->h, SE_EV_CLOSE, c.id);

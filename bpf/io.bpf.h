@@ -17,6 +17,7 @@
 
 #define SE_MSG_PEEK 0x2	 /* data stays queued: the stream does not advance */
 #define SE_MSG_TRUNC 0x20 /* TCP: bytes are discarded, not copied: nothing to capture */
+#define SE_MSG_ERRQUEUE 0x2000 /* error queue (timestamps), not stream bytes */
 #define SE_EINPROGRESS 115
 #define SE_INFLIGHT_CONNECT 0 /* se_inflight.syscall of a connect */
 
@@ -34,7 +35,7 @@ static __always_inline int se_io_enter(__u8 syscall, int fd, __u64 buf, __u64 co
 		return 0;
 	bool receives = se_syscall_receives(syscall);
 
-	if (receives && (flags & SE_MSG_PEEK))
+	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
 		return 0;
 	struct sock *sk = se_watched_sock_of_fd(fd);
 
@@ -53,8 +54,12 @@ static __always_inline int se_io_enter(__u8 syscall, int fd, __u64 buf, __u64 co
 	return 0;
 }
 
-/* Take (and remove) the saved arguments of the current thread's syscall. */
-static __always_inline bool se_inflight_take(struct se_inflight *out)
+/*
+ * Take (and remove) the saved arguments of the current thread's syscall, if they are this
+ * syscall's: when an enter was missed (hooks attach one by one; the kernel can skip a
+ * program), the arguments left by an earlier syscall must not be read as these.
+ */
+static __always_inline bool se_inflight_take(__u8 syscall, struct se_inflight *out)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct se_inflight *a = bpf_map_lookup_elem(&inflight, &id);
@@ -63,6 +68,10 @@ static __always_inline bool se_inflight_take(struct se_inflight *out)
 		return false;
 	*out = *a;
 	bpf_map_delete_elem(&inflight, &id);
+	if (out->syscall != syscall) {
+		se_count(SE_KC_DROP_MISSED_ENTER);
+		return false;
+	}
 	return true;
 }
 
@@ -110,8 +119,10 @@ static long se_mmsg_one(__u32 i, void *ctx)
 	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
 	struct se_scratch *s = se_scratch_get();
 
-	if (!c || !s)
+	if (!c || !s) {
+		se_count(SE_KC_DROP_CONN_RACE); /* later messages' bytes are lost with it */
 		return 1;
+	}
 	__u32 captured = w->args.count ? se_copy_msghdr(&msgs[i].msg_hdr, len) : 0;
 
 	se_emit_data(s, c, w->dir, w->args.syscall, len, captured);
@@ -119,11 +130,11 @@ static long se_mmsg_one(__u32 i, void *ctx)
 }
 
 /* sys_exit of a data syscall: ret is bytes moved (or messages, for the mmsg pair). */
-static __always_inline int se_io_exit(long ret)
+static __always_inline int se_io_exit(__u8 syscall, long ret)
 {
 	struct se_inflight a;
 
-	if (!se_inflight_take(&a) || ret <= 0 || a.syscall == SE_INFLIGHT_CONNECT)
+	if (!se_inflight_take(syscall, &a) || ret <= 0)
 		return 0;
 	struct sock *sk = (struct sock *)a.sk;
 	struct se_conn_state *c = se_io_conn(sk);
@@ -206,7 +217,7 @@ static __always_inline int se_connect_exit(long ret)
 {
 	struct se_inflight a;
 
-	if (!se_inflight_take(&a) || a.syscall != SE_INFLIGHT_CONNECT)
+	if (!se_inflight_take(SE_INFLIGHT_CONNECT, &a))
 		return 0;
 	if (ret != 0 && ret != -SE_EINPROGRESS)
 		return 0;

@@ -77,6 +77,18 @@ struct {
 } inflight SEC(".maps");
 
 /*
+ * lost_closes: close records that did not fit in their ring (see abi.h).
+ * key: u64 connection id; value: struct se_lost_close. Writer: se_conn_end when the ring is
+ * full; reader/deleter: the worker owning the ring, once per window. Full = counted drop.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct se_lost_close);
+} lost_closes SEC(".maps");
+
+/*
  * scratch: where a data record is assembled before bpf_ringbuf_output, because a ring
  * reservation must have a constant size and records are variable-sized. Twice the capture
  * bound so the verifier can prove every (offset, length) pair of the iovec walk stays inside.
@@ -111,8 +123,9 @@ static __always_inline void se_count(__u32 counter)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &counter);
 
+	/* Per-CPU slot, but atomic: the softirq-side program can interrupt a syscall one. */
 	if (v)
-		*v += 1; /* per-CPU slot, programs on one CPU do not nest: no atomic needed */
+		__sync_fetch_and_add(v, 1);
 }
 
 #endif /* SOCKEYE_MAPS_BPF_H */

@@ -27,7 +27,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                          \
 	int se_exit_##name(struct trace_event_raw_sys_exit *ctx)                            \
 	{                                                                                   \
-		return se_io_exit(ctx->ret);                                                \
+		return se_io_exit(kind, ctx->ret);                                          \
 	}
 
 /* For the msghdr calls `count` is the msghdr pointer again: any non-zero value means
@@ -78,8 +78,8 @@ int se_enter_close(struct trace_event_raw_sys_enter *ctx)
 
 /*
  * sock:inet_sock_set_state(sk, oldstate, newstate), as a raw tracepoint (no tracefs
- * needed). ESTABLISHED gives the role from the handshake direction; CLOSE ends the
- * connection when no close(2) did (reset, process exit, timeouts). Runs in softirq too.
+ * needed): reaching ESTABLISHED gives the role from the handshake direction. Runs in
+ * softirq, where there is no process: with --pid the syscall hooks create the entries.
  */
 SEC("raw_tracepoint/inet_sock_set_state")
 int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
@@ -88,15 +88,22 @@ int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
 	int oldstate = (int)ctx->args[1];
 	int newstate = (int)ctx->args[2];
 
-	if (newstate == SE_TCP_CLOSE) {
-		se_conn_end(sk, SE_CLOSE_STATE);
-		return 0;
-	}
-	if (newstate != SE_TCP_ESTABLISHED || !se_sock_watched(sk))
+	if (newstate != SE_TCP_ESTABLISHED || target_tgid || !se_sock_watched(sk))
 		return 0;
 	__u8 role = oldstate == SE_TCP_SYN_SENT ? SE_ROLE_CLIENT :
 		    oldstate == SE_TCP_SYN_RECV ? SE_ROLE_SERVER : se_guess_role(sk);
 
 	se_conn_get(sk, role, SE_ORIGIN_HANDSHAKE);
+	return 0;
+}
+
+/*
+ * tcp:tcp_destroy_sock(sk): the socket is gone (after its last close, or when the process
+ * exited without closing it). Ends the connection if no close(2) did; fires once per socket.
+ */
+SEC("raw_tracepoint/tcp_destroy_sock")
+int se_tcp_destroy_sock(struct bpf_raw_tracepoint_args *ctx)
+{
+	se_conn_end((struct sock *)ctx->args[0], SE_CLOSE_DESTROY);
 	return 0;
 }

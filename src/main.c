@@ -34,8 +34,20 @@ static void se_main_block_signals(sigset_t *set)
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
-/* Returns when a signal arrives or duration_s (0 = forever) has passed. */
-static void se_main_wait(const sigset_t *set, unsigned int duration_s)
+static bool se_main_worker_failed(struct se_worker **workers, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (se_worker_failed(workers[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Returns 0 when a signal arrives or duration_s (0 = forever) has passed, -1 when a worker
+ * failed (checked every second).
+ */
+static int se_main_wait(const sigset_t *set, unsigned int duration_s, struct se_worker **workers,
+			unsigned int nworkers)
 {
 	uint64_t deadline = se_clock_mono_ns() + (uint64_t)duration_s * SE_NS_PER_S;
 
@@ -47,7 +59,7 @@ static void se_main_wait(const sigset_t *set, unsigned int duration_s)
 			uint64_t now = se_clock_mono_ns();
 
 			if (now >= deadline)
-				return;
+				return 0;
 			if (deadline - now < SE_NS_PER_S) {
 				ts.tv_sec = 0;
 				ts.tv_nsec = (long)(deadline - now);
@@ -56,8 +68,10 @@ static void se_main_wait(const sigset_t *set, unsigned int duration_s)
 		sig = sigtimedwait(set, NULL, &ts);
 		if (sig == SIGINT || sig == SIGTERM) {
 			se_info("received %s, flushing the last window", strsignal(sig));
-			return;
+			return 0;
 		}
+		if (se_main_worker_failed(workers, nworkers))
+			return -1;
 	}
 }
 
@@ -92,10 +106,13 @@ int main(int argc, char **argv)
 	se_log_set_level(cfg.verbose ? SE_LOG_DEBUG : SE_LOG_INFO);
 	se_main_block_signals(&sigs);
 
-	if (se_features_check(err, sizeof(err)) ||
-	    se_features_resolve_netns(&cfg, &netns, err, sizeof(err))) {
+	if (se_features_check(err, sizeof(err))) {
 		se_err("%s", err);
 		return SE_EXIT_FAILURE;
+	}
+	if (se_features_resolve_netns(&cfg, &netns, err, sizeof(err))) {
+		se_err("%s", err); /* a --netns or --pid that names nothing: a bad value */
+		return SE_EXIT_USAGE;
 	}
 	probe = se_probe_new(&cfg, netns, err, sizeof(err));
 	if (!probe) {
@@ -138,11 +155,12 @@ int main(int argc, char **argv)
 		cfg.netns_mode == SE_NETNS_ALL ? "all" :
 		cfg.netns_mode == SE_NETNS_PATH ? cfg.netns_path : "self",
 		cfg.pid ? " (one process)" : "", cfg.window_s);
-	se_main_wait(&sigs, cfg.duration_s);
-	status = 0;
+	status = se_main_wait(&sigs, cfg.duration_s, workers, nworkers) ? SE_EXIT_FAILURE : 0;
 out:
 	/* Reverse order: stop capturing, let the workers drain and seal, export, free. */
 	se_probe_detach(probe);
+	if (sender)
+		se_sender_stopping(sender);
 	{
 		uint64_t stop_real = se_clock_real_ns();
 

@@ -66,8 +66,8 @@ enum se_origin {
 };
 
 enum se_close_reason {
-	SE_CLOSE_SYSCALL = 1, /* close(2) of the descriptor by the observed process */
-	SE_CLOSE_STATE = 2,   /* the TCP state machine reached CLOSE (reset, exit, timeout) */
+	SE_CLOSE_SYSCALL = 1, /* last close(2) of the socket's file by the observed process */
+	SE_CLOSE_DESTROY = 2, /* the kernel destroyed the socket first (process exit, etc.) */
 };
 
 /*
@@ -83,7 +83,11 @@ enum se_kernel_counter {
 	SE_KC_DROP_READ_FAULT = 4,    /* user memory of a completed syscall could not be read */
 	SE_KC_TRUNCATED = 5,	      /* payload cut at --capture-bytes (length still exact) */
 	SE_KC_EVENTS = 6,	      /* records written to the rings */
-	SE_KC__COUNT = 7,
+	SE_KC_DROP_CLOSE_LOST = 7,    /* a close record fit neither the ring nor `lost_closes` */
+	SE_KC_DROP_MISSED_ENTER = 8,  /* a sys_exit found another syscall's saved arguments */
+	SE_KC_DROP_CONN_RACE = 9,     /* the connection's entry vanished during a syscall */
+	SE_KC_CLOSE_PARKED = 10,      /* close records parked in `lost_closes` (not a loss) */
+	SE_KC__COUNT = 11,
 };
 
 struct se_ev_header {
@@ -130,6 +134,20 @@ struct se_ev_close {
 	__u8 pad[7];
 };
 _Static_assert(sizeof(struct se_ev_close) == 48, "se_ev_close layout");
+
+/*
+ * Value of the BPF `lost_closes` map, keyed by connection id: a close record that did not
+ * fit in its ring, kept until the worker owning `ring` collects it at its next window seal
+ * (a lost close would otherwise leave the connection in the worker's table for ever).
+ */
+struct se_lost_close {
+	__u64 bytes[SE_DIR__COUNT];
+	__u64 ts_ns;
+	__u32 ring;
+	__u8 reason; /* enum se_close_reason */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct se_lost_close) == 32, "se_lost_close layout");
 
 /* Value of the BPF `conns` map, keyed by the kernel's struct sock address. */
 struct se_conn_state {

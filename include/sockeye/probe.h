@@ -7,6 +7,7 @@
 #ifndef SOCKEYE_PROBE_H
 #define SOCKEYE_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,5 +40,10 @@ int se_probe_read_counters(const struct se_probe *p, uint64_t out[SE_KC__COUNT],
 			   uint64_t *missed);
 
 extern const char *const se_kernel_counter_names[SE_KC__COUNT];
+/* Is this counter a loss (reported under "dropped")? */
+bool se_kernel_counter_is_drop(enum se_kernel_counter k);
+
+/* The `lost_closes` map (see abi.h), drained by the workers. */
+int se_probe_lost_closes_fd(const struct se_probe *p);
 
 #endif /* SOCKEYE_PROBE_H */

@@ -20,6 +20,8 @@ struct se_sender;
 struct se_sender *se_sender_new(const struct se_config *cfg, unsigned int workers,
 				const struct se_probe *probe, FILE *out);
 int se_sender_start(struct se_sender *s);
+/* Stop is under way: from now on windows wait for every worker's shard. Context: main. */
+void se_sender_stopping(struct se_sender *s);
 /* Waits until every worker's final shard is exported, then returns. Context: main. */
 int se_sender_join(struct se_sender *s);
 void se_sender_free(struct se_sender *s);

@@ -30,7 +30,11 @@ struct se_stream_counters {
 	uint64_t gap_bytes;  /* their total length */
 	uint64_t duplicates; /* records entirely already delivered */
 	uint64_t reordered;  /* records that arrived ahead of a missing one */
-	uint64_t pending_alloc_failures; /* parked copy failed: payload lost, length kept */
+	uint64_t pending_alloc_failures; /* parked copy failed or over budget: payload lost,
+					    length kept */
+	/* Not counters but state of the owner, kept across windows: */
+	uint64_t parked_bytes; /* payload bytes held by parked records now */
+	uint64_t parked_limit; /* cap on parked_bytes; 0 = no cap */
 };
 
 struct se_stream {

@@ -7,6 +7,7 @@
 #ifndef SOCKEYE_WORKER_H
 #define SOCKEYE_WORKER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sockeye/config.h"
@@ -26,6 +27,8 @@ int se_worker_start(struct se_worker *w);
  * Context: main (stop_real_ns ends the final window). */
 void se_worker_stop(struct se_worker *w, uint64_t stop_real_ns);
 int se_worker_join(struct se_worker *w);
+/* The worker hit an error it cannot recover from and stopped. Context: main. */
+bool se_worker_failed(struct se_worker *w);
 void se_worker_free(struct se_worker *w);
 
 #endif /* SOCKEYE_WORKER_H */

@@ -195,6 +195,11 @@ unsigned int se_probe_nr_rings(const struct se_probe *p)
 	return p->nr_rings;
 }
 
+int se_probe_lost_closes_fd(const struct se_probe *p)
+{
+	return bpf_map__fd(p->skel->maps.lost_closes);
+}
+
 int se_probe_ring_fd(const struct se_probe *p, unsigned int i)
 {
 	return i < p->nr_rings ? p->ring_fds[i] : -1;

@@ -2,6 +2,7 @@
 /* Per-direction reassembly by offset: see include/sockeye/stream.h. */
 #include "sockeye/stream.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,8 +56,10 @@ static uint32_t se_stream_lowest_pending(const struct se_stream *s)
 	return best;
 }
 
-static void se_stream_remove_pending(struct se_stream *s, uint32_t i)
+static void se_stream_remove_pending(struct se_stream *s, uint32_t i,
+				     struct se_stream_counters *cnt)
 {
+	cnt->parked_bytes -= s->pending[i].captured;
 	free((void *)s->pending[i].data);
 	s->pending[i] = s->pending[--s->npending];
 }
@@ -71,7 +74,7 @@ static void se_stream_drain(struct se_stream *s, se_stream_sink_fn sink, void *c
 		if (s->pending[i].offset > s->next)
 			return;
 		se_stream_deliver(s, &s->pending[i], sink, ctx, cnt);
-		se_stream_remove_pending(s, i);
+		se_stream_remove_pending(s, i, cnt);
 	}
 }
 
@@ -98,7 +101,10 @@ static void se_stream_park(struct se_stream *s, const struct se_segment *seg,
 
 	*p = *seg;
 	if (seg->captured) {
-		copy = malloc(seg->captured);
+		bool over = cnt->parked_limit &&
+			    cnt->parked_bytes + seg->captured > cnt->parked_limit;
+
+		copy = over ? NULL : malloc(seg->captured);
 		if (copy)
 			memcpy(copy, seg->data, seg->captured);
 		else
@@ -106,6 +112,7 @@ static void se_stream_park(struct se_stream *s, const struct se_segment *seg,
 	}
 	p->data = copy;
 	p->captured = copy ? seg->captured : 0;
+	cnt->parked_bytes += p->captured;
 	cnt->reordered++;
 }
 

@@ -36,6 +36,7 @@ struct se_sender {
 	struct cds_wfcq_head head;
 	struct cds_wfcq_tail tail;
 	atomic_bool workers_gone; /* sync: set by main after joining the workers */
+	atomic_bool stopping;	  /* sync: set by main before it stops the workers */
 
 	/* owner: sender thread */
 	struct se_window pending[SE_SENDER_PENDING_MAX]; /* sorted by start */
@@ -61,6 +62,7 @@ struct se_sender *se_sender_new(const struct se_config *cfg, unsigned int worker
 	s->workers = workers;
 	cds_wfcq_init(&s->head, &s->tail);
 	atomic_init(&s->workers_gone, false);
+	atomic_init(&s->stopping, false);
 	s->late = se_shard_new(UINT32_MAX, 0, 0);
 	if (!s->late) {
 		free(s);
@@ -177,8 +179,11 @@ static void se_sender_export_ready(struct se_sender *s)
 	while (s->npending) {
 		struct se_window *w = &s->pending[0];
 
-		if (w->shards < s->workers && now < w->end_ns + SE_SENDER_GRACE_NS &&
-		    !se_sender_all_final(s))
+		/* While stopping, workers may drain full rings for longer than the grace: the
+		 * last windows wait for every worker's final shard instead. */
+		bool waiting = atomic_load(&s->stopping) || now < w->end_ns + SE_SENDER_GRACE_NS;
+
+		if (w->shards < s->workers && waiting && !se_sender_all_final(s))
 			return;
 		se_sender_export_oldest(s);
 	}
@@ -201,6 +206,10 @@ static void *se_sender_main(void *arg)
 	se_sender_drain_queue(s);
 	while (s->npending)
 		se_sender_export_oldest(s);
+	if (s->late_shards) { /* late data with no window left to carry it: one more */
+		se_sender_window(s, s->exported_until_ns, s->exported_until_ns);
+		se_sender_export_oldest(s);
+	}
 	return NULL;
 }
 
@@ -212,6 +221,11 @@ int se_sender_start(struct se_sender *s)
 		return -ret;
 	s->started = true;
 	return 0;
+}
+
+void se_sender_stopping(struct se_sender *s)
+{
+	atomic_store(&s->stopping, true);
 }
 
 int se_sender_join(struct se_sender *s)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "sockeye/abi.h"
@@ -34,10 +35,16 @@
  * microseconds behind or lost: 100 ms is generous for the first, and bounds the second. */
 #define SE_WORKER_REORDER_WAIT_NS (100 * SE_NS_PER_MS)
 #define SE_WORKER_RINGS_MAX 1024
+/* Payload a worker may hold in out-of-order records; beyond it only lengths are kept. */
+#define SE_WORKER_PARK_BUDGET (16u << 20)
+/* Parked close records collected per seal (the rest wait for the next one). */
+#define SE_WORKER_LOST_CLOSES_BATCH 256
 
 struct se_worker {
 	unsigned int id;	     /* immutable after start */
+	unsigned int workers;	     /* immutable after start */
 	const struct se_config *cfg; /* immutable after start */
+	int lost_closes_fd;	     /* immutable after start */
 	struct se_sender *sender;    /* wait-free submit only */
 	struct ring_buffer *rb;	     /* owner: worker */
 	pthread_t thread;
@@ -45,6 +52,7 @@ struct se_worker {
 	int cpu; /* immutable after start: pinned CPU, -1 if unpinned */
 
 	atomic_bool stop;	       /* sync: set by main, read by the worker each loop */
+	atomic_bool failed;	       /* sync: set by the worker when it cannot go on */
 	_Atomic uint64_t stop_real_ns; /* sync: written by main before stop */
 
 	/* owner: worker */
@@ -56,7 +64,8 @@ struct se_worker {
 	struct se_shard *shard;
 	struct se_stream_counters scnt;
 	uint64_t *closed_ids; /* scratch for the seal: connections to free */
-	uint32_t closed_cap;
+	uint64_t *keep_ids;   /* scratch for the seal: connections still waiting on a hole */
+	uint32_t ids_cap;     /* entries of each scratch array: --max-connections */
 };
 
 /* ---- per-event path ---------------------------------------------------------------- */
@@ -143,9 +152,10 @@ static void se_worker_flush_streams(struct se_worker *w, struct se_conn *c)
 	}
 }
 
-static void se_worker_on_close(struct se_worker *w, const struct se_ev_close *e)
+/* The connection ended with these final stream lengths (from a record or parked). */
+static void se_worker_end_conn(struct se_worker *w, uint64_t id, const __u64 *bytes)
 {
-	struct se_conn *c = se_conn_table_lookup(&w->conns, e->h.conn_id);
+	struct se_conn *c = se_conn_table_lookup(&w->conns, id);
 
 	if (!c) {
 		w->shard->counters[SE_UC_UNKNOWN_CONN]++;
@@ -156,15 +166,47 @@ static void se_worker_on_close(struct se_worker *w, const struct se_ev_close *e)
 	se_worker_flush_streams(w, c);
 	/* The final offsets reveal a hole at the very end, which no later record could. */
 	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
-		if (c->stream[dir].next < e->bytes[dir]) {
+		if (c->stream[dir].next < bytes[dir]) {
 			w->scnt.gaps++;
-			w->scnt.gap_bytes += e->bytes[dir] - c->stream[dir].next;
-			c->stream[dir].next = e->bytes[dir];
+			w->scnt.gap_bytes += bytes[dir] - c->stream[dir].next;
+			c->stream[dir].next = bytes[dir];
 		}
 	}
 	c->closed = true;
 	se_conn_table_mark_active(&w->conns, c); /* freed at the seal, after it is reported */
 	w->shard->counters[SE_UC_CONNS_CLOSED]++;
+}
+
+static void se_worker_on_close(struct se_worker *w, const struct se_ev_close *e)
+{
+	se_worker_end_conn(w, e->h.conn_id, e->bytes);
+}
+
+/*
+ * Close records the kernel could not write (ring full) wait in the `lost_closes` map; take
+ * this worker's. Once per window: an empty map costs one syscall.
+ */
+static void se_worker_collect_lost_closes(struct se_worker *w)
+{
+	uint64_t ids[SE_WORKER_LOST_CLOSES_BATCH];
+	struct se_lost_close vals[SE_WORKER_LOST_CLOSES_BATCH];
+	uint64_t key, next;
+	unsigned int n = 0;
+	bool first = true;
+
+	while (n < SE_WORKER_LOST_CLOSES_BATCH &&
+	       !bpf_map_get_next_key(w->lost_closes_fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(w->lost_closes_fd, &key, &vals[n]))
+			continue;
+		if (se_cpu_ring_owner(vals[n].ring, w->workers) == w->id)
+			ids[n++] = key;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		bpf_map_delete_elem(w->lost_closes_fd, &ids[i]);
+		se_worker_end_conn(w, ids[i], vals[i].bytes);
+	}
 }
 
 static void se_worker_seal_until(struct se_worker *w, uint64_t mono_ns);
@@ -211,7 +253,8 @@ static void se_worker_take_stream_counters(struct se_worker *w, struct se_shard 
 	s->counters[SE_UC_DUPLICATE] += w->scnt.duplicates;
 	s->counters[SE_UC_REORDERED] += w->scnt.reordered;
 	s->counters[SE_UC_PARK_ALLOC] += w->scnt.pending_alloc_failures;
-	memset(&w->scnt, 0, sizeof(w->scnt));
+	w->scnt.gaps = w->scnt.gap_bytes = w->scnt.duplicates = w->scnt.reordered = 0;
+	w->scnt.pending_alloc_failures = 0; /* parked_bytes and parked_limit carry over */
 }
 
 static bool se_worker_stream_stale(const struct se_stream *st, uint64_t now_mono)
@@ -254,7 +297,6 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 	struct se_shard *s = w->shard;
 	struct se_conn *c;
 	uint32_t nclosed = 0, nkeep = 0;
-	uint64_t keep[64];
 
 	while ((c = se_conn_table_pop_active(&w->conns))) {
 		bool parked = c->stream[SE_DIR_IN].npending || c->stream[SE_DIR_OUT].npending;
@@ -265,10 +307,11 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 			parked = false;
 		}
 		se_worker_record_conn(w, s, c);
-		if (c->closed && nclosed < w->closed_cap)
+		/* Both lists are at most the live connections, which the table bounds. */
+		if (c->closed)
 			w->closed_ids[nclosed++] = c->id;
-		else if (parked && nkeep < 64)
-			keep[nkeep++] = c->id; /* still waiting: look again at the next seal */
+		else if (parked)
+			w->keep_ids[nkeep++] = c->id; /* still waiting: look again next seal */
 	}
 	/* Removal moves table entries, so it waits until the active list is empty. */
 	for (uint32_t i = 0; i < nclosed; i++) {
@@ -277,7 +320,7 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 			se_conn_table_remove(&w->conns, c);
 	}
 	for (uint32_t i = 0; i < nkeep; i++) {
-		c = se_conn_table_lookup(&w->conns, keep[i]);
+		c = se_conn_table_lookup(&w->conns, w->keep_ids[i]);
 		if (c)
 			se_conn_table_mark_active(&w->conns, c);
 	}
@@ -322,16 +365,24 @@ static void *se_worker_main(void *arg)
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
 		int ret = ring_buffer__poll(w->rb, timeout_ms);
 
+		uint64_t now;
+
 		if (ret < 0 && ret != -EINTR) {
 			se_err("worker %u: polling the rings failed: %s", w->id, strerror(-ret));
+			atomic_store(&w->failed, true); /* main stops everything, exit status 1 */
 			break;
 		}
 		/* Rings written without a wake-up are not reported by epoll: drain them all. */
 		ring_buffer__consume(w->rb);
-		se_worker_seal_until(w, se_clock_mono_ns());
+		now = se_clock_mono_ns();
+		if (now >= w->window_end_mono) {
+			se_worker_collect_lost_closes(w);
+			se_worker_seal_until(w, now);
+		}
 	}
 	/* The hooks are detached before stop: this drains everything that was captured. */
 	ring_buffer__consume(w->rb);
+	se_worker_collect_lost_closes(w);
 	se_worker_seal_until(w, se_clock_mono_ns());
 	{
 		uint64_t end = atomic_load(&w->stop_real_ns);
@@ -356,18 +407,23 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers,
 	if (!w)
 		return NULL;
 	w->id = id;
+	w->workers = workers;
 	w->cfg = cfg;
+	w->lost_closes_fd = se_probe_lost_closes_fd(probe);
+	w->scnt.parked_limit = SE_WORKER_PARK_BUDGET;
 	w->sender = sender;
 	w->cpu = se_cpu_nth_online(id);
 	w->real_minus_mono_ns = real_minus_mono_ns;
 	w->window_ns = (uint64_t)cfg->window_s * SE_NS_PER_S;
 	atomic_init(&w->stop, false);
+	atomic_init(&w->failed, false);
 	atomic_init(&w->stop_real_ns, 0);
 	if (se_conn_table_init(&w->conns, cfg->max_connections))
 		goto fail;
-	w->closed_cap = cfg->max_connections;
-	w->closed_ids = calloc(w->closed_cap, sizeof(*w->closed_ids));
-	if (!w->closed_ids)
+	w->ids_cap = cfg->max_connections;
+	w->closed_ids = calloc(w->ids_cap, sizeof(*w->closed_ids));
+	w->keep_ids = calloc(w->ids_cap, sizeof(*w->keep_ids));
+	if (!w->closed_ids || !w->keep_ids)
 		goto fail;
 
 	n = se_cpu_rings_of_worker(id, workers, se_probe_nr_rings(probe), rings,
@@ -420,6 +476,11 @@ void se_worker_stop(struct se_worker *w, uint64_t stop_real_ns)
 	atomic_store_explicit(&w->stop, true, memory_order_release);
 }
 
+bool se_worker_failed(struct se_worker *w)
+{
+	return atomic_load(&w->failed);
+}
+
 int se_worker_join(struct se_worker *w)
 {
 	if (!w->started)
@@ -438,5 +499,6 @@ void se_worker_free(struct se_worker *w)
 	se_shard_free(w->shard);
 	se_conn_table_fini(&w->conns);
 	free(w->closed_ids);
+	free(w->keep_ids);
 	free(w);
 }

@@ -7,7 +7,7 @@
  *
  *   tcp_peer --family rw|v|to|msg|mmsg|sendfile [--port P] [--v6] [--up N] [--down N]
  *            [--chunk N] [--migrate] [--split-threads] [--peek] [--wait-file PATH]
- *            [--no-close]
+ *            [--no-close] [--rst]
  *
  * --migrate moves the sending and receiving threads to another CPU between syscalls;
  * --split-threads makes the client send from one thread and receive on another, each
@@ -15,7 +15,8 @@
  * event: the stream does not advance); --wait-file PATH makes both sides stop once
  * connected (printing "connected" on stderr) until PATH exists, so a test can start sockeye
  * on an established connection; --no-close makes both sides exit without close(2), leaving
- * the descriptors to the kernel.
+ * the descriptors to the kernel; --rst makes the server reset the connection (SO_LINGER 0)
+ * right after its response, and the client read that response only after the reset.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -48,7 +49,7 @@ struct opts {
 	int port;
 	bool v6;
 	size_t up, down, chunk;
-	bool migrate, split_threads, peek, no_close;
+	bool migrate, split_threads, peek, no_close, rst;
 	const char *wait_file;
 };
 
@@ -306,33 +307,46 @@ static void recv_all(int fd, unsigned char *buf, size_t n, struct side *s)
 	}
 }
 
-static void print_side(const char *role, int fd, const struct side *s)
+struct endpoints {
+	char local[64], peer[64];
+};
+
+static void format_addr(const struct sockaddr_storage *a, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)a;
+
+		inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
+		snprintf(out, len, "[%s]:%d", host, ntohs(v6->sin6_port));
+	} else {
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)a;
+
+		inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
+		snprintf(out, len, "%s:%d", host, ntohs(v4->sin_port));
+	}
+}
+
+/* Taken once connected: after a reset the peer's address can no longer be read. */
+static void endpoints_of(int fd, struct endpoints *e)
 {
 	struct sockaddr_storage a, b;
 	socklen_t al = sizeof(a), bl = sizeof(b);
-	char la[64], pa[64], lh[INET6_ADDRSTRLEN], ph[INET6_ADDRSTRLEN];
-	int lp, pp;
 
-	getsockname(fd, (struct sockaddr *)&a, &al);
-	getpeername(fd, (struct sockaddr *)&b, &bl);
-	if (a.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a)->sin6_addr, lh, sizeof(lh));
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&b)->sin6_addr, ph, sizeof(ph));
-		lp = ntohs(((struct sockaddr_in6 *)&a)->sin6_port);
-		pp = ntohs(((struct sockaddr_in6 *)&b)->sin6_port);
-		snprintf(la, sizeof(la), "[%s]:%d", lh, lp);
-		snprintf(pa, sizeof(pa), "[%s]:%d", ph, pp);
-	} else {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&a)->sin_addr, lh, sizeof(lh));
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&b)->sin_addr, ph, sizeof(ph));
-		snprintf(la, sizeof(la), "%s:%d", lh, ntohs(((struct sockaddr_in *)&a)->sin_port));
-		snprintf(pa, sizeof(pa), "%s:%d", ph, ntohs(((struct sockaddr_in *)&b)->sin_port));
-	}
+	if (getsockname(fd, (struct sockaddr *)&a, &al) || getpeername(fd, (struct sockaddr *)&b, &bl))
+		die("getsockname/getpeername");
+	format_addr(&a, e->local, sizeof(e->local));
+	format_addr(&b, e->peer, sizeof(e->peer));
+}
+
+static void print_side(const char *role, const struct endpoints *e, const struct side *s)
+{
 	printf("{\"role\":\"%s\",\"pid\":%d,\"local\":\"%s\",\"peer\":\"%s\",\"bytes_in\":%" PRIu64
 	       ",\"bytes_out\":%" PRIu64 ",\"events_in\":%" PRIu64 ",\"events_out\":%" PRIu64
 	       ",\"digest_in\":\"%016" PRIx64 "\",\"digest_out\":\"%016" PRIx64 "\"}\n",
-	       role, getpid(), la, pa, s->bytes[0], s->bytes[1], s->events[0], s->events[1],
-	       s->digest[0], s->digest[1]);
+	       role, getpid(), e->local, e->peer, s->bytes[0], s->bytes[1], s->events[0],
+	       s->events[1], s->digest[0], s->digest[1]);
 	fflush(stdout);
 }
 
@@ -366,9 +380,11 @@ static void run_client(struct sockaddr_storage *addr, socklen_t len)
 	struct side s = { .digest = { FNV_INIT, FNV_INIT } };
 	unsigned char *up = payload(o.up, 1), *down = malloc(o.down ? o.down : 1);
 	int fd = socket(addr->ss_family, SOCK_STREAM, 0);
+	struct endpoints ends;
 
 	if (fd < 0 || connect(fd, (struct sockaddr *)addr, len))
 		die("connect");
+	endpoints_of(fd, &ends);
 	wait_for_file();
 	if (o.split_threads) {
 		pthread_t t;
@@ -380,9 +396,11 @@ static void run_client(struct sockaddr_storage *addr, socklen_t len)
 		pthread_join(t, NULL);
 	} else {
 		send_all(fd, up, o.up, &s, -1);
+		if (o.rst)
+			usleep(300000); /* the reset arrives first; the response stays readable */
 		recv_all(fd, down, o.down, &s);
 	}
-	print_side("client", fd, &s);
+	print_side("client", &ends, &s);
 	if (o.no_close)
 		_exit(0); /* the kernel closes the descriptor: no close(2) */
 	close(fd);
@@ -409,17 +427,29 @@ static void run_server(int lfd)
 	unsigned char *up = malloc(o.up ? o.up : 1), *down = payload(o.down, 2);
 	int file_fd = o.family == F_SENDFILE ? payload_file(down, o.down) : -1;
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	struct endpoints ends;
 	char eof;
 
 	if (fd < 0)
 		die("accept");
+	endpoints_of(fd, &ends);
 	wait_for_file();
 	recv_all(fd, up, o.up, &s);
 	send_all(fd, down, o.down, &s, file_fd);
+	if (o.rst) {
+		struct linger hard = { .l_onoff = 1, .l_linger = 0 };
+
+		print_side("server", &ends, &s);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+		close(fd); /* sends RST */
+		free(up);
+		free(down);
+		return;
+	}
 	/* Wait for the client's close so both sides finish before we print. */
 	if (read(fd, &eof, 1) != 0)
 		die("expected end of stream");
-	print_side("server", fd, &s);
+	print_side("server", &ends, &s);
 	if (o.no_close)
 		return; /* main exits without closing either descriptor */
 	close(fd);
@@ -447,7 +477,7 @@ int main(int argc, char **argv)
 		{ "up", 1, NULL, 'u' },	    { "down", 1, NULL, 'd' },	 { "chunk", 1, NULL, 'c' },
 		{ "migrate", 0, NULL, 'm' }, { "split-threads", 0, NULL, 's' },
 		{ "peek", 0, NULL, 'k' },   { "wait-file", 1, NULL, 'W' },
-		{ "no-close", 0, NULL, 'n' }, { NULL, 0, NULL, 0 },
+		{ "no-close", 0, NULL, 'n' }, { "rst", 0, NULL, 'r' }, { NULL, 0, NULL, 0 },
 	};
 	struct sockaddr_storage addr;
 	socklen_t alen;
@@ -467,6 +497,7 @@ int main(int argc, char **argv)
 		case 'k': o.peek = true; break;
 		case 'W': o.wait_file = optarg; break;
 		case 'n': o.no_close = true; break;
+		case 'r': o.rst = true; break;
 		default: return 2;
 		}
 	}

@@ -69,10 +69,15 @@ class Startup(unittest.TestCase):
         self.assert_one_line_error(res, "cannot attach to tracepoint syscalls/sys_enter_")
         self.assertIn("does not exist", res.stderr)
 
-    def test_bad_netns_path(self):
-        res = subprocess.run([harness.SOCKEYE, "--netns", "/nonexistent/netns"],
-                             capture_output=True, text=True, timeout=60)
-        self.assert_one_line_error(res, "--netns")
+    def test_netns_or_pid_that_names_nothing_is_a_bad_value(self):
+        for args, flag in ((("--netns", "/nonexistent/netns"), "--netns"),
+                           (("--pid", "4194300"), "--pid")):
+            with self.subTest(flag=flag):
+                res = subprocess.run([harness.SOCKEYE] + list(args), capture_output=True,
+                                     text=True, timeout=60)
+                self.assertEqual(res.returncode, 2, res.stderr)
+                self.assertEqual(len(res.stderr.splitlines()), 1, res.stderr)
+                self.assertIn(flag, res.stderr)
 
 
 if __name__ == "__main__":
