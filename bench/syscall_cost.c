@@ -2,11 +2,13 @@
 /*
  * What capture costs the observed service, per syscall: times a loopback TCP ping-pong of
  * 100-byte messages (each round trip is two writes and two reads, like a small request and
- * its response) on a given port, and 100-byte writes to /dev/null (I/O that is not a socket,
- * which the tracepoints see too). Prints nanoseconds per round trip or per write; run it with
- * and without sockeye attached (bench/capture_overhead.sh does, interleaved) and compare.
+ * its response) on a given port; a one-way stream of 100-byte writes on a given port (a
+ * reader thread drains it), where the syscalls themselves dominate rather than wake-ups;
+ * and 100-byte writes to /dev/null (I/O that is not a socket, which the tracepoints see
+ * too). Prints nanoseconds per round trip or per write; run it with and without sockeye
+ * attached (bench/capture_overhead.sh does, interleaved) and compare.
  *
- *   syscall_cost pingpong PORT ROUNDS | devnull WRITES
+ *   syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | devnull WRITES
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -96,6 +98,67 @@ static double pingpong(int port, long rounds)
 	return per;
 }
 
+struct drain {
+	int lfd;
+	long bytes;
+};
+
+static void *drain_server(void *p)
+{
+	struct drain *d = p;
+	int fd = accept(d->lfd, NULL, NULL);
+	int lowat = 32768;
+	char buf[65536];
+
+	/* Wake the reader per 32 KiB, whatever the writer's pace: otherwise a slower writer
+	 * (capture attached) changes how often the reader wakes, and wake-ups dominate. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat));
+
+	while (d->bytes > 0) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r < 0)
+			exit(1);
+		if (r == 0)
+			break;
+		d->bytes -= r;
+	}
+	close(fd);
+	return NULL;
+}
+
+static double stream(int port, long writes)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct drain d = { .bytes = writes * MSG };
+	pthread_t t;
+	int one = 1, fd;
+	char buf[MSG];
+	uint64_t start;
+
+	memset(buf, 'x', sizeof(buf));
+	d.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(d.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(d.lfd, (struct sockaddr *)&a, sizeof(a)) || listen(d.lfd, 1))
+		exit(1);
+	pthread_create(&t, NULL, drain_server, &d);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		exit(1);
+	start = now_ns();
+	for (long i = 0; i < writes; i++)
+		if (write(fd, buf, MSG) != MSG)
+			exit(1);
+	shutdown(fd, SHUT_WR); /* the tail, below the low-water mark, is read at end of stream */
+	pthread_join(t, NULL);
+	double per = (double)(now_ns() - start) / writes;
+
+	close(fd);
+	close(d.lfd);
+	return per;
+}
+
 static double devnull(long writes)
 {
 	int fd = open("/dev/null", O_WRONLY);
@@ -115,10 +178,13 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pingpong"))
 		printf("%.1f\n", pingpong(atoi(argv[2]), atol(argv[3])));
+	else if (argc == 4 && !strcmp(argv[1], "stream"))
+		printf("%.1f\n", stream(atoi(argv[2]), atol(argv[3])));
 	else if (argc == 3 && !strcmp(argv[1], "devnull"))
 		printf("%.1f\n", devnull(atol(argv[2])));
 	else {
-		fprintf(stderr, "usage: syscall_cost pingpong PORT ROUNDS | devnull WRITES\n");
+		fprintf(stderr, "usage: syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | "
+				"devnull WRITES\n");
 		return 2;
 	}
 	return 0;

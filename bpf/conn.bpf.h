@@ -36,15 +36,18 @@ static __always_inline bool se_port_watched(__u16 port)
 	return (watched_ports[word] >> (port & 63)) & 1;
 }
 
-/* Cheap early filter: is the calling task in the watched network namespace? */
+/*
+ * Cheap early filter: is the calling task in the watched network namespace? Every read and
+ * write on the node runs this, so it uses BTF-typed loads (one instruction each, faults
+ * read as zero) rather than a bpf_probe_read_kernel call per hop.
+ */
 static __always_inline bool se_task_in_netns(void)
 {
 	if (!target_netns)
 		return true;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u32 inum = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	struct task_struct *task = bpf_get_current_task_btf();
 
-	return inum == target_netns;
+	return task->nsproxy->net_ns->ns.inum == target_netns;
 }
 
 static __always_inline bool se_tgid_selected(__u32 tgid)
@@ -69,22 +72,26 @@ static __always_inline bool se_sock_watched(struct sock *sk)
 	return se_port_watched(lport) || se_port_watched(rport);
 }
 
-/* The struct sock behind descriptor fd of the current task, or NULL if it is not a socket. */
+/*
+ * The struct sock behind descriptor fd of the current task, or NULL if it is not a socket.
+ * Runs for every read and write of the watched namespace (files and pipes too), so it walks
+ * with BTF-typed loads as far as the descriptor table (measured: a write(2) to /dev/null
+ * went from +556 ns to +365 ns). The slot, an array element, and what follows are read with
+ * helpers: typing them needs bpf_rdonly_cast (kernel 6.2+), which saved only ~40 ns more.
+ */
 static __always_inline struct sock *se_fd_to_sock(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *slot = NULL;
 
-	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (bpf_probe_read_kernel(&slot, sizeof(slot), &fdt->fd[fd]) || !slot)
 		return NULL;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & SE_S_IFMT) != SE_S_IFSOCK)
+	if ((BPF_CORE_READ(slot, f_inode, i_mode) & SE_S_IFMT) != SE_S_IFSOCK)
 		return NULL;
-	struct socket *sock = BPF_CORE_READ(file, private_data);
+	struct socket *sock = BPF_CORE_READ(slot, private_data);
 
 	if (!sock || BPF_CORE_READ(sock, type) != SE_SOCK_STREAM)
 		return NULL;
