@@ -450,8 +450,11 @@ static void run_server(int lfd)
 	if (read(fd, &eof, 1) != 0)
 		die("expected end of stream");
 	print_side("server", &ends, &s);
-	if (o.no_close)
+	if (o.no_close) {
+		free(up);
+		free(down);
 		return; /* main exits without closing either descriptor */
+	}
 	close(fd);
 	if (file_fd >= 0)
 		close(file_fd);
