@@ -26,6 +26,19 @@ static __always_inline bool se_syscall_receives(__u8 syscall)
 	return syscall <= SE_SYS_RECVMMSG;
 }
 
+/* Keep a syscall's arguments in the thread's own slot until its exit. */
+static __always_inline void se_inflight_put(const struct se_inflight *a)
+{
+	struct se_inflight *slot = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+							BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!slot) {
+		se_count(SE_KC_DROP_ARGS_LOST);
+		return;
+	}
+	*slot = *a;
+}
+
 /* sys_enter of a data syscall: remember its arguments if fd is a watched socket. */
 static __always_inline int se_io_enter(__u8 syscall, int fd, __u64 buf, __u64 count, __u64 flags)
 {
@@ -48,9 +61,10 @@ static __always_inline int se_io_enter(__u8 syscall, int fd, __u64 buf, __u64 co
 		.count = (receives && (flags & SE_MSG_TRUNC)) ? 0 : count,
 		.fd = fd,
 		.syscall = syscall,
+		.valid = 1,
 	};
-	if (bpf_map_update_elem(&inflight, &id, &a, BPF_ANY))
-		se_count(SE_KC_DROP_ARGS_MAP_FULL);
+
+	se_inflight_put(&a);
 	return 0;
 }
 
@@ -61,13 +75,12 @@ static __always_inline int se_io_enter(__u8 syscall, int fd, __u64 buf, __u64 co
  */
 static __always_inline bool se_inflight_take(__u8 syscall, struct se_inflight *out)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct se_inflight *a = bpf_map_lookup_elem(&inflight, &id);
+	struct se_inflight *a = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
 
-	if (!a)
+	if (!a || !a->valid)
 		return false;
 	*out = *a;
-	bpf_map_delete_elem(&inflight, &id);
+	a->valid = 0;
 	if (out->syscall != syscall) {
 		se_count(SE_KC_DROP_MISSED_ENTER);
 		return false;
@@ -205,10 +218,9 @@ static __always_inline int se_connect_enter(int fd)
 
 	if (!se_tgid_selected(id >> 32) || !se_task_in_netns())
 		return 0;
-	struct se_inflight a = { .fd = fd, .syscall = SE_INFLIGHT_CONNECT };
+	struct se_inflight a = { .fd = fd, .syscall = SE_INFLIGHT_CONNECT, .valid = 1 };
 
-	if (bpf_map_update_elem(&inflight, &id, &a, BPF_ANY))
-		se_count(SE_KC_DROP_ARGS_MAP_FULL);
+	se_inflight_put(&a);
 	return 0;
 }
 

@@ -78,7 +78,7 @@ enum se_close_reason {
 enum se_kernel_counter {
 	SE_KC_DROP_RING_FULL = 0,     /* bpf_ringbuf_output failed: the ring was full */
 	SE_KC_DROP_CONN_MAP_FULL = 1, /* a new connection did not fit in the `conns` map */
-	SE_KC_DROP_ARGS_MAP_FULL = 2, /* syscall arguments did not fit in `inflight` */
+	SE_KC_DROP_ARGS_LOST = 2,     /* a syscall's arguments could not be kept for its exit */
 	SE_KC_DROP_NO_RING = 3,	      /* the ring index had no ring (configuration error) */
 	SE_KC_DROP_READ_FAULT = 4,    /* user memory of a completed syscall could not be read */
 	SE_KC_TRUNCATED = 5,	      /* payload cut at --capture-bytes (length still exact) */

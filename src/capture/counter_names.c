@@ -5,7 +5,7 @@
 const char *const se_kernel_counter_names[SE_KC__COUNT] = {
 	[SE_KC_DROP_RING_FULL] = "ring_full",
 	[SE_KC_DROP_CONN_MAP_FULL] = "conn_map_full",
-	[SE_KC_DROP_ARGS_MAP_FULL] = "args_map_full",
+	[SE_KC_DROP_ARGS_LOST] = "args_lost",
 	[SE_KC_DROP_NO_RING] = "no_ring",
 	[SE_KC_DROP_READ_FAULT] = "read_fault",
 	[SE_KC_TRUNCATED] = "truncated",

@@ -110,8 +110,6 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 	bpf_map__set_max_entries(p->skel->maps.rings, p->nr_rings);
 	bpf_map__set_max_entries(p->skel->maps.scratch, (uint32_t)p->nr_cpus);
 	bpf_map__set_max_entries(p->skel->maps.conns, cfg->max_connections);
-	/* At most one syscall in flight per connection is the common bound (a blocked read). */
-	bpf_map__set_max_entries(p->skel->maps.inflight, cfg->max_connections);
 	/* The inner-map template fixes the ring size every inner ring must have. */
 	tmpl_fd = se_probe_create_ring(cfg->ring_size);
 	if (tmpl_fd < 0) {
