@@ -23,7 +23,7 @@
 
 static __always_inline bool se_syscall_receives(__u8 syscall)
 {
-	return syscall <= SE_SYS_RECVMMSG;
+	return syscall <= SE_SYS_RECVMMSG || syscall == SE_SYS_PREADV2;
 }
 
 /* Keep a syscall's arguments in the thread's own slot until its exit. */
@@ -179,6 +179,8 @@ static __always_inline int se_io_exit(__u8 syscall, long ret)
 		break;
 	case SE_SYS_READV:
 	case SE_SYS_WRITEV:
+	case SE_SYS_PREADV2: /* on a socket the offset must be -1: plain readv/writev */
+	case SE_SYS_PWRITEV2:
 		captured = se_copy_iov((const struct iovec *)a.buf, a.count, ret);
 		break;
 	case SE_SYS_RECVMSG:

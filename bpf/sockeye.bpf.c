@@ -45,6 +45,9 @@ SE_DATA_SYSCALL(sendmsg,    SE_SYS_SENDMSG,    0, 1, 1, ARG(ctx, 2))
 SE_DATA_SYSCALL(sendmmsg,   SE_SYS_SENDMMSG,   0, 1, 2, ARG(ctx, 3))
 /* sendfile(out_fd, in_fd, offset, count): the socket is out_fd; no payload is copied */
 SE_DATA_SYSCALL(sendfile64, SE_SYS_SENDFILE,   0, 2, 3, 0)
+/* preadv2(fd, iov, iovcnt, pos_l, pos_h, flags): RWF_* flags, not MSG_*: none apply */
+SE_DATA_SYSCALL(preadv2,    SE_SYS_PREADV2,    0, 1, 2, 0)
+SE_DATA_SYSCALL(pwritev2,   SE_SYS_PWRITEV2,   0, 1, 2, 0)
 
 SEC("tracepoint/syscalls/sys_exit_accept")
 int se_exit_accept(struct trace_event_raw_sys_exit *ctx)

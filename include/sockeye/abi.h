@@ -55,6 +55,8 @@ enum se_syscall {
 	SE_SYS_SENDMSG = 9,
 	SE_SYS_SENDMMSG = 10,
 	SE_SYS_SENDFILE = 11,
+	SE_SYS_PREADV2 = 12,
+	SE_SYS_PWRITEV2 = 13,
 };
 
 /* How a connection was first recognised (kept for diagnostics and for role confidence). */

@@ -5,7 +5,7 @@
  * successful syscalls per direction and an FNV-1a digest of the bytes in order. The
  * integration tests compare sockeye's report of the same connection with these lines.
  *
- *   tcp_peer --family rw|v|to|msg|mmsg|sendfile [--port P] [--v6] [--up N] [--down N]
+ *   tcp_peer --family rw|v|to|msg|mmsg|sendfile|v2 [--port P] [--v6] [--up N] [--down N]
  *            [--chunk N] [--migrate] [--split-threads] [--peek] [--wait-file PATH]
  *            [--no-close] [--rst]
  *
@@ -42,7 +42,7 @@
 #define MMSG_VLEN 4
 #define IOV_PARTS 3
 
-enum family { F_RW, F_V, F_TO, F_MSG, F_MMSG, F_SENDFILE };
+enum family { F_RW, F_V, F_TO, F_MSG, F_MMSG, F_SENDFILE, F_V2 };
 
 struct opts {
 	enum family family;
@@ -175,11 +175,14 @@ static void send_all(int fd, const unsigned char *buf, size_t n, struct side *s,
 			r = sendto(fd, buf + done, want, 0, NULL, 0);
 			break;
 		case F_V:
+		case F_V2:
 		case F_MSG: {
 			struct iovec iov[IOV_PARTS];
 
 			split_iov(iov, buf + done, want);
-			if (o.family == F_V) {
+			if (o.family == F_V2) {
+				r = pwritev2(fd, iov, IOV_PARTS, -1, 0);
+			} else if (o.family == F_V) {
 				r = writev(fd, iov, IOV_PARTS);
 			} else {
 				struct msghdr m = { .msg_iov = iov, .msg_iovlen = IOV_PARTS };
@@ -257,11 +260,14 @@ static void recv_all(int fd, unsigned char *buf, size_t n, struct side *s)
 			r = recvfrom(fd, buf + done, want, 0, NULL, NULL);
 			break;
 		case F_V:
+		case F_V2:
 		case F_MSG: {
 			struct iovec iov[IOV_PARTS];
 
 			split_iov(iov, buf + done, want);
-			if (o.family == F_V) {
+			if (o.family == F_V2) {
+				r = preadv2(fd, iov, IOV_PARTS, -1, 0);
+			} else if (o.family == F_V) {
 				r = readv(fd, iov, IOV_PARTS);
 			} else {
 				struct msghdr m = { .msg_iov = iov, .msg_iovlen = IOV_PARTS };
@@ -464,9 +470,9 @@ static void run_server(int lfd)
 
 static enum family parse_family(const char *s)
 {
-	static const char *names[] = { "rw", "v", "to", "msg", "mmsg", "sendfile" };
+	static const char *names[] = { "rw", "v", "to", "msg", "mmsg", "sendfile", "v2" };
 
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		if (!strcmp(s, names[i]))
 			return (enum family)i;
 	fprintf(stderr, "tcp_peer: unknown family %s\n", s);

@@ -10,7 +10,7 @@ import unittest
 
 import harness
 
-FAMILIES = ("rw", "v", "to", "msg", "mmsg", "sendfile")
+FAMILIES = ("rw", "v", "to", "msg", "mmsg", "sendfile", "v2")
 WATCHED_PORT = "8080"
 UNWATCHED_PORT = "9999"
 
@@ -59,6 +59,9 @@ class CaptureOneRun(harness.CaptureAssertions):
 
     def test_recvmsg_sendmsg(self):
         self.check_run("msg")
+
+    def test_preadv2_pwritev2(self):
+        self.check_run("v2")
 
     def test_recvmmsg_sendmmsg(self):
         self.check_run("mmsg")
