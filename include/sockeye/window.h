@@ -27,7 +27,8 @@ enum se_user_counter {
 	SE_UC_PARK_ALLOC = 8,	   /* drop: payload of a parked record could not be kept */
 	SE_UC_CONNS_OPENED = 9,
 	SE_UC_CONNS_CLOSED = 10,
-	SE_UC__COUNT = 11,
+	SE_UC_DEFERRED = 11,	   /* records held past a window edge while other rings drained */
+	SE_UC__COUNT = 12,
 };
 
 extern const char *const se_user_counter_names[SE_UC__COUNT];

@@ -18,6 +18,7 @@ const char *const se_user_counter_names[SE_UC__COUNT] = {
 	[SE_UC_PARK_ALLOC] = "park_alloc",
 	[SE_UC_CONNS_OPENED] = "conns_opened",
 	[SE_UC_CONNS_CLOSED] = "conns_closed",
+	[SE_UC_DEFERRED] = "deferred",
 };
 
 bool se_user_counter_is_drop(enum se_user_counter c)

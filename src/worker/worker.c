@@ -37,6 +37,8 @@
 #define SE_WORKER_RINGS_MAX 1024
 /* Payload a worker may hold in out-of-order records; beyond it only lengths are kept. */
 #define SE_WORKER_PARK_BUDGET (16u << 20)
+/* Records held past a window edge while other rings drain (see se_worker_on_record). */
+#define SE_WORKER_DEFER_MAX (4u << 20)
 /* Parked close records collected per seal (the rest wait for the next one). */
 #define SE_WORKER_LOST_CLOSES_BATCH 256
 
@@ -63,6 +65,11 @@ struct se_worker {
 	struct se_conn_table conns;
 	struct se_shard *shard;
 	struct se_stream_counters scnt;
+	unsigned int nrings;  /* rings this worker drains */
+	uint8_t *deferred;    /* records stamped past the window edge: [u32 size][data], 8-aligned */
+	size_t deferred_len;
+	size_t deferred_cap;
+	bool replaying;
 	uint64_t *closed_ids; /* scratch for the seal: connections to free */
 	uint64_t *keep_ids;   /* scratch for the seal: connections still waiting on a hole */
 	uint32_t ids_cap;     /* entries of each scratch array: --max-connections */
@@ -211,6 +218,47 @@ static void se_worker_collect_lost_closes(struct se_worker *w)
 
 static void se_worker_seal_until(struct se_worker *w, uint64_t mono_ns);
 
+/* Keep a copy of a record for se_worker_replay_deferred; false when the buffer is full. */
+static bool se_worker_defer(struct se_worker *w, const void *data, size_t size)
+{
+	size_t need = (sizeof(uint32_t) + size + 7) & ~(size_t)7;
+
+	if (w->deferred_len + need > w->deferred_cap) {
+		size_t cap = w->deferred_cap ? w->deferred_cap : 64u << 10;
+		uint8_t *grown;
+
+		while (cap < w->deferred_len + need)
+			cap *= 2;
+		if (cap > SE_WORKER_DEFER_MAX || !(grown = realloc(w->deferred, cap)))
+			return false;
+		w->deferred = grown;
+		w->deferred_cap = cap;
+	}
+	*(uint32_t *)(w->deferred + w->deferred_len) = (uint32_t)size;
+	memcpy(w->deferred + w->deferred_len + sizeof(uint32_t), data, size);
+	w->deferred_len += need;
+	w->shard->counters[SE_UC_DEFERRED]++;
+	return true;
+}
+
+static int se_worker_on_record(void *ctx, void *data, size_t size);
+
+/* Every owned ring is drained: the held records now open the next window(s). */
+static void se_worker_replay_deferred(struct se_worker *w)
+{
+	size_t off = 0;
+
+	w->replaying = true;
+	while (off < w->deferred_len) {
+		uint32_t size = *(uint32_t *)(w->deferred + off);
+
+		se_worker_on_record(w, w->deferred + off + sizeof(uint32_t), size);
+		off += (sizeof(uint32_t) + size + 7) & ~(size_t)7;
+	}
+	w->replaying = false;
+	w->deferred_len = 0;
+}
+
 static int se_worker_on_record(void *ctx, void *data, size_t size)
 {
 	struct se_worker *w = ctx;
@@ -220,8 +268,17 @@ static int se_worker_on_record(void *ctx, void *data, size_t size)
 		w->shard->counters[SE_UC_BAD_RECORD]++;
 		return 0;
 	}
-	if (h->ts_ns >= w->window_end_mono)
+	/*
+	 * A record stamped at or after the window's end seals the window, so windows follow
+	 * kernel time. With several rings, the rings drained after this one may still hold
+	 * records from before the edge: hold this one until they are drained. (The buffer is
+	 * bounded; when full the window is sealed early, as with one ring per worker.)
+	 */
+	if (h->ts_ns >= w->window_end_mono) {
+		if (w->nrings > 1 && !w->replaying && se_worker_defer(w, data, size))
+			return 0;
 		se_worker_seal_until(w, h->ts_ns);
+	}
 	w->shard->counters[SE_UC_EVENTS]++;
 	switch (h->kind) {
 	case SE_EV_OPEN:
@@ -374,6 +431,8 @@ static void *se_worker_main(void *arg)
 		}
 		/* Rings written without a wake-up are not reported by epoll: drain them all. */
 		ring_buffer__consume(w->rb);
+		if (w->deferred_len)
+			se_worker_replay_deferred(w);
 		now = se_clock_mono_ns();
 		if (now >= w->window_end_mono) {
 			se_worker_collect_lost_closes(w);
@@ -382,6 +441,8 @@ static void *se_worker_main(void *arg)
 	}
 	/* The hooks are detached before stop: this drains everything that was captured. */
 	ring_buffer__consume(w->rb);
+	if (w->deferred_len)
+		se_worker_replay_deferred(w);
 	se_worker_collect_lost_closes(w);
 	se_worker_seal_until(w, se_clock_mono_ns());
 	{
@@ -428,6 +489,7 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers,
 
 	n = se_cpu_rings_of_worker(id, workers, se_probe_nr_rings(probe), rings,
 				   SE_WORKER_RINGS_MAX);
+	w->nrings = n;
 	for (unsigned int i = 0; i < n; i++) {
 		int fd = se_probe_ring_fd(probe, rings[i]);
 		int ret;
@@ -500,5 +562,6 @@ void se_worker_free(struct se_worker *w)
 	se_conn_table_fini(&w->conns);
 	free(w->closed_ids);
 	free(w->keep_ids);
+	free(w->deferred);
 	free(w);
 }
