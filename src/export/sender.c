@@ -127,7 +127,8 @@ static void se_sender_export_oldest(struct se_sender *s)
 	if (s->cfg->out_stdout && se_stdout_export(s->out, s->cfg, w, &kw, s->late_shards))
 		se_warn("writing to stdout failed");
 	s->late_shards = 0;
-	s->exported_until_ns = w->end_ns;
+	if (w->end_ns > s->exported_until_ns) /* never backwards: it decides lateness */
+		s->exported_until_ns = w->end_ns;
 	se_window_fini(w);
 	memmove(&s->pending[0], &s->pending[1], (s->npending - 1) * sizeof(s->pending[0]));
 	s->npending--;
@@ -135,10 +136,14 @@ static void se_sender_export_oldest(struct se_sender *s)
 
 static void se_sender_take(struct se_sender *s, struct se_shard *shard)
 {
-	struct se_window *w;
+	struct se_window *w = NULL;
 
 	if (shard->final)
 		s->finals++;
+	/* Lateness is checked again after every forced export: making room can make it late. */
+	while (shard->start_ns >= s->exported_until_ns &&
+	       !(w = se_sender_window(s, shard->start_ns, shard->end_ns)))
+		se_sender_export_oldest(s); /* bounded: the oldest goes out incomplete */
 	if (shard->start_ns < s->exported_until_ns) {
 		s->late_shards++;
 		for (int i = 0; i < SE_UC__COUNT; i++)
@@ -147,8 +152,6 @@ static void se_sender_take(struct se_sender *s, struct se_shard *shard)
 			se_shard_add_conn(s->late, &shard->conns[i]);
 		return;
 	}
-	while (!(w = se_sender_window(s, shard->start_ns, shard->end_ns)))
-		se_sender_export_oldest(s); /* bounded: the oldest goes out incomplete */
 	if (se_window_merge(w, shard))
 		se_warn("out of memory merging window: connection records lost");
 }
