@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sockeye/caps.h"
 #include "sockeye/clock.h"
 #include "sockeye/config.h"
 #include "sockeye/cpu.h"
@@ -118,6 +119,18 @@ int main(int argc, char **argv)
 	if (!probe) {
 		se_err("%s", err);
 		return SE_EXIT_FAILURE;
+	}
+	{
+		bool kept_bpf;
+
+		/* Before any thread exists: the check forks. Attached; nothing more to gain. */
+		if (se_caps_drop_after_attach(se_probe_counters_fd(probe), &kept_bpf, err,
+					      sizeof(err))) {
+			se_err("%s", err);
+			goto out;
+		}
+		se_info("dropped all capabilities%s",
+			kept_bpf ? " but CAP_BPF (this kernel checks it on map access)" : "");
 	}
 	nworkers = se_main_worker_count(&cfg, se_probe_nr_rings(probe));
 	sender = se_sender_new(&cfg, nworkers, probe, stdout);

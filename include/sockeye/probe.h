@@ -45,5 +45,7 @@ bool se_kernel_counter_is_drop(enum se_kernel_counter k);
 
 /* The `lost_closes` map (see abi.h), drained by the workers. */
 int se_probe_lost_closes_fd(const struct se_probe *p);
+/* The `counters` map: what the sender reads each window. */
+int se_probe_counters_fd(const struct se_probe *p);
 
 #endif /* SOCKEYE_PROBE_H */

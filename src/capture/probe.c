@@ -193,6 +193,11 @@ unsigned int se_probe_nr_rings(const struct se_probe *p)
 	return p->nr_rings;
 }
 
+int se_probe_counters_fd(const struct se_probe *p)
+{
+	return bpf_map__fd(p->skel->maps.counters);
+}
+
 int se_probe_lost_closes_fd(const struct se_probe *p)
 {
 	return bpf_map__fd(p->skel->maps.lost_closes);

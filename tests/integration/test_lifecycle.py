@@ -125,7 +125,9 @@ class Lifecycle(harness.CaptureAssertions):
                 proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True)
                 try:
-                    self.assertIn("capturing:", proc.stderr.readline())
+                    for line in proc.stderr:  # log lines until capture has started
+                        if "capturing:" in line:
+                            break
                     sides = harness.run_peer("--family", "rw", "--port", port)
                     if how == "sigterm":
                         proc.terminate()

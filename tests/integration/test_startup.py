@@ -69,6 +69,23 @@ class Startup(unittest.TestCase):
         self.assert_one_line_error(res, "cannot attach to tracepoint syscalls/sys_enter_")
         self.assertIn("does not exist", res.stderr)
 
+    def test_capabilities_dropped_once_attached(self):
+        sockeye = harness.Sockeye("--window", "1", "--ports", "18087")
+        try:
+            with open(f"/proc/{sockeye.proc.pid}/status") as f:
+                caps = dict(l.split(":\t") for l in f if l.startswith("Cap"))
+            # still capturing without them
+            sides = harness.run_peer("--family", "rw", "--port", "18087")
+        finally:
+            report = sockeye.stop()
+        cap_bpf = 1 << 39  # kept only on kernels that check it for map access (before 6.5)
+        for name in ("CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb"):
+            self.assertIn(int(caps[name], 16), (0, cap_bpf), f"{name}={caps[name].strip()}")
+        self.assertIn("dropped all capabilities", sockeye.stderr)
+        for side in sides:
+            self.assertIsNotNone(report.conn(side["role"], side["local"], side["peer"]))
+        self.assertEqual(report.total("events"), report.total("kernel_events"))
+
     def test_netns_or_pid_that_names_nothing_is_a_bad_value(self):
         for args, flag in ((("--netns", "/nonexistent/netns"), "--netns"),
                            (("--pid", "4194300"), "--pid")):
