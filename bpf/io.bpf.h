@@ -213,13 +213,22 @@ static __always_inline int se_accept_exit(long ret)
 	return 0;
 }
 
-/* connect enter: the peer is not known yet, so only remember the descriptor. */
+/*
+ * connect enter: the peer is not known yet, so only remember the descriptor. A socket can
+ * be connected again without being closed or destroyed (after a refused non-blocking
+ * connect, or connect(AF_UNSPEC)); whatever it was before is over, and its entry must not
+ * stand for the new peer, which may not even be watched.
+ */
 static __always_inline int se_connect_enter(int fd)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!se_tgid_selected(id >> 32) || !se_task_in_netns())
 		return 0;
+	struct sock *sk = se_fd_to_sock(fd);
+
+	if (sk)
+		se_conn_end(sk, SE_CLOSE_RECONNECT);
 	struct se_inflight a = { .fd = fd, .syscall = SE_INFLIGHT_CONNECT, .valid = 1 };
 
 	se_inflight_put(&a);

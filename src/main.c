@@ -180,8 +180,11 @@ out:
 		for (unsigned int i = 0; i < started; i++)
 			se_worker_stop(workers[i], stop_real);
 	}
-	for (unsigned int i = 0; i < started; i++)
+	for (unsigned int i = 0; i < started; i++) {
 		se_worker_join(workers[i]);
+		if (se_worker_failed(workers[i]))
+			status = SE_EXIT_FAILURE;
+	}
 	if (sender)
 		se_sender_join(sender);
 	for (unsigned int i = 0; workers && i < nworkers; i++)

@@ -70,6 +70,8 @@ enum se_origin {
 enum se_close_reason {
 	SE_CLOSE_SYSCALL = 1, /* last close(2) of the socket's file by the observed process */
 	SE_CLOSE_DESTROY = 2, /* the kernel destroyed the socket first (process exit, etc.) */
+	SE_CLOSE_RECONNECT = 3, /* connect(2) on the same socket again (after a refused connect
+				 * or connect(AF_UNSPEC)): the old connection is over */
 };
 
 /*

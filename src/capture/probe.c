@@ -7,6 +7,7 @@
 #include "sockeye/probe.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,18 +149,28 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 		}
 	}
 
-	bpf_object__for_each_program(prog, p->skel->obj)
-	{
-		struct bpf_link *link = bpf_program__attach(prog);
+	/*
+	 * Exit hooks first: an enter hook whose exit is not attached yet would leave saved
+	 * arguments behind for a later syscall of the same kind to pick up.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		bpf_object__for_each_program(prog, p->skel->obj)
+		{
+			bool is_enter = strstr(bpf_program__section_name(prog), "sys_enter_");
+			struct bpf_link *link;
 
-		if (!link) {
-			se_probe_explain_attach(prog, -errno, err, errlen);
-			goto fail;
+			if (is_enter != (pass == 1))
+				continue;
+			link = bpf_program__attach(prog);
+			if (!link) {
+				se_probe_explain_attach(prog, -errno, err, errlen);
+				goto fail;
+			}
+			/* The skeleton destroys the links it knows of: hand ours over. */
+			for (int i = 0; i < p->skel->skeleton->prog_cnt; i++)
+				if (*p->skel->skeleton->progs[i].prog == prog)
+					*p->skel->skeleton->progs[i].link = link;
 		}
-		/* The skeleton destroys links it knows of; keep ours with the same owner. */
-		for (int i = 0; i < p->skel->skeleton->prog_cnt; i++)
-			if (*p->skel->skeleton->progs[i].prog == prog)
-				*p->skel->skeleton->progs[i].link = link;
 	}
 	return p;
 fail:

@@ -39,7 +39,7 @@
 #define SE_WORKER_PARK_BUDGET (16u << 20)
 /* Records held past a window edge while other rings drain (see se_worker_on_record). */
 #define SE_WORKER_DEFER_MAX (4u << 20)
-/* Parked close records collected per seal (the rest wait for the next one). */
+/* Parked close records taken from the kernel map per batch. */
 #define SE_WORKER_LOST_CLOSES_BATCH 256
 
 struct se_worker {
@@ -70,6 +70,7 @@ struct se_worker {
 	size_t deferred_len;
 	size_t deferred_cap;
 	bool replaying;
+	uint64_t collected_for; /* window start whose parked closes were collected */
 	uint64_t *closed_ids; /* scratch for the seal: connections to free */
 	uint64_t *keep_ids;   /* scratch for the seal: connections still waiting on a hole */
 	uint32_t ids_cap;     /* entries of each scratch array: --max-connections */
@@ -189,31 +190,57 @@ static void se_worker_on_close(struct se_worker *w, const struct se_ev_close *e)
 	se_worker_end_conn(w, e->h.conn_id, e->bytes);
 }
 
+static void se_worker_replay_deferred(struct se_worker *w);
+
+/* Take up to max of this worker's entries out of `lost_closes`; returns how many. */
+static unsigned int se_worker_take_lost_closes(struct se_worker *w, uint64_t *ids,
+					       struct se_lost_close *vals, unsigned int max)
+{
+	uint64_t key, next;
+	unsigned int found = 0, taken = 0;
+	bool first = true;
+
+	/* Keys first, deletes after: deleting during the walk would restart it. */
+	while (found < max &&
+	       !bpf_map_get_next_key(w->lost_closes_fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (!bpf_map_lookup_elem(w->lost_closes_fd, &key, &vals[found]) &&
+		    se_cpu_ring_owner(vals[found].ring, w->workers) == w->id)
+			ids[found++] = key;
+	}
+	for (unsigned int i = 0; i < found; i++) {
+		if (bpf_map_delete_elem(w->lost_closes_fd, &ids[i]))
+			continue; /* already taken */
+		ids[taken] = ids[i];
+		vals[taken++] = vals[i];
+	}
+	return taken;
+}
+
 /*
- * Close records the kernel could not write (ring full) wait in the `lost_closes` map; take
- * this worker's. Once per window: an empty map costs one syscall.
+ * Close records the kernel could not write (ring full) wait in the `lost_closes` map; end
+ * this worker's connections from there, all of them, once per window and at exit. The
+ * rings are drained again between taking and applying: a close may have been parked after
+ * this worker's last drain went past its ring, and the connection's earlier records must
+ * be handled before its end.
  */
 static void se_worker_collect_lost_closes(struct se_worker *w)
 {
 	uint64_t ids[SE_WORKER_LOST_CLOSES_BATCH];
 	struct se_lost_close vals[SE_WORKER_LOST_CLOSES_BATCH];
-	uint64_t key, next;
-	unsigned int n = 0;
-	bool first = true;
+	unsigned int n;
 
-	while (n < SE_WORKER_LOST_CLOSES_BATCH &&
-	       !bpf_map_get_next_key(w->lost_closes_fd, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		if (bpf_map_lookup_elem(w->lost_closes_fd, &key, &vals[n]))
-			continue;
-		if (se_cpu_ring_owner(vals[n].ring, w->workers) == w->id)
-			ids[n++] = key;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		bpf_map_delete_elem(w->lost_closes_fd, &ids[i]);
-		se_worker_end_conn(w, ids[i], vals[i].bytes);
-	}
+	do {
+		n = se_worker_take_lost_closes(w, ids, vals, SE_WORKER_LOST_CLOSES_BATCH);
+		if (!n)
+			return;
+		ring_buffer__consume(w->rb);
+		if (w->deferred_len)
+			se_worker_replay_deferred(w);
+		for (unsigned int i = 0; i < n; i++)
+			se_worker_end_conn(w, ids[i], vals[i].bytes);
+	} while (n == SE_WORKER_LOST_CLOSES_BATCH);
 }
 
 static void se_worker_seal_until(struct se_worker *w, uint64_t mono_ns);
@@ -358,7 +385,9 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 	while ((c = se_conn_table_pop_active(&w->conns))) {
 		bool parked = c->stream[SE_DIR_IN].npending || c->stream[SE_DIR_OUT].npending;
 
-		if (parked && (final || se_worker_stream_stale(&c->stream[SE_DIR_IN], now_mono) ||
+		/* A closed connection is freed below: what it still parks is a gap now. */
+		if (parked && (final || c->closed ||
+			       se_worker_stream_stale(&c->stream[SE_DIR_IN], now_mono) ||
 			       se_worker_stream_stale(&c->stream[SE_DIR_OUT], now_mono))) {
 			se_worker_flush_streams(w, c);
 			parked = false;
@@ -434,9 +463,11 @@ static void *se_worker_main(void *arg)
 		if (w->deferred_len)
 			se_worker_replay_deferred(w);
 		now = se_clock_mono_ns();
-		if (now >= w->window_end_mono) {
+		/* Once per window, whether the edge was met here or by a record's timestamp. */
+		if (now >= w->window_end_mono || w->collected_for != w->window_start_real) {
 			se_worker_collect_lost_closes(w);
 			se_worker_seal_until(w, now);
+			w->collected_for = w->window_start_real;
 		}
 	}
 	/* The hooks are detached before stop: this drains everything that was captured. */
@@ -448,6 +479,8 @@ static void *se_worker_main(void *arg)
 	{
 		uint64_t end = atomic_load(&w->stop_real_ns);
 
+		if (!end) /* this worker failed: main has not stopped anything */
+			end = se_clock_real_ns();
 		w->shard->end_ns = end > w->shard->start_ns ? end : w->shard->start_ns;
 		se_worker_seal(w, 0, 0, true, se_clock_mono_ns());
 		w->shard = NULL;
@@ -510,6 +543,7 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers,
 		goto fail;
 	}
 	w->window_start_real = first_window_start_ns;
+	w->collected_for = first_window_start_ns;
 	w->window_end_mono =
 		(uint64_t)((int64_t)(w->window_start_real + w->window_ns) - real_minus_mono_ns);
 	w->shard = se_shard_new(id, w->window_start_real, w->window_start_real + w->window_ns);
