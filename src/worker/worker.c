@@ -66,7 +66,8 @@ struct se_worker {
 	struct se_shard *shard;
 	struct se_stream_counters scnt;
 	unsigned int nrings;  /* rings this worker drains */
-	uint8_t *deferred;    /* records stamped past the window edge: [u32 size][data], 8-aligned */
+	uint8_t *deferred;    /* records stamped past the window edge: [u64 size][data], each
+			       * 8-aligned like in the ring (records are read in place) */
 	size_t deferred_len;
 	size_t deferred_cap;
 	bool replaying;
@@ -248,7 +249,7 @@ static void se_worker_seal_until(struct se_worker *w, uint64_t mono_ns);
 /* Keep a copy of a record for se_worker_replay_deferred; false when the buffer is full. */
 static bool se_worker_defer(struct se_worker *w, const void *data, size_t size)
 {
-	size_t need = (sizeof(uint32_t) + size + 7) & ~(size_t)7;
+	size_t need = sizeof(uint64_t) + ((size + 7) & ~(size_t)7);
 
 	if (w->deferred_len + need > w->deferred_cap) {
 		size_t cap = w->deferred_cap ? w->deferred_cap : 64u << 10;
@@ -261,8 +262,8 @@ static bool se_worker_defer(struct se_worker *w, const void *data, size_t size)
 		w->deferred = grown;
 		w->deferred_cap = cap;
 	}
-	*(uint32_t *)(w->deferred + w->deferred_len) = (uint32_t)size;
-	memcpy(w->deferred + w->deferred_len + sizeof(uint32_t), data, size);
+	*(uint64_t *)(w->deferred + w->deferred_len) = size;
+	memcpy(w->deferred + w->deferred_len + sizeof(uint64_t), data, size);
 	w->deferred_len += need;
 	w->shard->counters[SE_UC_DEFERRED]++;
 	return true;
@@ -277,10 +278,10 @@ static void se_worker_replay_deferred(struct se_worker *w)
 
 	w->replaying = true;
 	while (off < w->deferred_len) {
-		uint32_t size = *(uint32_t *)(w->deferred + off);
+		uint64_t size = *(uint64_t *)(w->deferred + off);
 
-		se_worker_on_record(w, w->deferred + off + sizeof(uint32_t), size);
-		off += (sizeof(uint32_t) + size + 7) & ~(size_t)7;
+		se_worker_on_record(w, w->deferred + off + sizeof(uint64_t), size);
+		off += sizeof(uint64_t) + ((size + 7) & ~(size_t)7);
 	}
 	w->replaying = false;
 	w->deferred_len = 0;
