@@ -3,7 +3,7 @@
  * The syscall data path: sys_enter saves the arguments of a syscall on a watched socket,
  * sys_exit turns its result into data records. The descriptor is resolved at enter, so
  * the exit of a syscall on anything else (files, pipes, unwatched sockets) costs one
- * failed hash lookup.
+ * task-storage lookup that finds nothing (or a slot not marked valid).
  */
 #ifndef SOCKEYE_IO_BPF_H
 #define SOCKEYE_IO_BPF_H
