@@ -451,7 +451,6 @@ static void *se_worker_main(void *arg)
 		se_warn("worker %u: cannot pin to CPU %d", w->id, w->cpu);
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
 		int ret = ring_buffer__poll(w->rb, timeout_ms);
-
 		uint64_t now;
 
 		if (ret < 0 && ret != -EINTR) {
