@@ -219,6 +219,7 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 	s->ev.captured = captured;
 	s->ev.direction = dir;
 	s->ev.syscall = syscall;
+	s->ev.role = c->role;
 
 	void *ring = se_ring_of(c);
 	if (!ring)

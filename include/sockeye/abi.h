@@ -126,7 +126,8 @@ struct se_ev_data {
 	__u32 captured;	 /* bytes of payload that follow (<= total_len, <= --capture-bytes) */
 	__u8 direction;	 /* enum se_direction */
 	__u8 syscall;	 /* enum se_syscall */
-	__u8 pad[6];
+	__u8 role;	 /* enum se_role, as in the connection's SE_EV_OPEN */
+	__u8 pad[5];
 	/* followed by `captured` bytes of payload */
 };
 _Static_assert(sizeof(struct se_ev_data) == 56, "se_ev_data layout");
