@@ -6,6 +6,7 @@ Paths come from the environment that ctest sets (SOCKEYE_BIN, TCP_PEER_BIN)."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import unittest
@@ -117,6 +118,25 @@ def run_peer(*args, prefix=()):
     if len(sides) != 2:
         raise AssertionError(f"tcp_peer printed {res.stdout!r}")
     return sides
+
+
+def trickle(port, stop, pause_s):
+    """One connection on port making 10-byte round trips, pause_s apart, until stop (a
+    threading.Event) is set; traffic with no gap, for tests whose edges must meet it."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(1)
+    client = socket.create_connection(("127.0.0.1", port))
+    server, _ = listener.accept()
+    while not stop.is_set():
+        client.sendall(b"x" * 10)
+        server.sendall(server.recv(10, socket.MSG_WAITALL))
+        client.recv(10, socket.MSG_WAITALL)
+        if pause_s:
+            time.sleep(pause_s)
+    for s in (client, server, listener):
+        s.close()
 
 
 class CaptureAssertions(unittest.TestCase):

@@ -5,7 +5,6 @@ once the flood is over, new connections are reported exactly again (lost close r
 must not leave connections behind that fill the tables)."""
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -81,26 +80,6 @@ class Overload(harness.CaptureAssertions):
 
 
 
-def trickle(port, stop):
-    """One connection on port, a 10-byte round trip every ~2 ms until stop is set."""
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
-    listener.listen(1)
-    client = socket.create_connection(("127.0.0.1", port))
-    server, _ = listener.accept()
-    n = 0
-    while not stop.is_set():
-        client.sendall(b"x" * 10)
-        server.sendall(server.recv(10, socket.MSG_WAITALL))
-        client.recv(10, socket.MSG_WAITALL)
-        n += 1
-        time.sleep(0.002)
-    for s in (client, server, listener):
-        s.close()
-    return n
-
-
 class ParkedCloses(harness.CaptureAssertions):
     """Close records that find their ring full are parked in the kernel and collected by
     the worker at the next window edge, so their connections still end."""
@@ -131,7 +110,7 @@ class ParkedCloses(harness.CaptureAssertions):
             # timestamps, never by the worker's idle timer, and parked closes must be
             # collected all the same.
             stop = threading.Event()
-            flow = threading.Thread(target=trickle, args=(18100 + cls.PEERS, stop))
+            flow = threading.Thread(target=harness.trickle, args=(18100 + cls.PEERS, stop, 0.002))
             flow.start()
             time.sleep(2.5)  # the worker drains every open record before the flood
             open(go, "w").close()

@@ -4,6 +4,7 @@ before the edge is pushed into the next window and nothing is lost on the way. O
 every CPU's ring, traffic running across several one-second edges."""
 
 import sys
+import threading
 import time
 import unittest
 
@@ -14,8 +15,13 @@ class OneWorkerManyRings(harness.CaptureAssertions):
     @classmethod
     def setUpClass(cls):
         harness.require_root(cls)
-        sockeye = harness.Sockeye("--window", "1", "--workers", "1", "--ports", "18060")
+        sockeye = harness.Sockeye("--window", "1", "--workers", "1", "--ports", "18060-18061")
+        stop = threading.Event()
+        # Round trips with no pause on one connection: every edge meets records at once
+        # (the peers below come and go, with gaps between them).
+        flow = threading.Thread(target=harness.trickle, args=(18061, stop, 0))
         try:
+            flow.start()
             cls.runs = []
             deadline = time.monotonic() + 3.5  # at least three window edges under traffic
             while time.monotonic() < deadline:
@@ -23,6 +29,8 @@ class OneWorkerManyRings(harness.CaptureAssertions):
                                                  "--migrate", "--chunk", "1000",
                                                  "--up", "200000", "--down", "200000"))
         finally:
+            stop.set()
+            flow.join()
             cls.report = sockeye.stop()
 
     def test_records_past_an_edge_were_held_and_counted(self):
