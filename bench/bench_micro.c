@@ -15,10 +15,10 @@
 #include "sockeye/hash.h"
 #include "sockeye/stream.h"
 
-#define ROUNDS 7
-#define OPS 2000000u
+#define ROUNDS	7
+#define OPS	2000000u
 #define PAYLOAD 512
-#define CONNS 10000u
+#define CONNS	10000u
 
 static volatile uint64_t sink_bytes;
 
@@ -88,10 +88,12 @@ int main(void)
 			h += (uintptr_t)se_conn_table_lookup(&table, (i % CONNS + 1) * 7919ull);
 		lookup[r] = ns_per_op(t);
 	}
-	printf("benchmark                     ns/op   baseline ns/op  ratio   (median of %d x %u ops)\n",
+	printf("benchmark                     ns/op   baseline ns/op  ratio   (median of %d x %u "
+	       "ops)\n",
 	       ROUNDS, OPS);
 	double b = median(base_copy), v = median(stream);
-	printf("stream push, in order, %4dB  %6.2f  %6.2f (memcpy)   %5.2f\n", PAYLOAD, v, b, v / b);
+	printf("stream push, in order, %4dB  %6.2f  %6.2f (memcpy)   %5.2f\n", PAYLOAD, v, b,
+	       v / b);
 	b = median(base_hash);
 	v = median(lookup);
 	printf("conn table lookup, %5u live %6.2f  %6.2f (hash)     %5.2f\n", CONNS, v, b, v / b);

@@ -64,26 +64,49 @@ static void *echo_server(void *p)
 	return NULL;
 }
 
+static struct sockaddr_in loopback(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	return a;
+}
+
+static int listen_loopback(int port)
+{
+	struct sockaddr_in a = loopback(port);
+	int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1))
+		exit(1);
+	return lfd;
+}
+
+static int connect_loopback(int port, int nodelay)
+{
+	struct sockaddr_in a = loopback(port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof(nodelay));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		exit(1);
+	return fd;
+}
+
 static double pingpong(int port, long rounds)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct echo e = { .rounds = rounds };
 	pthread_t t;
-	int one = 1, fd;
+	int fd;
 	char buf[MSG];
 	uint64_t start;
 
 	memset(buf, 'x', sizeof(buf));
-	e.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(e.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(e.lfd, (struct sockaddr *)&a, sizeof(a)) || listen(e.lfd, 1))
-		exit(1);
+	e.lfd = listen_loopback(port);
 	pthread_create(&t, NULL, echo_server, &e);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
-		exit(1);
+	fd = connect_loopback(port, 1); /* request/response: no Nagle delay */
 	start = now_ns();
 	for (long i = 0; i < rounds; i++) {
 		if (write(fd, buf, MSG) != MSG)
@@ -129,23 +152,16 @@ static void *drain_server(void *p)
 
 static double stream(int port, long writes)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct drain d = { .bytes = writes * MSG };
 	pthread_t t;
-	int one = 1, fd;
+	int fd;
 	char buf[MSG];
 	uint64_t start;
 
 	memset(buf, 'x', sizeof(buf));
-	d.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(d.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(d.lfd, (struct sockaddr *)&a, sizeof(a)) || listen(d.lfd, 1))
-		exit(1);
+	d.lfd = listen_loopback(port);
 	pthread_create(&t, NULL, drain_server, &d);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
-		exit(1);
+	fd = connect_loopback(port, 0);
 	start = now_ns();
 	for (long i = 0; i < writes; i++)
 		if (write(fd, buf, MSG) != MSG)

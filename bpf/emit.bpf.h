@@ -146,10 +146,10 @@ static __always_inline struct se_scratch *se_scratch_get(void)
 }
 
 struct se_iov_walk {
-	__u64 iov;    /* user address of the iovec array */
+	__u64 iov; /* user address of the iovec array */
 	__u64 iovcnt;
-	__u64 left;   /* bytes still to copy */
-	__u32 off;    /* bytes copied so far */
+	__u64 left; /* bytes still to copy */
+	__u32 off;  /* bytes copied so far */
 	__u32 pad;
 };
 
@@ -202,8 +202,8 @@ static __always_inline __u32 se_copy_iov(const struct iovec *iov, __u64 iovcnt, 
  * offset advances by the full syscall length even when the record cannot be written, so user
  * space sees the hole as a gap rather than silently shifted data.
  */
-static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_state *c,
-					 __u8 dir, __u8 syscall, __u64 total, __u32 captured)
+static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_state *c, __u8 dir,
+					 __u8 syscall, __u64 total, __u32 captured)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 

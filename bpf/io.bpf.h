@@ -15,10 +15,10 @@
 #include "conn.bpf.h"
 #include "emit.bpf.h"
 
-#define SE_MSG_PEEK 0x2	 /* data stays queued: the stream does not advance */
-#define SE_MSG_TRUNC 0x20 /* TCP: bytes are discarded, not copied: nothing to capture */
-#define SE_MSG_ERRQUEUE 0x2000 /* error queue (timestamps), not stream bytes */
-#define SE_EINPROGRESS 115
+#define SE_MSG_PEEK	    0x2	   /* data stays queued: the stream does not advance */
+#define SE_MSG_TRUNC	    0x20   /* TCP: bytes are discarded, not copied: nothing to capture */
+#define SE_MSG_ERRQUEUE	    0x2000 /* error queue (timestamps), not stream bytes */
+#define SE_EINPROGRESS	    115
 #define SE_INFLIGHT_CONNECT 0 /* se_inflight.syscall of a connect */
 
 static __always_inline bool se_syscall_receives(__u8 syscall)
@@ -260,16 +260,9 @@ struct file___pre613 {
 	atomic_long_t f_count;
 } __attribute__((preserve_access_index));
 
-/* Does closing this descriptor release the last reference to the socket's file? */
-static __always_inline bool se_last_file_ref(int fd)
+/* Does closing a descriptor of this file release its last reference? */
+static __always_inline bool se_last_file_ref(struct file *file)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return false;
 	if (bpf_core_field_exists(file->f_ref)) {
 		/* file_ref_t: 0 means exactly one reference (FILE_REF_ONEREF) */
 		return BPF_CORE_READ(file, f_ref.refcnt.counter) == 0;
@@ -282,9 +275,10 @@ static __always_inline int se_close_enter(int fd)
 {
 	if (!se_tgid_selected(bpf_get_current_pid_tgid() >> 32) || !se_task_in_netns())
 		return 0;
-	struct sock *sk = se_fd_to_sock(fd);
+	struct file *file = se_fd_to_file(fd);
+	struct sock *sk = se_file_to_sock(file);
 
-	if (sk && se_last_file_ref(fd))
+	if (sk && se_last_file_ref(file))
 		se_conn_end(sk, SE_CLOSE_SYSCALL);
 	return 0;
 }

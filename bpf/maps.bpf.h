@@ -11,10 +11,10 @@
 #include "sockeye/abi.h"
 
 /* Knobs, written by user space into .rodata before load (see src/capture/probe.c). */
-const volatile __u32 target_netns = 0;	 /* inode of the watched netns; 0 = all namespaces */
-const volatile __u32 target_tgid = 0;	 /* only this process; 0 = every process */
+const volatile __u32 target_netns = 0; /* inode of the watched netns; 0 = all namespaces */
+const volatile __u32 target_tgid = 0;  /* only this process; 0 = every process */
 const volatile __u32 capture_bytes = SE_CAPTURE_DEFAULT; /* payload prefix per syscall */
-const volatile __u32 nr_rings = 1;			   /* entries filled in `rings` */
+const volatile __u32 nr_rings = 1;			 /* entries filled in `rings` */
 const volatile __u64 wakeup_bytes = 0; /* wake the consumer once this much is queued; 0 = never */
 const volatile __u64 watched_ports[SE_PORT_BITMAP_WORDS] = {}; /* bit p set: port p watched */
 
@@ -56,12 +56,12 @@ struct {
 
 /* Arguments of a syscall in flight, saved at sys_enter for its sys_exit. */
 struct se_inflight {
-	__u64 sk;	/* struct sock of the descriptor (0 for connect: resolved at exit) */
-	__u64 buf;	/* plain buffer, iovec array, msghdr or mmsghdr array */
-	__u64 count;	/* buffer length, iovec count or message count */
+	__u64 sk;    /* struct sock of the descriptor (0 for connect: resolved at exit) */
+	__u64 buf;   /* plain buffer, iovec array, msghdr or mmsghdr array */
+	__u64 count; /* buffer length, iovec count or message count */
 	__s32 fd;
-	__u8 syscall;	/* enum se_syscall, or 0 for connect */
-	__u8 valid;	/* set at enter, cleared when the exit takes it */
+	__u8 syscall; /* enum se_syscall, or 0 for connect */
+	__u8 valid;   /* set at enter, cleared when the exit takes it */
 	__u8 pad[2];
 };
 

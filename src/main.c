@@ -24,7 +24,7 @@
 #include "sockeye/worker.h"
 
 #define SE_EXIT_FAILURE 1
-#define SE_EXIT_USAGE 2
+#define SE_EXIT_USAGE	2
 
 /* Block SIGINT/SIGTERM in every thread; main collects them with sigtimedwait. */
 static void se_main_block_signals(sigset_t *set)
@@ -165,8 +165,9 @@ int main(int argc, char **argv)
 	se_info("capturing: %u workers, %u rings of %llu bytes, ports %s, netns %s%s, window %us",
 		nworkers, se_probe_nr_rings(probe), (unsigned long long)cfg.ring_size,
 		cfg.ports_text,
-		cfg.netns_mode == SE_NETNS_ALL ? "all" :
-		cfg.netns_mode == SE_NETNS_PATH ? cfg.netns_path : "self",
+		cfg.netns_mode == SE_NETNS_ALL	  ? "all"
+		: cfg.netns_mode == SE_NETNS_PATH ? cfg.netns_path
+						  : "self",
 		cfg.pid ? " (one process)" : "", cfg.window_s);
 	status = se_main_wait(&sigs, cfg.duration_s, workers, nworkers) ? SE_EXIT_FAILURE : 0;
 out:

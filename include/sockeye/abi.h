@@ -21,7 +21,7 @@
  * syscall's return value, so a longer vector only shortens the captured prefix). */
 #define SE_IOV_MAX 16
 /* Messages of one recvmmsg/sendmmsg accounted individually (the kernel's UIO_MAXIOV). */
-#define SE_MMSG_MAX 1024
+#define SE_MMSG_MAX	     1024
 #define SE_PORT_BITMAP_WORDS (65536 / 64)
 
 enum se_event_kind {
@@ -68,8 +68,8 @@ enum se_origin {
 };
 
 enum se_close_reason {
-	SE_CLOSE_SYSCALL = 1, /* last close(2) of the socket's file by the observed process */
-	SE_CLOSE_DESTROY = 2, /* the kernel destroyed the socket first (process exit, etc.) */
+	SE_CLOSE_SYSCALL = 1,	/* last close(2) of the socket's file by the observed process */
+	SE_CLOSE_DESTROY = 2,	/* the kernel destroyed the socket first (process exit, etc.) */
 	SE_CLOSE_RECONNECT = 3, /* connect(2) on the same socket again (after a refused connect
 				 * or connect(AF_UNSPEC)): the old connection is over */
 };
@@ -106,12 +106,12 @@ _Static_assert(sizeof(struct se_ev_header) == 24, "se_ev_header layout");
 struct se_ev_open {
 	struct se_ev_header h;
 	__u32 tgid;
-	__u8 role;   /* enum se_role */
-	__u8 origin; /* enum se_origin */
-	__u16 family; /* AF_INET or AF_INET6 */
-	__u16 local_port; /* host byte order */
-	__u16 peer_port;  /* host byte order */
-	__u32 netns;	  /* inode number of the network namespace */
+	__u8 role;	     /* enum se_role */
+	__u8 origin;	     /* enum se_origin */
+	__u16 family;	     /* AF_INET or AF_INET6 */
+	__u16 local_port;    /* host byte order */
+	__u16 peer_port;     /* host byte order */
+	__u32 netns;	     /* inode number of the network namespace */
 	__u8 local_addr[16]; /* IPv4 in the first 4 bytes, network order */
 	__u8 peer_addr[16];
 };

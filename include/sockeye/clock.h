@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define SE_NS_PER_MS 1000000ull
-#define SE_NS_PER_S 1000000000ull
+#define SE_NS_PER_S  1000000000ull
 
 uint64_t se_clock_mono_ns(void);
 uint64_t se_clock_real_ns(void);

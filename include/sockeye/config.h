@@ -14,14 +14,14 @@
 
 #include "sockeye/abi.h"
 
-#define SE_DEFAULT_PORTS "80,443,8080,8443,3000,4317,5000,8000,8081,8082,9090"
-#define SE_DEFAULT_RING_SIZE (4u << 20)
-#define SE_RING_SIZE_MIN (64u << 10)
-#define SE_RING_SIZE_MAX (1u << 30)
-#define SE_DEFAULT_WINDOW_S 5
-#define SE_DEFAULT_POLL_MS 1
+#define SE_DEFAULT_PORTS	   "80,443,8080,8443,3000,4317,5000,8000,8081,8082,9090"
+#define SE_DEFAULT_RING_SIZE	   (4u << 20)
+#define SE_RING_SIZE_MIN	   (64u << 10)
+#define SE_RING_SIZE_MAX	   (1u << 30)
+#define SE_DEFAULT_WINDOW_S	   5
+#define SE_DEFAULT_POLL_MS	   1
 #define SE_DEFAULT_MAX_CONNECTIONS 65536
-#define SE_WORKERS_MAX 256
+#define SE_WORKERS_MAX		   256
 
 enum se_netns_mode {
 	SE_NETNS_SELF = 0, /* the network namespace sockeye runs in (the pod's) */
@@ -30,20 +30,20 @@ enum se_netns_mode {
 };
 
 struct se_config {
-	unsigned int workers;	     /* 0 = one per online CPU */
-	uint64_t ring_size;	     /* bytes per ring, a power of two */
+	unsigned int workers; /* 0 = one per online CPU */
+	uint64_t ring_size;   /* bytes per ring, a power of two */
 	uint64_t watched_ports[SE_PORT_BITMAP_WORDS];
-	char ports_text[256];	     /* as given, for logs */
-	unsigned int window_s;	     /* window length in seconds */
-	unsigned int duration_s;     /* 0 = until a signal */
-	bool out_stdout;	     /* JSON lines on stdout */
-	bool connections;	     /* add one conn line per active connection */
+	char ports_text[256];	 /* as given, for logs */
+	unsigned int window_s;	 /* window length in seconds */
+	unsigned int duration_s; /* 0 = until a signal */
+	bool out_stdout;	 /* JSON lines on stdout */
+	bool connections;	 /* add one conn line per active connection */
 	enum se_netns_mode netns_mode;
 	char netns_path[PATH_MAX];
-	int pid;		     /* 0 = every process of the namespace */
-	unsigned int capture_bytes;  /* payload prefix copied per syscall */
-	unsigned int poll_ms;	     /* worker drain interval */
-	uint64_t wakeup_bytes;	     /* queued bytes that wake a worker early; 0 = timer only */
+	int pid;		      /* 0 = every process of the namespace */
+	unsigned int capture_bytes;   /* payload prefix copied per syscall */
+	unsigned int poll_ms;	      /* worker drain interval */
+	uint64_t wakeup_bytes;	      /* queued bytes that wake a worker early; 0 = timer only */
 	unsigned int max_connections; /* kernel conns map and each worker's table */
 	int verbose;
 };
@@ -68,7 +68,7 @@ enum se_cli_result {
 };
 
 /* Parse argv into cfg (defaults first). Output of --help/--version goes to out. */
-enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FILE *out,
-				char *err, size_t errlen);
+enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FILE *out, char *err,
+				size_t errlen);
 
 #endif /* SOCKEYE_CONFIG_H */

@@ -32,9 +32,9 @@ struct se_conn {
 	uint16_t peer_port;
 	uint8_t local_addr[16];
 	uint8_t peer_addr[16];
-	bool closed;		/* SE_EV_CLOSE seen: freed at the next window seal */
-	bool in_active_list;	/* linked in the table's active list for this window */
-	uint32_t next_active;	/* index of the next active connection, or UINT32_MAX */
+	bool closed;	      /* SE_EV_CLOSE seen: freed at the next window seal */
+	bool in_active_list;  /* linked in the table's active list for this window */
+	uint32_t next_active; /* index of the next active connection, or UINT32_MAX */
 	struct se_stream stream[SE_DIR__COUNT];
 	struct se_conn_activity window[SE_DIR__COUNT];
 	uint64_t digest[SE_DIR__COUNT]; /* FNV-1a of captured bytes in stream order, so far */

@@ -11,7 +11,7 @@
 
 #include "sockeye/config.h"
 
-#define SE_TRACEFS "/sys/kernel/tracing"
+#define SE_TRACEFS     "/sys/kernel/tracing"
 #define SE_BTF_VMLINUX "/sys/kernel/btf/vmlinux"
 
 /*

@@ -20,9 +20,9 @@ enum se_log_level se_log_get_level(void);
 /* Context: any thread (one write(2) per line, so lines do not interleave). */
 void se_log(enum se_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define se_err(...) se_log(SE_LOG_ERROR, __VA_ARGS__)
-#define se_warn(...) se_log(SE_LOG_WARN, __VA_ARGS__)
-#define se_info(...) se_log(SE_LOG_INFO, __VA_ARGS__)
+#define se_err(...)   se_log(SE_LOG_ERROR, __VA_ARGS__)
+#define se_warn(...)  se_log(SE_LOG_WARN, __VA_ARGS__)
+#define se_info(...)  se_log(SE_LOG_INFO, __VA_ARGS__)
 #define se_debug(...) se_log(SE_LOG_DEBUG, __VA_ARGS__)
 
 #endif /* SOCKEYE_LOG_H */

@@ -36,8 +36,7 @@ int se_probe_ring_fd(const struct se_probe *p, unsigned int i);
  * kernel skipped because another BPF program was active on the CPU. Context: any thread
  * (syscalls only). 0 or -errno.
  */
-int se_probe_read_counters(const struct se_probe *p, uint64_t out[SE_KC__COUNT],
-			   uint64_t *missed);
+int se_probe_read_counters(const struct se_probe *p, uint64_t out[SE_KC__COUNT], uint64_t *missed);
 
 extern const char *const se_kernel_counter_names[SE_KC__COUNT];
 /* Is this counter a loss (reported under "dropped")? */

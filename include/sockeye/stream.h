@@ -26,10 +26,10 @@ struct se_segment {
 };
 
 struct se_stream_counters {
-	uint64_t gaps;	     /* holes declared (bytes that never arrived) */
-	uint64_t gap_bytes;  /* their total length */
-	uint64_t duplicates; /* records entirely already delivered */
-	uint64_t reordered;  /* records that arrived ahead of a missing one */
+	uint64_t gaps;			 /* holes declared (bytes that never arrived) */
+	uint64_t gap_bytes;		 /* their total length */
+	uint64_t duplicates;		 /* records entirely already delivered */
+	uint64_t reordered;		 /* records that arrived ahead of a missing one */
 	uint64_t pending_alloc_failures; /* parked copy failed or over budget: payload lost,
 					    length kept */
 	/* Not counters but state of the owner, kept across windows: */

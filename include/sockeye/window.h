@@ -27,7 +27,7 @@ enum se_user_counter {
 	SE_UC_PARK_ALLOC = 8,	   /* drop: payload of a parked record could not be kept */
 	SE_UC_CONNS_OPENED = 9,
 	SE_UC_CONNS_CLOSED = 10,
-	SE_UC_DEFERRED = 11,	   /* records held past a window edge while other rings drained */
+	SE_UC_DEFERRED = 11, /* records held past a window edge while other rings drained */
 	SE_UC__COUNT = 12,
 };
 
@@ -70,7 +70,7 @@ int se_shard_add_conn(struct se_shard *s, const struct se_conn_record *r);
 struct se_window {
 	uint64_t start_ns;
 	uint64_t end_ns;
-	uint32_t shards;	/* shards merged so far */
+	uint32_t shards; /* shards merged so far */
 	uint64_t counters[SE_UC__COUNT];
 	uint32_t nconns;
 	uint32_t cap;
@@ -79,7 +79,11 @@ struct se_window {
 
 void se_window_init(struct se_window *w, uint64_t start_ns, uint64_t end_ns);
 void se_window_fini(struct se_window *w);
-/* Add the shard's counters and records; the shard is left untouched. 0 or -ENOMEM. */
+/* Add counters and records (of a shard, or of another window) without counting a shard.
+ * 0 or -ENOMEM. */
+int se_window_add(struct se_window *w, const uint64_t counters[SE_UC__COUNT],
+		  const struct se_conn_record *recs, uint32_t n);
+/* Add the shard as one of the window's shards; the shard is left untouched. */
 int se_window_merge(struct se_window *w, const struct se_shard *s);
 
 #endif /* SOCKEYE_WINDOW_H */

@@ -18,10 +18,9 @@ struct se_worker;
 
 /* Context: main. Every worker gets the same first window start (CLOCK_REALTIME, aligned),
  * so their shards line up. NULL and errno on failure. */
-struct se_worker *se_worker_new(unsigned int id, unsigned int workers,
-				const struct se_config *cfg, const struct se_probe *probe,
-				struct se_sender *sender, int64_t real_minus_mono_ns,
-				uint64_t first_window_start_ns);
+struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const struct se_config *cfg,
+				const struct se_probe *probe, struct se_sender *sender,
+				int64_t real_minus_mono_ns, uint64_t first_window_start_ns);
 int se_worker_start(struct se_worker *w);
 /* Ask the worker to drain what is left, seal its last (partial) window and exit.
  * Context: main (stop_real_ns ends the final window). */

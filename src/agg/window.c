@@ -96,13 +96,19 @@ void se_window_fini(struct se_window *w)
 	memset(w, 0, sizeof(*w));
 }
 
-int se_window_merge(struct se_window *w, const struct se_shard *s)
+int se_window_add(struct se_window *w, const uint64_t counters[SE_UC__COUNT],
+		  const struct se_conn_record *recs, uint32_t n)
 {
 	for (int i = 0; i < SE_UC__COUNT; i++)
-		w->counters[i] += s->counters[i];
+		w->counters[i] += counters[i];
+	/* A connection lives on one ring, so one worker: records never need combining. */
+	return se_records_append(&w->conns, &w->nconns, &w->cap, recs, n);
+}
+
+int se_window_merge(struct se_window *w, const struct se_shard *s)
+{
 	if (s->end_ns > w->end_ns)
 		w->end_ns = s->end_ns;
 	w->shards++;
-	/* A connection lives on one ring, so one worker: records never need combining. */
-	return se_records_append(&w->conns, &w->nconns, &w->cap, s->conns, s->nconns);
+	return se_window_add(w, s->counters, s->conns, s->nconns);
 }

@@ -20,7 +20,7 @@
 
 #include <bpf/bpf.h>
 
-#define SE_CAP_BPF 39
+#define SE_CAP_BPF  39
 #define SE_CAP_LAST 63
 
 static int se_caps_set(uint64_t keep)

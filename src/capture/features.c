@@ -17,8 +17,8 @@
 #include "sockeye/log.h"
 
 #define SE_CAP_SYS_ADMIN 21
-#define SE_CAP_PERFMON 38
-#define SE_CAP_BPF 39
+#define SE_CAP_PERFMON	 38
+#define SE_CAP_BPF	 39
 
 static int se_features_fail(char *err, size_t errlen, int error, const char *fmt, ...)
 {

@@ -63,8 +63,7 @@ static int se_probe_create_ring(uint64_t size)
 }
 
 /* "tracepoint/syscalls/sys_enter_read" -> what a user should look for. */
-static void se_probe_explain_attach(struct bpf_program *prog, int error, char *err,
-				    size_t errlen)
+static void se_probe_explain_attach(struct bpf_program *prog, int error, char *err, size_t errlen)
 {
 	const char *sec = bpf_program__section_name(prog);
 	const char *tp = strchr(sec, '/');
@@ -143,8 +142,7 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 		p->ring_fds[i] = se_probe_create_ring(cfg->ring_size);
 		if (p->ring_fds[i] < 0 ||
 		    bpf_map_update_elem(rings_fd, &i, &p->ring_fds[i], BPF_ANY)) {
-			se_probe_fail(err, errlen, "cannot create ring %u: %s", i,
-				      strerror(errno));
+			se_probe_fail(err, errlen, "cannot create ring %u: %s", i, strerror(errno));
 			goto fail;
 		}
 	}
@@ -219,8 +217,7 @@ int se_probe_ring_fd(const struct se_probe *p, unsigned int i)
 	return i < p->nr_rings ? p->ring_fds[i] : -1;
 }
 
-int se_probe_read_counters(const struct se_probe *p, uint64_t out[SE_KC__COUNT],
-			   uint64_t *missed)
+int se_probe_read_counters(const struct se_probe *p, uint64_t out[SE_KC__COUNT], uint64_t *missed)
 {
 	int fd = bpf_map__fd(p->skel->maps.counters);
 	uint64_t *percpu = calloc((size_t)p->nr_cpus, sizeof(*percpu));

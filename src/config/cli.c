@@ -51,49 +51,50 @@ static const struct option se_cli_options[] = {
 
 static void se_cli_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: sockeye [OPTIONS]\n"
-		"Observe the TCP traffic of the processes of this network namespace (the pod) from\n"
-		"the kernel with eBPF, and report it every window.\n"
-		"\n"
-		"Output:\n"
-		"  --stdout                 JSON lines on stdout, one object per line, flushed per\n"
-		"                           window (the default when no other output is chosen)\n"
-		"  --connections            add one \"conn\" line per connection that moved data in\n"
-		"                           the window\n"
-		"  --window SECONDS         window length, aligned to wall-clock multiples "
-		"(default %u)\n"
-		"  --duration SECONDS       stop after this long, flushing the last window\n"
-		"                           (default 0: run until SIGINT/SIGTERM)\n"
-		"\n"
-		"What is captured:\n"
-		"  --ports LIST             watched TCP ports, local or remote; comma-separated ports\n"
-		"                           and ranges (default %s)\n"
-		"  --netns PATH|self|all    network namespace to watch: self = sockeye's own,\n"
-		"                           all = every namespace, or a path such as\n"
-		"                           /var/run/netns/NAME or /proc/PID/ns/net (default self)\n"
-		"  --pid PID                only this process (default: every process)\n"
-		"  --capture-bytes N        payload prefix copied per syscall, 0..%u (default %u)\n"
-		"\n"
-		"Tuning:\n"
-		"  -w, --workers N          worker threads draining the rings, 1..%u\n"
-		"                           (default: one per online CPU)\n"
-		"  --ring-size BYTES        bytes per per-CPU ring, power of two, K/M/G suffixes,\n"
-		"                           64K..1G (default 4M)\n"
-		"  --poll-ms MS             how often a worker drains its rings, 1..1000 "
-		"(default %u)\n"
-		"  --wakeup-bytes BYTES     wake a worker early once a ring holds this much,\n"
-		"                           0 = timer only (default: ring size / 4)\n"
-		"  --max-connections N      connections tracked at once, 64..4194304 (default %u)\n"
-		"\n"
-		"Other:\n"
-		"  -v, --verbose            more logs on stderr (libbpf and verifier output)\n"
-		"  --version                print the version and exit\n"
-		"  -h, --help               print this help and exit\n"
-		"\n"
-		"Exit status: 0 on success, 1 on a run-time failure, 2 on a bad command line.\n",
-		SE_DEFAULT_WINDOW_S, SE_DEFAULT_PORTS, SE_CAPTURE_MAX, SE_CAPTURE_DEFAULT,
-		SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS);
+	fprintf(
+	    out,
+	    "Usage: sockeye [OPTIONS]\n"
+	    "Observe the TCP traffic of the processes of this network namespace (the pod) from\n"
+	    "the kernel with eBPF, and report it every window.\n"
+	    "\n"
+	    "Output:\n"
+	    "  --stdout                 JSON lines on stdout, one object per line, flushed per\n"
+	    "                           window (the default when no other output is chosen)\n"
+	    "  --connections            add one \"conn\" line per connection that moved data in\n"
+	    "                           the window\n"
+	    "  --window SECONDS         window length, aligned to wall-clock multiples "
+	    "(default %u)\n"
+	    "  --duration SECONDS       stop after this long, flushing the last window\n"
+	    "                           (default 0: run until SIGINT/SIGTERM)\n"
+	    "\n"
+	    "What is captured:\n"
+	    "  --ports LIST             watched TCP ports, local or remote; comma-separated ports\n"
+	    "                           and ranges (default %s)\n"
+	    "  --netns PATH|self|all    network namespace to watch: self = sockeye's own,\n"
+	    "                           all = every namespace, or a path such as\n"
+	    "                           /var/run/netns/NAME or /proc/PID/ns/net (default self)\n"
+	    "  --pid PID                only this process (default: every process)\n"
+	    "  --capture-bytes N        payload prefix copied per syscall, 0..%u (default %u)\n"
+	    "\n"
+	    "Tuning:\n"
+	    "  -w, --workers N          worker threads draining the rings, 1..%u\n"
+	    "                           (default: one per online CPU)\n"
+	    "  --ring-size BYTES        bytes per per-CPU ring, power of two, K/M/G suffixes,\n"
+	    "                           64K..1G (default 4M)\n"
+	    "  --poll-ms MS             how often a worker drains its rings, 1..1000 "
+	    "(default %u)\n"
+	    "  --wakeup-bytes BYTES     wake a worker early once a ring holds this much,\n"
+	    "                           0 = timer only (default: ring size / 4)\n"
+	    "  --max-connections N      connections tracked at once, 64..4194304 (default %u)\n"
+	    "\n"
+	    "Other:\n"
+	    "  -v, --verbose            more logs on stderr (libbpf and verifier output)\n"
+	    "  --version                print the version and exit\n"
+	    "  -h, --help               print this help and exit\n"
+	    "\n"
+	    "Exit status: 0 on success, 1 on a run-time failure, 2 on a bad command line.\n",
+	    SE_DEFAULT_WINDOW_S, SE_DEFAULT_PORTS, SE_CAPTURE_MAX, SE_CAPTURE_DEFAULT,
+	    SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS);
 }
 
 static enum se_cli_result se_cli_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -128,8 +129,8 @@ static bool se_cli_ring_size(const char *arg, uint64_t *out)
 	return true;
 }
 
-enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FILE *out,
-				char *err, size_t errlen)
+enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FILE *out, char *err,
+				size_t errlen)
 {
 	bool wakeup_set = false;
 	unsigned int pid;
@@ -208,8 +209,8 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 			break;
 		case OPT_PID:
 			if (!se_cli_uint(arg, 1, 4194304, &pid))
-				return se_cli_fail(err, errlen,
-						   "--pid: '%s' is not a process id", arg);
+				return se_cli_fail(err, errlen, "--pid: '%s' is not a process id",
+						   arg);
 			cfg->pid = (int)pid;
 			break;
 		case OPT_CAPTURE_BYTES:

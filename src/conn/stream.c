@@ -101,8 +101,8 @@ static void se_stream_park(struct se_stream *s, const struct se_segment *seg,
 
 	*p = *seg;
 	if (seg->captured) {
-		bool over = cnt->parked_limit &&
-			    cnt->parked_bytes + seg->captured > cnt->parked_limit;
+		bool over =
+		    cnt->parked_limit && cnt->parked_bytes + seg->captured > cnt->parked_limit;
 
 		copy = over ? NULL : malloc(seg->captured);
 		if (copy)
@@ -129,7 +129,8 @@ void se_stream_push(struct se_stream *s, const struct se_segment *seg, se_stream
 	/* Ahead of a missing record: park it; a full parking area turns the hole into a gap. */
 	while (s->npending == SE_STREAM_PENDING_MAX) {
 		if (seg->offset < s->pending[se_stream_lowest_pending(s)].offset) {
-			/* The new record is the earliest we have: only the bytes before it are lost. */
+			/* The new record is the earliest we have: only the bytes before it are
+			 * lost. */
 			cnt->gaps++;
 			cnt->gap_bytes += seg->offset - s->next;
 			s->next = seg->offset;

@@ -20,8 +20,8 @@
 #include "sockeye/probe.h"
 #include "sockeye/tsan.h"
 
-#define SE_SENDER_TICK_NS (10 * SE_NS_PER_MS)
-#define SE_SENDER_GRACE_NS (1 * SE_NS_PER_S)
+#define SE_SENDER_TICK_NS     (10 * SE_NS_PER_MS)
+#define SE_SENDER_GRACE_NS    (1 * SE_NS_PER_S)
 #define SE_SENDER_PENDING_MAX 8
 
 struct se_sender {
@@ -41,7 +41,7 @@ struct se_sender {
 	/* owner: sender thread */
 	struct se_window pending[SE_SENDER_PENDING_MAX]; /* sorted by start */
 	unsigned int npending;
-	struct se_shard *late; /* merged into the next exported window */
+	struct se_window late; /* shards that came after their window: go into the next one */
 	uint32_t late_shards;
 	uint64_t exported_until_ns;
 	unsigned int finals;
@@ -63,11 +63,7 @@ struct se_sender *se_sender_new(const struct se_config *cfg, unsigned int worker
 	cds_wfcq_init(&s->head, &s->tail);
 	atomic_init(&s->workers_gone, false);
 	atomic_init(&s->stopping, false);
-	s->late = se_shard_new(UINT32_MAX, 0, 0);
-	if (!s->late) {
-		free(s);
-		return NULL;
-	}
+	se_window_init(&s->late, 0, 0);
 	return s;
 }
 
@@ -78,8 +74,7 @@ void se_sender_submit(struct se_sender *s, struct se_shard *shard)
 }
 
 /* The pending window starting at start_ns, created in order if missing; NULL if full. */
-static struct se_window *se_sender_window(struct se_sender *s, uint64_t start_ns,
-					  uint64_t end_ns)
+static struct se_window *se_sender_window(struct se_sender *s, uint64_t start_ns, uint64_t end_ns)
 {
 	unsigned int i;
 
@@ -117,11 +112,11 @@ static void se_sender_export_oldest(struct se_sender *s)
 	struct se_window *w = &s->pending[0];
 	struct se_kernel_window kw;
 
-	if (s->late->nconns || s->late_shards) {
-		se_window_merge(w, s->late);
-		w->shards--; /* the carry-over is not a shard of this window */
-		memset(s->late->counters, 0, sizeof(s->late->counters));
-		s->late->nconns = 0;
+	if (s->late_shards) {
+		if (se_window_add(w, s->late.counters, s->late.conns, s->late.nconns))
+			se_warn("out of memory merging late data: connection records lost");
+		se_window_fini(&s->late);
+		se_window_init(&s->late, 0, 0);
 	}
 	se_sender_kernel_delta(s, &kw);
 	if (s->cfg->out_stdout && se_stdout_export(s->out, s->cfg, w, &kw, s->late_shards))
@@ -146,10 +141,8 @@ static void se_sender_take(struct se_sender *s, struct se_shard *shard)
 		se_sender_export_oldest(s); /* bounded: the oldest goes out incomplete */
 	if (shard->start_ns < s->exported_until_ns) {
 		s->late_shards++;
-		for (int i = 0; i < SE_UC__COUNT; i++)
-			s->late->counters[i] += shard->counters[i];
-		for (uint32_t i = 0; i < shard->nconns; i++)
-			se_shard_add_conn(s->late, &shard->conns[i]);
+		if (se_window_add(&s->late, shard->counters, shard->conns, shard->nconns))
+			se_warn("out of memory keeping late data: connection records lost");
 		return;
 	}
 	if (se_window_merge(w, shard))
@@ -249,6 +242,6 @@ void se_sender_free(struct se_sender *s)
 	se_sender_drain_queue(s);
 	for (unsigned int i = 0; i < s->npending; i++)
 		se_window_fini(&s->pending[i]);
-	se_shard_free(s->late);
+	se_window_fini(&s->late);
 	free(s);
 }

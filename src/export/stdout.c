@@ -64,18 +64,20 @@ static void se_stdout_conn(FILE *out, const struct se_window *w, const struct se
 		",\"events_out\":%" PRIu64 ",\"captured_in\":%" PRIu64 ",\"captured_out\":%" PRIu64
 		",\"digest_in\":\"%016" PRIx64 "\",\"digest_out\":\"%016" PRIx64
 		"\",\"conn_id\":%" PRIu64 "}\n",
-		(uint64_t)(w->start_ns / SE_NS_PER_MS), (uint64_t)(w->end_ns / SE_NS_PER_MS), se_stdout_role(r->role),
-		r->pid, local, peer, in->bytes, o->bytes, in->events, o->events, in->captured,
-		o->captured, r->digest[SE_DIR_IN], r->digest[SE_DIR_OUT], r->id);
+		(uint64_t)(w->start_ns / SE_NS_PER_MS), (uint64_t)(w->end_ns / SE_NS_PER_MS),
+		se_stdout_role(r->role), r->pid, local, peer, in->bytes, o->bytes, in->events,
+		o->events, in->captured, o->captured, r->digest[SE_DIR_IN], r->digest[SE_DIR_OUT],
+		r->id);
 }
 
-static void se_stdout_stats(FILE *out, const struct se_window *w,
-			    const struct se_kernel_window *kw, uint32_t late_shards)
+static void se_stdout_stats(FILE *out, const struct se_window *w, const struct se_kernel_window *kw,
+			    uint32_t late_shards)
 {
 	fprintf(out,
 		"{\"type\":\"stats\",\"window_start\":%" PRIu64 ",\"window_end\":%" PRIu64
 		",\"events\":%" PRIu64 ",\"dropped\":{",
-		(uint64_t)(w->start_ns / SE_NS_PER_MS), (uint64_t)(w->end_ns / SE_NS_PER_MS), w->counters[SE_UC_EVENTS]);
+		(uint64_t)(w->start_ns / SE_NS_PER_MS), (uint64_t)(w->end_ns / SE_NS_PER_MS),
+		w->counters[SE_UC_EVENTS]);
 	for (int k = 0; k < SE_KC__COUNT; k++)
 		if (se_kernel_counter_is_drop(k))
 			fprintf(out, "\"%s\":%" PRIu64 ",", se_kernel_counter_names[k],
@@ -84,7 +86,8 @@ static void se_stdout_stats(FILE *out, const struct se_window *w,
 	for (int u = 0; u < SE_UC__COUNT; u++)
 		if (se_user_counter_is_drop(u))
 			fprintf(out, ",\"%s\":%" PRIu64, se_user_counter_names[u], w->counters[u]);
-	fprintf(out, "},\"truncated\":%" PRIu64 ",\"kernel_events\":%" PRIu64
+	fprintf(out,
+		"},\"truncated\":%" PRIu64 ",\"kernel_events\":%" PRIu64
 		",\"close_parked\":%" PRIu64,
 		kw->counters[SE_KC_TRUNCATED], kw->counters[SE_KC_EVENTS],
 		kw->counters[SE_KC_CLOSE_PARKED]);

@@ -34,7 +34,7 @@
  * Ring pinning puts a connection's records in one ring, so a missing record is either
  * microseconds behind or lost: 100 ms is generous for the first, and bounds the second. */
 #define SE_WORKER_REORDER_WAIT_NS (100 * SE_NS_PER_MS)
-#define SE_WORKER_RINGS_MAX 1024
+#define SE_WORKER_RINGS_MAX	  1024
 /* Payload a worker may hold in out-of-order records; beyond it only lengths are kept. */
 #define SE_WORKER_PARK_BUDGET (16u << 20)
 /* Records held past a window edge while other rings drain (see se_worker_on_record). */
@@ -65,16 +65,16 @@ struct se_worker {
 	struct se_conn_table conns;
 	struct se_shard *shard;
 	struct se_stream_counters scnt;
-	unsigned int nrings;  /* rings this worker drains */
-	uint8_t *deferred;    /* records stamped past the window edge: [u64 size][data], each
-			       * 8-aligned like in the ring (records are read in place) */
+	unsigned int nrings; /* rings this worker drains */
+	uint8_t *deferred;   /* records stamped past the window edge: [u64 size][data], each
+			      * 8-aligned like in the ring (records are read in place) */
 	size_t deferred_len;
 	size_t deferred_cap;
 	bool replaying;
 	uint64_t collected_for; /* window start whose parked closes were collected */
-	uint64_t *closed_ids; /* scratch for the seal: connections to free */
-	uint64_t *keep_ids;   /* scratch for the seal: connections still waiting on a hole */
-	uint32_t ids_cap;     /* entries of each scratch array: --max-connections */
+	uint64_t *closed_ids;	/* scratch for the seal: connections to free */
+	uint64_t *keep_ids;	/* scratch for the seal: connections still waiting on a hole */
+	uint32_t ids_cap;	/* entries of each scratch array: --max-connections */
 };
 
 /* ---- per-event path ---------------------------------------------------------------- */
@@ -96,7 +96,7 @@ static void se_worker_on_bytes(void *ctx, const struct se_segment *seg)
 	a->captured += seg->captured;
 	if (d->digest && seg->captured)
 		d->conn->digest[d->dir] =
-			se_fnv1a64(d->conn->digest[d->dir], seg->data, seg->captured);
+		    se_fnv1a64(d->conn->digest[d->dir], seg->data, seg->captured);
 }
 
 static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
@@ -488,10 +488,9 @@ static void *se_worker_main(void *arg)
 	return NULL;
 }
 
-struct se_worker *se_worker_new(unsigned int id, unsigned int workers,
-				const struct se_config *cfg, const struct se_probe *probe,
-				struct se_sender *sender, int64_t real_minus_mono_ns,
-				uint64_t first_window_start_ns)
+struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const struct se_config *cfg,
+				const struct se_probe *probe, struct se_sender *sender,
+				int64_t real_minus_mono_ns, uint64_t first_window_start_ns)
 {
 	struct se_worker *w = calloc(1, sizeof(*w));
 	unsigned int rings[SE_WORKER_RINGS_MAX];
@@ -545,7 +544,7 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers,
 	w->window_start_real = first_window_start_ns;
 	w->collected_for = first_window_start_ns;
 	w->window_end_mono =
-		(uint64_t)((int64_t)(w->window_start_real + w->window_ns) - real_minus_mono_ns);
+	    (uint64_t)((int64_t)(w->window_start_real + w->window_ns) - real_minus_mono_ns);
 	w->shard = se_shard_new(id, w->window_start_real, w->window_start_real + w->window_ns);
 	if (!w->shard)
 		goto fail;
