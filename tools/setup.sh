@@ -1,10 +1,12 @@
 #!/bin/sh
 # Install what sockeye needs to build and to run its tests, from Debian 12 packages.
+# nginx, curl and wrk are the real server and clients of the HTTP integration tests.
 # Idempotent and quiet when nothing is missing; needs root only when something is.
 set -eu
 
 PKGS="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-liburcu-dev libcmocka-dev libclang-rt-14-dev python3 iproute2 util-linux procps"
+liburcu-dev libcmocka-dev libclang-rt-14-dev python3 iproute2 util-linux procps
+nginx curl wrk"
 
 missing=""
 for p in $PKGS; do

@@ -21,6 +21,7 @@
 #define SE_DEFAULT_WINDOW_S	   5
 #define SE_DEFAULT_POLL_MS	   1
 #define SE_DEFAULT_MAX_CONNECTIONS 65536
+#define SE_DEFAULT_MAX_GROUPS	   2048
 #define SE_WORKERS_MAX		   256
 
 enum se_netns_mode {
@@ -45,6 +46,7 @@ struct se_config {
 	unsigned int poll_ms;	      /* worker drain interval */
 	uint64_t wakeup_bytes;	      /* queued bytes that wake a worker early; 0 = timer only */
 	unsigned int max_connections; /* kernel conns map and each worker's table */
+	unsigned int max_groups;      /* HTTP groups per worker and window */
 	int verbose;
 };
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "sockeye/abi.h"
+#include "sockeye/session.h"
 #include "sockeye/stream.h"
 
 /* Per-direction activity within the current window. */
@@ -38,6 +39,7 @@ struct se_conn {
 	struct se_stream stream[SE_DIR__COUNT];
 	struct se_conn_activity window[SE_DIR__COUNT];
 	uint64_t digest[SE_DIR__COUNT]; /* FNV-1a of captured bytes in stream order, so far */
+	struct se_session session;	/* protocol detection and parsing */
 };
 
 struct se_conn_table {

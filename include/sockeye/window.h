@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Windows and shards. A shard is one worker's share of one window: the counters it kept
- * and a record per connection that moved data. At each window edge a worker seals its shard
- * and hands it to the sender, which merges the shards of a window into one se_window.
+ * Windows and shards. A shard is one worker's share of one window: the counters it kept,
+ * a record per connection that moved data, its HTTP groups and the gauges it sampled at the
+ * edge. At each window edge a worker seals its shard and hands it to the sender, which
+ * merges the shards of a window into one se_window.
  */
 #ifndef SOCKEYE_WINDOW_H
 #define SOCKEYE_WINDOW_H
@@ -13,6 +14,7 @@
 
 #include "sockeye/abi.h"
 #include "sockeye/conn_table.h"
+#include "sockeye/http_groups.h"
 
 /* User-space counters. Append-only: names in se_user_counter_names[]. */
 enum se_user_counter {
@@ -27,8 +29,22 @@ enum se_user_counter {
 	SE_UC_PARK_ALLOC = 8,	   /* drop: payload of a parked record could not be kept */
 	SE_UC_CONNS_OPENED = 9,
 	SE_UC_CONNS_CLOSED = 10,
-	SE_UC_DEFERRED = 11, /* records held past a window edge while other rings drained */
-	SE_UC__COUNT = 12,
+	SE_UC_DEFERRED = 11,	    /* records held past a window edge while other rings drained */
+	SE_UC_HTTP_REQUESTS = 12,   /* requests aggregated into groups */
+	SE_UC_HTTP_INVALID = 13,    /* drop: malformed HTTP/1.x (the stream resyncs) */
+	SE_UC_HTTP_TOO_LARGE = 14,  /* drop: a head over SE_HTTP1_HEAD_MAX bytes */
+	SE_UC_HTTP_RESYNC = 15,	    /* framing lost in bytes not captured; the message in
+				     * progress is kept with an estimated end */
+	SE_UC_HTTP_UNPAIRED = 16,   /* drop: a response to no request sockeye saw */
+	SE_UC_HTTP_UNANSWERED = 17, /* requests ended by close or timeout, no response */
+	SE_UC_HTTP_PIPELINE_FULL = 18,	/* drop: more requests in flight than tracked */
+	SE_UC_HTTP_ALLOC = 19,		/* drop: no memory for parser state or a group */
+	SE_UC_HTTP_GROUP_OVERFLOW = 20, /* requests counted in an overflow group (--max-groups) */
+	SE_UC_CONNS_NOT_PARSED = 21,	/* connections of a protocol sockeye does not parse */
+	SE_UC_HTTP_ABANDONED = 22,	/* drop: requests behind a response that could not be
+					 * parsed (their answers may have gone with it) */
+	SE_UC_HTTP_HEAD_TRUNCATED = 23, /* heads over SE_HTTP1_HEAD_MAX: the first part kept */
+	SE_UC__COUNT = 24,
 };
 
 extern const char *const se_user_counter_names[SE_UC__COUNT];
@@ -39,6 +55,7 @@ struct se_conn_record {
 	uint64_t id;
 	uint32_t pid;
 	uint8_t role;
+	uint8_t proto; /* enum se_proto, as detected so far */
 	uint16_t family;
 	uint16_t local_port;
 	uint16_t peer_port;
@@ -58,10 +75,16 @@ struct se_shard {
 	uint32_t nconns;
 	uint32_t cap;
 	struct se_conn_record *conns;
+	struct se_http_groups http;
+	/* gauges, sampled by the worker at the seal */
+	uint64_t active_requests[3]; /* by enum se_role: requests seen, response not ended */
+	uint64_t conns_active;	     /* connections in the worker's table */
 };
 
-/* Context: worker (at start and at each seal, never per event). NULL on ENOMEM. */
-struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_ns);
+/* Context: worker (at start and at each seal, never per event). NULL on ENOMEM. The shard's
+ * HTTP table keeps at most max_groups groups (and allocates only when requests come). */
+struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_ns,
+			      uint32_t max_groups);
 void se_shard_free(struct se_shard *s);
 /* Append a record (grows geometrically). 0 or -ENOMEM. */
 int se_shard_add_conn(struct se_shard *s, const struct se_conn_record *r);
@@ -75,15 +98,29 @@ struct se_window {
 	uint32_t nconns;
 	uint32_t cap;
 	struct se_conn_record *conns;
+	struct se_http_groups http;
+	uint64_t active_requests[3]; /* summed over the shards merged (not over added windows) */
+	uint64_t conns_active;
 };
 
-void se_window_init(struct se_window *w, uint64_t start_ns, uint64_t end_ns);
+/* Never allocates (the HTTP table grows on first use). */
+void se_window_init(struct se_window *w, uint64_t start_ns, uint64_t end_ns, uint32_t max_groups);
 void se_window_fini(struct se_window *w);
-/* Add counters and records (of a shard, or of another window) without counting a shard.
- * 0 or -ENOMEM. */
-int se_window_add(struct se_window *w, const uint64_t counters[SE_UC__COUNT],
-		  const struct se_conn_record *recs, uint32_t n);
-/* Add the shard as one of the window's shards; the shard is left untouched. */
+/*
+ * Add everything src counted (counters, records, HTTP groups) without counting a shard: the
+ * sender carries late shards into the next window this way. Gauges are not carried: they
+ * are samples of src's edge, and the shards of w's own edge report current values.
+ * Whatever the merge loses to w's HTTP limit or to memory is counted in w's counters
+ * (SE_UC_HTTP_GROUP_OVERFLOW, SE_UC_HTTP_ALLOC). src is left untouched. 0 or -ENOMEM (the
+ * rest is still added).
+ */
+int se_window_add(struct se_window *w, const struct se_window *src);
+/*
+ * Add the shard as one of the window's shards: counters, records, HTTP groups, gauges
+ * (summed). The HTTP table's own overflowed and alloc_failures (which the worker does not
+ * count) go into SE_UC_HTTP_GROUP_OVERFLOW and SE_UC_HTTP_ALLOC. The shard is left
+ * untouched. 0 or -ENOMEM (the rest is still merged).
+ */
 int se_window_merge(struct se_window *w, const struct se_shard *s);
 
 #endif /* SOCKEYE_WINDOW_H */

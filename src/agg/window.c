@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Shards (a worker's share of a window) and their merge into windows. */
+/*
+ * Shards (a worker's share of a window) and their merge into windows. Counters, records and
+ * HTTP groups add up; gauges (active requests, active connections) are summed over the
+ * shards of one edge and never carried from one window into another.
+ */
 #include "sockeye/window.h"
 
 #include <errno.h>
@@ -19,6 +23,18 @@ const char *const se_user_counter_names[SE_UC__COUNT] = {
 	[SE_UC_CONNS_OPENED] = "conns_opened",
 	[SE_UC_CONNS_CLOSED] = "conns_closed",
 	[SE_UC_DEFERRED] = "deferred",
+	[SE_UC_HTTP_REQUESTS] = "http_requests",
+	[SE_UC_HTTP_INVALID] = "http_invalid",
+	[SE_UC_HTTP_TOO_LARGE] = "http_too_large",
+	[SE_UC_HTTP_RESYNC] = "http_resync",
+	[SE_UC_HTTP_UNPAIRED] = "http_unpaired",
+	[SE_UC_HTTP_UNANSWERED] = "http_unanswered",
+	[SE_UC_HTTP_PIPELINE_FULL] = "http_pipeline_full",
+	[SE_UC_HTTP_ALLOC] = "http_alloc",
+	[SE_UC_HTTP_GROUP_OVERFLOW] = "http_group_overflow",
+	[SE_UC_CONNS_NOT_PARSED] = "conns_not_parsed",
+	[SE_UC_HTTP_ABANDONED] = "http_abandoned",
+	[SE_UC_HTTP_HEAD_TRUNCATED] = "http_head_truncated",
 };
 
 bool se_user_counter_is_drop(enum se_user_counter c)
@@ -29,13 +45,20 @@ bool se_user_counter_is_drop(enum se_user_counter c)
 	case SE_UC_CONN_TABLE_FULL:
 	case SE_UC_BAD_RECORD:
 	case SE_UC_PARK_ALLOC:
+	case SE_UC_HTTP_INVALID:
+	case SE_UC_HTTP_TOO_LARGE:
+	case SE_UC_HTTP_UNPAIRED:
+	case SE_UC_HTTP_PIPELINE_FULL:
+	case SE_UC_HTTP_ALLOC:
+	case SE_UC_HTTP_ABANDONED:
 		return true;
 	default:
 		return false;
 	}
 }
 
-struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_ns)
+struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_ns,
+			      uint32_t max_groups)
 {
 	struct se_shard *s = calloc(1, sizeof(*s));
 
@@ -45,6 +68,7 @@ struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_n
 	s->worker = worker;
 	s->start_ns = start_ns;
 	s->end_ns = end_ns;
+	se_http_groups_init(&s->http, max_groups);
 	return s;
 }
 
@@ -53,6 +77,7 @@ void se_shard_free(struct se_shard *s)
 	if (!s)
 		return;
 	free(s->conns);
+	se_http_groups_fini(&s->http);
 	free(s);
 }
 
@@ -83,26 +108,61 @@ int se_shard_add_conn(struct se_shard *s, const struct se_conn_record *r)
 	return se_records_append(&s->conns, &s->nconns, &s->cap, r, 1);
 }
 
-void se_window_init(struct se_window *w, uint64_t start_ns, uint64_t end_ns)
+void se_window_init(struct se_window *w, uint64_t start_ns, uint64_t end_ns, uint32_t max_groups)
 {
 	memset(w, 0, sizeof(*w));
 	w->start_ns = start_ns;
 	w->end_ns = end_ns;
+	se_http_groups_init(&w->http, max_groups);
 }
 
 void se_window_fini(struct se_window *w)
 {
 	free(w->conns);
+	se_http_groups_fini(&w->http);
 	memset(w, 0, sizeof(*w));
 }
 
-int se_window_add(struct se_window *w, const uint64_t counters[SE_UC__COUNT],
-		  const struct se_conn_record *recs, uint32_t n)
+/*
+ * Merge HTTP groups. The merge adds src's overflowed and alloc_failures to w's table, plus
+ * whatever this merge itself overflows or loses. The counters get the part not already in
+ * them: all of it for a shard (the worker leaves these to the table), only this merge's own
+ * for a window (its counters already hold its tables' figures).
+ */
+static int se_window_merge_http(struct se_window *w, const struct se_http_groups *src,
+				bool src_counted)
 {
+	uint64_t overflowed = w->http.overflowed, failed = w->http.alloc_failures;
+	int ret = se_http_groups_merge(&w->http, src);
+
+	overflowed = w->http.overflowed - overflowed;
+	failed = w->http.alloc_failures - failed;
+	if (src_counted) {
+		overflowed -= src->overflowed;
+		failed -= src->alloc_failures;
+	}
+	w->counters[SE_UC_HTTP_GROUP_OVERFLOW] += overflowed;
+	w->counters[SE_UC_HTTP_ALLOC] += failed;
+	return ret;
+}
+
+static int se_window_add_parts(struct se_window *w, const uint64_t counters[SE_UC__COUNT],
+			       const struct se_conn_record *recs, uint32_t n,
+			       const struct se_http_groups *http, bool http_counted)
+{
+	int ret, ret2;
+
 	for (int i = 0; i < SE_UC__COUNT; i++)
 		w->counters[i] += counters[i];
 	/* A connection lives on one ring, so one worker: records never need combining. */
-	return se_records_append(&w->conns, &w->nconns, &w->cap, recs, n);
+	ret = se_records_append(&w->conns, &w->nconns, &w->cap, recs, n);
+	ret2 = se_window_merge_http(w, http, http_counted);
+	return ret ? ret : ret2;
+}
+
+int se_window_add(struct se_window *w, const struct se_window *src)
+{
+	return se_window_add_parts(w, src->counters, src->conns, src->nconns, &src->http, true);
 }
 
 int se_window_merge(struct se_window *w, const struct se_shard *s)
@@ -110,5 +170,8 @@ int se_window_merge(struct se_window *w, const struct se_shard *s)
 	if (s->end_ns > w->end_ns)
 		w->end_ns = s->end_ns;
 	w->shards++;
-	return se_window_add(w, s->counters, s->conns, s->nconns);
+	for (size_t r = 0; r < sizeof(w->active_requests) / sizeof(w->active_requests[0]); r++)
+		w->active_requests[r] += s->active_requests[r];
+	w->conns_active += s->conns_active;
+	return se_window_add_parts(w, s->counters, s->conns, s->nconns, &s->http, false);
 }

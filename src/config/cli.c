@@ -26,6 +26,7 @@ enum {
 	OPT_POLL_MS,
 	OPT_WAKEUP_BYTES,
 	OPT_MAX_CONNECTIONS,
+	OPT_MAX_GROUPS,
 	OPT_VERSION,
 };
 
@@ -43,6 +44,7 @@ static const struct option se_cli_options[] = {
 	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
 	{ "wakeup-bytes", required_argument, NULL, OPT_WAKEUP_BYTES },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -86,6 +88,8 @@ static void se_cli_usage(FILE *out)
 	    "  --wakeup-bytes BYTES     wake a worker early once a ring holds this much,\n"
 	    "                           0 = timer only (default: ring size / 4)\n"
 	    "  --max-connections N      connections tracked at once, 64..4194304 (default %u)\n"
+	    "  --max-groups N           HTTP groups kept per worker and window, 16..1048576;\n"
+	    "                           further requests go to an overflow group (default %u)\n"
 	    "\n"
 	    "Other:\n"
 	    "  -v, --verbose            more logs on stderr (libbpf and verifier output)\n"
@@ -94,7 +98,7 @@ static void se_cli_usage(FILE *out)
 	    "\n"
 	    "Exit status: 0 on success, 1 on a run-time failure, 2 on a bad command line.\n",
 	    SE_DEFAULT_WINDOW_S, SE_DEFAULT_PORTS, SE_CAPTURE_MAX, SE_CAPTURE_DEFAULT,
-	    SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS);
+	    SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS, SE_DEFAULT_MAX_GROUPS);
 }
 
 static enum se_cli_result se_cli_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -238,6 +242,13 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 				return se_cli_fail(err, errlen,
 						   "--max-connections: '%s' is not a number from "
 						   "64 to 4194304",
+						   arg);
+			break;
+		case OPT_MAX_GROUPS:
+			if (!se_cli_uint(arg, 16, 1048576, &cfg->max_groups))
+				return se_cli_fail(err, errlen,
+						   "--max-groups: '%s' is not a number from "
+						   "16 to 1048576",
 						   arg);
 			break;
 		case 'v':

@@ -63,7 +63,7 @@ struct se_sender *se_sender_new(const struct se_config *cfg, unsigned int worker
 	cds_wfcq_init(&s->head, &s->tail);
 	atomic_init(&s->workers_gone, false);
 	atomic_init(&s->stopping, false);
-	se_window_init(&s->late, 0, 0);
+	se_window_init(&s->late, 0, 0, cfg->max_groups);
 	return s;
 }
 
@@ -88,7 +88,7 @@ static struct se_window *se_sender_window(struct se_sender *s, uint64_t start_ns
 		return NULL;
 	memmove(&s->pending[i + 1], &s->pending[i], (s->npending - i) * sizeof(s->pending[0]));
 	s->npending++;
-	se_window_init(&s->pending[i], start_ns, end_ns);
+	se_window_init(&s->pending[i], start_ns, end_ns, s->cfg->max_groups);
 	return &s->pending[i];
 }
 
@@ -113,10 +113,10 @@ static void se_sender_export_oldest(struct se_sender *s)
 	struct se_kernel_window kw;
 
 	if (s->late_shards) {
-		if (se_window_add(w, s->late.counters, s->late.conns, s->late.nconns))
-			se_warn("out of memory merging late data: connection records lost");
+		if (se_window_add(w, &s->late))
+			se_warn("out of memory merging late data: records or HTTP groups lost");
 		se_window_fini(&s->late);
-		se_window_init(&s->late, 0, 0);
+		se_window_init(&s->late, 0, 0, s->cfg->max_groups);
 	}
 	se_sender_kernel_delta(s, &kw);
 	if (s->cfg->out_stdout && se_stdout_export(s->out, s->cfg, w, &kw, s->late_shards))
@@ -141,12 +141,12 @@ static void se_sender_take(struct se_sender *s, struct se_shard *shard)
 		se_sender_export_oldest(s); /* bounded: the oldest goes out incomplete */
 	if (shard->start_ns < s->exported_until_ns) {
 		s->late_shards++;
-		if (se_window_add(&s->late, shard->counters, shard->conns, shard->nconns))
-			se_warn("out of memory keeping late data: connection records lost");
+		if (se_window_merge(&s->late, shard))
+			se_warn("out of memory keeping late data: records or HTTP groups lost");
 		return;
 	}
 	if (se_window_merge(w, shard))
-		se_warn("out of memory merging window: connection records lost");
+		se_warn("out of memory merging window: records or HTTP groups lost");
 }
 
 static void se_sender_drain_queue(struct se_sender *s)

@@ -27,6 +27,7 @@
 #include "sockeye/log.h"
 #include "sockeye/probe.h"
 #include "sockeye/sender.h"
+#include "sockeye/session.h"
 #include "sockeye/stream.h"
 #include "sockeye/window.h"
 
@@ -65,9 +66,10 @@ struct se_worker {
 	struct se_conn_table conns;
 	struct se_shard *shard;
 	struct se_stream_counters scnt;
-	unsigned int nrings; /* rings this worker drains */
-	uint8_t *deferred;   /* records stamped past the window edge: [u64 size][data], each
-			      * 8-aligned like in the ring (records are read in place) */
+	struct se_session_ctx proto; /* parsers' sink: points into the current shard */
+	unsigned int nrings;	     /* rings this worker drains */
+	uint8_t *deferred;	     /* records stamped past the window edge: [u64 size][data], each
+				      * 8-aligned like in the ring (records are read in place) */
 	size_t deferred_len;
 	size_t deferred_cap;
 	bool replaying;
@@ -81,11 +83,12 @@ struct se_worker {
 
 struct se_delivery {
 	struct se_conn *conn;
+	struct se_session_ctx *proto;
 	unsigned int dir;
 	bool digest; /* --connections: keep the stream digest */
 };
 
-/* Stream sink: the bytes of one record, now in order. Future parsers plug in here. */
+/* Stream sink: the bytes of one record, now in order, accounted and handed to the parser. */
 static void se_worker_on_bytes(void *ctx, const struct se_segment *seg)
 {
 	struct se_delivery *d = ctx;
@@ -97,6 +100,7 @@ static void se_worker_on_bytes(void *ctx, const struct se_segment *seg)
 	if (d->digest && seg->captured)
 		d->conn->digest[d->dir] =
 		    se_fnv1a64(d->conn->digest[d->dir], seg->data, seg->captured);
+	se_session_on_bytes(&d->conn->session, d->proto, d->dir, seg);
 }
 
 static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
@@ -122,6 +126,8 @@ static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
 	/* The kernel counts offsets from when it first saw the connection: start there. */
 	se_stream_init(&c->stream[SE_DIR_IN], 0);
 	se_stream_init(&c->stream[SE_DIR_OUT], 0);
+	se_session_init(&c->session, o->role, o->family, o->peer_addr,
+			o->origin == SE_ORIGIN_MIDSTREAM);
 	w->shard->counters[SE_UC_CONNS_OPENED]++;
 }
 
@@ -146,6 +152,7 @@ static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, s
 	seg.data = (const uint8_t *)(e + 1);
 	seg.captured = e->captured;
 	d.conn = c;
+	d.proto = &w->proto;
 	d.dir = e->direction;
 	d.digest = w->cfg->connections;
 	se_stream_push(&c->stream[d.dir], &seg, se_worker_on_bytes, &d, &w->scnt);
@@ -155,7 +162,9 @@ static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, s
 static void se_worker_flush_streams(struct se_worker *w, struct se_conn *c)
 {
 	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
-		struct se_delivery d = { .conn = c, .dir = dir, .digest = w->cfg->connections };
+		struct se_delivery d = {
+			.conn = c, .proto = &w->proto, .dir = dir, .digest = w->cfg->connections
+		};
 
 		se_stream_flush(&c->stream[dir], se_worker_on_bytes, &d, &w->scnt);
 	}
@@ -181,6 +190,7 @@ static void se_worker_end_conn(struct se_worker *w, uint64_t id, const __u64 *by
 			c->stream[dir].next = bytes[dir];
 		}
 	}
+	se_session_close(&c->session, &w->proto);
 	c->closed = true;
 	se_conn_table_mark_active(&w->conns, c); /* freed at the seal, after it is reported */
 	w->shard->counters[SE_UC_CONNS_CLOSED]++;
@@ -360,6 +370,7 @@ static void se_worker_record_conn(struct se_worker *w, struct se_shard *s, struc
 	r.id = c->id;
 	r.pid = c->pid;
 	r.role = c->role;
+	r.proto = c->session.proto;
 	r.family = c->family;
 	r.local_port = c->local_port;
 	r.peer_port = c->peer_port;
@@ -370,6 +381,26 @@ static void se_worker_record_conn(struct se_worker *w, struct se_shard *s, struc
 	if (se_shard_add_conn(s, &r))
 		s->counters[SE_UC_CONN_TABLE_FULL]++; /* out of memory: record lost, counted */
 	memset(c->window, 0, sizeof(c->window));
+}
+
+/* Parsers count into the current shard. */
+static void se_worker_point_sink(struct se_worker *w)
+{
+	w->proto.http.groups = &w->shard->http;
+	w->proto.http.counters = w->shard->counters;
+}
+
+/* Requests in flight on a connection idle past the timeout end unanswered. The walk covers
+ * the whole table, so it is skipped when nothing is in flight. */
+static void se_worker_check_idle(struct se_worker *w, uint64_t now_mono)
+{
+	const uint64_t *active = w->proto.http.active_requests;
+
+	if (!active[SE_ROLE_UNKNOWN] && !active[SE_ROLE_SERVER] && !active[SE_ROLE_CLIENT])
+		return;
+	for (uint32_t i = 0; i < w->conns.capacity; i++)
+		if (w->conns.slots[i].id)
+			se_session_check_idle(&w->conns.slots[i].session, &w->proto, now_mono);
 }
 
 /*
@@ -403,25 +434,31 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 	/* Removal moves table entries, so it waits until the active list is empty. */
 	for (uint32_t i = 0; i < nclosed; i++) {
 		c = se_conn_table_lookup(&w->conns, w->closed_ids[i]);
-		if (c)
+		if (c) {
+			se_session_fini(&c->session, &w->proto);
 			se_conn_table_remove(&w->conns, c);
+		}
 	}
 	for (uint32_t i = 0; i < nkeep; i++) {
 		c = se_conn_table_lookup(&w->conns, w->keep_ids[i]);
 		if (c)
 			se_conn_table_mark_active(&w->conns, c);
 	}
+	se_worker_check_idle(w, now_mono);
 	se_worker_take_stream_counters(w, s);
+	memcpy(s->active_requests, w->proto.http.active_requests, sizeof(s->active_requests));
+	s->conns_active = w->conns.live;
 	s->final = final;
 
 	if (!final) {
-		w->shard = se_shard_new(w->id, next_start_real, next_end_real);
+		w->shard = se_shard_new(w->id, next_start_real, next_end_real, w->cfg->max_groups);
 		if (!w->shard) {
 			/* Keep counting into the sealed shard rather than lose the worker. */
 			se_warn("worker %u: out of memory for a new window", w->id);
 			w->shard = s;
 			return;
 		}
+		se_worker_point_sink(w);
 		w->window_start_real = next_start_real;
 		w->window_end_mono = (uint64_t)((int64_t)next_end_real - w->real_minus_mono_ns);
 	}
@@ -511,6 +548,7 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 	atomic_init(&w->stop, false);
 	atomic_init(&w->failed, false);
 	atomic_init(&w->stop_real_ns, 0);
+	se_session_ctx_init(&w->proto);
 	if (se_conn_table_init(&w->conns, cfg->max_connections))
 		goto fail;
 	w->ids_cap = cfg->max_connections;
@@ -545,9 +583,11 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 	w->collected_for = first_window_start_ns;
 	w->window_end_mono =
 	    (uint64_t)((int64_t)(w->window_start_real + w->window_ns) - real_minus_mono_ns);
-	w->shard = se_shard_new(id, w->window_start_real, w->window_start_real + w->window_ns);
+	w->shard = se_shard_new(id, w->window_start_real, w->window_start_real + w->window_ns,
+				cfg->max_groups);
 	if (!w->shard)
 		goto fail;
+	se_worker_point_sink(w);
 	return w;
 fail:
 	se_worker_free(w);
@@ -592,7 +632,11 @@ void se_worker_free(struct se_worker *w)
 	se_worker_join(w);
 	ring_buffer__free(w->rb);
 	se_shard_free(w->shard);
+	for (uint32_t i = 0; w->conns.slots && i < w->conns.capacity; i++)
+		if (w->conns.slots[i].id)
+			se_session_fini(&w->conns.slots[i].session, &w->proto);
 	se_conn_table_fini(&w->conns);
+	se_session_ctx_fini(&w->proto);
 	free(w->closed_ids);
 	free(w->keep_ids);
 	free(w->deferred);

@@ -267,7 +267,7 @@ static void assert_conn(const struct rig *r, uint64_t id, unsigned int i)
 	char tail[64];
 	unsigned int first, last;
 
-	snprintf(tail, sizeof(tail), "\"conn_id\":%" PRIu64 "}", id);
+	snprintf(tail, sizeof(tail), "\"conn_id\":%" PRIu64 ",", id);
 	assert_true(i < r->nstats);
 	first = i ? r->stats[i - 1] + 1 : 0;
 	last = r->stats[i];
@@ -305,7 +305,8 @@ static uint64_t conn_id_of(unsigned int k, uint32_t w)
 static struct se_shard *shard_with(uint32_t w, uint64_t start_ns, uint64_t events,
 				   uint64_t conn_id, bool final)
 {
-	struct se_shard *s = se_shard_new(w, start_ns, start_ns + WINDOW_NS);
+	struct se_shard *s =
+		se_shard_new(w, start_ns, start_ns + WINDOW_NS, SE_DEFAULT_MAX_GROUPS);
 	struct se_conn_record rec;
 
 	assert_non_null(s);
@@ -652,7 +653,7 @@ static void *feeder_main(void *arg)
 	for (unsigned int k = 0; k < FEED_WINDOWS; k++) {
 		/* Not submit(): cmocka asserts must stay on the test's thread. */
 		struct se_shard *s = se_shard_new(f->id, f->base + k * WINDOW_NS,
-						  f->base + (k + 1) * WINDOW_NS);
+						  f->base + (k + 1) * WINDOW_NS, f->r->cfg.max_groups);
 		struct se_conn_record rec = { .id = conn_id_of(k, f->id), .family = AF_INET };
 
 		if (!s || se_shard_add_conn(s, &rec)) {

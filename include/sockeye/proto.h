@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What every protocol parser shares: the status a parse step returns, the protocols the
+ * detector tells apart, and a byte view into a buffer the parser does not own.
+ */
+#ifndef SOCKEYE_PROTO_H
+#define SOCKEYE_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum se_parse_status {
+	SE_PARSE_OK = 0,	/* a complete unit was parsed */
+	SE_PARSE_NEED_MORE = 1, /* the input ends inside a unit: call again with more */
+	SE_PARSE_INVALID = 2,	/* the input is not this protocol (or is broken) */
+	SE_PARSE_IGNORED = 3,	/* valid, but of no interest (e.g. a tunnel after CONNECT) */
+};
+
+/* Append-only: the value is exported. */
+enum se_proto {
+	SE_PROTO_UNDECIDED = 0, /* too few bytes seen yet */
+	SE_PROTO_HTTP1 = 1,
+	SE_PROTO_HTTP2 = 2, /* recognised by its preface; not parsed yet */
+	SE_PROTO_OTHER = 3, /* none of the above: ignored and counted */
+};
+
+/* A view of len bytes at p (not NUL-terminated, not owned). */
+struct se_str {
+	const char *p;
+	uint32_t len;
+};
+
+/*
+ * Which protocol a stream speaks, from its first bytes. `request_side` is the data the
+ * connection's client sent (what a server reads, what a client writes); `response_side` is
+ * the other direction, either may be empty. Server-first protocols are recognised from the
+ * response side. SE_PROTO_UNDECIDED means: call again when more bytes arrived (the caller
+ * keeps at most SE_DETECT_PREFIX_MAX bytes of each side for that).
+ */
+#define SE_DETECT_PREFIX_MAX 24
+enum se_proto se_detect(const uint8_t *request_side, size_t req_len, const uint8_t *response_side,
+			size_t resp_len);
+
+#endif /* SOCKEYE_PROTO_H */

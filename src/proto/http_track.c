@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Pairing of HTTP/1.x requests and responses on one connection (see
+ * include/sockeye/http_track.h). The framers report heads and ends; this file keeps the
+ * requests in flight in order and hands each finished exchange to the group table.
+ */
+#include "sockeye/http_track.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockeye/abi.h"
+#include "sockeye/window.h"
+
+/* The callbacks of a framer get the connection and the sink through this. */
+struct se_http_cb_ctx {
+	struct se_http_conn *h;
+	struct se_http_sink *sink;
+};
+
+static struct se_http_pending *se_http_q_at(struct se_http_conn *h, unsigned int i)
+{
+	return &h->q[(h->qhead + i) % h->qcap];
+}
+
+/* Room for one more request: grow the inline ring into a heap array once. */
+static bool se_http_q_reserve(struct se_http_conn *h, struct se_http_sink *sink)
+{
+	struct se_http_pending *big;
+
+	if (h->qlen < h->qcap)
+		return true;
+	if (h->qcap >= SE_HTTP_PIPELINE_MAX) {
+		sink->counters[SE_UC_HTTP_PIPELINE_FULL]++;
+		return false;
+	}
+	big = malloc(SE_HTTP_PIPELINE_MAX * sizeof(*big));
+	if (!big) {
+		sink->counters[SE_UC_HTTP_ALLOC]++;
+		return false;
+	}
+	for (unsigned int i = 0; i < h->qlen; i++)
+		big[i] = *se_http_q_at(h, i);
+	h->q = big;
+	h->qcap = SE_HTTP_PIPELINE_MAX;
+	h->qhead = 0;
+	return true;
+}
+
+static void se_http_q_pop(struct se_http_conn *h, struct se_http_sink *sink)
+{
+	bool placeholder = se_http_q_at(h, 0)->lost;
+
+	h->qhead = (uint8_t)((h->qhead + 1) % h->qcap);
+	h->qlen--;
+	if (!placeholder && sink->active_requests[h->role])
+		sink->active_requests[h->role]--;
+}
+
+static void se_http_emit(struct se_http_conn *h, struct se_http_sink *sink,
+			 const struct se_http_pending *p, uint16_t status, uint64_t end_ns,
+			 uint64_t response_body)
+{
+	struct se_http_request r = {
+		.role = h->role,
+		.method = p->method,
+		.status = status,
+		.family = h->family,
+		.path = p->path,
+		.path_len = p->path_len,
+		.path_truncated = p->path_truncated,
+		.start_ns = p->start_ns,
+		.end_ns = end_ns,
+		.request_body_bytes = p->body_bytes,
+		.response_body_bytes = response_body,
+		.trace = p->trace,
+	};
+
+	memcpy(r.peer_addr, h->peer_addr, sizeof(r.peer_addr));
+	/* A failed add is counted by the table itself (alloc_failures, exported as a drop). */
+	if (!se_http_groups_add(sink->groups, &r))
+		sink->counters[SE_UC_HTTP_REQUESTS]++;
+}
+
+/* Every request still in flight ends, counted under `reason` (placeholders were counted
+ * when their head failed). */
+static void se_http_abandon_all(struct se_http_conn *h, struct se_http_sink *sink,
+				enum se_user_counter reason)
+{
+	while (h->qlen) {
+		if (!se_http_q_at(h, 0)->lost)
+			sink->counters[reason]++;
+		se_http_q_pop(h, sink);
+	}
+	h->response_paired = false;
+	h->reading_dropped = true; /* a request body still being framed belongs to nothing */
+}
+
+static void se_http_count_error(struct se_http_sink *sink, enum se_http1_error err)
+{
+	uint64_t *cnt = sink->counters;
+
+	switch (err) {
+	case SE_HTTP1_ERR_INVALID:
+		cnt[SE_UC_HTTP_INVALID]++;
+		break;
+	case SE_HTTP1_ERR_TOO_LARGE:
+		cnt[SE_UC_HTTP_TOO_LARGE]++;
+		break;
+	case SE_HTTP1_ERR_LOST_SYNC:
+		cnt[SE_UC_HTTP_RESYNC]++;
+		break;
+	case SE_HTTP1_ERR_ALLOC:
+		cnt[SE_UC_HTTP_ALLOC]++;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- requests ------------------------------------------------------------------------- */
+
+/* A request head was lost (counted): hold its place so its response is consumed in turn.
+ * Errors inside a body need nothing: the message ends later, estimated. */
+static void se_http_on_request_error(void *ctx, enum se_http1_error err)
+{
+	struct se_http_cb_ctx *c = ctx;
+	struct se_http_conn *h = c->h;
+	struct se_http_pending *p;
+
+	se_http_count_error(c->sink, err);
+	if (h->stream[h->request_dir].in_message)
+		return;
+	h->reading_seq = h->next_seq++;
+	h->reading_dropped = true;
+	if (h->qlen >= h->qcap)
+		return; /* pipeline full: the response will show as unpaired */
+	p = se_http_q_at(h, h->qlen++);
+	memset(p, 0, offsetof(struct se_http_pending, path));
+	p->seq = h->reading_seq;
+	p->lost = true;
+}
+
+static void se_http_copy_path(struct se_http_pending *p, const struct se_str *path)
+{
+	uint32_t n = path->len;
+
+	p->path_truncated = n > SE_HTTP_PATH_MAX;
+	if (p->path_truncated)
+		n = SE_HTTP_PATH_MAX;
+	memcpy(p->path, path->p, n);
+	p->path_len = (uint16_t)n;
+}
+
+static enum se_http1_body_mode se_http_on_request_head(void *ctx, const struct se_http1_head *hd,
+						       uint64_t ts)
+{
+	struct se_http_cb_ctx *c = ctx;
+	struct se_http_conn *h = c->h;
+	struct se_http_pending *p;
+
+	h->reading_seq = h->next_seq++;
+	h->reading_dropped = !se_http_q_reserve(h, c->sink);
+	if (h->reading_dropped)
+		return SE_HTTP1_BODY_FROM_HEADERS; /* keep framing; the request is counted lost */
+	p = se_http_q_at(h, h->qlen++);
+	p->seq = h->reading_seq;
+	p->lost = false;
+	p->start_ns = ts;
+	p->body_bytes = 0;
+	p->method = (uint8_t)hd->method;
+	se_http_copy_path(p, &hd->path);
+	if (!se_tracectx_extract(hd, &p->trace))
+		se_tracectx_generate(c->sink->rng, &p->trace);
+	c->sink->active_requests[h->role]++;
+	return SE_HTTP1_BODY_FROM_HEADERS;
+}
+
+static void se_http_on_request_end(void *ctx, uint64_t ts, uint64_t body_len, bool estimated)
+{
+	struct se_http_cb_ctx *c = ctx;
+	struct se_http_conn *h = c->h;
+
+	if (h->reading_dropped)
+		return;
+	/* The newest request, unless its response already came (a server may answer before
+	 * reading the whole body) and it left the queue. */
+	for (unsigned int i = h->qlen; i-- > 0;) {
+		struct se_http_pending *p = se_http_q_at(h, i);
+
+		if (p->seq == h->reading_seq) {
+			p->body_bytes = body_len;
+			return;
+		}
+	}
+}
+
+/* ---- responses ------------------------------------------------------------------------ */
+
+/* A response head was lost (counted): it answered the oldest request. Responses to the
+ * requests behind it may have gone with it, so those are abandoned rather than risk pairing
+ * a later response with the wrong request. */
+static void se_http_on_response_error(void *ctx, enum se_http1_error err)
+{
+	struct se_http_cb_ctx *c = ctx;
+	struct se_http_conn *h = c->h;
+
+	se_http_count_error(c->sink, err);
+	if (h->stream[!h->request_dir].in_message || !h->qlen)
+		return;
+	if (!se_http_q_at(h, 0)->lost)
+		se_http_q_pop(h, c->sink);
+	se_http_abandon_all(h, c->sink, SE_UC_HTTP_ABANDONED);
+	h->reading_dropped = false; /* a request being read is not in the queue any more */
+}
+
+static bool se_http_is_tunnel(const struct se_http_pending *req, uint16_t status)
+{
+	return status == 101 || (req->method == SE_HTTP_CONNECT && status / 100 == 2);
+}
+
+static enum se_http1_body_mode se_http_on_response_head(void *ctx, const struct se_http1_head *hd,
+							uint64_t ts)
+{
+	struct se_http_cb_ctx *c = ctx;
+	struct se_http_conn *h = c->h;
+	struct se_http_pending *req;
+
+	h->response_interim = hd->status / 100 == 1 && hd->status != 101;
+	h->response_status = hd->status;
+	h->response_paired = false;
+	if (!h->qlen) {
+		if (!h->response_interim)
+			c->sink->counters[SE_UC_HTTP_UNPAIRED]++;
+		return SE_HTTP1_BODY_FROM_HEADERS;
+	}
+	if (h->response_interim)
+		return SE_HTTP1_BODY_FROM_HEADERS; /* 100 Continue and friends: no body, no pair */
+	req = se_http_q_at(h, 0);
+	if (se_http_is_tunnel(req, hd->status)) {
+		/* The connection leaves HTTP: the exchange ends with this head. */
+		se_http_emit(h, c->sink, req, hd->status, ts, 0);
+		se_http_q_pop(h, c->sink);
+		se_http_abandon_all(h, c->sink, SE_UC_HTTP_UNANSWERED);
+		h->stream[h->request_dir].state = SE_HTTP1_S_STOPPED;
+		return SE_HTTP1_BODY_STOP;
+	}
+	h->response_paired = true;
+	return req->method == SE_HTTP_HEAD ? SE_HTTP1_BODY_NONE : SE_HTTP1_BODY_FROM_HEADERS;
+}
+
+static void se_http_on_response_end(void *ctx, uint64_t ts, uint64_t body_len, bool estimated)
+{
+	struct se_http_cb_ctx *c = ctx;
+	struct se_http_conn *h = c->h;
+
+	if (!h->response_paired)
+		return; /* interim, or unpaired (already counted) */
+	h->response_paired = false;
+	if (se_http_q_at(h, 0)->lost) {
+		se_http_q_pop(h, c->sink); /* the answer to a request that was counted lost */
+		return;
+	}
+	se_http_emit(h, c->sink, se_http_q_at(h, 0), h->response_status, ts, body_len);
+	se_http_q_pop(h, c->sink);
+}
+
+static const struct se_http1_callbacks se_http_request_cb = {
+	.on_head = se_http_on_request_head,
+	.on_end = se_http_on_request_end,
+	.on_error = se_http_on_request_error,
+};
+
+static const struct se_http1_callbacks se_http_response_cb = {
+	.on_head = se_http_on_response_head,
+	.on_end = se_http_on_response_end,
+	.on_error = se_http_on_response_error,
+};
+
+/* ---- connection ------------------------------------------------------------------------ */
+
+void se_http_conn_init(struct se_http_conn *h, uint8_t role, uint16_t family,
+		       const uint8_t peer_addr[16], const uint64_t first_offset[2], bool midstream)
+{
+	memset(h, 0, sizeof(*h));
+	h->role = role < 3 ? role : SE_ROLE_UNKNOWN;
+	h->family = family;
+	memcpy(h->peer_addr, peer_addr, sizeof(h->peer_addr));
+	h->request_dir = role == SE_ROLE_CLIENT ? SE_DIR_OUT : SE_DIR_IN;
+	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++)
+		se_http1_stream_init(&h->stream[dir], dir == h->request_dir, first_offset[dir],
+				     midstream);
+	h->q = h->inline_q;
+	h->qcap = SE_HTTP_PIPELINE_INLINE;
+}
+
+void se_http_conn_on_bytes(struct se_http_conn *h, struct se_http_sink *sink, unsigned int dir,
+			   const struct se_segment *seg)
+{
+	struct se_http_cb_ctx c = { .h = h, .sink = sink };
+
+	se_http1_feed(&h->stream[dir], seg,
+		      dir == h->request_dir ? &se_http_request_cb : &se_http_response_cb, &c);
+}
+
+void se_http_conn_close(struct se_http_conn *h, struct se_http_sink *sink)
+{
+	struct se_http_cb_ctx c = { .h = h, .sink = sink };
+	unsigned int resp_dir = !h->request_dir;
+
+	/* Requests first, so a request body cut short is settled before its response ends. */
+	se_http1_close(&h->stream[h->request_dir], &se_http_request_cb, &c);
+	se_http1_close(&h->stream[resp_dir], &se_http_response_cb, &c);
+	se_http_abandon_all(h, sink, SE_UC_HTTP_UNANSWERED);
+}
+
+void se_http_conn_expire(struct se_http_conn *h, struct se_http_sink *sink)
+{
+	se_http_abandon_all(h, sink, SE_UC_HTTP_UNANSWERED);
+	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
+		struct se_http1_stream *s = &h->stream[dir];
+		uint64_t next = s->expected;
+		bool request = s->request;
+
+		if (s->state == SE_HTTP1_S_STOPPED)
+			continue;
+		se_http1_stream_fini(s);
+		se_http1_stream_init(s, request, next, true);
+	}
+}
+
+uint64_t se_http_conn_last_ts(const struct se_http_conn *h)
+{
+	uint64_t in = h->stream[SE_DIR_IN].last_ts, out = h->stream[SE_DIR_OUT].last_ts;
+
+	return in > out ? in : out;
+}
+
+void se_http_conn_fini(struct se_http_conn *h)
+{
+	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++)
+		se_http1_stream_fini(&h->stream[dir]);
+	if (h->q != h->inline_q)
+		free(h->q);
+	h->q = h->inline_q;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Protocol detection and dispatch for one connection (see include/sockeye/session.h). */
+#include "sockeye/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockeye/abi.h"
+#include "sockeye/window.h"
+
+/* Free tracker states kept for reuse; beyond this they go back to the allocator. */
+#define SE_SESSION_FREE_MAX 1024
+
+void se_session_ctx_init(struct se_session_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	se_tracectx_seed(ctx->http.rng);
+}
+
+void se_session_ctx_fini(struct se_session_ctx *ctx)
+{
+	while (ctx->free_http) {
+		struct se_http_conn *h = ctx->free_http;
+
+		ctx->free_http = h->next_free;
+		free(h);
+	}
+	ctx->nfree_http = 0;
+}
+
+void se_session_init(struct se_session *s, uint8_t role, uint16_t family,
+		     const uint8_t peer_addr[16], bool midstream)
+{
+	memset(s, 0, sizeof(*s));
+	s->proto = SE_PROTO_UNDECIDED;
+	s->role = role;
+	s->family = family;
+	s->midstream = midstream;
+	memcpy(s->peer_addr, peer_addr, sizeof(s->peer_addr));
+}
+
+static unsigned int se_session_request_dir(const struct se_session *s)
+{
+	return s->role == SE_ROLE_CLIENT ? SE_DIR_OUT : SE_DIR_IN;
+}
+
+static struct se_http_conn *se_session_alloc_http(struct se_session_ctx *ctx)
+{
+	struct se_http_conn *h = ctx->free_http;
+
+	if (h) {
+		ctx->free_http = h->next_free;
+		ctx->nfree_http--;
+		return h;
+	}
+	return malloc(sizeof(*h));
+}
+
+/* Keep the first bytes of a direction while the protocol is undecided. */
+static void se_session_keep(struct se_session *s, unsigned int dir, const struct se_segment *seg)
+{
+	uint8_t had = s->prefix_len[dir];
+	uint32_t room = SE_DETECT_PREFIX_MAX - had;
+	uint32_t n = seg->captured < room ? seg->captured : room;
+
+	if (!had && !s->prefix_partial[dir])
+		s->prefix_offset[dir] = seg->offset, s->prefix_ts[dir] = seg->ts_ns;
+	else if (seg->offset != s->prefix_offset[dir] + had)
+		s->prefix_partial[dir] = true; /* a hole, or an earlier segment not all captured */
+	if (n)
+		memcpy(s->prefix[dir] + had, seg->data, n);
+	s->prefix_len[dir] = (uint8_t)(had + n);
+	if (n < seg->len)
+		s->prefix_partial[dir] = true; /* bytes of this segment are not in the prefix */
+}
+
+/* Start the HTTP tracker and give it what detection kept, then the current segment, in
+ * kernel-time order so a response is never replayed before its request. */
+static void se_session_start_http(struct se_session *s, struct se_session_ctx *ctx,
+				  unsigned int dir, const struct se_segment *seg, uint8_t had,
+				  bool had_partial)
+{
+	unsigned int req_dir = se_session_request_dir(s);
+	struct se_segment feed[3];
+	unsigned int feed_dir[3], n = 0;
+	uint64_t first[2];
+
+	s->http = se_session_alloc_http(ctx);
+	if (!s->http) {
+		ctx->http.counters[SE_UC_HTTP_ALLOC]++;
+		s->proto = SE_PROTO_OTHER;
+		return;
+	}
+	s->proto = SE_PROTO_HTTP1;
+	/* The current segment is fed whole; only earlier segments come from the prefix. */
+	s->prefix_len[dir] = had;
+	s->prefix_partial[dir] = had_partial;
+	for (unsigned int i = 0; i < SE_DIR__COUNT; i++) {
+		unsigned int d = i == 0 ? req_dir : !req_dir;
+		/* A partial prefix cannot be replayed: that direction waits for a head. Joined
+		 * mid-stream, responses seen before the first request answer requests sockeye
+		 * never saw: they are not replayed either. */
+		bool replay =
+		    s->prefix_len[d] && !s->prefix_partial[d] && !(s->midstream && d != req_dir);
+
+		first[d] = replay ? s->prefix_offset[d] : d == dir ? seg->offset : 0;
+		if (!replay)
+			continue;
+		feed[n] = (struct se_segment){
+			.offset = s->prefix_offset[d],
+			.len = s->prefix_len[d],
+			.ts_ns = s->prefix_ts[d],
+			.data = s->prefix[d],
+			.captured = s->prefix_len[d],
+		};
+		feed_dir[n++] = d;
+	}
+	feed[n] = *seg;
+	feed_dir[n++] = dir;
+	se_http_conn_init(s->http, s->role, s->family, s->peer_addr, first, s->midstream);
+	/* At most three segments: a stable insertion sort by timestamp. */
+	for (unsigned int i = 1; i < n; i++)
+		for (unsigned int j = i; j > 0 && feed[j].ts_ns < feed[j - 1].ts_ns; j--) {
+			struct se_segment t = feed[j];
+			unsigned int td = feed_dir[j];
+
+			feed[j] = feed[j - 1], feed_dir[j] = feed_dir[j - 1];
+			feed[j - 1] = t, feed_dir[j - 1] = td;
+		}
+	for (unsigned int i = 0; i < n; i++)
+		se_http_conn_on_bytes(s->http, &ctx->http, feed_dir[i], &feed[i]);
+}
+
+static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, unsigned int dir,
+			      const struct se_segment *seg)
+{
+	unsigned int req_dir = se_session_request_dir(s);
+	uint8_t had = s->prefix_len[dir];
+	bool had_partial = s->prefix_partial[dir];
+	enum se_proto p;
+
+	se_session_keep(s, dir, seg);
+	/* Mid-stream, the response side may be inside a body: judge by the requests alone. */
+	p = se_detect(s->prefix[req_dir], s->prefix_len[req_dir], s->prefix[!req_dir],
+		      s->midstream ? 0 : s->prefix_len[!req_dir]);
+	if (p == SE_PROTO_UNDECIDED && s->prefix_len[req_dir] >= SE_DETECT_PREFIX_MAX)
+		p = SE_PROTO_OTHER; /* the detector promises to decide within the prefix */
+	if (p == SE_PROTO_OTHER && s->midstream && ++s->tries < SE_SESSION_MIDSTREAM_TRIES) {
+		/* Perhaps inside a message: look again from the next segment's start. */
+		memset(s->prefix_len, 0, sizeof(s->prefix_len));
+		memset(s->prefix_partial, 0, sizeof(s->prefix_partial));
+		return;
+	}
+	switch (p) {
+	case SE_PROTO_UNDECIDED:
+		return;
+	case SE_PROTO_HTTP1:
+		se_session_start_http(s, ctx, dir, seg, had, had_partial);
+		return;
+	default:
+		s->proto = (uint8_t)p;
+		ctx->http.counters[SE_UC_CONNS_NOT_PARSED]++;
+		return;
+	}
+}
+
+void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsigned int dir,
+			 const struct se_segment *seg)
+{
+	switch (s->proto) {
+	case SE_PROTO_HTTP1:
+		se_http_conn_on_bytes(s->http, &ctx->http, dir, seg);
+		return;
+	case SE_PROTO_UNDECIDED:
+		se_session_detect(s, ctx, dir, seg);
+		return;
+	default:
+		return; /* not parsed: counted once at detection */
+	}
+}
+
+void se_session_close(struct se_session *s, struct se_session_ctx *ctx)
+{
+	if (s->proto == SE_PROTO_HTTP1)
+		se_http_conn_close(s->http, &ctx->http);
+}
+
+void se_session_check_idle(struct se_session *s, struct se_session_ctx *ctx, uint64_t now_ns)
+{
+	if (s->proto != SE_PROTO_HTTP1 || !s->http->qlen)
+		return;
+	if (now_ns > SE_SESSION_IDLE_TIMEOUT_NS &&
+	    se_http_conn_last_ts(s->http) < now_ns - SE_SESSION_IDLE_TIMEOUT_NS)
+		se_http_conn_expire(s->http, &ctx->http);
+}
+
+void se_session_fini(struct se_session *s, struct se_session_ctx *ctx)
+{
+	struct se_http_conn *h = s->http;
+
+	s->http = NULL;
+	if (!h)
+		return;
+	se_http_conn_fini(h);
+	if (ctx->nfree_http < SE_SESSION_FREE_MAX) {
+		h->next_free = ctx->free_http;
+		ctx->free_http = h;
+		ctx->nfree_http++;
+	} else {
+		free(h);
+	}
+}

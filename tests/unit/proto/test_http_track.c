@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Pairing of requests and responses (src/proto/http_track.c) and protocol detection per
+ * connection (src/proto/session.c), driven through a session as the worker drives it, with
+ * the real framer and group table underneath.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockeye/session.h"
+#include "sockeye/window.h"
+
+struct fixture {
+	struct se_session_ctx ctx;
+	struct se_http_groups groups;
+	uint64_t counters[SE_UC__COUNT];
+	struct se_session s;
+	uint64_t off[2];
+};
+
+static const uint8_t peer[16] = { 127, 0, 0, 1 };
+
+static void fx_start(struct fixture *f, uint8_t role, bool midstream)
+{
+	memset(f, 0, sizeof(*f));
+	se_session_ctx_init(&f->ctx);
+	se_http_groups_init(&f->groups, 64);
+	f->ctx.http.groups = &f->groups;
+	f->ctx.http.counters = f->counters;
+	se_session_init(&f->s, role, AF_INET, peer, midstream);
+}
+
+static void fx_end(struct fixture *f)
+{
+	se_session_fini(&f->s, &f->ctx);
+	se_session_ctx_fini(&f->ctx);
+	se_http_groups_fini(&f->groups);
+}
+
+/* Bytes of one direction at kernel time ts_ms; `uncaptured` more bytes follow, not copied. */
+static void fx_send_partial(struct fixture *f, unsigned int dir, uint64_t ts_ms, const char *text,
+			    uint64_t uncaptured)
+{
+	size_t n = strlen(text);
+	struct se_segment seg = {
+		.offset = f->off[dir],
+		.len = n + uncaptured,
+		.ts_ns = ts_ms * 1000000ull,
+		.data = (const uint8_t *)text,
+		.captured = (uint32_t)n,
+	};
+
+	se_session_on_bytes(&f->s, &f->ctx, dir, &seg);
+	f->off[dir] += seg.len;
+}
+
+static void fx_send(struct fixture *f, unsigned int dir, uint64_t ts_ms, const char *text)
+{
+	fx_send_partial(f, dir, ts_ms, text, 0);
+}
+
+static const struct se_http_group *fx_group(const struct fixture *f, const char *method,
+					    const char *path, uint16_t status)
+{
+	for (uint32_t i = 0; i < f->groups.n; i++) {
+		const struct se_http_group *g = &f->groups.groups[i];
+
+		if (!strcmp(se_http_method_name(g->method), method) && !strcmp(g->path, path) &&
+		    g->status == status)
+			return g;
+	}
+	return NULL;
+}
+
+static uint64_t fx_count(const struct fixture *f, const char *method, const char *path,
+			 uint16_t status)
+{
+	const struct se_http_group *g = fx_group(f, method, path, status);
+
+	return g ? g->count : 0;
+}
+
+static uint64_t fx_total(const struct fixture *f)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < f->groups.n; i++)
+		n += f->groups.groups[i].count;
+	return n;
+}
+
+#define REQ_GET(path) "GET " path " HTTP/1.1\r\nHost: t\r\n\r\n"
+#define RESP_OK	      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+static void test_server_exchange_duration(void **state)
+{
+	struct fixture f;
+	const struct se_http_group *g;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1000, REQ_GET("/a?q=1"));
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 1);
+	fx_send(&f, SE_DIR_OUT, 1003, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n");
+	assert_int_equal(fx_total(&f), 0); /* the body is still to come */
+	fx_send(&f, SE_DIR_OUT, 1007, "body");
+	g = fx_group(&f, "GET", "/a", 200);
+	assert_non_null(g);
+	assert_int_equal(g->count, 1);
+	assert_int_equal(g->role, SE_ROLE_SERVER);
+	assert_int_equal(g->duration.sum, 7000000); /* first request byte to last response byte */
+	assert_memory_equal(g->peer_addr, peer, 16);
+	assert_int_equal(f.counters[SE_UC_HTTP_REQUESTS], 1);
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	fx_end(&f);
+}
+
+static void test_client_role_uses_out_for_requests(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_CLIENT, false);
+	fx_send(&f, SE_DIR_OUT, 10, REQ_GET("/c"));
+	fx_send(&f, SE_DIR_IN, 12, RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/c", 200), 1);
+	assert_int_equal(f.groups.groups[0].role, SE_ROLE_CLIENT);
+	fx_end(&f);
+}
+
+static void test_pipelined_pairs_in_order(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/1") REQ_GET("/2") REQ_GET("/3") REQ_GET("/4"));
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 4);
+	fx_send(&f, SE_DIR_OUT, 2,
+		RESP_OK "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" RESP_OK);
+	fx_send(&f, SE_DIR_OUT, 9, "HTTP/1.1 500 Oops\r\nContent-Length: 1\r\n\r\nx");
+	assert_int_equal(fx_count(&f, "GET", "/1", 200), 1);
+	assert_int_equal(fx_count(&f, "GET", "/2", 404), 1);
+	assert_int_equal(fx_count(&f, "GET", "/3", 200), 1);
+	assert_int_equal(fx_count(&f, "GET", "/4", 500), 1);
+	assert_int_equal(fx_group(&f, "GET", "/4", 500)->duration.sum, 8000000);
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	fx_end(&f);
+}
+
+static void test_head_response_has_no_body(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, "HEAD /h HTTP/1.1\r\n\r\n" REQ_GET("/g"));
+	/* Content-Length describes the GET's body it would have had: none follows. */
+	fx_send(&f, SE_DIR_OUT, 2, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" RESP_OK);
+	assert_int_equal(fx_count(&f, "HEAD", "/h", 200), 1);
+	assert_int_equal(fx_count(&f, "GET", "/g", 200), 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
+	fx_end(&f);
+}
+
+static void test_interim_response_is_not_final(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1,
+		"POST /up HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+	fx_send(&f, SE_DIR_OUT, 2, "HTTP/1.1 100 Continue\r\n\r\n");
+	fx_send(&f, SE_DIR_IN, 3, "hello");
+	fx_send(&f, SE_DIR_OUT, 4, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(fx_total(&f), 1);
+	assert_int_equal(fx_count(&f, "POST", "/up", 201), 1);
+	assert_int_equal(fx_group(&f, "POST", "/up", 201)->request_body.sum, 5);
+	fx_end(&f);
+}
+
+static void test_body_beyond_capture_is_framed_by_length(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/big") REQ_GET("/next"));
+	/* A 100000-byte body of which nothing is captured (sendfile), then the next response. */
+	fx_send_partial(&f, SE_DIR_OUT, 2, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n",
+			100000);
+	fx_send(&f, SE_DIR_OUT, 3, RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/big", 200), 1);
+	assert_int_equal(fx_count(&f, "GET", "/next", 200), 1);
+	fx_end(&f);
+}
+
+static void test_response_delimited_by_close(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_CLIENT, false);
+	fx_send(&f, SE_DIR_OUT, 1, "GET /old HTTP/1.0\r\n\r\n");
+	fx_send(&f, SE_DIR_IN, 2, "HTTP/1.0 200 OK\r\n\r\nsome");
+	fx_send(&f, SE_DIR_IN, 5, " more");
+	assert_int_equal(fx_total(&f), 0);
+	se_session_close(&f.s, &f.ctx);
+	assert_int_equal(fx_count(&f, "GET", "/old", 200), 1);
+	assert_int_equal(fx_group(&f, "GET", "/old", 200)->duration.sum, 4000000);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNANSWERED], 0);
+	fx_end(&f);
+}
+
+static void test_unanswered_and_unpaired_are_counted(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/x"));
+	fx_send(&f, SE_DIR_OUT, 2, RESP_OK RESP_OK); /* one answer too many */
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 1);
+	fx_send(&f, SE_DIR_IN, 3, REQ_GET("/never") REQ_GET("/never"));
+	se_session_close(&f.s, &f.ctx);
+	assert_int_equal(fx_total(&f), 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNANSWERED], 2);
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	fx_end(&f);
+}
+
+static void test_idle_connection_expires_requests(void **state)
+{
+	struct fixture f;
+	uint64_t t0 = 1000;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, t0, REQ_GET("/slow"));
+	se_session_check_idle(&f.s, &f.ctx, t0 * 1000000ull + SE_SESSION_IDLE_TIMEOUT_NS / 2);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNANSWERED], 0);
+	se_session_check_idle(&f.s, &f.ctx, t0 * 1000000ull + SE_SESSION_IDLE_TIMEOUT_NS + 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNANSWERED], 1);
+	/* The late answer is unpaired, not given to the next request. */
+	fx_send(&f, SE_DIR_OUT, t0 + 70000, RESP_OK);
+	fx_send(&f, SE_DIR_IN, t0 + 70001, REQ_GET("/next"));
+	fx_send(&f, SE_DIR_OUT, t0 + 70002, RESP_OK);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 1);
+	assert_int_equal(fx_count(&f, "GET", "/next", 200), 1);
+	assert_int_equal(fx_count(&f, "GET", "/slow", 200), 0);
+	fx_end(&f);
+}
+
+static void test_pipeline_limit_counts_the_excess(void **state)
+{
+	struct fixture f;
+	char req[64];
+	unsigned int extra = 3;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	for (unsigned int i = 0; i < SE_HTTP_PIPELINE_MAX + extra; i++) {
+		snprintf(req, sizeof(req), "GET /p%u HTTP/1.1\r\n\r\n", i);
+		fx_send(&f, SE_DIR_IN, 1, req);
+	}
+	assert_int_equal(f.counters[SE_UC_HTTP_PIPELINE_FULL], extra);
+	for (unsigned int i = 0; i < SE_HTTP_PIPELINE_MAX; i++)
+		fx_send(&f, SE_DIR_OUT, 2, RESP_OK);
+	assert_int_equal(fx_total(&f), SE_HTTP_PIPELINE_MAX);
+	assert_int_equal(fx_count(&f, "GET", "/p0", 200), 1);
+	assert_int_equal(fx_count(&f, "GET", "/p31", 200), 1);
+	fx_end(&f);
+}
+
+static void test_upgrade_leaves_http(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1,
+		"GET /ws HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+	fx_send(&f, SE_DIR_OUT, 2,
+		"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket"
+		"\r\n\r\n\x81\x05hello");
+	fx_send(&f, SE_DIR_IN, 3, "\x81\x85garbage that is not http");
+	assert_int_equal(fx_count(&f, "GET", "/ws", 101), 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_INVALID], 0);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
+	fx_end(&f);
+}
+
+static void test_detection_waits_for_enough_bytes(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 5, "GE");
+	assert_int_equal(f.s.proto, SE_PROTO_UNDECIDED);
+	fx_send(&f, SE_DIR_IN, 6, "T /split HTTP/1.1\r\n");
+	assert_int_equal(f.s.proto, SE_PROTO_HTTP1);
+	fx_send(&f, SE_DIR_IN, 7, "\r\n");
+	fx_send(&f, SE_DIR_OUT, 9, RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/split", 200), 1);
+	/* the request started at its first byte, in the first segment */
+	assert_int_equal(fx_group(&f, "GET", "/split", 200)->duration.sum, 4000000);
+	fx_end(&f);
+}
+
+static void test_other_protocols_are_ignored_and_counted(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, "*1\r\n$4\r\nPING\r\n");
+	fx_send(&f, SE_DIR_OUT, 2, "+PONG\r\n");
+	fx_send(&f, SE_DIR_IN, 3, REQ_GET("/not-http-anymore"));
+	assert_int_equal(f.s.proto, SE_PROTO_OTHER);
+	assert_int_equal(f.counters[SE_UC_CONNS_NOT_PARSED], 1);
+	assert_int_equal(fx_total(&f), 0);
+	assert_int_equal(f.counters[SE_UC_HTTP_INVALID], 0);
+	fx_end(&f);
+
+	fx_start(&f, SE_ROLE_CLIENT, false);
+	fx_send(&f, SE_DIR_OUT, 1, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+	assert_int_equal(f.s.proto, SE_PROTO_HTTP2);
+	assert_int_equal(f.counters[SE_UC_CONNS_NOT_PARSED], 1);
+	fx_end(&f);
+}
+
+static void test_midstream_join_waits_for_a_head(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, true);
+	/* Joined inside a request body and its response. */
+	fx_send(&f, SE_DIR_IN, 1, "tail of an upload body");
+	fx_send(&f, SE_DIR_OUT, 2, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	assert_int_equal(f.s.proto, SE_PROTO_UNDECIDED);
+	fx_send(&f, SE_DIR_IN, 3, REQ_GET("/after"));
+	assert_int_equal(f.s.proto, SE_PROTO_HTTP1);
+	fx_send(&f, SE_DIR_OUT, 4, RESP_OK);
+	assert_int_equal(fx_total(&f), 1);
+	assert_int_equal(fx_count(&f, "GET", "/after", 200), 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
+	fx_end(&f);
+}
+
+static void test_trace_context_is_kept(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1,
+		"GET /t HTTP/1.1\r\ntraceparent: "
+		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\r\n" REQ_GET("/t"));
+	fx_send(&f, SE_DIR_OUT, 2, RESP_OK RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/t", 200), 2);
+	assert_int_equal(fx_group(&f, "GET", "/t", 200)->traced, 1);
+	fx_end(&f);
+}
+
+static void test_broken_request_keeps_its_place(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/a"));
+	fx_send(&f, SE_DIR_IN, 2, "GET /b HTTP/9.9\r\n\r\n"); /* the server answers 400 */
+	fx_send(&f, SE_DIR_IN, 3, REQ_GET("/c"));
+	fx_send(&f, SE_DIR_OUT, 4, RESP_OK);
+	fx_send(&f, SE_DIR_OUT, 5, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+	fx_send(&f, SE_DIR_OUT, 6, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(fx_count(&f, "GET", "/a", 200), 1);
+	assert_int_equal(fx_count(&f, "GET", "/c", 201), 1); /* not given the 400 */
+	assert_int_equal(fx_total(&f), 2);
+	assert_int_equal(f.counters[SE_UC_HTTP_INVALID], 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	fx_end(&f);
+}
+
+static void test_broken_response_never_shifts_pairing(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_CLIENT, false);
+	fx_send(&f, SE_DIR_OUT, 1, REQ_GET("/a") REQ_GET("/b"));
+	/* /a's answer is broken; /b's may have been in the bytes skipped with it. */
+	fx_send(&f, SE_DIR_IN, 2, "HTTP/1.1 2x0 What\r\n\r\n" RESP_OK);
+	assert_int_equal(f.counters[SE_UC_HTTP_INVALID], 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_ABANDONED], 1);
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_CLIENT], 0);
+	fx_send(&f, SE_DIR_OUT, 3, REQ_GET("/c"));
+	fx_send(&f, SE_DIR_IN, 4, "HTTP/1.1 204 No Content\r\n\r\n");
+	assert_int_equal(fx_total(&f), 1);
+	assert_int_equal(fx_count(&f, "GET", "/c", 204), 1);
+	fx_end(&f);
+}
+
+static void test_free_list_reuses_state(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/r"));
+	se_session_close(&f.s, &f.ctx);
+	se_session_fini(&f.s, &f.ctx);
+	assert_int_equal(f.ctx.nfree_http, 1);
+	se_session_init(&f.s, SE_ROLE_SERVER, AF_INET, peer, false);
+	memset(f.off, 0, sizeof(f.off));
+	fx_send(&f, SE_DIR_IN, 2, REQ_GET("/r"));
+	assert_int_equal(f.ctx.nfree_http, 0);
+	fx_send(&f, SE_DIR_OUT, 3, RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/r", 200), 1);
+	fx_end(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_server_exchange_duration),
+		cmocka_unit_test(test_client_role_uses_out_for_requests),
+		cmocka_unit_test(test_pipelined_pairs_in_order),
+		cmocka_unit_test(test_head_response_has_no_body),
+		cmocka_unit_test(test_interim_response_is_not_final),
+		cmocka_unit_test(test_body_beyond_capture_is_framed_by_length),
+		cmocka_unit_test(test_response_delimited_by_close),
+		cmocka_unit_test(test_unanswered_and_unpaired_are_counted),
+		cmocka_unit_test(test_idle_connection_expires_requests),
+		cmocka_unit_test(test_pipeline_limit_counts_the_excess),
+		cmocka_unit_test(test_upgrade_leaves_http),
+		cmocka_unit_test(test_detection_waits_for_enough_bytes),
+		cmocka_unit_test(test_other_protocols_are_ignored_and_counted),
+		cmocka_unit_test(test_midstream_join_waits_for_a_head),
+		cmocka_unit_test(test_trace_context_is_kept),
+		cmocka_unit_test(test_broken_request_keeps_its_place),
+		cmocka_unit_test(test_broken_response_never_shifts_pairing),
+		cmocka_unit_test(test_free_list_reuses_state),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
