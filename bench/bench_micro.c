@@ -4,9 +4,12 @@
  * record, a connection-table lookup, a histogram add and a request counted into an existing
  * HTTP group, each printed as ns/op next to a baseline measured in the same run (a memcpy
  * of the same payload; a bare hash of the key; a bare array increment; FNV-1a over the
- * request's path), because these machines are shared and noisy: compare ratios, and take
- * the median of several rounds.
+ * request's path), and a whole HTTP/1.1 exchange (a curl request and an nginx response)
+ * through a connection's session: detection done, framing, pairing and the group add, next
+ * to finding the end of both heads with memmem, because these machines are shared and noisy:
+ * compare ratios, and take the median of several rounds.
  */
+#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,9 @@
 #include "sockeye/hist.h"
 #include "sockeye/http1.h"
 #include "sockeye/http_groups.h"
+#include "sockeye/session.h"
 #include "sockeye/stream.h"
+#include "sockeye/window.h"
 
 #define ROUNDS	 7
 #define OPS	 2000000u
@@ -27,6 +32,15 @@
 #define VALUES	 1024u /* durations cycled through by the histogram benchmark */
 #define GROUPS	 64u   /* HTTP groups the requests of the group benchmark fall into */
 #define PATH_LEN 24
+
+/* What one request costs the worker past reassembly: curl's request, nginx's response. */
+static const char bench_req[] = "GET /api/v1/items?id=42 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+				"User-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n";
+static const char bench_resp[] = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n"
+				 "Date: Thu, 26 Nov 2026 10:00:00 GMT\r\n"
+				 "Content-Type: text/plain\r\nContent-Length: 3\r\n"
+				 "Connection: keep-alive\r\n\r\nok\n";
+#define EXCHANGE_OPS (OPS / 4)
 
 static volatile uint64_t sink_bytes;
 
@@ -85,11 +99,62 @@ static void fill_requests(struct se_http_request *r, char (*paths)[PATH_LEN])
 	}
 }
 
+/* Median ns per exchange over rounds, and the memmem baseline, into ex[] and base[]. */
+static int bench_exchange(double *ex, double *base)
+{
+	static const uint8_t peer[16] = { 127, 0, 0, 1 };
+	uint64_t counters[SE_UC__COUNT] = { 0 };
+	struct se_http_groups groups;
+	struct se_session_ctx ctx;
+	struct se_session sess;
+	struct se_segment in = { .data = (const uint8_t *)bench_req,
+				 .len = sizeof(bench_req) - 1,
+				 .captured = sizeof(bench_req) - 1 };
+	struct se_segment out = { .data = (const uint8_t *)bench_resp,
+				  .len = sizeof(bench_resp) - 1,
+				  .captured = sizeof(bench_resp) - 1 };
+	volatile uintptr_t found = 0;
+	int failed;
+
+	se_session_ctx_init(&ctx);
+	se_http_groups_init(&groups, 16);
+	ctx.http.groups = &groups;
+	ctx.http.counters = counters;
+	se_session_init(&sess, SE_ROLE_SERVER, 2 /* AF_INET */, peer, false);
+	for (int r = 0; r < ROUNDS; r++) {
+		uint64_t t = se_clock_mono_ns();
+
+		for (uint32_t i = 0; i < EXCHANGE_OPS; i++) {
+			found += (uintptr_t)memmem(in.data, in.captured, "\r\n\r\n", 4);
+			found += (uintptr_t)memmem(out.data, out.captured, "\r\n\r\n", 4);
+			__asm__ volatile("" : : : "memory");
+		}
+		base[r] = ns_per_op(t) * 4;
+
+		t = se_clock_mono_ns();
+		for (uint32_t i = 0; i < EXCHANGE_OPS; i++) {
+			in.ts_ns = out.ts_ns = i;
+			se_session_on_bytes(&sess, &ctx, SE_DIR_IN, &in);
+			se_session_on_bytes(&sess, &ctx, SE_DIR_OUT, &out);
+			in.offset += in.len;
+			out.offset += out.len;
+		}
+		ex[r] = ns_per_op(t) * 4;
+	}
+	/* every exchange must have been counted, in one group */
+	failed = counters[SE_UC_HTTP_REQUESTS] != (uint64_t)ROUNDS * EXCHANGE_OPS || groups.n != 1;
+	se_session_fini(&sess, &ctx);
+	se_session_ctx_fini(&ctx);
+	se_http_groups_fini(&groups);
+	return failed;
+}
+
 int main(void)
 {
 	static uint8_t src[PAYLOAD], dst[PAYLOAD];
 	double base_copy[ROUNDS], stream[ROUNDS], base_hash[ROUNDS], lookup[ROUNDS];
 	double base_inc[ROUNDS], hist_add[ROUNDS], base_fnv[ROUNDS], group_add[ROUNDS];
+	double base_memmem[ROUNDS], exchange[ROUNDS];
 	static uint64_t durations[VALUES], plain[SE_HIST_BOUNDS_MAX + 1];
 	static struct se_http_request reqs[GROUPS];
 	static char paths[GROUPS][PATH_LEN];
@@ -167,6 +232,7 @@ int main(void)
 			failed |= se_http_groups_add(&groups, &reqs[i % GROUPS]);
 		group_add[r] = ns_per_op(t);
 	}
+	failed |= bench_exchange(exchange, base_memmem);
 	printf("benchmark                     ns/op   baseline ns/op  ratio   (median of %d x %u "
 	       "ops)\n",
 	       ROUNDS, OPS);
@@ -184,6 +250,10 @@ int main(void)
 	v = median(group_add);
 	printf("http group add, hit, %2u groups %6.2f  %6.2f (fnv1a)    %5.2f\n", GROUPS, v, b,
 	       v / b);
+	b = median(base_memmem);
+	v = median(exchange);
+	printf("http/1.1 exchange, %3zu+%3zuB  %6.2f  %6.2f (memmem)   %5.2f\n",
+	       sizeof(bench_req) - 1, sizeof(bench_resp) - 1, v, b, v / b);
 	se_conn_table_fini(&table);
 	/* every add must have hit: no group past the first GROUPS, none overflowed or lost */
 	failed |= groups.n != GROUPS || groups.overflowed || groups.alloc_failures;

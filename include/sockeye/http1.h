@@ -18,8 +18,18 @@
  *    segment starts with something that looks like a head again (resync).
  *
  *    Heads are parsed in place when one segment holds all of it (the common case, no copy).
- *    A head split over segments is gathered in a buffer of SE_HTTP1_HEAD_MAX bytes, allocated
- *    when that first happens on the stream and freed when the head is complete.
+ *    A head split over segments is gathered in a buffer of SE_HTTP1_HEAD_MAX bytes (and the
+ *    small state of a truncated head, below), allocated when that happens and freed when the
+ *    head is complete.
+ *
+ *    A head longer than SE_HTTP1_HEAD_MAX (a large Cookie is common) is truncated rather than
+ *    lost, provided its request or status line fits: its lines within the first
+ *    SE_HTTP1_HEAD_MAX bytes are kept, the rest is scanned up to the end of the head without
+ *    being stored, reading only the framing headers (Content-Length, Transfer-Encoding,
+ *    Connection, Upgrade) on the way. on_head then comes once, at the end of the head, with
+ *    views into the kept part, framing from all the headers and head_truncated set. A
+ *    request or status line longer than SE_HTTP1_HEAD_MAX, or a head longer than
+ *    SE_HTTP1_HEAD_TOTAL_MAX, is SE_HTTP1_ERR_TOO_LARGE and that message is lost.
  *
  * Sensitive header values (Authorization, Proxy-Authorization, Cookie, Set-Cookie,
  * X-API-Key) are replaced by SE_HTTP1_REDACTED in the parsed head itself, so nothing past the
@@ -34,8 +44,12 @@
 #include "sockeye/proto.h"
 #include "sockeye/stream.h"
 
-/* Request or status line, headers and the blank line: larger heads are INVALID (TOO_LARGE). */
+/* Request or status line, headers and the blank line. se_http1_parse_head takes no larger
+ * head (INVALID, TOO_LARGE); the stream keeps this much of one and skips the rest. */
 #define SE_HTTP1_HEAD_MAX 4096
+/* Bytes of a truncated head the stream scans for its end before giving up (TOO_LARGE), so a
+ * peer cannot keep it skipping forever; well above any server's own limit (8-64 KiB). */
+#define SE_HTTP1_HEAD_TOTAL_MAX 65536
 /* Headers kept in a parsed head; further ones are still read for framing, not kept. */
 #define SE_HTTP1_HEADERS_MAX 64
 #define SE_HTTP1_REDACTED    "[REDACTED]"
@@ -61,7 +75,9 @@ const char *se_http_method_name(enum se_http_method m);
 enum se_http1_error {
 	SE_HTTP1_ERR_NONE = 0,
 	SE_HTTP1_ERR_INVALID = 1,   /* malformed head or chunk framing */
-	SE_HTTP1_ERR_TOO_LARGE = 2, /* head longer than SE_HTTP1_HEAD_MAX */
+	SE_HTTP1_ERR_TOO_LARGE = 2, /* request or status line longer than SE_HTTP1_HEAD_MAX,
+				     * head longer than SE_HTTP1_HEAD_TOTAL_MAX (parse_head:
+				     * any head longer than SE_HTTP1_HEAD_MAX) */
 	SE_HTTP1_ERR_LOST_SYNC = 3, /* head or chunk line in bytes not captured, or after a hole */
 	SE_HTTP1_ERR_ALLOC = 4,	    /* no memory to gather a split head */
 	SE_HTTP1_ERR__COUNT = 5,
@@ -74,7 +90,11 @@ struct se_http1_header {
 
 struct se_http1_head {
 	bool is_request;
-	uint32_t head_len; /* bytes of the head, the final empty line included */
+	uint32_t head_len; /* bytes of the head, the final empty line included (all of them,
+			    * skipped ones too, when truncated) */
+	/* Only the first lines of the head, within its first SE_HTTP1_HEAD_MAX bytes, are in
+	 * the views (and in nheaders); headers_seen and the framing fields cover all of it. */
+	bool head_truncated;
 	uint8_t version_minor;
 	/* request */
 	enum se_http_method method;
@@ -107,7 +127,9 @@ enum se_parse_status se_http1_parse_head(const uint8_t *buf, size_t len, bool re
 
 /* Does buf start like a head (one of the known methods, case-sensitive, and a space; or
  * "HTTP/1.")? For resync and detection; needs at most 8 bytes, NEED_MORE when fewer are there
- * and they match so far. Heads with other methods still parse, they just do not resync. */
+ * and they match so far. Heads with other methods still parse, they just do not resync (body
+ * bytes that start with a word and a space must not pass for a head); detection takes them
+ * on its own (se_detect). */
 enum se_parse_status se_http1_looks_like_head(const uint8_t *buf, size_t len, bool request);
 
 /* What the owner decides once it has seen a head (a response to HEAD has no body, ...). */
@@ -146,14 +168,18 @@ struct se_http1_stream {
 	uint8_t chunk_state; /* private to the chunked framer */
 	bool request;	     /* parses requests (else responses) */
 	bool in_message;     /* on_head was reported and on_end not yet */
+	bool head_truncated; /* the head being read is longer than SE_HTTP1_HEAD_MAX: `head`
+			      * holds its kept lines, the rest is being skipped */
 	uint64_t expected;   /* stream offset of the next byte */
 	uint64_t remaining;  /* body or chunk bytes still to come */
 	uint64_t chunk_size; /* chunk-size line being read */
-	uint32_t line_len;   /* bytes of the chunk-size or trailer line being read */
+	uint32_t line_len;   /* bytes of the chunk-size line, or of the trailers, being read */
 	uint64_t body_len;
 	uint64_t last_ts; /* of the last segment seen */
+	uint64_t lost_ts; /* a message open when framing was lost ends with this (estimated):
+			   * the last segment before the resync */
 	uint64_t head_ts; /* of the first byte of the head being gathered */
-	uint8_t *head;	  /* gathered head bytes, NULL when none */
+	uint8_t *head;	  /* gathered head bytes (kept lines when truncated), NULL when none */
 	uint32_t head_len;
 };
 
@@ -169,5 +195,11 @@ void se_http1_feed(struct se_http1_stream *s, const struct se_segment *seg,
 /* The connection ended: a body delimited by close ends here (not estimated); a message cut
  * short is ended as estimated. No further feed. */
 void se_http1_close(struct se_http1_stream *s, const struct se_http1_callbacks *cb, void *ctx);
+
+/* The stream leaves HTTP (the connection became a tunnel): SE_HTTP1_S_STOPPED, no callback
+ * afterwards (an open message gets no on_end), the head buffer freed. Feeds may go on and are
+ * ignored. Called from an on_head of this same stream it frees what the head's views may point
+ * into: read the head first (returning SE_HTTP1_BODY_STOP is the usual way there). */
+void se_http1_stop(struct se_http1_stream *s);
 
 #endif /* SOCKEYE_HTTP1_H */

@@ -6,7 +6,8 @@
  * prefix of what it starts with) or INVALID. Adding a protocol (Redis, PostgreSQL, MySQL,
  * Kafka...) is adding a matcher and a row; a server-first one (MySQL's greeting) goes on the
  * response side. Rows are tried in order and the first OK wins, so more specific matchers go
- * first. Every matcher must decide within SE_DETECT_PREFIX_MAX bytes.
+ * first (or leave the more specific one's start alone: the HTTP/1 request row does not take
+ * the h2 preface's "PRI * "). Every matcher must decide within SE_DETECT_PREFIX_MAX bytes.
  *
  * The request side decides when it has bytes: a match there wins; if no row can match any
  * more it is OTHER, whatever the response side holds. The response side is consulted only
@@ -46,9 +47,101 @@ static enum se_parse_status se_detect_prefix(const uint8_t *buf, size_t len, con
 	return n == lit_len ? SE_PARSE_OK : SE_PARSE_NEED_MORE;
 }
 
+/* RFC 9110 5.6.2. */
+static bool se_detect_tchar(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Case-insensitive prefix match of buf against a lowercase literal, as se_detect_prefix. */
+static enum se_parse_status se_detect_prefix_ci(const uint8_t *buf, size_t len, const char *lit,
+						size_t lit_len)
+{
+	size_t n = len < lit_len ? len : lit_len;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = buf[i] >= 'A' && buf[i] <= 'Z' ? buf[i] + ('a' - 'A') : buf[i];
+
+		if (c != (uint8_t)lit[i])
+			return SE_PARSE_INVALID;
+	}
+	return n == lit_len ? SE_PARSE_OK : SE_PARSE_NEED_MORE;
+}
+
+/*
+ * A request line with any method (WebDAV, custom ones): a token of 1 to
+ * SE_DETECT_METHOD_MAX tchar, one SP, and the start of a request target: '/' (origin-form),
+ * "* " (asterisk-form) or "http://" or "https://" (absolute-form, scheme in any case). The
+ * known methods are matched by se_http1_looks_like_head already, CONNECT's authority-form
+ * among them. "PRI * " is left to the HTTP/2 row: it is the start of the h2 preface. Decided
+ * on the first SE_DETECT_PREFIX_MAX bytes: with the longest method, "https:/" is all of the
+ * scheme that fits, and it is enough.
+ */
+#define SE_DETECT_METHOD_MAX 16
+
+_Static_assert(SE_DETECT_METHOD_MAX + sizeof(" http://") - 1 <= SE_DETECT_PREFIX_MAX,
+	       "a generic request line start must be decided within the kept prefix");
+
+static enum se_parse_status se_detect_request_line(const uint8_t *buf, size_t len)
+{
+	static const char *const schemes[] = { "http://", "https://" };
+	size_t n = len < SE_DETECT_PREFIX_MAX ? len : SE_DETECT_PREFIX_MAX, i = 0;
+	const uint8_t *t;
+	bool partial = false;
+
+	while (i < n && i <= SE_DETECT_METHOD_MAX && se_detect_tchar(buf[i]))
+		i++;
+	if (i > SE_DETECT_METHOD_MAX)
+		return SE_PARSE_INVALID;
+	if (i == n)
+		return SE_PARSE_NEED_MORE;
+	if (!i || buf[i] != ' ')
+		return SE_PARSE_INVALID;
+	t = buf + ++i;
+	n -= i;
+	if (!n)
+		return SE_PARSE_NEED_MORE;
+	if (t[0] == '/')
+		return SE_PARSE_OK;
+	if (t[0] == '*') {
+		if (n == 1)
+			return SE_PARSE_NEED_MORE;
+		if (t[1] != ' ' || (i == 4 && !memcmp(buf, "PRI", 3)))
+			return SE_PARSE_INVALID;
+		return SE_PARSE_OK;
+	}
+	for (size_t k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++) {
+		switch (se_detect_prefix_ci(t, n, schemes[k], strlen(schemes[k]))) {
+		case SE_PARSE_OK:
+			return SE_PARSE_OK;
+		case SE_PARSE_NEED_MORE:
+			partial = true;
+			break;
+		default:
+			break;
+		}
+	}
+	if (!partial)
+		return SE_PARSE_INVALID;
+	/* A scheme cut by the end of the kept prefix: what fits of it decides. */
+	return i + n == SE_DETECT_PREFIX_MAX ? SE_PARSE_OK : SE_PARSE_NEED_MORE;
+}
+
+/* Requests: a known method (what resync mid-stream also uses), or any request line start. */
 static enum se_parse_status se_detect_http1_request(const uint8_t *buf, size_t len)
 {
-	return se_http1_looks_like_head(buf, len, true);
+	enum se_parse_status known = se_http1_looks_like_head(buf, len, true);
+	enum se_parse_status generic;
+
+	if (known == SE_PARSE_OK)
+		return SE_PARSE_OK;
+	generic = se_detect_request_line(buf, len);
+	if (generic == SE_PARSE_OK)
+		return SE_PARSE_OK;
+	if (known == SE_PARSE_NEED_MORE || generic == SE_PARSE_NEED_MORE)
+		return SE_PARSE_NEED_MORE;
+	return SE_PARSE_INVALID;
 }
 
 static enum se_parse_status se_detect_http1_response(const uint8_t *buf, size_t len)

@@ -9,8 +9,9 @@
  *  - Versions other than HTTP/1.0 and HTTP/1.1 are INVALID: no HTTP/1.x with x > 1 exists, and
  *    being strict helps tell a real head from body bytes after a resync.
  *  - Methods: any token parses (SE_HTTP_OTHER unless a known, case-sensitive name), but only
- *    the nine known methods count for se_http1_looks_like_head (detection and resync), so
- *    body bytes that happen to start with a word and a space are not taken for a head.
+ *    the nine known methods count for se_http1_looks_like_head (resync), so body bytes that
+ *    happen to start with a word and a space are not taken for a head. Detection, at the
+ *    start of a connection, also takes other methods (detect.c).
  *  - Request line elements may be separated by several spaces (RFC 9112 3: MAY). A status
  *    line may end right after the code ("HTTP/1.1 200\r\n"); codes below 100 are INVALID.
  *  - Transfer-Encoding overrides Content-Length (content_length is then -1); a request whose
@@ -21,10 +22,17 @@
  *  - Only kept headers (the first SE_HTTP1_HEADERS_MAX) count in `redacted`; the others are
  *    read for framing only and appear in no view.
  *  - A head returning SE_HTTP1_BODY_STOP gets no on_end: nothing is reported after a stop.
+ *  - A truncated head keeps the lines that end within its first SE_HTTP1_HEAD_MAX bytes; the
+ *    skipped lines are checked as strictly as kept ones and count in headers_seen, and
+ *    head_len is the whole head. Framing values in them are read through a buffer of
+ *    SE_HTTP1_SKIP_VALUE_MAX bytes: a longer Content-Length or Transfer-Encoding is INVALID
+ *    (framing that cannot be read), a longer Connection is ignored (it is no list of known
+ *    tokens), a longer Upgrade counts as present.
  *  - While framing is lost, skipped bytes are not counted in body_len.
  */
 #include "sockeye/http1.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,9 +174,9 @@ enum se_parse_status se_http1_looks_like_head(const uint8_t *buf, size_t len, bo
 
 /* ---- head parser ------------------------------------------------------------------------ */
 
-/* Internal step results: the line parsed, the buffer ends first, it is malformed, or the line
- * was the empty one that ends the head. */
-enum { R_OK, R_MORE, R_BAD, R_EMPTY };
+/* Internal step results: the line parsed, the buffer ends first, it is malformed, the line
+ * was the empty one that ends the head, or the head is longer than SE_HTTP1_HEAD_TOTAL_MAX. */
+enum { R_OK, R_MORE, R_BAD, R_EMPTY, R_BIG };
 
 /* What the headers say about framing, gathered while they are read. */
 struct se_http1_framing {
@@ -408,51 +416,76 @@ static void se_http1_conn_token(struct se_http1_framing *f, const uint8_t *t, si
 		f->conn_upgrade = true;
 }
 
-/* One header field: framing headers are interpreted, sensitive values redacted. */
-static int se_http1_field(struct se_http1_head *h, struct se_http1_framing *f, const uint8_t *n,
-			  size_t nlen, const uint8_t *v, size_t vlen)
-{
-	bool secret = false;
-	struct se_http1_header *hdr;
+/* What a header field name means to the parser. */
+enum se_http1_field_kind {
+	F_OTHER = 0,
+	F_SECRET, /* value redacted */
+	F_LENGTH, /* Content-Length */
+	F_TE,	  /* Transfer-Encoding */
+	F_CONN,	  /* Connection */
+	F_UPGRADE,
+};
 
+static enum se_http1_field_kind se_http1_field_kind(const uint8_t *n, size_t nlen)
+{
 	switch (nlen) {
 	case 6:
-		secret = SE_EQ_CI(n, nlen, "cookie");
-		break;
+		return SE_EQ_CI(n, nlen, "cookie") ? F_SECRET : F_OTHER;
 	case 7:
-		if (SE_EQ_CI(n, nlen, "upgrade"))
-			f->has_upgrade = vlen > 0;
-		break;
+		return SE_EQ_CI(n, nlen, "upgrade") ? F_UPGRADE : F_OTHER;
 	case 9:
-		secret = SE_EQ_CI(n, nlen, "x-api-key");
-		break;
+		return SE_EQ_CI(n, nlen, "x-api-key") ? F_SECRET : F_OTHER;
 	case 10:
 		if (SE_EQ_CI(n, nlen, "connection"))
-			se_http1_tokens(f, v, v + vlen, se_http1_conn_token);
-		else
-			secret = SE_EQ_CI(n, nlen, "set-cookie");
-		break;
+			return F_CONN;
+		return SE_EQ_CI(n, nlen, "set-cookie") ? F_SECRET : F_OTHER;
 	case 13:
-		secret = SE_EQ_CI(n, nlen, "authorization");
-		break;
+		return SE_EQ_CI(n, nlen, "authorization") ? F_SECRET : F_OTHER;
 	case 14:
-		if (SE_EQ_CI(n, nlen, "content-length") &&
-		    se_http1_content_length(f, v, v + vlen) != R_OK)
-			return R_BAD;
-		break;
+		return SE_EQ_CI(n, nlen, "content-length") ? F_LENGTH : F_OTHER;
 	case 17:
-		if (SE_EQ_CI(n, nlen, "transfer-encoding")) {
-			f->te_present = true;
-			f->te_chunked = false;
-			se_http1_tokens(f, v, v + vlen, se_http1_te_token);
-		}
-		break;
+		return SE_EQ_CI(n, nlen, "transfer-encoding") ? F_TE : F_OTHER;
 	case 19:
-		secret = SE_EQ_CI(n, nlen, "proxy-authorization");
+		return SE_EQ_CI(n, nlen, "proxy-authorization") ? F_SECRET : F_OTHER;
+	default:
+		return F_OTHER;
+	}
+}
+
+/* A framing header's value (already trimmed) into f. */
+static int se_http1_frame(struct se_http1_framing *f, enum se_http1_field_kind kind,
+			  const uint8_t *v, size_t vlen)
+{
+	switch (kind) {
+	case F_LENGTH:
+		return se_http1_content_length(f, v, v + vlen);
+	case F_TE:
+		f->te_present = true;
+		f->te_chunked = false;
+		se_http1_tokens(f, v, v + vlen, se_http1_te_token);
+		break;
+	case F_CONN:
+		se_http1_tokens(f, v, v + vlen, se_http1_conn_token);
+		break;
+	case F_UPGRADE:
+		f->has_upgrade = vlen > 0;
 		break;
 	default:
 		break;
 	}
+	return R_OK;
+}
+
+/* One header field: framing headers are interpreted, sensitive values redacted. */
+static int se_http1_field(struct se_http1_head *h, struct se_http1_framing *f, const uint8_t *n,
+			  size_t nlen, const uint8_t *v, size_t vlen)
+{
+	enum se_http1_field_kind kind = se_http1_field_kind(n, nlen);
+	bool secret = kind == F_SECRET;
+	struct se_http1_header *hdr;
+
+	if (se_http1_frame(f, kind, v, vlen) != R_OK)
+		return R_BAD;
 	h->headers_seen++;
 	if (h->nheaders >= SE_HTTP1_HEADERS_MAX)
 		return R_OK;
@@ -515,6 +548,7 @@ static void se_http1_head_reset(struct se_http1_head *h, const uint8_t *buf, boo
 
 	h->is_request = request;
 	h->head_len = 0;
+	h->head_truncated = false;
 	h->version_minor = 0;
 	h->method = SE_HTTP_OTHER;
 	h->method_text = empty;
@@ -530,35 +564,62 @@ static void se_http1_head_reset(struct se_http1_head *h, const uint8_t *buf, boo
 	h->upgrade = false;
 }
 
-enum se_parse_status se_http1_parse_head(const uint8_t *buf, size_t len, bool request,
-					 struct se_http1_head *h, enum se_http1_error *err)
+/*
+ * The lines of a head at buf, at most SE_HTTP1_HEAD_MAX bytes of it: R_EMPTY when the empty
+ * line was reached, R_MORE when the bytes end first, R_BAD. *stop is where parsing stopped:
+ * after the empty line, or (R_MORE) at the start of the line the bytes end in, so that
+ * everything before it is complete lines (0: the request or status line is not complete). f
+ * has the framing of the complete header lines.
+ */
+static int se_http1_lines(const uint8_t *buf, size_t len, bool request, struct se_http1_head *h,
+			  struct se_http1_framing *f, size_t *stop)
 {
 	const uint8_t *p = buf;
 	const uint8_t *end = buf + (len < SE_HTTP1_HEAD_MAX ? len : SE_HTTP1_HEAD_MAX);
+	int r;
+
+	se_http1_head_reset(h, buf, request);
+	r = request ? se_http1_request_line(&p, end, h) : se_http1_status_line(&p, end, h);
+	while (r == R_OK)
+		r = se_http1_header_line(&p, end, h, f);
+	*stop = (size_t)(p - buf);
+	return r;
+}
+
+/* The head's framing fields from what its headers said. */
+static int se_http1_framing_set(struct se_http1_head *h, const struct se_http1_framing *f)
+{
+	if (f->te_present) {
+		/* Transfer-Encoding overrides Content-Length (RFC 9112 6.3). */
+		h->chunked = f->te_chunked;
+		if (h->is_request && !h->chunked)
+			return R_BAD;
+	} else if (f->has_length) {
+		h->content_length = f->length;
+	}
+	h->conn_close = f->conn_close || (h->version_minor == 0 && !f->conn_keep_alive);
+	h->upgrade = f->conn_upgrade && f->has_upgrade;
+	return R_OK;
+}
+
+enum se_parse_status se_http1_parse_head(const uint8_t *buf, size_t len, bool request,
+					 struct se_http1_head *h, enum se_http1_error *err)
+{
 	struct se_http1_framing f = { 0 };
+	size_t stop;
 	int r;
 
 	if (err)
 		*err = SE_HTTP1_ERR_NONE;
-	se_http1_head_reset(h, buf, request);
-	r = request ? se_http1_request_line(&p, end, h) : se_http1_status_line(&p, end, h);
-	while (r == R_OK)
-		r = se_http1_header_line(&p, end, h, &f);
+	r = se_http1_lines(buf, len, request, h, &f, &stop);
 	if (r == R_EMPTY) {
-		if (f.te_present) {
-			/* Transfer-Encoding overrides Content-Length (RFC 9112 6.3). */
-			h->chunked = f.te_chunked;
-			if (request && !h->chunked)
-				r = R_BAD;
-		} else if (f.has_length) {
-			h->content_length = f.length;
+		if (se_http1_framing_set(h, &f) != R_OK) {
+			r = R_BAD;
+		} else {
+			h->head_len = (uint32_t)stop;
+			return SE_PARSE_OK;
 		}
-		h->conn_close = f.conn_close || (h->version_minor == 0 && !f.conn_keep_alive);
-		h->upgrade = f.conn_upgrade && f.has_upgrade;
-		h->head_len = (uint32_t)(p - buf);
 	}
-	if (r == R_EMPTY)
-		return SE_PARSE_OK;
 	if (r == R_MORE && len < SE_HTTP1_HEAD_MAX)
 		return SE_PARSE_NEED_MORE;
 	if (err)
@@ -580,12 +641,6 @@ enum se_http1_chunk_state {
 	SE_CHUNK_TRAILER_CR,   /* CR seen at the start of a line: the final one */
 	SE_CHUNK_TRAILER_LINE, /* inside a trailer field line */
 };
-
-/*
- * Field reuse, to keep the struct as published: outside the body states `remaining` holds the
- * timestamp a lost message will be ended with (set at resync); in the trailer section it
- * counts the trailer bytes (bounded by SE_HTTP1_TRAILERS_MAX).
- */
 
 /* One feed or close call: where callbacks go and the timestamp of the current segment. */
 struct se_http1_io {
@@ -615,6 +670,7 @@ static void se_http1_drop_head(struct se_http1_stream *s)
 	free(s->head);
 	s->head = NULL;
 	s->head_len = 0;
+	s->head_truncated = false;
 }
 
 /* Framing is lost: report it and skip bytes until a segment starts with a head. A message in
@@ -647,14 +703,17 @@ static void se_http1_head_found(struct se_http1_io *io, const struct se_http1_he
 	struct se_http1_stream *s = io->s;
 	enum se_http1_body_mode mode = SE_HTTP1_BODY_FROM_HEADERS;
 
-	if (s->in_message) /* lost before the resync that found this head */
-		se_http1_emit_end(io, s->remaining, true);
+	if (s->in_message) { /* lost before the resync that found this head */
+		se_http1_emit_end(io, s->lost_ts, true);
+		if (s->state == SE_HTTP1_S_STOPPED) /* by the owner, from on_end */
+			return;
+	}
 	s->body_len = 0;
 	s->remaining = 0;
 	s->in_message = true;
 	if (io->cb->on_head)
 		mode = io->cb->on_head(io->ctx, h, head_ts);
-	if (mode == SE_HTTP1_BODY_STOP) {
+	if (mode == SE_HTTP1_BODY_STOP || s->state == SE_HTTP1_S_STOPPED) {
 		s->state = SE_HTTP1_S_STOPPED;
 		s->in_message = false;
 		return;
@@ -718,6 +777,285 @@ static void se_http1_absent(struct se_http1_io *io, uint64_t n)
 	}
 }
 
+/* ---- truncated heads ------------------------------------------------------------------- */
+
+/* Longest framing header value read in the skipped part of a truncated head. Real ones are a
+ * few bytes ("1234", "gzip, chunked", "keep-alive, Upgrade"). */
+#define SE_HTTP1_SKIP_VALUE_MAX 256
+
+/* Where the scan of the skipped part of a head is. */
+enum se_http1_skip_phase {
+	SK_LINE = 0, /* start of a line: a field name, or the empty line */
+	SK_NAME,     /* in a field name */
+	SK_OWS,	     /* after the colon, before the value */
+	SK_VALUE,    /* in the value */
+	SK_LF,	     /* CR seen at the end of a field line */
+	SK_END_LF,   /* CR seen at the start of a line: the empty line ends */
+};
+
+/*
+ * A head longer than SE_HTTP1_HEAD_MAX while its part past the kept lines is scanned. It is on
+ * the stack while the segment that holds the head's start is scanned, and moves behind the
+ * kept bytes in the head buffer (SE_HTTP1_HEAD_BUF bytes) if the head goes on in a later one.
+ */
+struct se_http1_skip {
+	struct se_http1_framing f; /* of every header line so far, kept and skipped, in order */
+	uint32_t total;		   /* bytes of the head so far */
+	uint32_t headers;	   /* header lines skipped */
+	uint16_t len;		   /* bytes in buf: the line's name, then its value */
+	uint8_t phase;		   /* enum se_http1_skip_phase */
+	uint8_t kind;		   /* enum se_http1_field_kind of the line, once its name is read */
+	bool over;		   /* the name or the value did not fit in buf */
+	uint8_t buf[SE_HTTP1_SKIP_VALUE_MAX];
+};
+
+#define SE_HTTP1_HEAD_BUF (SE_HTTP1_HEAD_MAX + sizeof(struct se_http1_skip))
+_Static_assert(SE_HTTP1_HEAD_MAX % _Alignof(struct se_http1_skip) == 0,
+	       "the skip state follows the kept bytes in the head buffer");
+_Static_assert(SE_HTTP1_HEAD_TOTAL_MAX > SE_HTTP1_HEAD_MAX && SE_HTTP1_HEAD_TOTAL_MAX < UINT32_MAX,
+	       "head_len holds a truncated head's length");
+
+static struct se_http1_skip *se_http1_skip_of(struct se_http1_stream *s)
+{
+	return (struct se_http1_skip *)(s->head + SE_HTTP1_HEAD_MAX);
+}
+
+static void se_http1_skip_put(struct se_http1_skip *k, uint8_t c)
+{
+	if (k->len < sizeof(k->buf))
+		k->buf[k->len++] = c;
+	else
+		k->over = true;
+}
+
+/* A skipped field line ended: read it if it says something about framing. */
+static int se_http1_skip_line_end(struct se_http1_skip *k)
+{
+	k->headers++;
+	k->phase = SK_LINE;
+	if (k->over) {
+		switch (k->kind) {
+		case F_LENGTH:
+		case F_TE:
+			return R_BAD; /* framing we cannot read */
+		case F_UPGRADE:
+			k->f.has_upgrade = true; /* a value this long is not empty */
+			return R_OK;
+		default:
+			return R_OK; /* a Connection this long is no list of known tokens */
+		}
+	}
+	while (k->len && (k->buf[k->len - 1] == ' ' || k->buf[k->len - 1] == '\t'))
+		k->len--;
+	return se_http1_frame(&k->f, (enum se_http1_field_kind)k->kind, k->buf, k->len);
+}
+
+/*
+ * Scan head bytes past the kept lines, from *pp to end: R_EMPTY at the end of the head (*pp
+ * after it), R_MORE when the bytes end first, R_BAD for a malformed line or a framing header
+ * that cannot be read, R_BIG past SE_HTTP1_HEAD_TOTAL_MAX. Lines are checked as strictly as
+ * those the parser keeps; only the values of framing headers are looked at, through k->buf.
+ */
+static int se_http1_skip_scan(struct se_http1_skip *k, const uint8_t **pp, const uint8_t *end)
+{
+	const uint8_t *p = *pp;
+	int r = R_MORE;
+
+	while (p < end && r == R_MORE) {
+		uint8_t c;
+
+		if (k->total >= SE_HTTP1_HEAD_TOTAL_MAX) {
+			r = R_BIG;
+			break;
+		}
+		c = *p++;
+		k->total++;
+		switch (k->phase) {
+		case SK_LINE:
+			k->len = 0;
+			k->over = false;
+			k->kind = F_OTHER;
+			if (c == '\r')
+				k->phase = SK_END_LF;
+			else if (c == '\n')
+				r = R_EMPTY;
+			else if (!se_http1_is(c, C_TCHAR))
+				r = R_BAD; /* no name, or obs-fold */
+			else {
+				se_http1_skip_put(k, c);
+				k->phase = SK_NAME;
+			}
+			break;
+		case SK_NAME:
+			if (se_http1_is(c, C_TCHAR)) {
+				se_http1_skip_put(k, c);
+			} else if (c == ':') {
+				enum se_http1_field_kind kind =
+				    k->over ? F_OTHER : se_http1_field_kind(k->buf, k->len);
+
+				/* Skipped values are never shown: secrets need no redaction. */
+				k->kind = kind == F_SECRET ? F_OTHER : kind;
+				k->len = 0;
+				k->over = false;
+				k->phase = SK_OWS;
+			} else {
+				r = R_BAD;
+			}
+			break;
+		case SK_OWS:
+			if (c == ' ' || c == '\t')
+				break;
+			k->phase = SK_VALUE;
+			/* fall through */
+		case SK_VALUE:
+			if (se_http1_is(c, C_VALUE)) {
+				const uint8_t *q = p, *lim;
+
+				if (k->kind != F_OTHER) {
+					se_http1_skip_put(k, c);
+					break;
+				}
+				/* A value not read (the large cookie): the rest of it at once. */
+				lim = (size_t)(end - p) > SE_HTTP1_HEAD_TOTAL_MAX - k->total
+					  ? p + (SE_HTTP1_HEAD_TOTAL_MAX - k->total)
+					  : end;
+				while (q < lim && se_http1_is(*q, C_VALUE))
+					q++;
+				k->total += (uint32_t)(q - p);
+				p = q;
+			} else if (c == '\r') {
+				k->phase = SK_LF;
+			} else if (c == '\n') {
+				r = se_http1_skip_line_end(k) == R_OK ? R_MORE : R_BAD;
+			} else {
+				r = R_BAD;
+			}
+			break;
+		case SK_LF:
+			if (c != '\n')
+				r = R_BAD;
+			else
+				r = se_http1_skip_line_end(k) == R_OK ? R_MORE : R_BAD;
+			break;
+		case SK_END_LF:
+			r = c == '\n' ? R_EMPTY : R_BAD;
+			break;
+		default:
+			r = R_BAD;
+			break;
+		}
+	}
+	*pp = p;
+	return r;
+}
+
+/* The head's first `kept` bytes, all complete lines, were parsed; the rest is to be scanned. */
+static void se_http1_skip_init(struct se_http1_skip *k, const struct se_http1_framing *f,
+			       size_t kept)
+{
+	memset(k, 0, offsetof(struct se_http1_skip, buf));
+	k->f = *f;
+	k->total = (uint32_t)kept;
+	k->phase = SK_LINE;
+}
+
+/* A truncated head ended: report it, its views in its kept lines at buf. False when it turned
+ * out invalid (framing lost). */
+static bool se_http1_truncated_found(struct se_http1_io *io, const uint8_t *buf, uint32_t kept,
+				     const struct se_http1_skip *k, uint64_t ts)
+{
+	struct se_http1_head h;
+	struct se_http1_framing unused = { 0 };
+	size_t stop;
+
+	/* Complete lines that parsed once already: they parse the same again. */
+	se_http1_lines(buf, kept, io->s->request, &h, &unused, &stop);
+	h.head_len = k->total;
+	h.head_truncated = true;
+	h.headers_seen += k->headers;
+	if (se_http1_framing_set(&h, &k->f) != R_OK) {
+		se_http1_lose(io, SE_HTTP1_ERR_INVALID);
+		return false;
+	}
+	se_http1_head_found(io, &h, ts);
+	return true;
+}
+
+/* The gather buffer; a failed allocation loses the head. */
+static bool se_http1_head_alloc(struct se_http1_io *io)
+{
+	struct se_http1_stream *s = io->s;
+
+	if (!s->head)
+		s->head = malloc(SE_HTTP1_HEAD_BUF);
+	if (!s->head) {
+		se_http1_lose(io, SE_HTTP1_ERR_ALLOC);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A head that starts at data + pos and has no end in its first SE_HTTP1_HEAD_MAX bytes, all in
+ * this segment; its complete lines (kept bytes, f their framing) were parsed. Scan on in
+ * place: most such heads end in the same segment and are reported from it with no copy.
+ */
+static uint32_t se_http1_truncate(struct se_http1_io *io, const uint8_t *data, uint32_t pos,
+				  uint32_t cap, size_t kept, const struct se_http1_framing *f,
+				  bool whole)
+{
+	struct se_http1_stream *s = io->s;
+	const uint8_t *p = data + pos + kept;
+	struct se_http1_skip k;
+	int r;
+
+	if (!kept) { /* the request or status line alone is too long */
+		se_http1_lose(io, SE_HTTP1_ERR_TOO_LARGE);
+		return cap;
+	}
+	se_http1_skip_init(&k, f, kept);
+	r = se_http1_skip_scan(&k, &p, data + cap);
+	if (r == R_EMPTY)
+		return se_http1_truncated_found(io, data + pos, (uint32_t)kept, &k, io->ts)
+			   ? (uint32_t)(p - data)
+			   : cap;
+	if (r != R_MORE) {
+		se_http1_lose(io, r == R_BIG ? SE_HTTP1_ERR_TOO_LARGE : SE_HTTP1_ERR_INVALID);
+		return cap;
+	}
+	if (!whole || !se_http1_head_alloc(io))
+		return cap; /* goes on in bytes that are not there: lost */
+	memcpy(s->head, data + pos, kept);
+	s->head_len = (uint32_t)kept;
+	*se_http1_skip_of(s) = k;
+	s->head_truncated = true;
+	s->head_ts = io->ts;
+	return cap;
+}
+
+/* More bytes of a truncated head being skipped. */
+static uint32_t se_http1_skip_step(struct se_http1_io *io, const uint8_t *data, uint32_t pos,
+				   uint32_t cap)
+{
+	struct se_http1_stream *s = io->s;
+	const uint8_t *p = data + pos;
+	bool ok;
+	int r;
+
+	r = se_http1_skip_scan(se_http1_skip_of(s), &p, data + cap);
+	if (r == R_MORE)
+		return cap;
+	if (r != R_EMPTY) {
+		se_http1_lose(io, r == R_BIG ? SE_HTTP1_ERR_TOO_LARGE : SE_HTTP1_ERR_INVALID);
+		return cap;
+	}
+	ok = se_http1_truncated_found(io, s->head, s->head_len, se_http1_skip_of(s), s->head_ts);
+	se_http1_drop_head(s); /* only now: the views pointed into it */
+	return ok ? (uint32_t)(p - data) : cap;
+}
+
+/* ---- heads ------------------------------------------------------------------------------ */
+
 /* Add bytes to a head being gathered; parse again once they may have completed a line. */
 static uint32_t se_http1_gather(struct se_http1_io *io, const uint8_t *data, uint32_t pos,
 				uint32_t cap)
@@ -725,9 +1063,11 @@ static uint32_t se_http1_gather(struct se_http1_io *io, const uint8_t *data, uin
 	struct se_http1_stream *s = io->s;
 	uint32_t old = s->head_len, room = SE_HTTP1_HEAD_MAX - old;
 	uint32_t n = cap - pos < room ? cap - pos : room;
+	struct se_http1_framing f = { 0 };
 	struct se_http1_head h;
-	enum se_http1_error err;
-	enum se_parse_status r;
+	const uint8_t *p;
+	size_t stop;
+	int r;
 
 	memcpy(s->head + old, data + pos, n);
 	s->head_len += n;
@@ -736,50 +1076,69 @@ static uint32_t se_http1_gather(struct se_http1_io *io, const uint8_t *data, uin
 	if (s->head_len < SE_HTTP1_HEAD_MAX && old >= SE_HTTP1_LOOK_LEN &&
 	    !memchr(data + pos, '\n', n))
 		return pos + n;
-	r = se_http1_parse_head(s->head, s->head_len, s->request, &h, &err);
-	if (r == SE_PARSE_NEED_MORE)
+	r = se_http1_lines(s->head, s->head_len, s->request, &h, &f, &stop);
+	if (r == R_MORE && s->head_len < SE_HTTP1_HEAD_MAX)
 		return pos + n;
-	if (r != SE_PARSE_OK || h.head_len <= old) {
-		se_http1_lose(io, r == SE_PARSE_OK ? SE_HTTP1_ERR_INVALID : err);
+	if (r == R_MORE) { /* too long: keep the complete lines, skip the rest */
+		if (!stop) {
+			se_http1_lose(io, SE_HTTP1_ERR_TOO_LARGE);
+			return cap;
+		}
+		se_http1_skip_init(se_http1_skip_of(s), &f, stop);
+		p = s->head + stop;
+		/* The partial line at the end, which the parser found valid so far. */
+		if (se_http1_skip_scan(se_http1_skip_of(s), &p, s->head + SE_HTTP1_HEAD_MAX) !=
+		    R_MORE) {
+			se_http1_lose(io, SE_HTTP1_ERR_INVALID);
+			return cap;
+		}
+		s->head_len = (uint32_t)stop;
+		s->head_truncated = true;
+		return pos + n;
+	}
+	if (r != R_EMPTY || se_http1_framing_set(&h, &f) != R_OK || stop <= old) {
+		se_http1_lose(io, SE_HTTP1_ERR_INVALID);
 		return cap;
 	}
+	h.head_len = (uint32_t)stop;
 	se_http1_head_found(io, &h, s->head_ts);
 	se_http1_drop_head(s); /* only now: the views pointed into it */
-	return pos + (h.head_len - old);
+	return pos + (uint32_t)(stop - old);
 }
 
 static uint32_t se_http1_head_step(struct se_http1_io *io, const uint8_t *data, uint32_t pos,
 				   uint32_t cap, bool whole)
 {
 	struct se_http1_stream *s = io->s;
+	struct se_http1_framing f = { 0 };
 	struct se_http1_head h;
-	enum se_http1_error err;
-	enum se_parse_status r;
+	size_t stop;
+	int r;
 
+	if (s->head_truncated)
+		return se_http1_skip_step(io, data, pos, cap);
 	if (s->head_len)
 		return se_http1_gather(io, data, pos, cap);
 	while (pos < cap && (data[pos] == '\r' || data[pos] == '\n'))
 		pos++;
 	if (pos == cap)
 		return pos;
-	r = se_http1_parse_head(data + pos, cap - pos, s->request, &h, &err);
-	if (r == SE_PARSE_OK) {
+	r = se_http1_lines(data + pos, cap - pos, s->request, &h, &f, &stop);
+	if (r == R_EMPTY && se_http1_framing_set(&h, &f) == R_OK) {
+		h.head_len = (uint32_t)stop;
 		se_http1_head_found(io, &h, io->ts);
-		return pos + h.head_len;
+		return pos + (uint32_t)stop;
 	}
-	if (r != SE_PARSE_NEED_MORE) {
-		se_http1_lose(io, err);
+	if (r != R_MORE) {
+		se_http1_lose(io, SE_HTTP1_ERR_INVALID);
 		return cap;
 	}
+	if (cap - pos >= SE_HTTP1_HEAD_MAX)
+		return se_http1_truncate(io, data, pos, cap, stop, &f, whole);
 	if (!whole)
 		return cap; /* the head goes on in bytes that are not there */
-	if (!s->head) {
-		s->head = malloc(SE_HTTP1_HEAD_MAX);
-		if (!s->head) {
-			se_http1_lose(io, SE_HTTP1_ERR_ALLOC);
-			return cap;
-		}
-	}
+	if (!se_http1_head_alloc(io))
+		return cap;
 	memcpy(s->head, data + pos, cap - pos);
 	s->head_len = cap - pos;
 	s->head_ts = io->ts;
@@ -792,7 +1151,7 @@ static void se_http1_chunk_size_done(struct se_http1_stream *s)
 		s->remaining = s->chunk_size;
 		s->chunk_state = SE_CHUNK_DATA;
 	} else {
-		s->remaining = 0; /* trailer bytes */
+		s->line_len = 0; /* now the trailer bytes */
 		s->chunk_state = SE_CHUNK_TRAILER;
 	}
 }
@@ -894,7 +1253,7 @@ static uint32_t se_http1_chunk_step(struct se_http1_io *io, const uint8_t *data,
 				return pos;
 			} else {
 				s->chunk_state = SE_CHUNK_TRAILER_LINE;
-				s->remaining++;
+				s->line_len++;
 			}
 			continue;
 		case SE_CHUNK_TRAILER_CR:
@@ -905,10 +1264,10 @@ static uint32_t se_http1_chunk_step(struct se_http1_io *io, const uint8_t *data,
 		case SE_CHUNK_TRAILER_LINE:
 			nl = memchr(data + pos, '\n', cap - pos);
 			k = nl ? (uint64_t)(nl - (data + pos)) + 1 : cap - pos;
-			s->remaining += k;
-			pos += (uint32_t)k;
-			if (s->remaining > SE_HTTP1_TRAILERS_MAX)
+			if (s->line_len + k > SE_HTTP1_TRAILERS_MAX)
 				goto bad;
+			s->line_len += (uint32_t)k;
+			pos += (uint32_t)k;
 			if (nl)
 				s->chunk_state = SE_CHUNK_TRAILER;
 			continue;
@@ -936,7 +1295,7 @@ static void se_http1_try_resync(struct se_http1_io *io, const uint8_t *data, uin
 	if (r == SE_PARSE_INVALID || (r == SE_PARSE_NEED_MORE && cap < len))
 		return;
 	if (s->in_message)
-		s->remaining = s->last_ts; /* the lost message ends with the last segment before */
+		s->lost_ts = s->last_ts; /* the lost message ends with the last segment before */
 	s->state = SE_HTTP1_S_HEAD;
 }
 
@@ -1037,7 +1396,7 @@ void se_http1_close(struct se_http1_stream *s, const struct se_http1_callbacks *
 		break;
 	case SE_HTTP1_S_HEAD:
 		if (s->in_message)
-			se_http1_emit_end(&io, s->remaining, true);
+			se_http1_emit_end(&io, s->lost_ts, true);
 		break;
 	case SE_HTTP1_S_LOST:
 		if (s->in_message)
@@ -1048,5 +1407,12 @@ void se_http1_close(struct se_http1_stream *s, const struct se_http1_callbacks *
 	}
 	s->in_message = false;
 	s->state = SE_HTTP1_S_STOPPED;
+	se_http1_drop_head(s);
+}
+
+void se_http1_stop(struct se_http1_stream *s)
+{
+	s->state = SE_HTTP1_S_STOPPED;
+	s->in_message = false;
 	se_http1_drop_head(s);
 }

@@ -160,6 +160,8 @@ static enum se_http1_body_mode se_http_on_request_head(void *ctx, const struct s
 	struct se_http_conn *h = c->h;
 	struct se_http_pending *p;
 
+	if (hd->head_truncated)
+		c->sink->counters[SE_UC_HTTP_HEAD_TRUNCATED]++;
 	h->reading_seq = h->next_seq++;
 	h->reading_dropped = !se_http_q_reserve(h, c->sink);
 	if (h->reading_dropped)
@@ -227,6 +229,8 @@ static enum se_http1_body_mode se_http_on_response_head(void *ctx, const struct 
 	struct se_http_conn *h = c->h;
 	struct se_http_pending *req;
 
+	if (hd->head_truncated)
+		c->sink->counters[SE_UC_HTTP_HEAD_TRUNCATED]++;
 	h->response_interim = hd->status / 100 == 1 && hd->status != 101;
 	h->response_status = hd->status;
 	h->response_paired = false;
@@ -243,7 +247,7 @@ static enum se_http1_body_mode se_http_on_response_head(void *ctx, const struct 
 		se_http_emit(h, c->sink, req, hd->status, ts, 0);
 		se_http_q_pop(h, c->sink);
 		se_http_abandon_all(h, c->sink, SE_UC_HTTP_UNANSWERED);
-		h->stream[h->request_dir].state = SE_HTTP1_S_STOPPED;
+		se_http1_stop(&h->stream[h->request_dir]);
 		return SE_HTTP1_BODY_STOP;
 	}
 	h->response_paired = true;

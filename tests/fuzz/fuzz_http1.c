@@ -15,13 +15,16 @@
  *    sensitive header's value is SE_HTTP1_REDACTED; NEED_MORE only below SE_HTTP1_HEAD_MAX,
  *    TOO_LARGE only at it; a valid head parses the same when cut right after it and is
  *    NEED_MORE one byte short of it;
- *  - detection decides within SE_DETECT_PREFIX_MAX request bytes;
+ *  - detection decides within SE_DETECT_PREFIX_MAX request bytes, keeps a verdict once made as
+ *    bytes are added, and gives the same one for more bytes than the prefix;
  *  - streams: on_head only when no message is open, on_end only when one is (so never two
  *    heads without an end between them; 1xx responses end at once); in_message agrees;
  *    body_len never exceeds the bytes fed (holes and uncaptured bytes included); timestamps
  *    never run ahead of the segment being fed nor behind their head; views lie within the
- *    segment being fed or the stream's gather buffer; no callback after STOP or close; after
- *    close no message is open and nothing is allocated (AddressSanitizer reports leaks);
+ *    segment being fed or the stream's gather buffer; a head is truncated exactly when it is
+ *    longer than SE_HTTP1_HEAD_MAX, never longer than SE_HTTP1_HEAD_TOTAL_MAX nor than the
+ *    bytes fed; no callback after STOP or close; after close no message is open and nothing
+ *    is allocated (AddressSanitizer reports leaks);
  *  - a payload that framed without any error as one segment gives the same events when cut
  *    into fully captured segments.
  * Segment bytes are copied into heap blocks of exactly their size, so reading past the
@@ -161,7 +164,8 @@ static uint64_t check_head(const struct se_http1_head *h, const uint8_t *buf, si
 	uint64_t d = 0xcbf29ce484222325ull;
 
 #define IN(v) (within(&(v), buf, len) || within(&(v), alt, alt_len))
-	CHECK(h->head_len > 0 && h->head_len <= SE_HTTP1_HEAD_MAX);
+	CHECK(h->head_len > 0 && h->head_len <= SE_HTTP1_HEAD_TOTAL_MAX);
+	CHECK(h->head_truncated == (h->head_len > SE_HTTP1_HEAD_MAX));
 	CHECK(h->nheaders <= SE_HTTP1_HEADERS_MAX && h->nheaders <= h->headers_seen);
 	CHECK(h->version_minor <= 1);
 	CHECK(IN(h->method_text));
@@ -192,7 +196,10 @@ static uint64_t check_head(const struct se_http1_head *h, const uint8_t *buf, si
 	d = mix(d, &h->head_len, sizeof(h->head_len));
 	d = mix(d, &h->headers_seen, sizeof(h->headers_seen));
 	d = mix(d, &h->content_length, sizeof(h->content_length));
-	d = mix(d, (uint8_t[]){ h->chunked, h->conn_close, h->upgrade, h->version_minor }, 4);
+	d = mix(d,
+		(uint8_t[]){ h->chunked, h->conn_close, h->upgrade, h->version_minor,
+			     h->head_truncated },
+		5);
 	if (h->is_request) {
 		struct se_trace_ctx tc;
 
@@ -226,6 +233,7 @@ static enum se_http1_body_mode on_head(void *ctx, const struct se_http1_head *h,
 	CHECK(!w->open);
 	CHECK(h->is_request == w->s.request);
 	CHECK(ts <= w->seg_ts);
+	CHECK(h->head_len <= w->fed);
 	d = check_head(h, w->seg, w->seg_cap, w->s.head, w->s.head ? SE_HTTP1_HEAD_MAX : 0);
 	if (e)
 		e->digest = d;
@@ -294,9 +302,13 @@ static void check_state(const struct watch *w)
 	CHECK(s->in_message == w->open || s->state == SE_HTTP1_S_STOPPED);
 	CHECK(!w->stopped || s->state == SE_HTTP1_S_STOPPED);
 	if (s->head_len) {
-		CHECK(s->head && s->head_len < SE_HTTP1_HEAD_MAX);
+		/* gathering, or the kept lines of a truncated head (which may fill the buffer) */
+		CHECK(s->head && (s->head_len < SE_HTTP1_HEAD_MAX ||
+				  (s->head_truncated && s->head_len == SE_HTTP1_HEAD_MAX)));
 		CHECK(s->state == SE_HTTP1_S_HEAD);
 	}
+	if (s->head_truncated)
+		CHECK(s->head && s->head_len && s->state == SE_HTTP1_S_HEAD);
 }
 
 static void feed(struct watch *w, uint64_t offset, const uint8_t *data, uint64_t len,
@@ -428,6 +440,16 @@ static void check_detect(const uint8_t *p, size_t n)
 	CHECK(v <= SE_PROTO_OTHER);
 	v = se_detect(p, n < SE_DETECT_PREFIX_MAX ? n : SE_DETECT_PREFIX_MAX, NULL, 0);
 	CHECK(n < SE_DETECT_PREFIX_MAX || v != SE_PROTO_UNDECIDED);
+	if (n > SE_DETECT_PREFIX_MAX)
+		CHECK(se_detect(p, n, NULL, 0) == v);
+	/* Once decided, more request bytes do not change the verdict. */
+	v = SE_PROTO_UNDECIDED;
+	for (size_t k = 1; k <= n && k <= SE_DETECT_PREFIX_MAX; k++) {
+		enum se_proto at = se_detect(p, k, NULL, 0);
+
+		CHECK(v == SE_PROTO_UNDECIDED || at == v);
+		v = at;
+	}
 	v = se_detect(NULL, 0, p, n < SE_DETECT_PREFIX_MAX ? n : SE_DETECT_PREFIX_MAX);
 	CHECK(n < 8 || v != SE_PROTO_UNDECIDED);
 	CHECK(se_http1_looks_like_head(p, n, true) <= SE_PARSE_INVALID);

@@ -45,6 +45,12 @@ RESP_304 = "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n"
 RESP_100 = "HTTP/1.1 100 Continue\r\n\r\n"
 RESP_CLOSE = "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nbody until the connection closes"
 FILL = "X-Fill: " + "f" * 3900 + "\r\n"
+# Heads over SE_HTTP1_HEAD_MAX (4096): kept up to the last complete line, the rest skipped.
+COOKIE = "c" * 6000
+BIG_REQ = ("POST /cart?item=7 HTTP/1.1\r\nHost: shop\r\nCookie: s=SECRET\r\nCookie: big=" + COOKIE
+           + "\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello")
+BIG_RESP = ("HTTP/1.1 200 OK\r\nServer: x\r\nSet-Cookie: id=" + COOKIE + "; Path=/\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
 
 SEEDS = {
     "get": seed(GET),
@@ -83,7 +89,35 @@ SEEDS = {
     "b3_multi": seed("GET / HTTP/1.1\r\nX-B3-TraceId: a3ce929d0e0e4736\r\n"
                      "X-B3-SpanId: 00f067aa0ba902b7\r\nX-B3-Sampled: 1\r\nX-B3-Flags: 1\r\n\r\n"),
     "big_head": seed("GET /big HTTP/1.1\r\n" + FILL + "\r\n", [d(200)]),
-    "head_too_large": seed("GET /big HTTP/1.1\r\n" + FILL + "X: " + "y" * 200 + "\r\n\r\n"),
+    "head_just_over_max": seed("GET /big HTTP/1.1\r\n" + FILL + "X: " + "y" * 200 + "\r\n\r\n"),
+    "big_cookie_request": seed(BIG_REQ + GET),
+    "big_cookie_request_split": seed(BIG_REQ + GET, [d(("k", 1)), d(200), d(("k", 4)), d(7)]),
+    "big_set_cookie_response": seed(BIG_RESP + RESP_204),
+    "big_set_cookie_response_split": seed(BIG_RESP + RESP_204, [d(("k", 2)), d(100), d(("k", 2))]),
+    "big_head_cl_skipped": seed("POST / HTTP/1.1\r\nX-Big: " + "b" * 4100 + "\r\nContent-Length: 3"
+                                "\r\nContent-Length: 3\r\n\r\nabc" + POST, [d(("k", 4)), d(3)]),
+    "big_head_te_skipped": seed("HTTP/1.1 200 OK\r\nContent-Length: 9\r\nSet-Cookie: " + "k" * 4100
+                                + "\r\nTransfer-Encoding: gzip, chunked\r\nConnection: Upgrade\r\n"
+                                "Upgrade: websocket\r\n\r\n3\r\nabc\r\n0\r\n\r\n" + RESP_CL),
+    "big_head_long_framing_value": seed("POST / HTTP/1.1\r\nCookie: " + "k" * 4100
+                                        + "\r\nContent-Length: " + "0" * 300 + "2\r\n\r\nab" + GET),
+    "big_head_boundary": seed("POST /b HTTP/1.1\r\nX-Fill: " + "f" * (4096 - 18 - 2 - 8 - 9)
+                              + "\r\nContent-Length: 2\r\n\r\nok" + GET, [d(("k", 4)), d(1)]),
+    "big_head_hole": seed(BIG_REQ + GET, [d(("k", 5)), d(50, 255, 10), d(("k", 2))]),
+    "big_head_uncaptured": seed(BIG_REQ + GET, [d(("k", 3)), d(("k", 4), 128), d(100)]),
+    "big_head_invalid_skipped": seed("GET / HTTP/1.1\r\nCookie: " + "k" * 4100 + "\r\n folded\r\n\r\n"
+                                     + GET, [d(("k", 5)), d(len(GET))]),
+    "big_head_many_headers": seed("GET /many HTTP/1.1\r\n"
+                                  + "".join("X-H-%03d: v%03d\r\n" % (i, i) for i in range(300))
+                                  + "\r\n" + GET, [d(("k", 1))]),
+    "request_line_too_large": seed("GET /" + "a" * 4200 + " HTTP/1.1\r\n\r\n" + GET,
+                                   [d(("k", 5)), d(len(GET))]),
+    "status_line_too_large": seed("HTTP/1.1 200 " + "r" * 4200 + "\r\n\r\n" + RESP_CL,
+                                  [d(("k", 5)), d(len(RESP_CL))]),
+    "big_head_resync": seed("tail\r\n" + BIG_RESP + RESP_CL, [d(6), d(("k", 3)), d(("k", 4))],
+                            flags=RESYNC_REQ | RESYNC_RESP),
+    "other_method_first": seed("FROB /path HTTP/1.1\r\nHost: h\r\n\r\nM-SEARCH * HTTP/1.1\r\n\r\n"
+                               "PROPFIND http://h/d HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"),
     "many_headers": seed("GET / HTTP/1.1\r\n" + "".join("H%d: v\r\n" % i for i in range(70))
                          + "Content-Length: 2\r\n\r\nab"),
     "captured_prefix": seed(RESP_CL.replace("5\r\n\r\nhello", "300\r\n\r\n") + "b" * 300 + RESP_CL,

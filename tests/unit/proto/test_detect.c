@@ -53,15 +53,48 @@ static void test_detect_cases(void **state)
 		{ H2_PREFACE, "", SE_PROTO_HTTP2 },
 		{ H2_PREFACE "\x00\x00\x12\x04", "", SE_PROTO_HTTP2 },
 		{ "PRI * HTTP/2.0\r\n\r\nSX\r\n\r\n", "", SE_PROTO_OTHER },
+		{ "PRI * ", "", SE_PROTO_UNDECIDED }, /* the h2 preface's, not a generic line */
+		/* HTTP/1 requests with other methods: a token, a space, a request target start */
+		{ "FROB /path HTTP/1.1\r\n", "", SE_PROTO_HTTP1 },
+		{ "FROB /", "", SE_PROTO_HTTP1 },
+		{ "PROPFIND / HTTP/1.1", "", SE_PROTO_HTTP1 },
+		{ "get / HTTP/1.1", "", SE_PROTO_HTTP1 }, /* a token, not GET */
+		{ "M-SEARCH * HTTP/1.1", "", SE_PROTO_HTTP1 },
+		{ "PRI /x HTTP/1.1", "", SE_PROTO_HTTP1 },
+		{ "FROB http://h/ HTTP/1.1", "", SE_PROTO_HTTP1 },
+		{ "FROB https://h/", "", SE_PROTO_HTTP1 },
+		{ "FROB HTTPS://h/", "", SE_PROTO_HTTP1 },
+		{ "X!#$%&'*+.^_`|~ /", "", SE_PROTO_HTTP1 },
+		{ "ABCDEFGHIJKLMNOP /", "", SE_PROTO_HTTP1 },	     /* 16: the longest */
+		{ "ABCDEFGHIJKLMNOP http://h", "", SE_PROTO_HTTP1 }, /* 24 bytes */
+		{ "ABCDEFGHIJKLMNOP https:/", "", SE_PROTO_HTTP1 },  /* cut by the prefix */
+		{ "ABCDEFGHIJKLMNOP https:x", "", SE_PROTO_OTHER },
+		{ "ABCDEFGHIJKLMNOPQ /", "", SE_PROTO_OTHER }, /* 17 */
+		{ "ABCDEFGHIJKLMNOPQ", "", SE_PROTO_OTHER },
+		{ "ABCDEFGHIJKLMNOP", "", SE_PROTO_UNDECIDED },
+		{ "FROB", "", SE_PROTO_UNDECIDED },
+		{ "GETS ", "", SE_PROTO_UNDECIDED },
+		{ "FROB *", "", SE_PROTO_UNDECIDED },
+		{ "FROB h", "", SE_PROTO_UNDECIDED },
+		{ "FROB http:/", "", SE_PROTO_UNDECIDED },
+		{ "FROB https:", "", SE_PROTO_UNDECIDED },
+		{ "GETS x", "", SE_PROTO_OTHER },
+		{ "FROB *x", "", SE_PROTO_OTHER },
+		{ "FROB  /", "", SE_PROTO_OTHER }, /* one space only */
+		{ "FROB\t/", "", SE_PROTO_OTHER },
+		{ "FROB ftp://h/", "", SE_PROTO_OTHER },
+		{ "FROB h:443", "", SE_PROTO_OTHER }, /* authority-form: CONNECT only */
+		{ " GET /", "", SE_PROTO_OTHER },
+		{ "F(OB /", "", SE_PROTO_OTHER },
 		/* other client-first protocols */
-		{ "get / HTTP/1.1", "", SE_PROTO_OTHER },
-		{ "GETS ", "", SE_PROTO_OTHER },
-		{ "PROPFIND / HTTP/1.1", "", SE_PROTO_OTHER },
 		{ "*3\r\n$3\r\nSET\r\n", "", SE_PROTO_OTHER },	/* Redis */
 		{ "\x16\x03\x01\x02\x00", "", SE_PROTO_OTHER }, /* TLS */
+		{ "SSH-2.0-OpenSSH_9.6\r\n", "", SE_PROTO_OTHER },
 		/* the request side decides whatever the response side holds */
 		{ "GET /", "garbage", SE_PROTO_HTTP1 },
-		{ "hello", "HTTP/1.1 200 OK", SE_PROTO_OTHER },
+		{ "FROB /", "garbage", SE_PROTO_HTTP1 },
+		{ "hello world", "HTTP/1.1 200 OK", SE_PROTO_OTHER },
+		{ "FROB", "HTTP/1.1 200 OK", SE_PROTO_HTTP1 }, /* undecided: the response decides */
 		/* the response side, while the request side is empty or undecided */
 		{ "", "HTTP/1.1 200 OK\r\n", SE_PROTO_HTTP1 },
 		{ "", "HTTP/1.", SE_PROTO_HTTP1 },
@@ -110,12 +143,22 @@ static void test_detect_prefixes(void **state)
 		bool response;
 		enum se_proto want;
 	} starts[] = {
-		{ H2_PREFACE, false, SE_PROTO_HTTP2 }, { "GET ", false, SE_PROTO_HTTP1 },
-		{ "HEAD ", false, SE_PROTO_HTTP1 },    { "POST ", false, SE_PROTO_HTTP1 },
-		{ "PUT ", false, SE_PROTO_HTTP1 },     { "DELETE ", false, SE_PROTO_HTTP1 },
-		{ "CONNECT ", false, SE_PROTO_HTTP1 }, { "OPTIONS ", false, SE_PROTO_HTTP1 },
-		{ "TRACE ", false, SE_PROTO_HTTP1 },   { "PATCH ", false, SE_PROTO_HTTP1 },
+		{ H2_PREFACE, false, SE_PROTO_HTTP2 },
+		{ "GET ", false, SE_PROTO_HTTP1 },
+		{ "HEAD ", false, SE_PROTO_HTTP1 },
+		{ "POST ", false, SE_PROTO_HTTP1 },
+		{ "PUT ", false, SE_PROTO_HTTP1 },
+		{ "DELETE ", false, SE_PROTO_HTTP1 },
+		{ "CONNECT ", false, SE_PROTO_HTTP1 },
+		{ "OPTIONS ", false, SE_PROTO_HTTP1 },
+		{ "TRACE ", false, SE_PROTO_HTTP1 },
+		{ "PATCH ", false, SE_PROTO_HTTP1 },
 		{ "HTTP/1.", true, SE_PROTO_HTTP1 },
+		{ "FROB /", false, SE_PROTO_HTTP1 },
+		{ "M-SEARCH * ", false, SE_PROTO_HTTP1 },
+		{ "X http://", false, SE_PROTO_HTTP1 },
+		{ "PROPFIND https://", false, SE_PROTO_HTTP1 },
+		{ "ABCDEFGHIJKLMNOP https:/", false, SE_PROTO_HTTP1 },
 	};
 
 	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
@@ -148,10 +191,15 @@ static void test_detect_decides_within_prefix(void **state)
 			buf[i] = (uint8_t)x;
 		}
 		/* Start some rounds with a real prefix so the interesting rows are reached. */
-		if (round % 3 == 1)
+		if (round % 5 == 1)
 			memcpy(buf, H2_PREFACE, (size_t)(x % SE_DETECT_PREFIX_MAX));
-		if (round % 3 == 2)
+		if (round % 5 == 2)
 			memcpy(buf, "OPTIONS ", (size_t)(x % 8));
+		if (round % 5 == 3)
+			memcpy(buf, "ABCDEFGHIJKLMNOP https://",
+			       (size_t)(x % SE_DETECT_PREFIX_MAX));
+		if (round % 5 == 4)
+			memcpy(buf, "FROB http://", (size_t)(x % 12));
 		assert_int_not_equal(se_detect(buf, sizeof(buf), NULL, 0), SE_PROTO_UNDECIDED);
 		assert_int_not_equal(se_detect(NULL, 0, buf, sizeof(buf)), SE_PROTO_UNDECIDED);
 	}

@@ -7,6 +7,7 @@
  * holds the byte the event belongs to (segment timestamps are their start offsets, so the
  * one-byte run tells exactly which byte that is). Every segment's bytes are copied into a heap
  * block of exactly their size, so AddressSanitizer catches any read past the captured bytes.
+ * malloc is wrapped (-Wl,--wrap=malloc) so that the framer's allocation can fail on demand.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -38,7 +39,25 @@ struct ev {
 	bool estimated;
 	int err;
 	char desc[DESC_MAX];
+	/* heads: what else was parsed, which must not depend on the cuts either */
+	uint32_t head_len, nheaders, headers_seen, redacted;
+	int64_t content_length;
+	bool chunked, conn_close, upgrade, truncated;
+	char last_header[DESC_MAX]; /* name of the last header kept */
 };
+
+/* The next malloc fails (the framer's: feed() makes its copy before setting this). */
+static bool fail_next_malloc;
+
+void *__real_malloc(size_t size);
+void *__wrap_malloc(size_t size)
+{
+	if (fail_next_malloc) {
+		fail_next_malloc = false;
+		return NULL;
+	}
+	return __real_malloc(size);
+}
 
 struct rec {
 	unsigned int n;
@@ -47,6 +66,8 @@ struct rec {
 	unsigned int nheads;
 	bool stopped;	    /* an on_head returned STOP: no callback may follow */
 	const char *secret; /* must appear in no view */
+	/* se_http1_stop() this stream from the callback, after reading what it was given */
+	struct se_http1_stream *stop_on_head, *stop_on_end;
 };
 
 static void check_view(const struct rec *r, const struct se_str *v)
@@ -89,6 +110,21 @@ static enum se_http1_body_mode rec_head(void *ctx, const struct se_http1_head *h
 		check_view(r, &h->headers[i].name);
 		check_view(r, &h->headers[i].value);
 	}
+	assert_int_equal(h->head_truncated, h->head_len > SE_HTTP1_HEAD_MAX);
+	assert_true(h->head_len <= SE_HTTP1_HEAD_TOTAL_MAX);
+	e->head_len = h->head_len;
+	e->nheaders = h->nheaders;
+	e->headers_seen = h->headers_seen;
+	e->redacted = h->redacted;
+	e->content_length = h->content_length;
+	e->chunked = h->chunked;
+	e->conn_close = h->conn_close;
+	e->upgrade = h->upgrade;
+	e->truncated = h->head_truncated;
+	if (h->nheaders)
+		snprintf(e->last_header, sizeof(e->last_header), "%.*s",
+			 (int)h->headers[h->nheaders - 1].name.len,
+			 h->headers[h->nheaders - 1].name.p);
 	if (h->is_request)
 		snprintf(e->desc, sizeof(e->desc), "%.*s %.*s?%.*s", (int)h->method_text.len,
 			 h->method_text.p, (int)h->path.len, h->path.p, (int)h->query.len,
@@ -100,15 +136,24 @@ static enum se_http1_body_mode rec_head(void *ctx, const struct se_http1_head *h
 	r->nheads++;
 	if (mode == SE_HTTP1_BODY_STOP)
 		r->stopped = true;
+	if (r->stop_on_head) {
+		se_http1_stop(r->stop_on_head);
+		r->stopped = true;
+	}
 	return mode;
 }
 
 static void rec_end(void *ctx, uint64_t ts, uint64_t body_len, bool estimated)
 {
-	struct ev *e = rec_add(ctx, 'E', ts);
+	struct rec *r = ctx;
+	struct ev *e = rec_add(r, 'E', ts);
 
 	e->body_len = body_len;
 	e->estimated = estimated;
+	if (r->stop_on_end) {
+		se_http1_stop(r->stop_on_end);
+		r->stopped = true;
+	}
 }
 
 static void rec_error(void *ctx, enum se_http1_error err)
@@ -124,6 +169,9 @@ static const struct se_http1_callbacks rec_cb = {
 	.on_error = rec_error,
 };
 
+/* The framer's first malloc in the next feed() fails. */
+static bool fail_alloc_in_feed;
+
 /* Feed one segment, its captured bytes copied to a block of exactly their size. */
 static void feed(struct se_http1_stream *s, struct rec *r, uint64_t offset, const void *data,
 		 uint64_t len, uint32_t captured, uint64_t ts)
@@ -137,6 +185,8 @@ static void feed(struct se_http1_stream *s, struct rec *r, uint64_t offset, cons
 		memcpy(copy, data, captured);
 		seg.data = copy;
 	}
+	fail_next_malloc = fail_alloc_in_feed;
+	fail_alloc_in_feed = false;
 	se_http1_feed(s, &seg, &rec_cb, r);
 	if (copy)
 		memset(copy, 0xa5, captured); /* the stream may keep nothing pointing here */
@@ -190,6 +240,16 @@ static void assert_same_events(const struct rec *want, const struct rec *got, co
 		assert_int_equal(g->estimated, w->estimated);
 		assert_int_equal(g->err, w->err);
 		assert_string_equal(g->desc, w->desc);
+		assert_int_equal(g->head_len, w->head_len);
+		assert_int_equal(g->nheaders, w->nheaders);
+		assert_int_equal(g->headers_seen, w->headers_seen);
+		assert_int_equal(g->redacted, w->redacted);
+		assert_int_equal(g->content_length, w->content_length);
+		assert_int_equal(g->chunked, w->chunked);
+		assert_int_equal(g->conn_close, w->conn_close);
+		assert_int_equal(g->upgrade, w->upgrade);
+		assert_int_equal(g->truncated, w->truncated);
+		assert_string_equal(g->last_header, w->last_header);
 		if (w->kind == 'X')
 			continue;
 		for (size_t k = 0; k < ncuts; k++)
@@ -248,7 +308,8 @@ static void check_splits(const struct rec *proto, bool request, const char *in, 
 		*out = bytes;
 }
 
-/* The events of a one-segment run, as a compact string: "H:GET /a?|E:0|X:3|...". */
+/* The events of a one-segment run, as a compact string: "H:GET /a?|E:0|X:3|..." (a truncated
+ * head shows as T instead of H). */
 static void events_str(const struct rec *r, char *buf, size_t size)
 {
 	size_t n = 0;
@@ -258,7 +319,8 @@ static void events_str(const struct rec *r, char *buf, size_t size)
 		const struct ev *e = &r->ev[i];
 
 		if (e->kind == 'H')
-			n += snprintf(buf + n, size - n, "%sH:%s", i ? "|" : "", e->desc);
+			n += snprintf(buf + n, size - n, "%s%c:%s", i ? "|" : "",
+				      e->truncated ? 'T' : 'H', e->desc);
 		else if (e->kind == 'E')
 			n += snprintf(buf + n, size - n, "%sE:%llu%s", i ? "|" : "",
 				      (unsigned long long)e->body_len, e->estimated ? "~" : "");
@@ -337,7 +399,8 @@ static void test_looks_like_head(void **state)
 		{ "OPTION", true, SE_PARSE_NEED_MORE },
 		{ "GETS ", true, SE_PARSE_INVALID },
 		{ "get / ", true, SE_PARSE_INVALID },
-		{ "PROPFIND / HTTP/1.1", true, SE_PARSE_INVALID },
+		{ "PROPFIND / HTTP/1.1", true, SE_PARSE_INVALID }, /* resync: known methods only */
+		{ "FROB /x HTTP/1.1", true, SE_PARSE_INVALID },
 		{ "xGET ", true, SE_PARSE_INVALID },
 		{ "HTTP/1.1 200 OK", true, SE_PARSE_INVALID },
 		{ "HTTP/1.1 200 OK", false, SE_PARSE_OK },
@@ -982,21 +1045,672 @@ static void test_stream_size_limit(void **state)
 	char *big = make_head(SE_HTTP1_HEAD_MAX + 1, true, 0);
 	char *big_tail = make_head(SE_HTTP1_HEAD_MAX + 1, true, 200);
 	struct rec r = { 0 };
-	size_t cut;
 
 	check_splits(&proto_default, true, ok, SE_HTTP1_HEAD_MAX, &r);
 	assert_int_equal(r.n, 2);
-	expect_whole(NULL, true, big, SE_HTTP1_HEAD_MAX + 1, "X:2");
-	expect_whole(NULL, true, big_tail, SE_HTTP1_HEAD_MAX + 201, "X:2");
-	for (cut = 1; cut < SE_HTTP1_HEAD_MAX + 1; cut += 97) {
-		run_cuts(&r, &proto_default, true, big, SE_HTTP1_HEAD_MAX + 1, &cut, 1);
-		assert_int_equal(r.n, 1);
-		assert_int_equal(r.ev[0].kind, 'X');
-		assert_int_equal(r.ev[0].err, SE_HTTP1_ERR_TOO_LARGE);
-	}
+	assert_false(r.ev[0].truncated);
+	/* One byte more: truncated (before the final CR), no longer lost. */
+	check_splits(&proto_default, true, big, SE_HTTP1_HEAD_MAX + 1, &r);
+	assert_int_equal(r.n, 2);
+	assert_true(r.ev[0].truncated);
+	assert_int_equal(r.ev[0].head_len, SE_HTTP1_HEAD_MAX + 1);
+	assert_int_equal(r.ev[0].nheaders, 1);
+	expect_whole(NULL, true, big, SE_HTTP1_HEAD_MAX + 1, "T:GET /big?|E:0");
+	/* (the bytes after it start a head that never completes: no message) */
+	expect_whole(NULL, true, big_tail, SE_HTTP1_HEAD_MAX + 201, "T:GET /big?|E:0");
 	free(ok);
 	free(big);
 	free(big_tail);
+}
+
+/* ---- stream: heads over SE_HTTP1_HEAD_MAX ----------------------------------------------- */
+
+/* Inputs of up to SE_HTTP1_HEAD_TOTAL_MAX and more, built piece by piece. */
+static char big_in[SE_HTTP1_HEAD_TOTAL_MAX + 4096];
+static size_t big_len;
+
+static void big_cat(const char *str)
+{
+	size_t n = strlen(str);
+
+	assert_true(big_len + n < sizeof(big_in));
+	memcpy(big_in + big_len, str, n);
+	big_len += n;
+	big_in[big_len] = 0;
+}
+
+static void big_fill(char c, size_t n)
+{
+	assert_true(big_len + n < sizeof(big_in));
+	memset(big_in + big_len, c, n);
+	big_len += n;
+	big_in[big_len] = 0;
+}
+
+static void big_start(const char *str)
+{
+	big_len = 0;
+	big_cat(str);
+}
+
+/* The length of the head that starts at `from` in big_in (up to its empty line). */
+static uint32_t big_head_len(size_t from)
+{
+	const char *e = memmem(big_in + from, big_len - from, "\r\n\r\n", 4);
+
+	assert_non_null(e);
+	return (uint32_t)(e + 4 - (big_in + from));
+}
+
+#define COOKIE_LEN 6000
+/* Just over SE_HTTP1_HEAD_MAX, for the many cases fed every way (cost grows with len^2). */
+#define SHORT_COOKIE_LEN 4200
+
+/* Feed `in` whole, then cut once at offsets from 1 in steps of `step`: the same events each time
+ * (errors included, which check_splits does not allow). */
+static void expect_cuts(bool request, const char *in, size_t len, size_t step, const char *want)
+{
+	static struct rec got;
+	char buf[1024];
+
+	expect_whole(NULL, request, in, len, want);
+	for (size_t cut = 1; cut < len; cut += step) {
+		run_cuts(&got, &proto_default, request, in, len, &cut, 1);
+		events_str(&got, buf, sizeof(buf));
+		assert_string_equal(buf, want);
+	}
+}
+
+static void test_stream_truncated_request(void **state)
+{
+	struct rec proto = { .secret = "SECRET" }, got;
+	char buf[256];
+
+	/* A 6 KB cookie: the head is kept up to it, reported once at its end, framed by a
+	 * Content-Length that comes after it. */
+	big_start("POST /c?x=1 HTTP/1.1\r\nHost: h\r\nCookie: a=SECRET\r\nCookie: big=SECRET");
+	big_fill('s', COOKIE_LEN);
+	big_cat("\r\nContent-Length: 5\r\nX-After: 1\r\n\r\nhello"
+		"GET /next HTTP/1.1\r\n\r\n");
+	check_splits(&proto, true, big_in, big_len, &got);
+	events_str(&got, buf, sizeof(buf));
+	assert_string_equal(buf, "T:POST /c?x=1|E:5|H:GET /next?|E:0");
+	assert_int_equal(got.ev[0].head_len, big_head_len(0));
+	assert_int_equal(got.ev[0].nheaders, 2);
+	assert_int_equal(got.ev[0].headers_seen, 5);
+	assert_string_equal(got.ev[0].last_header, "Cookie");
+	assert_int_equal(got.ev[0].redacted, 1);
+	assert_int_equal(got.ev[0].content_length, 5);
+	assert_int_equal(got.ev[0].ts, TS_BASE); /* the segment of its first byte */
+	assert_int_equal(got.ev[1].ts,
+			 TS_BASE + big_len - 1 - strlen("GET /next HTTP/1.1\r\n\r\n"));
+	assert_false(got.ev[2].truncated);
+
+	/* Many headers: the kept ones are the first 64 at most, all of them are seen. */
+	big_start("GET /many HTTP/1.1\r\n");
+	for (int i = 0; i < 300; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "X-Header-%03d: value %03d\r\n", i, i);
+		big_cat(line);
+	}
+	big_cat("\r\n");
+	check_splits(&proto_default, true, big_in, big_len, &got);
+	events_str(&got, buf, sizeof(buf));
+	assert_string_equal(buf, "T:GET /many?|E:0");
+	assert_int_equal(got.ev[0].nheaders, SE_HTTP1_HEADERS_MAX);
+	assert_int_equal(got.ev[0].headers_seen, 300);
+}
+
+static void test_stream_truncated_response(void **state)
+{
+	struct rec proto = { .secret = "SECRET" }, got;
+	char buf[256];
+
+	/* A 6 KB Set-Cookie, then chunked framing and Connection: close after it. */
+	big_start("HTTP/1.1 200 OK\r\nServer: s\r\nSet-Cookie: id=SECRET");
+	big_fill('c', COOKIE_LEN);
+	big_cat("; Path=/\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+		"5\r\nhello\r\n0\r\n\r\n"
+		"HTTP/1.1 204 No Content\r\n\r\n");
+	check_splits(&proto, false, big_in, big_len, &got);
+	events_str(&got, buf, sizeof(buf));
+	assert_string_equal(buf, "T:200|E:5|H:204|E:0");
+	assert_int_equal(got.ev[0].nheaders, 1);
+	assert_string_equal(got.ev[0].last_header, "Server");
+	assert_int_equal(got.ev[0].headers_seen, 4);
+	assert_int_equal(got.ev[0].redacted, 0); /* the cookie was skipped, not kept */
+	assert_true(got.ev[0].chunked);
+	assert_true(got.ev[0].conn_close);
+	assert_int_equal(got.ev[0].content_length, -1);
+
+	/* Only the status line is kept; Content-Length after the cookie; bare LF line ends. */
+	big_start("HTTP/1.1 200 OK\nSet-Cookie: ");
+	big_fill('c', COOKIE_LEN);
+	big_cat("\nContent-Length: 3\n\nabc");
+	check_splits(&proto_default, false, big_in, big_len, &got);
+	events_str(&got, buf, sizeof(buf));
+	assert_string_equal(buf, "T:200|E:3");
+	assert_int_equal(got.ev[0].nheaders, 0);
+	assert_int_equal(got.ev[0].headers_seen, 2);
+	assert_int_equal(got.ev[0].head_len, big_len - 3);
+}
+
+/* Framing headers in the skipped part count with those in the kept part, in order. */
+static void test_stream_truncated_framing(void **state)
+{
+	static const struct {
+		bool request;
+		const char *kept, *skipped, *body, *want;
+		int64_t cl;
+		bool chunked, close, upgrade;
+	} cases[] = {
+		/* the same length in both parts; one that differs is invalid */
+		{ true, "Content-Length: 3\r\n", "Content-Length: 3\r\n", "abc", "T:POST /?|E:3",
+		  3 },
+		{ true, "Content-Length: 3\r\n", "Content-Length: 4\r\n", "abcd", "X:1", 0 },
+		{ true, "", "Content-Length: 3, 3\r\n", "abc", "T:POST /?|E:3", 3 },
+		{ true, "", "Content-Length: x\r\n", "abc", "X:1", 0 },
+		{ true, "", "Content-Length:\r\n", "abc", "X:1", 0 },
+		/* chunked after the cookie, also over a Content-Length before it */
+		{ true, "", "Transfer-Encoding: chunked\r\n", "3\r\nabc\r\n0\r\n\r\n",
+		  "T:POST /?|E:3", -1, true },
+		{ true, "Content-Length: 99\r\n", "Transfer-Encoding: gzip, chunked \t\r\n",
+		  "3\r\nabc\r\n0\r\n\r\n", "T:POST /?|E:3", -1, true },
+		/* the last Transfer-Encoding decides: a request not ending in chunked is invalid,
+		 * a response is read until close */
+		{ true, "Transfer-Encoding: chunked\r\n", "Transfer-Encoding: gzip\r\n", "",
+		  "X:1" },
+		{ false, "Transfer-Encoding: chunked\r\n", "Transfer-Encoding: gzip\r\n", "abcdef",
+		  "T:200|E:6", -1 },
+		{ false, "Transfer-Encoding: gzip\r\n", "Transfer-Encoding: chunked\r\n",
+		  "1\r\nx\r\n0\r\n\r\n", "T:200|E:1", -1, true },
+		/* Connection and Upgrade, in either part */
+		{ false, "", "Connection: keep-alive, close\r\n", "", "T:200|E:0", 0, false, true },
+		{ false, "Connection: Upgrade\r\n", "Upgrade: websocket\r\n", "", "T:200|E:0", 0,
+		  false, false, true },
+		{ false, "Upgrade: h2c\r\n", "Connection: upgrade\r\n", "", "T:200|E:0", 0, false,
+		  false, true },
+		/* secrets and other names in the skipped part are of no concern */
+		{ true, "", "Authorization: Bearer x\r\nX-Content-Length: 7\r\n", "",
+		  "T:POST /?|E:0", -1 },
+	};
+	static struct rec got;
+	char buf[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool req = cases[i].request;
+
+		big_start(req ? "POST / HTTP/1.1\r\n" : "HTTP/1.1 200 OK\r\n");
+		big_cat(cases[i].kept);
+		big_cat("Cookie: ");
+		big_fill('k', SHORT_COOKIE_LEN);
+		big_cat("\r\n");
+		big_cat(cases[i].skipped);
+		big_cat("\r\n");
+		big_cat(cases[i].body);
+		if (cases[i].want[0] == 'X') {
+			expect_cuts(req, big_in, big_len, 211, cases[i].want);
+			continue;
+		}
+		check_splits(&proto_default, req, big_in, big_len, &got);
+		events_str(&got, buf, sizeof(buf));
+		if (strcmp(buf, cases[i].want))
+			print_error("case %zu\n", i);
+		assert_string_equal(buf, cases[i].want);
+		if (cases[i].cl)
+			assert_int_equal(got.ev[0].content_length, cases[i].cl);
+		assert_int_equal(got.ev[0].chunked, cases[i].chunked);
+		assert_int_equal(got.ev[0].conn_close, cases[i].close);
+		assert_int_equal(got.ev[0].upgrade, cases[i].upgrade);
+	}
+
+	/* HTTP/1.0 is kept alive by a Connection header after the cookie. */
+	big_start("HTTP/1.0 200 OK\r\nSet-Cookie: ");
+	big_fill('k', SHORT_COOKIE_LEN);
+	big_cat("\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx");
+	check_splits(&proto_default, false, big_in, big_len, &got);
+	assert_false(got.ev[0].conn_close);
+
+	/* Framing values are read through a bounded buffer: one that fits is read (leading
+	 * zeros, trailing whitespace), a longer Content-Length or Transfer-Encoding is
+	 * invalid, a longer Connection is ignored, a longer Upgrade is present. */
+	big_start("POST / HTTP/1.1\r\nCookie: ");
+	big_fill('k', SHORT_COOKIE_LEN);
+	big_cat("\r\nContent-Length: ");
+	big_fill('0', 200);
+	big_cat("2  \r\n\r\nab");
+	check_splits(&proto_default, true, big_in, big_len, &got);
+	events_str(&got, buf, sizeof(buf));
+	assert_string_equal(buf, "T:POST /?|E:2");
+
+	big_start("POST / HTTP/1.1\r\nCookie: ");
+	big_fill('k', SHORT_COOKIE_LEN);
+	big_cat("\r\nContent-Length: ");
+	big_fill('0', 300);
+	big_cat("2\r\n\r\nab");
+	expect_cuts(true, big_in, big_len, 211, "X:1");
+
+	big_start("POST / HTTP/1.1\r\nCookie: ");
+	big_fill('k', SHORT_COOKIE_LEN);
+	big_cat("\r\nTransfer-Encoding: ");
+	big_fill('x', 300);
+	big_cat(", chunked\r\n\r\n0\r\n\r\n");
+	expect_cuts(true, big_in, big_len, 211, "X:1");
+
+	big_start("HTTP/1.1 200 OK\r\nSet-Cookie: ");
+	big_fill('k', SHORT_COOKIE_LEN);
+	big_cat("\r\nConnection: close, ");
+	big_fill('x', 300);
+	big_cat("\r\nUpgrade: ");
+	big_fill('u', 300);
+	big_cat("\r\nConnection: upgrade\r\nContent-Length: 0\r\n\r\n");
+	check_splits(&proto_default, false, big_in, big_len, &got);
+	events_str(&got, buf, sizeof(buf));
+	assert_string_equal(buf, "T:200|E:0");
+	assert_false(got.ev[0].conn_close);
+	assert_true(got.ev[0].upgrade);
+
+	/* A field name longer than the buffer is no framing header. */
+	big_start("POST / HTTP/1.1\r\nCookie: ");
+	big_fill('k', SHORT_COOKIE_LEN);
+	big_cat("\r\n");
+	big_fill('N', 400);
+	big_cat(": 12\r\nContent-Length: 1\r\n\r\nx");
+	check_splits(&proto_default, true, big_in, big_len, &got);
+	events_str(&got, buf, sizeof(buf));
+	assert_string_equal(buf, "T:POST /?|E:1");
+}
+
+/* Where the cut between kept and skipped falls: a Content-Length line of 19 bytes placed
+ * around SE_HTTP1_HEAD_MAX, then the empty line. */
+static void test_stream_truncated_boundaries(void **state)
+{
+	static const char cl[] = "Content-Length: 2\r\n";
+	static const char start[] = "POST /b HTTP/1.1\r\nX-Fill: ";
+	static const int at[] = { -21, -20, -19, -18, -17, -2, -1, 0, 1 };
+	size_t cll = sizeof(cl) - 1;
+	struct rec got;
+	char buf[256];
+
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		size_t line = (size_t)(SE_HTTP1_HEAD_MAX + at[i]); /* where the CL line starts */
+		size_t head_len = line + cll + 2;
+		bool truncated = head_len > SE_HTTP1_HEAD_MAX;
+
+		big_start(start);
+		big_fill('f', line - 2 - strlen(start));
+		big_cat("\r\n");
+		big_cat(cl);
+		big_cat("\r\nok");
+		assert_int_equal(big_head_len(0), head_len);
+		check_splits(&proto_default, true, big_in, big_len, &got);
+		events_str(&got, buf, sizeof(buf));
+		assert_string_equal(buf, truncated ? "T:POST /b?|E:2" : "H:POST /b?|E:2");
+		assert_int_equal(got.ev[0].head_len, head_len);
+		assert_int_equal(got.ev[0].content_length, 2);
+		assert_int_equal(got.ev[0].headers_seen, 2);
+		/* A line is kept when it ends within the first SE_HTTP1_HEAD_MAX bytes. */
+		assert_int_equal(got.ev[0].nheaders,
+				 (line <= SE_HTTP1_HEAD_MAX) + (line + cll <= SE_HTTP1_HEAD_MAX));
+	}
+}
+
+static void test_stream_truncated_limits(void **state)
+{
+	static const char next[] = "GET /n HTTP/1.1\r\n\r\n";
+	struct rec r = { 0 };
+	struct se_http1_stream s;
+	char buf[256];
+	size_t fill;
+
+	/* A request line or status line alone over SE_HTTP1_HEAD_MAX: that message is lost,
+	 * the next head that starts a segment is found. */
+	big_start("GET /");
+	big_fill('a', SE_HTTP1_HEAD_MAX);
+	big_cat(" HTTP/1.1\r\nHost: h\r\n\r\n");
+	expect_cuts(true, big_in, big_len, 97, "X:2");
+	se_http1_stream_init(&s, true, 0, false);
+	feed(&s, &r, 0, big_in, big_len, (uint32_t)big_len, 1);
+	feed(&s, &r, big_len, next, sizeof(next) - 1, sizeof(next) - 1, 2);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	events_str(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "X:2|H:GET /n?|E:0");
+	big_start("HTTP/1.1 200 ");
+	big_fill('r', SE_HTTP1_HEAD_MAX);
+	big_cat("\r\n\r\n");
+	expect_cuts(false, big_in, big_len, 97, "X:2");
+
+	/* A head of exactly SE_HTTP1_HEAD_TOTAL_MAX bytes (one long value) is the largest
+	 * taken; one byte more is too large. */
+	big_start("GET /t HTTP/1.1\r\nX-Pad: ");
+	fill = SE_HTTP1_HEAD_TOTAL_MAX - big_len - 4;
+	big_fill('p', fill);
+	big_cat("\r\n\r\n");
+	assert_int_equal(big_len, SE_HTTP1_HEAD_TOTAL_MAX);
+	expect_cuts(true, big_in, big_len, 4093, "T:GET /t?|E:0");
+	run_bytes(&r, &proto_default, true, big_in, big_len);
+	events_str(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "T:GET /t?|E:0");
+	assert_int_equal(r.ev[0].head_len, SE_HTTP1_HEAD_TOTAL_MAX);
+	big_start("GET /t HTTP/1.1\r\nX-Pad: ");
+	big_fill('p', fill + 1);
+	big_cat("\r\n\r\n");
+	expect_cuts(true, big_in, big_len, 4093, "X:2");
+	run_bytes(&r, &proto_default, true, big_in, big_len);
+	events_str(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "X:2");
+	/* Many short lines past the limit, never ending: too large, not waited for forever. */
+	big_start("GET /t HTTP/1.1\r\n");
+	while (big_len < SE_HTTP1_HEAD_TOTAL_MAX + 100)
+		big_cat("A: b\r\n");
+	expect_cuts(true, big_in, big_len, 4093, "X:2");
+}
+
+/* Every byte of a truncated head must be there, skipped ones too. */
+static void test_stream_truncated_missing(void **state)
+{
+	static const char next[] = "GET /n HTTP/1.1\r\n\r\n";
+	struct rec r = { 0 };
+	struct se_http1_stream s;
+	char buf[256];
+	size_t hl;
+
+	big_start("POST /m HTTP/1.1\r\nCookie: ");
+	big_fill('k', COOKIE_LEN);
+	big_cat("\r\nContent-Length: 10000\r\n\r\n");
+	hl = big_len;
+
+	/* A hole in the skipped part, after the head's start was gathered. */
+	se_http1_stream_init(&s, true, 0, false);
+	feed(&s, &r, 0, big_in, 5000, 5000, 1);
+	assert_true(s.head_truncated);
+	assert_non_null(s.head);
+	feed(&s, &r, 5100, big_in + 5100, hl - 5100, (uint32_t)(hl - 5100), 2);
+	assert_int_equal(s.state, SE_HTTP1_S_LOST);
+	assert_null(s.head);
+	assert_false(s.head_truncated);
+	feed(&s, &r, hl + 10000, next, sizeof(next) - 1, sizeof(next) - 1, 3);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	events_str(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "X:3|H:GET /n?|E:0");
+
+	/* Skipped bytes not captured (captured < len) in the segment with the head's start,
+	 * and in a later one. */
+	memset(&r, 0, sizeof(r));
+	se_http1_stream_init(&s, true, 0, false);
+	feed(&s, &r, 0, big_in, hl, 5000, 1);
+	assert_int_equal(s.state, SE_HTTP1_S_LOST);
+	assert_null(s.head);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	events_str(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "X:3");
+	memset(&r, 0, sizeof(r));
+	se_http1_stream_init(&s, true, 0, false);
+	feed(&s, &r, 0, big_in, 3000, 3000, 1);
+	feed(&s, &r, 3000, big_in + 3000, hl - 3000, 3000, 2);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	events_str(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "X:3");
+
+	/* The whole head captured, the body not: framed on from the length. */
+	memset(&r, 0, sizeof(r));
+	se_http1_stream_init(&s, true, 0, false);
+	feed(&s, &r, 0, big_in, hl + 10000, (uint32_t)hl, 1);
+	feed(&s, &r, hl + 10000, next, sizeof(next) - 1, sizeof(next) - 1, 2);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	events_str(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "T:POST /m?|E:10000|H:GET /n?|E:0");
+	memset(&r, 0, sizeof(r));
+	se_http1_stream_init(&s, true, 0, false);
+	feed(&s, &r, 0, big_in, 2000, 2000, 1);
+	feed(&s, &r, 2000, big_in + 2000, hl - 2000 + 10000, (uint32_t)(hl - 2000), 2);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	events_str(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "T:POST /m?|E:10000");
+	assert_int_equal(r.ev[0].ts, 1);
+	assert_int_equal(r.ev[1].ts, 2);
+}
+
+/* Skipped lines are checked as strictly as kept ones. */
+static void test_stream_truncated_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"X-Folded: a\r\n folded\r\n",
+		"X-Folded: a\r\n\tfolded\r\n",
+		"X-Ctl: a\x01z\r\n",
+		"X-Del: a\x7fz\r\n",
+		"X-Cr: a\rz\r\n",
+		"NoColon\r\n",
+		"Name : v\r\n",
+		": no name\r\n",
+		"N(ame: v\r\n",
+		"\r\r\n",
+	};
+	static const char next[] = "GET /n HTTP/1.1\r\n\r\n";
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rec r = { 0 };
+		struct se_http1_stream s;
+		char buf[256];
+
+		big_start("GET /bad HTTP/1.1\r\nCookie: ");
+		big_fill('k', COOKIE_LEN);
+		big_cat("\r\n");
+		big_cat(bad[i]);
+		big_cat("Host: h\r\n\r\n");
+		expect_cuts(true, big_in, big_len, 211, "X:1");
+		/* And the next head that starts a segment is found. */
+		se_http1_stream_init(&s, true, 0, false);
+		feed(&s, &r, 0, big_in, 4500, 4500, 1);
+		feed(&s, &r, 4500, big_in + 4500, big_len - 4500, (uint32_t)(big_len - 4500), 2);
+		feed(&s, &r, big_len, next, sizeof(next) - 1, sizeof(next) - 1, 3);
+		se_http1_close(&s, &rec_cb, &r);
+		se_http1_stream_fini(&s);
+		events_str(&r, buf, sizeof(buf));
+		assert_string_equal(buf, "X:1|H:GET /n?|E:0");
+	}
+}
+
+static void test_stream_truncated_pipelined(void **state)
+{
+	struct rec got, proto = { 0 };
+	char buf[256];
+
+	big_start("GET /1 HTTP/1.1\r\nCookie: ");
+	big_fill('a', SHORT_COOKIE_LEN);
+	big_cat("\r\n\r\nGET /2 HTTP/1.1\r\n\r\nPOST /3 HTTP/1.1\r\nX-Big: ");
+	big_fill('b', SHORT_COOKIE_LEN);
+	big_cat(
+	    "\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\nDELETE /4 HTTP/1.1\r\n\r\n");
+	check_splits(&proto_default, true, big_in, big_len, &got);
+	events_str(&got, buf, sizeof(buf));
+	assert_string_equal(buf, "T:GET /1?|E:0|H:GET /2?|E:0|T:POST /3?|E:2|H:DELETE /4?|E:0");
+
+	/* Responses: a 1xx, a truncated answer to HEAD (no body whatever it says), a 304. */
+	proto.modes[1] = SE_HTTP1_BODY_NONE;
+	big_start("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nSet-Cookie: ");
+	big_fill('c', SHORT_COOKIE_LEN);
+	big_cat("\r\nContent-Length: 500\r\n\r\nHTTP/1.1 304 Not Modified\r\nSet-Cookie: ");
+	big_fill('d', SHORT_COOKIE_LEN);
+	big_cat("\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx");
+	check_splits(&proto, false, big_in, big_len, &got);
+	events_str(&got, buf, sizeof(buf));
+	assert_string_equal(buf, "H:100|E:0|T:200|E:0|T:304|E:0|H:200|E:1");
+}
+
+/* A truncated head found at a resync, and a message lost before it. */
+static void test_stream_truncated_resync(void **state)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				   "10\r\n0123456789";
+	struct rec r = { 0 };
+	struct se_http1_stream s;
+	char buf[256];
+	uint64_t off = sizeof(head) - 1 + 100;
+
+	big_start("HTTP/1.1 201 Created\r\nSet-Cookie: ");
+	big_fill('c', COOKIE_LEN);
+	big_cat("\r\nContent-Length: 2\r\n\r\nok");
+	se_http1_stream_init(&s, false, 0, false);
+	/* 10 data bytes captured, the chunk's end not: lost inside the body */
+	feed(&s, &r, 0, head, off, sizeof(head) - 1, 1);
+	feed(&s, &r, off, "junk", 4, 4, 2);
+	feed(&s, &r, off + 4, big_in, 3000, 3000, 3); /* resync, gathering */
+	assert_int_equal(s.lost_ts, 2);
+	feed(&s, &r, off + 3004, big_in + 3000, 2000, 2000, 4); /* truncated, skipping */
+	assert_true(s.head_truncated);
+	feed(&s, &r, off + 5004, big_in + 5000, big_len - 5000, (uint32_t)(big_len - 5000), 5);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	events_str(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "H:200|X:3|E:16~|T:201|E:2");
+	assert_int_equal(r.ev[2].ts, 2);
+	assert_int_equal(r.ev[3].ts, 3);
+	assert_int_equal(r.ev[4].ts, 5);
+}
+
+/* ---- stream: se_http1_stop and allocation failures -------------------------------------- */
+
+static void test_stream_stop_call(void **state)
+{
+	static const char post[] = "POST /s HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc";
+	static const char chunked[] =
+	    "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab";
+	static const char get[] = "GET /g HTTP/1.1\r\n\r\n";
+	struct rec r = { 0 };
+	struct se_http1_stream s;
+
+	/* While a head is gathered: the buffer goes, nothing more is reported. */
+	se_http1_stream_init(&s, true, 0, false);
+	feed(&s, &r, 0, get, 5, 5, 1);
+	assert_non_null(s.head);
+	se_http1_stop(&s);
+	assert_int_equal(s.state, SE_HTTP1_S_STOPPED);
+	assert_null(s.head);
+	feed(&s, &r, 5, get + 5, sizeof(get) - 6, sizeof(get) - 6, 2);
+	feed(&s, &r, 100, get, sizeof(get) - 1, sizeof(get) - 1, 3);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	assert_int_equal(r.n, 0);
+
+	/* Inside a body: the open message gets no end, not even at close. */
+	memset(&r, 0, sizeof(r));
+	se_http1_stream_init(&s, true, 0, false);
+	feed(&s, &r, 0, post, sizeof(post) - 1, sizeof(post) - 1, 1);
+	assert_true(s.in_message);
+	se_http1_stop(&s);
+	assert_false(s.in_message);
+	feed(&s, &r, sizeof(post) - 1, "defghij", 7, 7, 2);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	assert_int_equal(r.n, 1);
+
+	/* While a truncated head is skipped. */
+	big_start("GET /t HTTP/1.1\r\nCookie: ");
+	big_fill('k', COOKIE_LEN);
+	big_cat("\r\n\r\n");
+	memset(&r, 0, sizeof(r));
+	se_http1_stream_init(&s, true, 0, false);
+	feed(&s, &r, 0, big_in, 5000, 5000, 1);
+	assert_true(s.head_truncated);
+	se_http1_stop(&s);
+	assert_null(s.head);
+	assert_false(s.head_truncated);
+	feed(&s, &r, 5000, big_in + 5000, big_len - 5000, (uint32_t)(big_len - 5000), 2);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	assert_int_equal(r.n, 0);
+
+	/* From the stream's own on_head, for a head in place, gathered or truncated: the head
+	 * is reported, its body is not framed, nothing follows. */
+	for (int kind = 0; kind < 3; kind++) {
+		memset(&r, 0, sizeof(r));
+		se_http1_stream_init(&s, true, 0, false);
+		r.stop_on_head = &s;
+		if (kind == 0) {
+			feed(&s, &r, 0, post, sizeof(post) - 1, sizeof(post) - 1, 1);
+		} else if (kind == 1) {
+			feed(&s, &r, 0, post, 10, 10, 1);
+			feed(&s, &r, 10, post + 10, sizeof(post) - 11, sizeof(post) - 11, 2);
+		} else {
+			feed(&s, &r, 0, big_in, 5000, 5000, 1);
+			feed(&s, &r, 5000, big_in + 5000, big_len - 5000,
+			     (uint32_t)(big_len - 5000), 2);
+		}
+		assert_int_equal(s.state, SE_HTTP1_S_STOPPED);
+		assert_null(s.head);
+		feed(&s, &r, 20000, get, sizeof(get) - 1, sizeof(get) - 1, 3);
+		se_http1_close(&s, &rec_cb, &r);
+		se_http1_stream_fini(&s);
+		assert_int_equal(r.n, 1);
+		assert_int_equal(r.ev[0].kind, 'H');
+	}
+
+	/* From on_end of a message lost before a resync: the new head is not reported. */
+	memset(&r, 0, sizeof(r));
+	se_http1_stream_init(&s, true, 0, false);
+	r.stop_on_end = &s;
+	feed(&s, &r, 0, chunked, 1000, sizeof(chunked) - 1, 1);
+	feed(&s, &r, 1000, get, sizeof(get) - 1, sizeof(get) - 1, 2);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	assert_int_equal(r.n, 3); /* H, X:3, E~ */
+	assert_int_equal(r.ev[2].kind, 'E');
+	assert_true(r.ev[2].estimated);
+}
+
+/* feed() with the framer's first allocation in it failing; one must be made. */
+static void feed_alloc_fails(struct se_http1_stream *s, struct rec *r, uint64_t offset,
+			     const void *data, uint64_t len, uint32_t captured, uint64_t ts)
+{
+	fail_alloc_in_feed = true;
+	feed(s, r, offset, data, len, captured, ts);
+	assert_false(fail_next_malloc);
+}
+
+static void test_stream_alloc_failure(void **state)
+{
+	static const char a[] = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const char b[] = "GET /b HTTP/1.1\r\n\r\n";
+	struct rec r = { 0 };
+	struct se_http1_stream s;
+	char buf[256];
+	uint64_t off = 0;
+
+	se_http1_stream_init(&s, true, 0, false);
+	/* A split head: no buffer to gather it in. The rest of it is skipped... */
+	feed_alloc_fails(&s, &r, off, a, 10, 10, 1);
+	assert_int_equal(s.state, SE_HTTP1_S_LOST);
+	assert_null(s.head);
+	feed(&s, &r, off + 10, a + 10, sizeof(a) - 11, sizeof(a) - 11, 2);
+	off += sizeof(a) - 1;
+	/* ...and the next head is found, split or not. */
+	feed(&s, &r, off, b, 4, 4, 3);
+	feed(&s, &r, off + 4, b + 4, sizeof(b) - 5, sizeof(b) - 5, 4);
+	off += sizeof(b) - 1;
+	feed(&s, &r, off, b, sizeof(b) - 1, sizeof(b) - 1, 5);
+	off += sizeof(b) - 1;
+	/* A truncated head going on in the next segment: no buffer for its kept part. */
+	big_start("GET /t HTTP/1.1\r\nCookie: ");
+	big_fill('k', COOKIE_LEN);
+	big_cat("\r\n\r\n");
+	feed_alloc_fails(&s, &r, off, big_in, 5000, 5000, 6);
+	assert_int_equal(s.state, SE_HTTP1_S_LOST);
+	feed(&s, &r, off + 5000, big_in + 5000, big_len - 5000, (uint32_t)(big_len - 5000), 7);
+	off += big_len;
+	feed(&s, &r, off, b, sizeof(b) - 1, sizeof(b) - 1, 8);
+	se_http1_close(&s, &rec_cb, &r);
+	se_http1_stream_fini(&s);
+	events_str(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "X:4|H:GET /b?|E:0|H:GET /b?|E:0|X:4|H:GET /b?|E:0");
+	assert_int_equal(r.ev[1].ts, 3);
 }
 
 static void test_stream_redaction(void **state)
@@ -1163,6 +1877,8 @@ static void test_stream_lost_message_estimated(void **state)
 	feed(&s, &r, off, "more body", 9, 9, 2);
 	feed(&s, &r, off + 9, "GE", 2, 2, 3); /* the wrong side's method: no resync */
 	feed(&s, &r, off + 11, next, 5, 5, 4);
+	assert_int_equal(s.state, SE_HTTP1_S_HEAD); /* resynced, gathering the head */
+	assert_int_equal(s.lost_ts, 3);		    /* the lost message's end, estimated */
 	feed(&s, &r, off + 16, next + 5, sizeof(next) - 6, sizeof(next) - 6, 5);
 	se_http1_close(&s, &rec_cb, &r);
 	se_http1_stream_fini(&s);
@@ -1379,6 +2095,17 @@ int main(void)
 		cmocka_unit_test(test_stream_timestamps),
 		cmocka_unit_test(test_stream_gather_many),
 		cmocka_unit_test(test_stream_size_limit),
+		cmocka_unit_test(test_stream_truncated_request),
+		cmocka_unit_test(test_stream_truncated_response),
+		cmocka_unit_test(test_stream_truncated_framing),
+		cmocka_unit_test(test_stream_truncated_boundaries),
+		cmocka_unit_test(test_stream_truncated_limits),
+		cmocka_unit_test(test_stream_truncated_missing),
+		cmocka_unit_test(test_stream_truncated_invalid),
+		cmocka_unit_test(test_stream_truncated_pipelined),
+		cmocka_unit_test(test_stream_truncated_resync),
+		cmocka_unit_test(test_stream_stop_call),
+		cmocka_unit_test(test_stream_alloc_failure),
 		cmocka_unit_test(test_stream_redaction),
 		cmocka_unit_test(test_stream_uncaptured_length),
 		cmocka_unit_test(test_stream_uncaptured_chunked),

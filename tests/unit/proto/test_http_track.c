@@ -395,6 +395,29 @@ static void test_broken_response_never_shifts_pairing(void **state)
 	fx_end(&f);
 }
 
+static void test_long_heads_are_kept_and_counted(void **state)
+{
+	struct fixture f;
+	static char req[8192], resp[8192];
+	char cookie[6001];
+
+	memset(cookie, 'c', sizeof(cookie) - 1);
+	cookie[sizeof(cookie) - 1] = '\0';
+	snprintf(req, sizeof(req), "GET /big HTTP/1.1\r\nCookie: %s\r\n\r\n", cookie);
+	snprintf(resp, sizeof(resp),
+		 "HTTP/1.1 200 OK\r\nSet-Cookie: %s\r\nContent-Length: 2\r\n\r\nok", cookie);
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, req);
+	fx_send(&f, SE_DIR_IN, 2, REQ_GET("/next"));
+	fx_send(&f, SE_DIR_OUT, 3, resp); /* its length header is past the first 4096 bytes */
+	fx_send(&f, SE_DIR_OUT, 4, RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/big", 200), 1);
+	assert_int_equal(fx_count(&f, "GET", "/next", 200), 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_HEAD_TRUNCATED], 2);
+	assert_int_equal(f.counters[SE_UC_HTTP_TOO_LARGE], 0);
+	fx_end(&f);
+}
+
 static void test_free_list_reuses_state(void **state)
 {
 	struct fixture f;
@@ -433,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_trace_context_is_kept),
 		cmocka_unit_test(test_broken_request_keeps_its_place),
 		cmocka_unit_test(test_broken_response_never_shifts_pairing),
+		cmocka_unit_test(test_long_heads_are_kept_and_counted),
 		cmocka_unit_test(test_free_list_reuses_state),
 	};
 
