@@ -1,0 +1,80 @@
+#!/bin/bash
+# What attaching sockeye costs an HTTP service end to end, A/B/A/B in one run: nginx with one
+# worker on 127.0.0.1:18190 under wrk (1 thread, 10 keep-alive connections, DURATION s), run
+# REPEATS times without and with sockeye watching the port. Prints the median requests/s of
+# each side and their ratio, the median p99 latency wrk reports, sockeye's CPU time per 10k
+# requests, the requests sockeye counted against nginx's access log, and its drops. As root.
+# (Until bench/loadgen lands with issue #4, wrk is the load generator.)
+#   bench/http_overhead.sh [BUILD_DIR] [REPEATS] [DURATION]
+set -euo pipefail
+BUILD=${1:-build}
+REPEATS=${2:-5}
+DURATION=${3:-5}
+PORT=18190
+SOCKEYE=$BUILD/sockeye
+DIR=$(mktemp -d /tmp/sockeye-http-overhead.XXXXXX)
+
+cat >"$DIR/nginx.conf" <<CONF
+daemon off; master_process on; worker_processes 1; pid $DIR/nginx.pid;
+error_log $DIR/error.log;
+events { worker_connections 1024; }
+http { access_log $DIR/access.log; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$PORT; location / { return 200 "ok\n"; } } }
+CONF
+nginx -c "$DIR/nginx.conf" -p "$DIR" &
+nginx_pid=$!
+trap 'kill $nginx_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
+sleep 0.5
+
+run_wrk() { # prints: requests/s p99_ms
+	wrk -t1 -c10 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/ok" >"$DIR/wrk.out"
+	awk '/Requests\/sec/ {rps=$2} /^ +99%/ {v=$2; u=v; gsub(/[0-9.]/,"",u); gsub(/[a-z]/,"",v);
+		if (u=="us") v/=1000; if (u=="s") v*=1000; p99=v} END {print rps, p99}' "$DIR/wrk.out"
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+declare -a A B
+cpu_ticks_total=0 served_with=0 counted=0 dropped=0
+for ((i = 0; i < REPEATS; i++)); do
+	A+=("$(run_wrk)")
+	: >"$DIR/access.log"
+	"$SOCKEYE" --stdout --ports $PORT >"$DIR/out.json" 2>"$DIR/sockeye.err" &
+	pid=$!
+	for _ in $(seq 200); do grep -q capturing: "$DIR/sockeye.err" && break; sleep 0.05; done
+	before=$(cpu_ticks "$pid")
+	B+=("$(run_wrk)")
+	after=$(cpu_ticks "$pid")
+	sleep 0.2 # nginx writes its log lines after the responses
+	kill -INT "$pid"
+	wait "$pid"
+	cpu_ticks_total=$((cpu_ticks_total + after - before))
+	served_with=$((served_with + $(wc -l <"$DIR/access.log")))
+	read -r c d < <(python3 -c '
+import json, sys
+c = d = 0
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o["type"] == "http" and o["role"] == "server":
+        c += o["count"]
+    elif o["type"] == "stats":
+        d += sum(o["dropped"].values())
+print(c, d)' "$DIR/out.json")
+	counted=$((counted + c))
+	dropped=$((dropped + d))
+done
+
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+col() { local n=$1; shift; for r in "$@"; do echo "$r" | cut -d' ' -f"$n"; done; }
+a_rps=$(col 1 "${A[@]}" | median) b_rps=$(col 1 "${B[@]}" | median)
+a_p99=$(col 2 "${A[@]}" | median) b_p99=$(col 2 "${B[@]}" | median)
+printf "%-32s %12s %12s %7s\n" "median of $REPEATS x ${DURATION}s" "without" "with" "ratio"
+calc() { awk "BEGIN {print $1}"; }
+printf "%-32s %12.0f %12.0f %7.3f\n" "requests/s (wrk -t1 -c10)" "$a_rps" "$b_rps" \
+	"$(calc "$b_rps / $a_rps")"
+printf "%-32s %12.3f %12.3f %7.3f\n" "p99 latency, ms" "$a_p99" "$b_p99" \
+	"$(calc "$b_p99 / $a_p99")"
+printf "sockeye CPU per 10k requests: %.2f ms\n" \
+	"$(calc "$cpu_ticks_total * 1000 / $hz * 10000 / $served_with")"
+echo "requests served by nginx with sockeye: $served_with; counted by sockeye (server role):" \
+	"$counted; dropped: $dropped"
