@@ -59,8 +59,8 @@ void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsig
 			 const struct se_segment *seg);
 /* The connection ended (after its streams were flushed). */
 void se_session_close(struct se_session *s, struct se_session_ctx *ctx);
-/* Called at window seals: an HTTP connection idle since before now_ns minus the timeout
- * counts its requests in flight as unanswered. */
+/* Called by the worker from time to time: an HTTP connection idle since before now_ns minus
+ * the timeout counts its requests in flight as unanswered. */
 void se_session_check_idle(struct se_session *s, struct se_session_ctx *ctx, uint64_t now_ns);
 /* Release the tracker state (to the ctx's free list). */
 void se_session_fini(struct se_session *s, struct se_session_ctx *ctx);

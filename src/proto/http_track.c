@@ -214,7 +214,6 @@ static void se_http_on_response_error(void *ctx, enum se_http1_error err)
 	if (!se_http_q_at(h, 0)->lost)
 		se_http_q_pop(h, c->sink);
 	se_http_abandon_all(h, c->sink, SE_UC_HTTP_ABANDONED);
-	h->reading_dropped = false; /* a request being read is not in the queue any more */
 }
 
 static bool se_http_is_tunnel(const struct se_http_pending *req, uint16_t status)
@@ -244,7 +243,8 @@ static enum se_http1_body_mode se_http_on_response_head(void *ctx, const struct 
 	req = se_http_q_at(h, 0);
 	if (se_http_is_tunnel(req, hd->status)) {
 		/* The connection leaves HTTP: the exchange ends with this head. */
-		se_http_emit(h, c->sink, req, hd->status, ts, 0);
+		if (!req->lost)
+			se_http_emit(h, c->sink, req, hd->status, ts, 0);
 		se_http_q_pop(h, c->sink);
 		se_http_abandon_all(h, c->sink, SE_UC_HTTP_UNANSWERED);
 		se_http1_stop(&h->stream[h->request_dir]);

@@ -63,10 +63,12 @@ static void se_session_keep(struct se_session *s, unsigned int dir, const struct
 	uint32_t room = SE_DETECT_PREFIX_MAX - had;
 	uint32_t n = seg->captured < room ? seg->captured : room;
 
-	if (!had && !s->prefix_partial[dir])
-		s->prefix_offset[dir] = seg->offset, s->prefix_ts[dir] = seg->ts_ns;
-	else if (seg->offset != s->prefix_offset[dir] + had)
+	if (!had && !s->prefix_partial[dir]) {
+		s->prefix_offset[dir] = seg->offset;
+		s->prefix_ts[dir] = seg->ts_ns;
+	} else if (seg->offset != s->prefix_offset[dir] + had) {
 		s->prefix_partial[dir] = true; /* a hole, or an earlier segment not all captured */
+	}
 	if (n)
 		memcpy(s->prefix[dir] + had, seg->data, n);
 	s->prefix_len[dir] = (uint8_t)(had + n);

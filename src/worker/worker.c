@@ -73,10 +73,11 @@ struct se_worker {
 	size_t deferred_len;
 	size_t deferred_cap;
 	bool replaying;
-	uint64_t collected_for; /* window start whose parked closes were collected */
-	uint64_t *closed_ids;	/* scratch for the seal: connections to free */
-	uint64_t *keep_ids;	/* scratch for the seal: connections still waiting on a hole */
-	uint32_t ids_cap;	/* entries of each scratch array: --max-connections */
+	uint64_t collected_for;	    /* window start whose parked closes were collected */
+	uint64_t idle_checked_mono; /* last walk for idle connections (se_worker_check_idle) */
+	uint64_t *closed_ids;	    /* scratch for the seal: connections to free */
+	uint64_t *keep_ids;	    /* scratch for the seal: connections still waiting on a hole */
+	uint32_t ids_cap;	    /* entries of each scratch array: --max-connections */
 };
 
 /* ---- per-event path ---------------------------------------------------------------- */
@@ -391,13 +392,17 @@ static void se_worker_point_sink(struct se_worker *w)
 }
 
 /* Requests in flight on a connection idle past the timeout end unanswered. The walk covers
- * the whole table, so it is skipped when nothing is in flight. */
+ * the whole table, so it runs once per timeout period (an idle request ends between one and
+ * two periods after its last byte), and not at all when nothing is in flight. */
 static void se_worker_check_idle(struct se_worker *w, uint64_t now_mono)
 {
 	const uint64_t *active = w->proto.http.active_requests;
 
 	if (!active[SE_ROLE_UNKNOWN] && !active[SE_ROLE_SERVER] && !active[SE_ROLE_CLIENT])
 		return;
+	if (now_mono - w->idle_checked_mono < SE_SESSION_IDLE_TIMEOUT_NS)
+		return;
+	w->idle_checked_mono = now_mono;
 	for (uint32_t i = 0; i < w->conns.capacity; i++)
 		if (w->conns.slots[i].id)
 			se_session_check_idle(&w->conns.slots[i].session, &w->proto, now_mono);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target for the HTTP/1 parser and framer (src/proto/http1.c), with detection and
+ * libFuzzer target for the HTTP/1 parser and framer (src/proto/http1_*.c), with detection and
  * trace context extraction on the side. The input is a short header that decides how the
  * payload is cut into segments (lengths, captured parts, holes) and what the owner answers to
  * each head, followed by the payload; see the layout below. The payload goes through:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of the HTTP/1 head parser and stream framer (src/proto/http1.c). A recorder keeps
+ * Unit tests of the HTTP/1 head parser and stream framer (src/proto/http1_*.c). A recorder keeps
  * every callback as an event (head with a short description, end, error). Valid inputs are fed
  * whole, as one-byte segments, split at every byte offset and at pseudo-random offsets; the
  * events must be the same every time, and each timestamp must be the one of the segment that

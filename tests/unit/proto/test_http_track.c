@@ -377,6 +377,19 @@ static void test_broken_request_keeps_its_place(void **state)
 	fx_end(&f);
 }
 
+static void test_upgrade_of_a_broken_request_reports_nothing(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, "GET /ws HTTP/7.0\r\nUpgrade: websocket\r\n\r\n");
+	fx_send(&f, SE_DIR_OUT, 2, "HTTP/1.1 101 Switching Protocols\r\n\r\n");
+	assert_int_equal(f.counters[SE_UC_HTTP_INVALID], 1);
+	assert_int_equal(fx_total(&f), 0); /* the placeholder is not a request to report */
+	assert_int_equal(f.counters[SE_UC_HTTP_UNANSWERED], 0);
+	fx_end(&f);
+}
+
 static void test_broken_response_never_shifts_pairing(void **state)
 {
 	struct fixture f;
@@ -456,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_trace_context_is_kept),
 		cmocka_unit_test(test_broken_request_keeps_its_place),
 		cmocka_unit_test(test_broken_response_never_shifts_pairing),
+		cmocka_unit_test(test_upgrade_of_a_broken_request_reports_nothing),
 		cmocka_unit_test(test_long_heads_are_kept_and_counted),
 		cmocka_unit_test(test_free_list_reuses_state),
 	};

@@ -1,26 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * HTTP/1.x heads and message framing: see include/sockeye/http1.h for the contract. The head
- * parser makes one pass over the bytes with character-class tables (a line's end is found by
- * the scan that validates it); the framer moves over bodies by length without looking at them
- * and reads chunk-size lines a byte at a time (they are a few bytes long).
+ * HTTP/1.x message framing, the resumable layer 2 of include/sockeye/http1.h: see there for
+ * the contract. Heads are parsed by http1_head.c (through http1_internal.h); the framer moves
+ * over bodies by length without looking at them and reads chunk-size lines a byte at a time
+ * (they are a few bytes long).
  *
  * Choices the header leaves open, made here:
- *  - Versions other than HTTP/1.0 and HTTP/1.1 are INVALID: no HTTP/1.x with x > 1 exists, and
- *    being strict helps tell a real head from body bytes after a resync.
- *  - Methods: any token parses (SE_HTTP_OTHER unless a known, case-sensitive name), but only
- *    the nine known methods count for se_http1_looks_like_head (resync), so body bytes that
- *    happen to start with a word and a space are not taken for a head. Detection, at the
- *    start of a connection, also takes other methods (detect.c).
- *  - Request line elements may be separated by several spaces (RFC 9112 3: MAY). A status
- *    line may end right after the code ("HTTP/1.1 200\r\n"); codes below 100 are INVALID.
- *  - Transfer-Encoding overrides Content-Length (content_length is then -1); a request whose
- *    Transfer-Encoding does not end in chunked is INVALID, a response is read until close
- *    (RFC 9112 6.3). Repeated Content-Length values must all be equal ("5, 5" is fine).
- *  - Empty lines before a head are skipped (RFC 9112 2.2), bare LF ends lines like CRLF,
- *    obs-fold is INVALID.
- *  - Only kept headers (the first SE_HTTP1_HEADERS_MAX) count in `redacted`; the others are
- *    read for framing only and appear in no view.
+ *  - Empty lines before a head are skipped (RFC 9112 2.2).
  *  - A head returning SE_HTTP1_BODY_STOP gets no on_end: nothing is reported after a stop.
  *  - A truncated head keeps the lines that end within its first SE_HTTP1_HEAD_MAX bytes; the
  *    skipped lines are checked as strictly as kept ones and count in headers_seen, and
@@ -36,595 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http1_internal.h"
+
 /* Longest chunk-size line (size and extensions) and trailer section accepted. */
 #define SE_HTTP1_CHUNK_LINE_MAX 1024
 #define SE_HTTP1_TRAILERS_MAX	SE_HTTP1_HEAD_MAX
 /* Chunk sizes stay below 2^60 so that shifting in another hex digit cannot overflow. */
 #define SE_HTTP1_CHUNK_SIZE_SHIFT_LIMIT 56
-/* Bytes se_http1_looks_like_head needs at most ("OPTIONS ", "CONNECT "). */
-#define SE_HTTP1_LOOK_LEN 8
-
-/* ---- character classes ------------------------------------------------------------------ */
-
-enum {
-	C_TCHAR = 1 << 0,  /* token character (RFC 9110 5.6.2) */
-	C_VALUE = 1 << 1,  /* field value / reason phrase: HTAB, SP, VCHAR, obs-text */
-	C_TARGET = 1 << 2, /* request target: VCHAR, obs-text (no SP, no CTL) */
-	C_HEX = 1 << 3,
-};
-
-#define TV  (C_TCHAR | C_VALUE | C_TARGET)
-#define TVH (C_TCHAR | C_VALUE | C_TARGET | C_HEX)
-#define V_T (C_VALUE | C_TARGET)
-
-static const uint8_t se_http1_class[256] = {
-	['\t'] = C_VALUE,    [' '] = C_VALUE,
-	['!'] = TV,	     ['"'] = V_T,
-	['#'] = TV,	     ['$'] = TV,
-	['%'] = TV,	     ['&'] = TV,
-	['\''] = TV,	     ['('] = V_T,
-	[')'] = V_T,	     ['*'] = TV,
-	['+'] = TV,	     [','] = V_T,
-	['-'] = TV,	     ['.'] = TV,
-	['/'] = V_T,	     ['0' ... '9'] = TVH,
-	[':' ... '@'] = V_T, ['A' ... 'F'] = TVH,
-	['G' ... 'Z'] = TV,  ['['] = V_T,
-	['\\'] = V_T,	     [']'] = V_T,
-	['^'] = TV,	     ['_'] = TV,
-	['`'] = TV,	     ['a' ... 'f'] = TVH,
-	['g' ... 'z'] = TV,  ['{'] = V_T,
-	['|'] = TV,	     ['}'] = V_T,
-	['~'] = TV,	     [0x80 ... 0xff] = V_T,
-};
-
-#undef TV
-#undef TVH
-#undef V_T
-
-static inline bool se_http1_is(uint8_t c, uint8_t cls)
-{
-	return se_http1_class[c] & cls;
-}
 
 static inline unsigned int se_http1_hex(uint8_t c)
 {
 	if (c <= '9')
 		return c - '0';
 	return (c | 0x20) - 'a' + 10;
-}
-
-static inline uint8_t se_http1_lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-/* Case-insensitive comparison of n bytes at p with a lowercase literal of length n. */
-static bool se_http1_eq_ci(const uint8_t *p, size_t n, const char *lit, size_t lit_len)
-{
-	if (n != lit_len)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (se_http1_lower(p[i]) != (uint8_t)lit[i])
-			return false;
-	return true;
-}
-
-#define SE_EQ_CI(p, n, lit) se_http1_eq_ci(p, n, lit, sizeof(lit) - 1)
-
-static inline struct se_str se_http1_view(const uint8_t *p, size_t n)
-{
-	return (struct se_str){ .p = (const char *)p, .len = (uint32_t)n };
-}
-
-/* ---- methods ---------------------------------------------------------------------------- */
-
-static const char *const se_http_method_names[SE_HTTP_METHOD__COUNT] = {
-	[SE_HTTP_OTHER] = "_OTHER",    [SE_HTTP_GET] = "GET",	      [SE_HTTP_HEAD] = "HEAD",
-	[SE_HTTP_POST] = "POST",       [SE_HTTP_PUT] = "PUT",	      [SE_HTTP_DELETE] = "DELETE",
-	[SE_HTTP_CONNECT] = "CONNECT", [SE_HTTP_OPTIONS] = "OPTIONS", [SE_HTTP_TRACE] = "TRACE",
-	[SE_HTTP_PATCH] = "PATCH",
-};
-
-const char *se_http_method_name(enum se_http_method m)
-{
-	if ((unsigned int)m >= SE_HTTP_METHOD__COUNT)
-		m = SE_HTTP_OTHER;
-	return se_http_method_names[m];
-}
-
-static enum se_http_method se_http1_method(const uint8_t *p, size_t n)
-{
-	for (unsigned int m = SE_HTTP_GET; m < SE_HTTP_METHOD__COUNT; m++) {
-		const char *name = se_http_method_names[m];
-
-		if (name[0] == (char)p[0] && strlen(name) == n && !memcmp(name, p, n))
-			return (enum se_http_method)m;
-	}
-	return SE_HTTP_OTHER;
-}
-
-enum se_parse_status se_http1_looks_like_head(const uint8_t *buf, size_t len, bool request)
-{
-	static const char version[] = "HTTP/1.";
-	bool partial = false;
-
-	if (!len)
-		return SE_PARSE_NEED_MORE;
-	if (!request) {
-		size_t n = len < sizeof(version) - 1 ? len : sizeof(version) - 1;
-
-		if (memcmp(buf, version, n))
-			return SE_PARSE_INVALID;
-		return n == sizeof(version) - 1 ? SE_PARSE_OK : SE_PARSE_NEED_MORE;
-	}
-	for (unsigned int m = SE_HTTP_GET; m < SE_HTTP_METHOD__COUNT; m++) {
-		const char *name = se_http_method_names[m];
-		size_t want = strlen(name) + 1; /* the method and a space */
-		size_t n = len < want ? len : want;
-
-		if (name[0] != (char)buf[0] || memcmp(buf, name, n < want ? n : want - 1))
-			continue;
-		if (n < want)
-			partial = true;
-		else if (buf[want - 1] == ' ')
-			return SE_PARSE_OK;
-	}
-	return partial ? SE_PARSE_NEED_MORE : SE_PARSE_INVALID;
-}
-
-/* ---- head parser ------------------------------------------------------------------------ */
-
-/* Internal step results: the line parsed, the buffer ends first, it is malformed, the line
- * was the empty one that ends the head, or the head is longer than SE_HTTP1_HEAD_TOTAL_MAX. */
-enum { R_OK, R_MORE, R_BAD, R_EMPTY, R_BIG };
-
-/* What the headers say about framing, gathered while they are read. */
-struct se_http1_framing {
-	bool has_length;
-	bool te_present;
-	bool te_chunked; /* the last transfer coding seen is chunked */
-	bool conn_close;
-	bool conn_keep_alive;
-	bool conn_upgrade;
-	bool has_upgrade;
-	int64_t length;
-};
-
-static int se_http1_eol(const uint8_t **pp, const uint8_t *end)
-{
-	const uint8_t *p = *pp;
-
-	if (p == end)
-		return R_MORE;
-	if (*p == '\r') {
-		if (++p == end)
-			return R_MORE;
-		if (*p != '\n')
-			return R_BAD;
-	} else if (*p != '\n') {
-		return R_BAD;
-	}
-	*pp = p + 1;
-	return R_OK;
-}
-
-static int se_http1_version(const uint8_t **pp, const uint8_t *end, uint8_t *minor)
-{
-	static const char prefix[] = "HTTP/1.";
-	const uint8_t *p = *pp;
-	size_t avail = (size_t)(end - p);
-	size_t n = avail < sizeof(prefix) - 1 ? avail : sizeof(prefix) - 1;
-
-	if (memcmp(p, prefix, n))
-		return R_BAD;
-	if (avail < sizeof(prefix))
-		return R_MORE;
-	if (p[7] != '0' && p[7] != '1')
-		return R_BAD;
-	*minor = (uint8_t)(p[7] - '0');
-	*pp = p + sizeof(prefix);
-	return R_OK;
-}
-
-/* Split a request target into path and query by its form (RFC 9112 3.2). */
-static int se_http1_target(struct se_http1_head *h, const uint8_t *t, size_t n)
-{
-	const uint8_t *e = t + n, *p, *q;
-
-	h->query = se_http1_view(e, 0);
-	if (h->method == SE_HTTP_CONNECT) { /* authority-form */
-		h->path = se_http1_view(t, n);
-		return R_OK;
-	}
-	if (t[0] == '/') { /* origin-form */
-		p = t;
-	} else if (n == 1 && t[0] == '*') { /* asterisk-form */
-		h->path = se_http1_view(t, 1);
-		return R_OK;
-	} else { /* absolute-form: scheme "://" authority [path] ["?" query] */
-		p = t;
-		if (!((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
-			return R_BAD;
-		while (p < e && (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
-				 (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.'))
-			p++;
-		if (e - p < 3 || memcmp(p, "://", 3))
-			return R_BAD;
-		p += 3;
-		q = p;
-		while (p < e && *p != '/' && *p != '?')
-			p++;
-		if (p == q)
-			return R_BAD; /* no authority */
-		if (p == e || *p == '?') {
-			h->path = (struct se_str){ .p = "/", .len = 1 };
-			if (p < e)
-				h->query = se_http1_view(p + 1, (size_t)(e - p - 1));
-			return R_OK;
-		}
-	}
-	q = memchr(p, '?', (size_t)(e - p));
-	if (!q) {
-		h->path = se_http1_view(p, (size_t)(e - p));
-	} else {
-		h->path = se_http1_view(p, (size_t)(q - p));
-		h->query = se_http1_view(q + 1, (size_t)(e - q - 1));
-	}
-	return R_OK;
-}
-
-static int se_http1_request_line(const uint8_t **pp, const uint8_t *end, struct se_http1_head *h)
-{
-	const uint8_t *p = *pp, *m = p, *t;
-	size_t tlen;
-	int r;
-
-	while (p < end && se_http1_is(*p, C_TCHAR))
-		p++;
-	if (p == end)
-		return R_MORE;
-	if (*p != ' ' || p == m)
-		return R_BAD;
-	h->method_text = se_http1_view(m, (size_t)(p - m));
-	h->method = se_http1_method(m, (size_t)(p - m));
-	while (p < end && *p == ' ')
-		p++;
-	t = p;
-	while (p < end && se_http1_is(*p, C_TARGET))
-		p++;
-	if (p == end)
-		return R_MORE;
-	if (*p != ' ' || p == t)
-		return R_BAD;
-	tlen = (size_t)(p - t);
-	while (p < end && *p == ' ')
-		p++;
-	r = se_http1_version(&p, end, &h->version_minor);
-	if (r != R_OK)
-		return r;
-	r = se_http1_eol(&p, end);
-	if (r != R_OK)
-		return r;
-	r = se_http1_target(h, t, tlen);
-	if (r != R_OK)
-		return r;
-	*pp = p;
-	return R_OK;
-}
-
-static int se_http1_status_line(const uint8_t **pp, const uint8_t *end, struct se_http1_head *h)
-{
-	const uint8_t *p = *pp;
-	unsigned int status = 0;
-	int r;
-
-	r = se_http1_version(&p, end, &h->version_minor);
-	if (r != R_OK)
-		return r;
-	if (p == end)
-		return R_MORE;
-	if (*p != ' ')
-		return R_BAD;
-	while (p < end && *p == ' ')
-		p++;
-	for (int i = 0; i < 3; i++, p++) {
-		if (p == end)
-			return R_MORE;
-		if (*p < '0' || *p > '9')
-			return R_BAD;
-		status = status * 10 + (*p - '0');
-	}
-	if (status < 100)
-		return R_BAD;
-	if (p == end)
-		return R_MORE;
-	if (*p == ' ') {
-		while (p < end && se_http1_is(*p, C_VALUE))
-			p++;
-	}
-	r = se_http1_eol(&p, end);
-	if (r != R_OK)
-		return r;
-	h->status = (uint16_t)status;
-	*pp = p;
-	return R_OK;
-}
-
-/* Content-Length: 1*DIGIT, or a list of identical such values (RFC 9110 8.6). */
-static int se_http1_content_length(struct se_http1_framing *f, const uint8_t *p, const uint8_t *e)
-{
-	for (;;) {
-		int64_t v = 0;
-		const uint8_t *d;
-
-		while (p < e && (*p == ' ' || *p == '\t'))
-			p++;
-		d = p;
-		for (; p < e && *p >= '0' && *p <= '9'; p++) {
-			if (v > (INT64_MAX - (*p - '0')) / 10)
-				return R_BAD;
-			v = v * 10 + (*p - '0');
-		}
-		if (p == d || (f->has_length && f->length != v))
-			return R_BAD;
-		f->has_length = true;
-		f->length = v;
-		while (p < e && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p == e)
-			return R_OK;
-		if (*p++ != ',')
-			return R_BAD;
-	}
-}
-
-/* Calls fn on each non-empty element of a comma-separated list, trimmed; for a transfer
- * coding only its name (before parameters) matters, so ';' ends an element's token too. */
-static void se_http1_tokens(struct se_http1_framing *f, const uint8_t *p, const uint8_t *e,
-			    void (*fn)(struct se_http1_framing *f, const uint8_t *t, size_t n))
-{
-	while (p < e) {
-		const uint8_t *t, *te;
-
-		while (p < e && (*p == ' ' || *p == '\t' || *p == ','))
-			p++;
-		t = p;
-		while (p < e && *p != ',' && *p != ';')
-			p++;
-		te = p;
-		while (te > t && (te[-1] == ' ' || te[-1] == '\t'))
-			te--;
-		while (p < e && *p != ',')
-			p++;
-		if (te > t)
-			fn(f, t, (size_t)(te - t));
-	}
-}
-
-static void se_http1_te_token(struct se_http1_framing *f, const uint8_t *t, size_t n)
-{
-	f->te_chunked = SE_EQ_CI(t, n, "chunked");
-}
-
-static void se_http1_conn_token(struct se_http1_framing *f, const uint8_t *t, size_t n)
-{
-	if (SE_EQ_CI(t, n, "close"))
-		f->conn_close = true;
-	else if (SE_EQ_CI(t, n, "keep-alive"))
-		f->conn_keep_alive = true;
-	else if (SE_EQ_CI(t, n, "upgrade"))
-		f->conn_upgrade = true;
-}
-
-/* What a header field name means to the parser. */
-enum se_http1_field_kind {
-	F_OTHER = 0,
-	F_SECRET, /* value redacted */
-	F_LENGTH, /* Content-Length */
-	F_TE,	  /* Transfer-Encoding */
-	F_CONN,	  /* Connection */
-	F_UPGRADE,
-};
-
-static enum se_http1_field_kind se_http1_field_kind(const uint8_t *n, size_t nlen)
-{
-	switch (nlen) {
-	case 6:
-		return SE_EQ_CI(n, nlen, "cookie") ? F_SECRET : F_OTHER;
-	case 7:
-		return SE_EQ_CI(n, nlen, "upgrade") ? F_UPGRADE : F_OTHER;
-	case 9:
-		return SE_EQ_CI(n, nlen, "x-api-key") ? F_SECRET : F_OTHER;
-	case 10:
-		if (SE_EQ_CI(n, nlen, "connection"))
-			return F_CONN;
-		return SE_EQ_CI(n, nlen, "set-cookie") ? F_SECRET : F_OTHER;
-	case 13:
-		return SE_EQ_CI(n, nlen, "authorization") ? F_SECRET : F_OTHER;
-	case 14:
-		return SE_EQ_CI(n, nlen, "content-length") ? F_LENGTH : F_OTHER;
-	case 17:
-		return SE_EQ_CI(n, nlen, "transfer-encoding") ? F_TE : F_OTHER;
-	case 19:
-		return SE_EQ_CI(n, nlen, "proxy-authorization") ? F_SECRET : F_OTHER;
-	default:
-		return F_OTHER;
-	}
-}
-
-/* A framing header's value (already trimmed) into f. */
-static int se_http1_frame(struct se_http1_framing *f, enum se_http1_field_kind kind,
-			  const uint8_t *v, size_t vlen)
-{
-	switch (kind) {
-	case F_LENGTH:
-		return se_http1_content_length(f, v, v + vlen);
-	case F_TE:
-		f->te_present = true;
-		f->te_chunked = false;
-		se_http1_tokens(f, v, v + vlen, se_http1_te_token);
-		break;
-	case F_CONN:
-		se_http1_tokens(f, v, v + vlen, se_http1_conn_token);
-		break;
-	case F_UPGRADE:
-		f->has_upgrade = vlen > 0;
-		break;
-	default:
-		break;
-	}
-	return R_OK;
-}
-
-/* One header field: framing headers are interpreted, sensitive values redacted. */
-static int se_http1_field(struct se_http1_head *h, struct se_http1_framing *f, const uint8_t *n,
-			  size_t nlen, const uint8_t *v, size_t vlen)
-{
-	enum se_http1_field_kind kind = se_http1_field_kind(n, nlen);
-	bool secret = kind == F_SECRET;
-	struct se_http1_header *hdr;
-
-	if (se_http1_frame(f, kind, v, vlen) != R_OK)
-		return R_BAD;
-	h->headers_seen++;
-	if (h->nheaders >= SE_HTTP1_HEADERS_MAX)
-		return R_OK;
-	hdr = &h->headers[h->nheaders++];
-	hdr->name = se_http1_view(n, nlen);
-	if (secret) {
-		hdr->value =
-		    (struct se_str){ .p = SE_HTTP1_REDACTED, .len = sizeof(SE_HTTP1_REDACTED) - 1 };
-		h->redacted++;
-	} else {
-		hdr->value = se_http1_view(v, vlen);
-	}
-	return R_OK;
-}
-
-static int se_http1_header_line(const uint8_t **pp, const uint8_t *end, struct se_http1_head *h,
-				struct se_http1_framing *f)
-{
-	const uint8_t *p = *pp, *n = p, *ne, *v, *ve;
-	int r;
-
-	if (p == end)
-		return R_MORE;
-	if (*p == '\r' || *p == '\n') {
-		r = se_http1_eol(&p, end);
-		if (r != R_OK)
-			return r;
-		*pp = p;
-		return R_EMPTY;
-	}
-	while (p < end && se_http1_is(*p, C_TCHAR))
-		p++;
-	if (p == end)
-		return R_MORE;
-	/* No name, whitespace before the colon, or a continuation line (obs-fold). */
-	if (*p != ':' || p == n)
-		return R_BAD;
-	ne = p++;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	v = p;
-	while (p < end && se_http1_is(*p, C_VALUE))
-		p++;
-	ve = p;
-	r = se_http1_eol(&p, end);
-	if (r != R_OK)
-		return r;
-	while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-		ve--;
-	r = se_http1_field(h, f, n, (size_t)(ne - n), v, (size_t)(ve - v));
-	if (r != R_OK)
-		return r;
-	*pp = p;
-	return R_OK;
-}
-
-static void se_http1_head_reset(struct se_http1_head *h, const uint8_t *buf, bool request)
-{
-	struct se_str empty = se_http1_view(buf, 0);
-
-	h->is_request = request;
-	h->head_len = 0;
-	h->head_truncated = false;
-	h->version_minor = 0;
-	h->method = SE_HTTP_OTHER;
-	h->method_text = empty;
-	h->path = empty;
-	h->query = empty;
-	h->status = 0;
-	h->nheaders = 0;
-	h->headers_seen = 0;
-	h->redacted = 0;
-	h->content_length = -1;
-	h->chunked = false;
-	h->conn_close = false;
-	h->upgrade = false;
-}
-
-/*
- * The lines of a head at buf, at most SE_HTTP1_HEAD_MAX bytes of it: R_EMPTY when the empty
- * line was reached, R_MORE when the bytes end first, R_BAD. *stop is where parsing stopped:
- * after the empty line, or (R_MORE) at the start of the line the bytes end in, so that
- * everything before it is complete lines (0: the request or status line is not complete). f
- * has the framing of the complete header lines.
- */
-static int se_http1_lines(const uint8_t *buf, size_t len, bool request, struct se_http1_head *h,
-			  struct se_http1_framing *f, size_t *stop)
-{
-	const uint8_t *p = buf;
-	const uint8_t *end = buf + (len < SE_HTTP1_HEAD_MAX ? len : SE_HTTP1_HEAD_MAX);
-	int r;
-
-	se_http1_head_reset(h, buf, request);
-	r = request ? se_http1_request_line(&p, end, h) : se_http1_status_line(&p, end, h);
-	while (r == R_OK)
-		r = se_http1_header_line(&p, end, h, f);
-	*stop = (size_t)(p - buf);
-	return r;
-}
-
-/* The head's framing fields from what its headers said. */
-static int se_http1_framing_set(struct se_http1_head *h, const struct se_http1_framing *f)
-{
-	if (f->te_present) {
-		/* Transfer-Encoding overrides Content-Length (RFC 9112 6.3). */
-		h->chunked = f->te_chunked;
-		if (h->is_request && !h->chunked)
-			return R_BAD;
-	} else if (f->has_length) {
-		h->content_length = f->length;
-	}
-	h->conn_close = f->conn_close || (h->version_minor == 0 && !f->conn_keep_alive);
-	h->upgrade = f->conn_upgrade && f->has_upgrade;
-	return R_OK;
-}
-
-enum se_parse_status se_http1_parse_head(const uint8_t *buf, size_t len, bool request,
-					 struct se_http1_head *h, enum se_http1_error *err)
-{
-	struct se_http1_framing f = { 0 };
-	size_t stop;
-	int r;
-
-	if (err)
-		*err = SE_HTTP1_ERR_NONE;
-	r = se_http1_lines(buf, len, request, h, &f, &stop);
-	if (r == R_EMPTY) {
-		if (se_http1_framing_set(h, &f) != R_OK) {
-			r = R_BAD;
-		} else {
-			h->head_len = (uint32_t)stop;
-			return SE_PARSE_OK;
-		}
-	}
-	if (r == R_MORE && len < SE_HTTP1_HEAD_MAX)
-		return SE_PARSE_NEED_MORE;
-	if (err)
-		*err = r == R_MORE ? SE_HTTP1_ERR_TOO_LARGE : SE_HTTP1_ERR_INVALID;
-	return SE_PARSE_INVALID;
 }
 
 /* ---- stream framer ---------------------------------------------------------------------- */
@@ -835,14 +245,15 @@ static int se_http1_skip_line_end(struct se_http1_skip *k)
 	k->phase = SK_LINE;
 	if (k->over) {
 		switch (k->kind) {
-		case F_LENGTH:
-		case F_TE:
-			return R_BAD; /* framing we cannot read */
-		case F_UPGRADE:
+		case SE_HTTP1_F_LENGTH:
+		case SE_HTTP1_F_TE:
+			return SE_HTTP1_R_BAD; /* framing we cannot read */
+		case SE_HTTP1_F_UPGRADE:
 			k->f.has_upgrade = true; /* a value this long is not empty */
-			return R_OK;
+			return SE_HTTP1_R_OK;
 		default:
-			return R_OK; /* a Connection this long is no list of known tokens */
+			return SE_HTTP1_R_OK; /* a Connection this long is no list of known tokens
+					       */
 		}
 	}
 	while (k->len && (k->buf[k->len - 1] == ' ' || k->buf[k->len - 1] == '\t'))
@@ -851,21 +262,22 @@ static int se_http1_skip_line_end(struct se_http1_skip *k)
 }
 
 /*
- * Scan head bytes past the kept lines, from *pp to end: R_EMPTY at the end of the head (*pp
- * after it), R_MORE when the bytes end first, R_BAD for a malformed line or a framing header
- * that cannot be read, R_BIG past SE_HTTP1_HEAD_TOTAL_MAX. Lines are checked as strictly as
- * those the parser keeps; only the values of framing headers are looked at, through k->buf.
+ * Scan head bytes past the kept lines, from *pp to end: SE_HTTP1_R_EMPTY at the end of the head
+ * (*pp after it), SE_HTTP1_R_MORE when the bytes end first, SE_HTTP1_R_BAD for a malformed line or
+ * a framing header that cannot be read, SE_HTTP1_R_BIG past SE_HTTP1_HEAD_TOTAL_MAX. Lines are
+ * checked as strictly as those the parser keeps; only the values of framing headers are looked at,
+ * through k->buf.
  */
 static int se_http1_skip_scan(struct se_http1_skip *k, const uint8_t **pp, const uint8_t *end)
 {
 	const uint8_t *p = *pp;
-	int r = R_MORE;
+	int r = SE_HTTP1_R_MORE;
 
-	while (p < end && r == R_MORE) {
+	while (p < end && r == SE_HTTP1_R_MORE) {
 		uint8_t c;
 
 		if (k->total >= SE_HTTP1_HEAD_TOTAL_MAX) {
-			r = R_BIG;
+			r = SE_HTTP1_R_BIG;
 			break;
 		}
 		c = *p++;
@@ -874,32 +286,33 @@ static int se_http1_skip_scan(struct se_http1_skip *k, const uint8_t **pp, const
 		case SK_LINE:
 			k->len = 0;
 			k->over = false;
-			k->kind = F_OTHER;
+			k->kind = SE_HTTP1_F_OTHER;
 			if (c == '\r')
 				k->phase = SK_END_LF;
 			else if (c == '\n')
-				r = R_EMPTY;
-			else if (!se_http1_is(c, C_TCHAR))
-				r = R_BAD; /* no name, or obs-fold */
+				r = SE_HTTP1_R_EMPTY;
+			else if (!se_http1_is(c, SE_HTTP1_C_TCHAR))
+				r = SE_HTTP1_R_BAD; /* no name, or obs-fold */
 			else {
 				se_http1_skip_put(k, c);
 				k->phase = SK_NAME;
 			}
 			break;
 		case SK_NAME:
-			if (se_http1_is(c, C_TCHAR)) {
+			if (se_http1_is(c, SE_HTTP1_C_TCHAR)) {
 				se_http1_skip_put(k, c);
 			} else if (c == ':') {
 				enum se_http1_field_kind kind =
-				    k->over ? F_OTHER : se_http1_field_kind(k->buf, k->len);
+				    k->over ? SE_HTTP1_F_OTHER
+					    : se_http1_field_kind(k->buf, k->len);
 
 				/* Skipped values are never shown: secrets need no redaction. */
-				k->kind = kind == F_SECRET ? F_OTHER : kind;
+				k->kind = kind == SE_HTTP1_F_SECRET ? SE_HTTP1_F_OTHER : kind;
 				k->len = 0;
 				k->over = false;
 				k->phase = SK_OWS;
 			} else {
-				r = R_BAD;
+				r = SE_HTTP1_R_BAD;
 			}
 			break;
 		case SK_OWS:
@@ -908,10 +321,10 @@ static int se_http1_skip_scan(struct se_http1_skip *k, const uint8_t **pp, const
 			k->phase = SK_VALUE;
 			/* fall through */
 		case SK_VALUE:
-			if (se_http1_is(c, C_VALUE)) {
+			if (se_http1_is(c, SE_HTTP1_C_VALUE)) {
 				const uint8_t *q = p, *lim;
 
-				if (k->kind != F_OTHER) {
+				if (k->kind != SE_HTTP1_F_OTHER) {
 					se_http1_skip_put(k, c);
 					break;
 				}
@@ -919,29 +332,31 @@ static int se_http1_skip_scan(struct se_http1_skip *k, const uint8_t **pp, const
 				lim = (size_t)(end - p) > SE_HTTP1_HEAD_TOTAL_MAX - k->total
 					  ? p + (SE_HTTP1_HEAD_TOTAL_MAX - k->total)
 					  : end;
-				while (q < lim && se_http1_is(*q, C_VALUE))
+				while (q < lim && se_http1_is(*q, SE_HTTP1_C_VALUE))
 					q++;
 				k->total += (uint32_t)(q - p);
 				p = q;
 			} else if (c == '\r') {
 				k->phase = SK_LF;
 			} else if (c == '\n') {
-				r = se_http1_skip_line_end(k) == R_OK ? R_MORE : R_BAD;
+				r = se_http1_skip_line_end(k) == SE_HTTP1_R_OK ? SE_HTTP1_R_MORE
+									       : SE_HTTP1_R_BAD;
 			} else {
-				r = R_BAD;
+				r = SE_HTTP1_R_BAD;
 			}
 			break;
 		case SK_LF:
 			if (c != '\n')
-				r = R_BAD;
+				r = SE_HTTP1_R_BAD;
 			else
-				r = se_http1_skip_line_end(k) == R_OK ? R_MORE : R_BAD;
+				r = se_http1_skip_line_end(k) == SE_HTTP1_R_OK ? SE_HTTP1_R_MORE
+									       : SE_HTTP1_R_BAD;
 			break;
 		case SK_END_LF:
-			r = c == '\n' ? R_EMPTY : R_BAD;
+			r = c == '\n' ? SE_HTTP1_R_EMPTY : SE_HTTP1_R_BAD;
 			break;
 		default:
-			r = R_BAD;
+			r = SE_HTTP1_R_BAD;
 			break;
 		}
 	}
@@ -973,7 +388,7 @@ static bool se_http1_truncated_found(struct se_http1_io *io, const uint8_t *buf,
 	h.head_len = k->total;
 	h.head_truncated = true;
 	h.headers_seen += k->headers;
-	if (se_http1_framing_set(&h, &k->f) != R_OK) {
+	if (se_http1_framing_set(&h, &k->f) != SE_HTTP1_R_OK) {
 		se_http1_lose(io, SE_HTTP1_ERR_INVALID);
 		return false;
 	}
@@ -1015,12 +430,13 @@ static uint32_t se_http1_truncate(struct se_http1_io *io, const uint8_t *data, u
 	}
 	se_http1_skip_init(&k, f, kept);
 	r = se_http1_skip_scan(&k, &p, data + cap);
-	if (r == R_EMPTY)
+	if (r == SE_HTTP1_R_EMPTY)
 		return se_http1_truncated_found(io, data + pos, (uint32_t)kept, &k, io->ts)
 			   ? (uint32_t)(p - data)
 			   : cap;
-	if (r != R_MORE) {
-		se_http1_lose(io, r == R_BIG ? SE_HTTP1_ERR_TOO_LARGE : SE_HTTP1_ERR_INVALID);
+	if (r != SE_HTTP1_R_MORE) {
+		se_http1_lose(io,
+			      r == SE_HTTP1_R_BIG ? SE_HTTP1_ERR_TOO_LARGE : SE_HTTP1_ERR_INVALID);
 		return cap;
 	}
 	if (!whole || !se_http1_head_alloc(io))
@@ -1043,10 +459,11 @@ static uint32_t se_http1_skip_step(struct se_http1_io *io, const uint8_t *data, 
 	int r;
 
 	r = se_http1_skip_scan(se_http1_skip_of(s), &p, data + cap);
-	if (r == R_MORE)
+	if (r == SE_HTTP1_R_MORE)
 		return cap;
-	if (r != R_EMPTY) {
-		se_http1_lose(io, r == R_BIG ? SE_HTTP1_ERR_TOO_LARGE : SE_HTTP1_ERR_INVALID);
+	if (r != SE_HTTP1_R_EMPTY) {
+		se_http1_lose(io,
+			      r == SE_HTTP1_R_BIG ? SE_HTTP1_ERR_TOO_LARGE : SE_HTTP1_ERR_INVALID);
 		return cap;
 	}
 	ok = se_http1_truncated_found(io, s->head, s->head_len, se_http1_skip_of(s), s->head_ts);
@@ -1077,9 +494,9 @@ static uint32_t se_http1_gather(struct se_http1_io *io, const uint8_t *data, uin
 	    !memchr(data + pos, '\n', n))
 		return pos + n;
 	r = se_http1_lines(s->head, s->head_len, s->request, &h, &f, &stop);
-	if (r == R_MORE && s->head_len < SE_HTTP1_HEAD_MAX)
+	if (r == SE_HTTP1_R_MORE && s->head_len < SE_HTTP1_HEAD_MAX)
 		return pos + n;
-	if (r == R_MORE) { /* too long: keep the complete lines, skip the rest */
+	if (r == SE_HTTP1_R_MORE) { /* too long: keep the complete lines, skip the rest */
 		if (!stop) {
 			se_http1_lose(io, SE_HTTP1_ERR_TOO_LARGE);
 			return cap;
@@ -1088,7 +505,7 @@ static uint32_t se_http1_gather(struct se_http1_io *io, const uint8_t *data, uin
 		p = s->head + stop;
 		/* The partial line at the end, which the parser found valid so far. */
 		if (se_http1_skip_scan(se_http1_skip_of(s), &p, s->head + SE_HTTP1_HEAD_MAX) !=
-		    R_MORE) {
+		    SE_HTTP1_R_MORE) {
 			se_http1_lose(io, SE_HTTP1_ERR_INVALID);
 			return cap;
 		}
@@ -1096,7 +513,7 @@ static uint32_t se_http1_gather(struct se_http1_io *io, const uint8_t *data, uin
 		s->head_truncated = true;
 		return pos + n;
 	}
-	if (r != R_EMPTY || se_http1_framing_set(&h, &f) != R_OK || stop <= old) {
+	if (r != SE_HTTP1_R_EMPTY || se_http1_framing_set(&h, &f) != SE_HTTP1_R_OK || stop <= old) {
 		se_http1_lose(io, SE_HTTP1_ERR_INVALID);
 		return cap;
 	}
@@ -1124,12 +541,12 @@ static uint32_t se_http1_head_step(struct se_http1_io *io, const uint8_t *data, 
 	if (pos == cap)
 		return pos;
 	r = se_http1_lines(data + pos, cap - pos, s->request, &h, &f, &stop);
-	if (r == R_EMPTY && se_http1_framing_set(&h, &f) == R_OK) {
+	if (r == SE_HTTP1_R_EMPTY && se_http1_framing_set(&h, &f) == SE_HTTP1_R_OK) {
 		h.head_len = (uint32_t)stop;
 		se_http1_head_found(io, &h, io->ts);
 		return pos + (uint32_t)stop;
 	}
-	if (r != R_MORE) {
+	if (r != SE_HTTP1_R_MORE) {
 		se_http1_lose(io, SE_HTTP1_ERR_INVALID);
 		return cap;
 	}
@@ -1184,7 +601,7 @@ static uint32_t se_http1_chunk_step(struct se_http1_io *io, const uint8_t *data,
 				s->chunk_state = SE_CHUNK_DATA_CR;
 			continue;
 		case SE_CHUNK_SIZE:
-			if (se_http1_is(c, C_HEX)) {
+			if (se_http1_is(c, SE_HTTP1_C_HEX)) {
 				if (s->chunk_size >> SE_HTTP1_CHUNK_SIZE_SHIFT_LIMIT ||
 				    ++s->line_len > SE_HTTP1_CHUNK_LINE_MAX)
 					goto bad;
@@ -1208,7 +625,7 @@ static uint32_t se_http1_chunk_step(struct se_http1_io *io, const uint8_t *data,
 			continue;
 		case SE_CHUNK_EXT:
 			k = pos;
-			while (pos < cap && se_http1_is(data[pos], C_VALUE))
+			while (pos < cap && se_http1_is(data[pos], SE_HTTP1_C_VALUE))
 				pos++;
 			s->line_len += (uint32_t)(pos - k);
 			if (s->line_len > SE_HTTP1_CHUNK_LINE_MAX)
