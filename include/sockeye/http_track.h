@@ -10,10 +10,13 @@
  * idle timeout) leaves unanswered is counted as such, a response with no request is counted
  * as unpaired, and more than SE_HTTP_PIPELINE_MAX requests in flight are counted as dropped.
  *
- * A response is never paired with the wrong request. A request head that cannot be parsed
- * leaves a placeholder in the queue, so its response is consumed in its turn. A response
- * head that cannot be parsed takes the oldest request with it; the requests behind it are
- * abandoned (counted): their responses may have been skipped with the broken one.
+ * A response is not paired with the wrong request when a head is broken: a request head
+ * that cannot be parsed leaves a placeholder in the queue, so its response is consumed in
+ * its turn; a response head that cannot be parsed takes the oldest request with it, and the
+ * requests behind it are abandoned (counted). When bytes are missing (a hole after a ring
+ * overflowed) the number of messages lost is unknown: every request in flight is abandoned,
+ * and responses to requests that vanished are counted unpaired. What remains possible is a
+ * client that pipelines new requests before the responses to the vanished ones arrive.
  *
  * Context: owned by one worker, like the connection table; no locking.
  */
@@ -46,8 +49,10 @@ struct se_http_pending {
 	uint64_t start_ns;
 	uint64_t body_bytes;
 	uint8_t method;
-	bool lost; /* a placeholder: its head could not be parsed (already counted); it
-		    * only keeps the pairing of the responses that follow in order */
+	bool lost;	     /* a placeholder: its head could not be parsed (already counted); it
+			      * only keeps the pairing of the responses that follow in order */
+	uint32_t lost_after; /* requests right after this one that found the queue full
+			      * (counted): their responses are consumed in turn */
 	bool path_truncated;
 	uint16_t path_len;
 	struct se_trace_ctx trace;

@@ -147,7 +147,10 @@ static void se_http1_head_found(struct se_http1_io *io, const struct se_http1_he
 
 /* Bytes of the stream that are not there (not captured, or a hole): bodies count them,
  * anything that would have to be read from them loses the framing. */
-static void se_http1_absent(struct se_http1_io *io, uint64_t n)
+/* n bytes that are not here: the uncaptured tail of this segment, or (`hole`) bytes before
+ * it that never arrived. A body that ends inside a hole ended at an unknown moment after
+ * the last segment seen: that one's time is kept, marked estimated. */
+static void se_http1_absent(struct se_http1_io *io, uint64_t n, bool hole)
 {
 	struct se_http1_stream *s = io->s;
 
@@ -160,8 +163,14 @@ static void se_http1_absent(struct se_http1_io *io, uint64_t n)
 			s->body_len += k;
 			s->remaining -= k;
 			n -= k;
-			if (!s->remaining)
+			if (s->remaining)
+				break;
+			if (hole) {
+				s->state = SE_HTTP1_S_HEAD;
+				se_http1_emit_end(io, s->last_ts, true);
+			} else {
 				se_http1_end(io);
+			}
 			break;
 		case SE_HTTP1_S_BODY_CHUNKED:
 			if (s->chunk_state != SE_CHUNK_DATA) {
@@ -762,7 +771,7 @@ void se_http1_feed(struct se_http1_stream *s, const struct se_segment *seg,
 	if (s->state == SE_HTTP1_S_STOPPED)
 		goto out;
 	if (off > s->expected)
-		se_http1_absent(&io, off - s->expected);
+		se_http1_absent(&io, off - s->expected, true);
 	if (s->state == SE_HTTP1_S_LOST)
 		se_http1_try_resync(&io, data, cap, len);
 	while (pos < cap) {
@@ -793,7 +802,7 @@ void se_http1_feed(struct se_http1_stream *s, const struct se_segment *seg,
 		}
 	}
 	if (len > cap)
-		se_http1_absent(&io, len - cap);
+		se_http1_absent(&io, len - cap, false);
 out:
 	s->expected = off + len;
 	s->last_ts = seg->ts_ns;

@@ -50,12 +50,24 @@ static bool se_http_q_reserve(struct se_http_conn *h, struct se_http_sink *sink)
 
 static void se_http_q_pop(struct se_http_conn *h, struct se_http_sink *sink)
 {
-	bool placeholder = se_http_q_at(h, 0)->lost;
+	struct se_http_pending *p = se_http_q_at(h, 0);
 
+	if (!p->lost && sink->active_requests[h->role])
+		sink->active_requests[h->role]--;
+	if (p->lost_after) { /* the next request did not fit: it takes this slot's turn */
+		p->lost = true;
+		p->lost_after--;
+		return;
+	}
 	h->qhead = (uint8_t)((h->qhead + 1) % h->qcap);
 	h->qlen--;
-	if (!placeholder && sink->active_requests[h->role])
-		sink->active_requests[h->role]--;
+}
+
+/* A request that cannot be queued (queue full, counted) still has its turn: it is recorded
+ * on the newest entry, so its response is consumed and the ones after pair right. */
+static void se_http_q_lost_at_tail(struct se_http_conn *h)
+{
+	se_http_q_at(h, h->qlen - 1)->lost_after++;
 }
 
 static void se_http_emit(struct se_http_conn *h, struct se_http_sink *sink,
@@ -121,8 +133,15 @@ static void se_http_count_error(struct se_http_sink *sink, enum se_http1_error e
 
 /* ---- requests ------------------------------------------------------------------------- */
 
-/* A request head was lost (counted): hold its place so its response is consumed in turn.
- * Errors inside a body need nothing: the message ends later, estimated. */
+/*
+ * A request head could not be parsed (counted by its reason). When its bytes were there
+ * (INVALID, TOO_LARGE, ALLOC) it was one request: a placeholder holds its place so its
+ * response (a 400, say) is consumed in turn. When bytes were missing (LOST_SYNC: a hole or
+ * bytes not captured) any number of requests may have gone: every request in flight is
+ * abandoned (counted), and responses that come for the missing ones find no request
+ * (unpaired) instead of a wrong one. An error inside a body needs nothing more than that:
+ * the message ends later, estimated.
+ */
 static void se_http_on_request_error(void *ctx, enum se_http1_error err)
 {
 	struct se_http_cb_ctx *c = ctx;
@@ -130,12 +149,18 @@ static void se_http_on_request_error(void *ctx, enum se_http1_error err)
 	struct se_http_pending *p;
 
 	se_http_count_error(c->sink, err);
+	if (err == SE_HTTP1_ERR_LOST_SYNC) {
+		se_http_abandon_all(h, c->sink, SE_UC_HTTP_ABANDONED);
+		return;
+	}
 	if (h->stream[h->request_dir].in_message)
 		return;
 	h->reading_seq = h->next_seq++;
 	h->reading_dropped = true;
-	if (h->qlen >= h->qcap)
-		return; /* pipeline full: the response will show as unpaired */
+	if (!se_http_q_reserve(h, c->sink)) {
+		se_http_q_lost_at_tail(h);
+		return;
+	}
 	p = se_http_q_at(h, h->qlen++);
 	memset(p, 0, offsetof(struct se_http_pending, path));
 	p->seq = h->reading_seq;
@@ -164,11 +189,14 @@ static enum se_http1_body_mode se_http_on_request_head(void *ctx, const struct s
 		c->sink->counters[SE_UC_HTTP_HEAD_TRUNCATED]++;
 	h->reading_seq = h->next_seq++;
 	h->reading_dropped = !se_http_q_reserve(h, c->sink);
-	if (h->reading_dropped)
-		return SE_HTTP1_BODY_FROM_HEADERS; /* keep framing; the request is counted lost */
+	if (h->reading_dropped) {
+		se_http_q_lost_at_tail(h); /* the queue is full, so not empty */
+		return SE_HTTP1_BODY_FROM_HEADERS;
+	}
 	p = se_http_q_at(h, h->qlen++);
 	p->seq = h->reading_seq;
 	p->lost = false;
+	p->lost_after = 0;
 	p->start_ns = ts;
 	p->body_bytes = 0;
 	p->method = (uint8_t)hd->method;
@@ -200,18 +228,22 @@ static void se_http_on_request_end(void *ctx, uint64_t ts, uint64_t body_len, bo
 
 /* ---- responses ------------------------------------------------------------------------ */
 
-/* A response head was lost (counted): it answered the oldest request. Responses to the
- * requests behind it may have gone with it, so those are abandoned rather than risk pairing
- * a later response with the wrong request. */
+/*
+ * A response could not be parsed (counted by its reason), or bytes of the responses are
+ * missing (LOST_SYNC): how many responses went with it is unknown, so every request in
+ * flight is abandoned (counted) rather than risk pairing a later response with the wrong
+ * request. A response being framed when that happened is abandoned too.
+ */
 static void se_http_on_response_error(void *ctx, enum se_http1_error err)
 {
 	struct se_http_cb_ctx *c = ctx;
 	struct se_http_conn *h = c->h;
 
 	se_http_count_error(c->sink, err);
-	if (h->stream[!h->request_dir].in_message || !h->qlen)
-		return;
-	if (!se_http_q_at(h, 0)->lost)
+	/* A broken head is the oldest request's answer: that request goes with it. Inside a
+	 * body, or with bytes missing, what else was skipped is unknown. */
+	if (err != SE_HTTP1_ERR_LOST_SYNC && !h->stream[!h->request_dir].in_message && h->qlen &&
+	    !se_http_q_at(h, 0)->lost)
 		se_http_q_pop(h, c->sink);
 	se_http_abandon_all(h, c->sink, SE_UC_HTTP_ABANDONED);
 }

@@ -66,6 +66,12 @@ static void fx_send(struct fixture *f, unsigned int dir, uint64_t ts_ms, const c
 	fx_send_partial(f, dir, ts_ms, text, 0);
 }
 
+/* n bytes of dir that never arrive (a ring overflowed): the next segment follows a hole. */
+static void fx_hole(struct fixture *f, unsigned int dir, uint64_t n)
+{
+	f->off[dir] += n;
+}
+
 static const struct se_http_group *fx_group(const struct fixture *f, const char *method,
 					    const char *path, uint16_t status)
 {
@@ -267,6 +273,16 @@ static void test_pipeline_limit_counts_the_excess(void **state)
 	assert_int_equal(fx_total(&f), SE_HTTP_PIPELINE_MAX);
 	assert_int_equal(fx_count(&f, "GET", "/p0", 200), 1);
 	assert_int_equal(fx_count(&f, "GET", "/p31", 200), 1);
+	/* The answers to the ones that did not fit are consumed in their turn... */
+	for (unsigned int i = 0; i < extra; i++)
+		fx_send(&f, SE_DIR_OUT, 3, "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
+	/* ... so the next request gets its own. */
+	fx_send(&f, SE_DIR_IN, 4, REQ_GET("/z"));
+	fx_send(&f, SE_DIR_OUT, 5, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(fx_count(&f, "GET", "/z", 202), 1);
+	assert_int_equal(fx_total(&f), SE_HTTP_PIPELINE_MAX + 1);
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
 	fx_end(&f);
 }
 
@@ -390,6 +406,44 @@ static void test_upgrade_of_a_broken_request_reports_nothing(void **state)
 	fx_end(&f);
 }
 
+static void test_broken_request_behind_two_in_flight(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/a") REQ_GET("/b"));
+	fx_send(&f, SE_DIR_IN, 2, "GET /bad HTTP/9.9\r\n\r\n");
+	fx_send(&f, SE_DIR_IN, 3, REQ_GET("/d"));
+	fx_send(&f, SE_DIR_OUT, 4,
+		"HTTP/1.1 201 A\r\nContent-Length: 0\r\n\r\n"
+		"HTTP/1.1 202 B\r\nContent-Length: 0\r\n\r\n"
+		"HTTP/1.1 400 Bad\r\nContent-Length: 0\r\n\r\n"
+		"HTTP/1.1 204 D\r\n\r\n");
+	assert_int_equal(fx_count(&f, "GET", "/a", 201), 1);
+	assert_int_equal(fx_count(&f, "GET", "/b", 202), 1);
+	assert_int_equal(fx_count(&f, "GET", "/d", 204), 1);
+	assert_int_equal(fx_total(&f), 3);
+	fx_end(&f);
+}
+
+static void test_invalid_chunk_abandons_what_follows(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_CLIENT, false);
+	fx_send(&f, SE_DIR_OUT, 1, REQ_GET("/a") REQ_GET("/b"));
+	fx_send(&f, SE_DIR_IN, 2,
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
+		"HTTP/1.1 202 B\r\nContent-Length: 0\r\n\r\n");
+	fx_send(&f, SE_DIR_OUT, 3, REQ_GET("/c"));
+	fx_send(&f, SE_DIR_IN, 4, "HTTP/1.1 203 C\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(f.counters[SE_UC_HTTP_INVALID], 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_ABANDONED], 2);
+	assert_int_equal(fx_count(&f, "GET", "/b", 203), 0); /* never given another's answer */
+	assert_int_equal(fx_count(&f, "GET", "/c", 203), 1);
+	fx_end(&f);
+}
+
 static void test_broken_response_never_shifts_pairing(void **state)
 {
 	struct fixture f;
@@ -431,6 +485,67 @@ static void test_long_heads_are_kept_and_counted(void **state)
 	fx_end(&f);
 }
 
+static void test_hole_in_requests_never_shifts_pairing(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/a"));
+	fx_hole(&f, SE_DIR_IN, 3 * strlen(REQ_GET("/lost"))); /* three requests vanished */
+	/* Their answers come before the next request: /a's is paired, the others find none. */
+	fx_send(&f, SE_DIR_OUT, 3, RESP_OK RESP_OK RESP_OK RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/a", 200), 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 3);
+	fx_send(&f, SE_DIR_IN, 5, REQ_GET("/b")); /* the hole shows here */
+	assert_int_equal(f.counters[SE_UC_HTTP_RESYNC], 1);
+	fx_send(&f, SE_DIR_OUT, 6, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(fx_count(&f, "GET", "/b", 404), 1);
+	assert_int_equal(fx_total(&f), 2);
+	assert_int_equal(f.counters[SE_UC_HTTP_ABANDONED], 0);
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	fx_end(&f);
+}
+
+static void test_hole_in_responses_abandons_what_is_in_flight(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_CLIENT, false);
+	fx_send(&f, SE_DIR_OUT, 1, REQ_GET("/a") REQ_GET("/b"));
+	fx_send(&f, SE_DIR_IN, 2, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf");
+	/* The rest of /a's body (framed on from its length) and all of /b's response. */
+	fx_hole(&f, SE_DIR_IN, 6 + strlen(RESP_OK));
+	fx_send(&f, SE_DIR_OUT, 5, REQ_GET("/c"));
+	fx_send(&f, SE_DIR_IN, 6, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(fx_count(&f, "GET", "/a", 200), 1);
+	assert_int_equal(f.counters[SE_UC_HTTP_RESYNC], 1);
+	/* /b's answer was in the hole, so the 201 may be /b's or /c's: both are abandoned. */
+	assert_int_equal(f.counters[SE_UC_HTTP_ABANDONED], 2);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 1);
+	assert_int_equal(fx_total(&f), 1);
+	fx_send(&f, SE_DIR_OUT, 7, REQ_GET("/d"));
+	fx_send(&f, SE_DIR_IN, 8, RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/d", 200), 1);
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_CLIENT], 0);
+	fx_end(&f);
+}
+
+static void test_body_ending_in_a_hole_keeps_its_time(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/a"));
+	fx_send(&f, SE_DIR_OUT, 2, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf");
+	fx_hole(&f, SE_DIR_OUT, 6);
+	fx_send(&f, SE_DIR_IN, 9000, REQ_GET("/b"));
+	fx_send(&f, SE_DIR_OUT, 9001, RESP_OK); /* the hole shows here, 9 s later */
+	/* /a ended somewhere after its last segment seen: that one's time, not the later one */
+	assert_int_equal(fx_group(&f, "GET", "/a", 200)->duration.max, 1000000);
+	assert_int_equal(fx_count(&f, "GET", "/b", 200), 1);
+	fx_end(&f);
+}
+
 static void test_free_list_reuses_state(void **state)
 {
 	struct fixture f;
@@ -469,8 +584,13 @@ int main(void)
 		cmocka_unit_test(test_trace_context_is_kept),
 		cmocka_unit_test(test_broken_request_keeps_its_place),
 		cmocka_unit_test(test_broken_response_never_shifts_pairing),
+		cmocka_unit_test(test_broken_request_behind_two_in_flight),
+		cmocka_unit_test(test_invalid_chunk_abandons_what_follows),
 		cmocka_unit_test(test_upgrade_of_a_broken_request_reports_nothing),
 		cmocka_unit_test(test_long_heads_are_kept_and_counted),
+		cmocka_unit_test(test_hole_in_requests_never_shifts_pairing),
+		cmocka_unit_test(test_hole_in_responses_abandons_what_is_in_flight),
+		cmocka_unit_test(test_body_ending_in_a_hole_keeps_its_time),
 		cmocka_unit_test(test_free_list_reuses_state),
 	};
 
