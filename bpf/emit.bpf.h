@@ -203,7 +203,7 @@ static __always_inline __u32 se_copy_iov(const struct iovec *iov, __u64 iovcnt, 
  * space sees the hole as a gap rather than silently shifted data.
  */
 static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_state *c, __u8 dir,
-					 __u8 syscall, __u64 total, __u32 captured)
+					 __u8 syscall, __u64 total, __u32 captured, __u64 enter_ns)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
@@ -220,6 +220,9 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 	s->ev.direction = dir;
 	s->ev.syscall = syscall;
 	s->ev.role = c->role;
+	s->ev.syscall_ns = s->ev.h.ts_ns - enter_ns > 0xffffffffull
+			       ? 0xffffffffu
+			       : (__u32)(s->ev.h.ts_ns - enter_ns);
 
 	void *ring = se_ring_of(c);
 	if (!ring)

@@ -59,6 +59,7 @@ static __always_inline int se_io_enter(__u8 syscall, int fd, __u64 buf, __u64 co
 		.buf = buf,
 		/* count 0 = nothing to copy; for the msghdr calls it is only that flag */
 		.count = (receives && (flags & SE_MSG_TRUNC)) ? 0 : count,
+		.enter_ns = bpf_ktime_get_ns(),
 		.fd = fd,
 		.syscall = syscall,
 		.valid = 1,
@@ -138,7 +139,7 @@ static long se_mmsg_one(__u32 i, void *ctx)
 	}
 	__u32 captured = w->args.count ? se_copy_msghdr(&msgs[i].msg_hdr, len) : 0;
 
-	se_emit_data(s, c, w->dir, w->args.syscall, len, captured);
+	se_emit_data(s, c, w->dir, w->args.syscall, len, captured, w->args.enter_ns);
 	return 0;
 }
 
@@ -191,7 +192,7 @@ static __always_inline int se_io_exit(__u8 syscall, long ret)
 	default: /* SE_SYS_SENDFILE: the bytes come from a file, only the length is kept */
 		break;
 	}
-	se_emit_data(s, c, dir, a.syscall, ret, captured);
+	se_emit_data(s, c, dir, a.syscall, ret, captured, a.enter_ns);
 	return 0;
 }
 

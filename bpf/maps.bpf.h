@@ -59,6 +59,7 @@ struct se_inflight {
 	__u64 sk;    /* struct sock of the descriptor (0 for connect: resolved at exit) */
 	__u64 buf;   /* plain buffer, iovec array, msghdr or mmsghdr array */
 	__u64 count; /* buffer length, iovec count or message count */
+	__u64 enter_ns; /* when the syscall entered */
 	__s32 fd;
 	__u8 syscall; /* enum se_syscall, or 0 for connect */
 	__u8 valid;   /* set at enter, cleared when the exit takes it */

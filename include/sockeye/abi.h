@@ -127,8 +127,10 @@ struct se_ev_data {
 	__u8 direction;	 /* enum se_direction */
 	__u8 syscall;	 /* enum se_syscall */
 	__u8 role;	 /* enum se_role, as in the connection's SE_EV_OPEN */
-	__u8 pad[5];
-	/* followed by `captured` bytes of payload */
+	__u8 pad;
+	__u32 syscall_ns; /* from the syscall's enter to this record (saturated): h.ts_ns minus
+			   * this is when the syscall began, e.g. when a request began to go out */
+			  /* followed by `captured` bytes of payload */
 };
 _Static_assert(sizeof(struct se_ev_data) == 56, "se_ev_data layout");
 

@@ -74,8 +74,21 @@ struct se_http_conn {
 	uint64_t reading_seq;  /* seq of the request whose body is being framed */
 	bool reading_dropped;  /* that request did not fit the queue */
 	bool response_paired;  /* the response being framed belongs to q[qhead] */
+	bool response_orphan;  /* the response being framed came when no request was known */
 	bool response_interim; /* ... is a 1xx other than 101: not the final response */
 	uint16_t response_status;
+	/* A response that came with no request in flight, kept until the next request shows
+	 * whether it was that request's: a client writing and reading from two threads can
+	 * have its response recorded before its request (the writer preempted between sending
+	 * and the syscall's return). It was if the request began before the response came. */
+	struct {
+		bool valid;
+		bool ended;
+		uint16_t status;
+		uint64_t head_ts;
+		uint64_t end_ts;
+		uint64_t body;
+	} orphan;
 	struct se_http_conn *next_free; /* in the worker's free list */
 	struct se_http_pending inline_q[SE_HTTP_PIPELINE_INLINE];
 };

@@ -44,6 +44,7 @@ struct se_session {
 	uint16_t family;
 	uint64_t prefix_offset[2]; /* stream offset of the kept prefix */
 	uint64_t prefix_ts[2];
+	uint64_t prefix_start_ns[2];
 	uint8_t peer_addr[16];
 	uint8_t prefix[2][SE_DETECT_PREFIX_MAX];
 	struct se_http_conn *http; /* when proto is SE_PROTO_HTTP1 */

@@ -20,7 +20,8 @@
 struct se_segment {
 	uint64_t offset;
 	uint64_t len;
-	uint64_t ts_ns;
+	uint64_t ts_ns;	   /* when the syscall that moved them returned */
+	uint64_t start_ns; /* when it began (a send began before its bytes were all out) */
 	const uint8_t *data;
 	uint32_t captured;
 };

@@ -131,6 +131,41 @@ static void se_http_count_error(struct se_http_sink *sink, enum se_http1_error e
 	}
 }
 
+/* ---- responses that came before their request ------------------------------------------ */
+
+/* The kept response was no request's after all. */
+static void se_http_orphan_unpaired(struct se_http_conn *h, struct se_http_sink *sink)
+{
+	if (!h->orphan.valid)
+		return;
+	h->orphan.valid = false;
+	h->response_orphan = false;
+	sink->counters[SE_UC_HTTP_UNPAIRED]++;
+}
+
+/* A request head was queued: was the kept response its answer? Only for the one request in
+ * flight, and only if it began before the response arrived. */
+static void se_http_orphan_adopt(struct se_http_conn *h, struct se_http_sink *sink)
+{
+	struct se_http_pending *p = se_http_q_at(h, 0);
+
+	if (!h->orphan.valid)
+		return;
+	if (h->qlen != 1 || p->start_ns > h->orphan.head_ts) {
+		se_http_orphan_unpaired(h, sink);
+		return;
+	}
+	h->orphan.valid = false;
+	if (h->orphan.ended) {
+		se_http_emit(h, sink, p, h->orphan.status, h->orphan.end_ts, h->orphan.body);
+		se_http_q_pop(h, sink);
+	} else { /* still being framed: its end completes this request */
+		h->response_orphan = false;
+		h->response_paired = true;
+		h->response_status = h->orphan.status;
+	}
+}
+
 /* ---- requests ------------------------------------------------------------------------- */
 
 /*
@@ -204,6 +239,7 @@ static enum se_http1_body_mode se_http_on_request_head(void *ctx, const struct s
 	if (!se_tracectx_extract(hd, &p->trace))
 		se_tracectx_generate(c->sink->rng, &p->trace);
 	c->sink->active_requests[h->role]++;
+	se_http_orphan_adopt(h, c->sink);
 	return SE_HTTP1_BODY_FROM_HEADERS;
 }
 
@@ -266,8 +302,14 @@ static enum se_http1_body_mode se_http_on_response_head(void *ctx, const struct 
 	h->response_status = hd->status;
 	h->response_paired = false;
 	if (!h->qlen) {
-		if (!h->response_interim)
-			c->sink->counters[SE_UC_HTTP_UNPAIRED]++;
+		if (!h->response_interim) { /* kept until the next request says whose it is */
+			se_http_orphan_unpaired(h, c->sink);
+			h->orphan.valid = true;
+			h->orphan.ended = false;
+			h->orphan.status = hd->status;
+			h->orphan.head_ts = ts;
+			h->response_orphan = true;
+		}
 		return SE_HTTP1_BODY_FROM_HEADERS;
 	}
 	if (h->response_interim)
@@ -291,8 +333,15 @@ static void se_http_on_response_end(void *ctx, uint64_t ts, uint64_t body_len, b
 	struct se_http_cb_ctx *c = ctx;
 	struct se_http_conn *h = c->h;
 
+	if (h->response_orphan) {
+		h->response_orphan = false;
+		h->orphan.ended = true;
+		h->orphan.end_ts = ts;
+		h->orphan.body = body_len;
+		return;
+	}
 	if (!h->response_paired)
-		return; /* interim, or unpaired (already counted) */
+		return; /* interim, or given up on (counted) */
 	h->response_paired = false;
 	if (se_http_q_at(h, 0)->lost) {
 		se_http_q_pop(h, c->sink); /* the answer to a request that was counted lost */
@@ -335,9 +384,20 @@ void se_http_conn_on_bytes(struct se_http_conn *h, struct se_http_sink *sink, un
 			   const struct se_segment *seg)
 {
 	struct se_http_cb_ctx c = { .h = h, .sink = sink };
+	struct se_segment sent;
 
-	se_http1_feed(&h->stream[dir], seg,
-		      dir == h->request_dir ? &se_http_request_cb : &se_http_response_cb, &c);
+	if (dir != h->request_dir) {
+		se_http1_feed(&h->stream[dir], seg, &se_http_response_cb, &c);
+		return;
+	}
+	if (dir == SE_DIR_OUT) {
+		/* A request goes out from when its write began: that is the client's first byte,
+		 * and it orders the request before a response read while the write returned. */
+		sent = *seg;
+		sent.ts_ns = seg->start_ns;
+		seg = &sent;
+	}
+	se_http1_feed(&h->stream[dir], seg, &se_http_request_cb, &c);
 }
 
 void se_http_conn_close(struct se_http_conn *h, struct se_http_sink *sink)
@@ -349,11 +409,13 @@ void se_http_conn_close(struct se_http_conn *h, struct se_http_sink *sink)
 	se_http1_close(&h->stream[h->request_dir], &se_http_request_cb, &c);
 	se_http1_close(&h->stream[resp_dir], &se_http_response_cb, &c);
 	se_http_abandon_all(h, sink, SE_UC_HTTP_UNANSWERED);
+	se_http_orphan_unpaired(h, sink);
 }
 
 void se_http_conn_expire(struct se_http_conn *h, struct se_http_sink *sink)
 {
 	se_http_abandon_all(h, sink, SE_UC_HTTP_UNANSWERED);
+	se_http_orphan_unpaired(h, sink);
 	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
 		struct se_http1_stream *s = &h->stream[dir];
 		uint64_t next = s->expected;

@@ -66,6 +66,7 @@ static void se_session_keep(struct se_session *s, unsigned int dir, const struct
 	if (!had && !s->prefix_partial[dir]) {
 		s->prefix_offset[dir] = seg->offset;
 		s->prefix_ts[dir] = seg->ts_ns;
+		s->prefix_start_ns[dir] = seg->start_ns;
 	} else if (seg->offset != s->prefix_offset[dir] + had) {
 		s->prefix_partial[dir] = true; /* a hole, or an earlier segment not all captured */
 	}
@@ -112,6 +113,7 @@ static void se_session_start_http(struct se_session *s, struct se_session_ctx *c
 			.offset = s->prefix_offset[d],
 			.len = s->prefix_len[d],
 			.ts_ns = s->prefix_ts[d],
+			.start_ns = s->prefix_start_ns[d],
 			.data = s->prefix[d],
 			.captured = s->prefix_len[d],
 		};

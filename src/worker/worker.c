@@ -150,6 +150,7 @@ static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, s
 	seg.offset = e->offset;
 	seg.len = e->total_len;
 	seg.ts_ns = e->h.ts_ns;
+	seg.start_ns = e->h.ts_ns - e->syscall_ns;
 	seg.data = (const uint8_t *)(e + 1);
 	seg.captured = e->captured;
 	d.conn = c;
