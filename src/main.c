@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sockeye/alloc.h"
 #include "sockeye/caps.h"
 #include "sockeye/clock.h"
 #include "sockeye/config.h"
@@ -86,7 +87,7 @@ static unsigned int se_main_worker_count(const struct se_config *cfg, unsigned i
 int main(int argc, char **argv)
 {
 	static struct se_config cfg;
-	char err[512];
+	char err[512], alloc[96];
 	struct se_probe *probe = NULL;
 	struct se_sender *sender = NULL;
 	struct se_worker **workers = NULL;
@@ -162,13 +163,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	se_info("capturing: %u workers, %u rings of %llu bytes, ports %s, netns %s%s, window %us",
+	se_info("capturing: %u workers, %u rings of %llu bytes, ports %s, netns %s%s, window %us, "
+		"allocator %s",
 		nworkers, se_probe_nr_rings(probe), (unsigned long long)cfg.ring_size,
 		cfg.ports_text,
 		cfg.netns_mode == SE_NETNS_ALL	  ? "all"
 		: cfg.netns_mode == SE_NETNS_PATH ? cfg.netns_path
 						  : "self",
-		cfg.pid ? " (one process)" : "", cfg.window_s);
+		cfg.pid ? " (one process)" : "", cfg.window_s, se_alloc_name(alloc, sizeof(alloc)));
 	status = se_main_wait(&sigs, cfg.duration_s, workers, nworkers) ? SE_EXIT_FAILURE : 0;
 out:
 	/* Reverse order: stop capturing, let the workers drain and seal, export, free. */

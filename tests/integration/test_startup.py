@@ -3,6 +3,7 @@ missing and what to do, exit status 1; and the things sockeye fixes itself (an u
 tracefs) are fixed. Each case runs in a private mount namespace (unshare -m) so the
 machine itself is left alone."""
 
+import os
 import subprocess
 import sys
 import unittest
@@ -85,6 +86,17 @@ class Startup(unittest.TestCase):
         for side in sides:
             self.assertIsNotNone(report.conn(side["role"], side["local"], side["peer"]))
         self.assertEqual(report.total("events"), report.total("kernel_events"))
+
+    def test_allocator_is_jemalloc_outside_sanitizer_builds(self):
+        # jemalloc is linked, not preloaded; the sanitizers bring their own malloc
+        sanitizer = os.environ.get("SOCKEYE_SANITIZER", "none")
+        sockeye = harness.Sockeye("--ports", "18088")
+        sockeye.stop()
+        line = [l for l in sockeye.stderr.splitlines() if "capturing:" in l][0]
+        if sanitizer == "none":
+            self.assertRegex(line, r"allocator jemalloc \d")
+        else:
+            self.assertIn("allocator libc", line)
 
     def test_netns_or_pid_that_names_nothing_is_a_bad_value(self):
         for args, flag in ((("--netns", "/nonexistent/netns"), "--netns"),
