@@ -1,17 +1,20 @@
 #!/bin/bash
 # What attaching sockeye costs an HTTP service end to end, A/B/A/B in one run: nginx with one
-# worker on 127.0.0.1:18190 under wrk (1 thread, 10 keep-alive connections, DURATION s), run
-# REPEATS times without and with sockeye watching the port. Prints the median requests/s of
-# each side and their ratio, the median p99 latency wrk reports, sockeye's CPU time per 10k
-# requests, the requests sockeye counted against nginx's access log, and its drops. As root.
-# (Until bench/loadgen lands with issue #4, wrk is the load generator.)
-#   bench/http_overhead.sh [BUILD_DIR] [REPEATS] [DURATION]
+# worker on 127.0.0.1:18190 under bench/loadgen (closed loop, 10 keep-alive connections,
+# DURATION s), run REPEATS times without and with sockeye watching the port. Prints the
+# median requests/s of each side and their ratio, the median p99 latency and its ratio,
+# sockeye's CPU time per 10k requests, its drops, and the requests it counted (server role)
+# against those nginx served; and appends one line per run to perf/results.tsv, keyed by the
+# commit, so regressions show. As root.
+#   perf/run.sh [BUILD_DIR] [REPEATS] [DURATION]
 set -euo pipefail
 BUILD=${1:-build}
 REPEATS=${2:-5}
 DURATION=${3:-5}
 PORT=18190
 SOCKEYE=$BUILD/sockeye
+LOADGEN=$BUILD/bench/loadgen/loadgen
+RESULTS=$(dirname "$0")/results.tsv
 DIR=$(mktemp -d /tmp/sockeye-http-overhead.XXXXXX)
 
 cat >"$DIR/nginx.conf" <<CONF
@@ -26,10 +29,12 @@ nginx_pid=$!
 trap 'kill $nginx_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
 sleep 0.5
 
-run_wrk() { # prints: requests/s p99_ms
-	wrk -t1 -c10 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/ok" >"$DIR/wrk.out"
-	awk '/Requests\/sec/ {rps=$2} /^ +99%/ {v=$2; u=v; gsub(/[0-9.]/,"",u); gsub(/[a-z]/,"",v);
-		if (u=="us") v/=1000; if (u=="s") v*=1000; p99=v} END {print rps, p99}' "$DIR/wrk.out"
+run_load() { # prints: requests/s p99_ms
+	"$LOADGEN" --url "http://127.0.0.1:$PORT/ok" --connections 10 --duration "$DURATION" \
+		--json >"$DIR/load.json"
+	python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+print(r["rate"], r["latency_ms"]["p99"])' "$DIR/load.json"
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
@@ -37,13 +42,13 @@ hz=$(getconf CLK_TCK)
 declare -a A B
 cpu_ticks_total=0 served_with=0 counted=0 dropped=0
 for ((i = 0; i < REPEATS; i++)); do
-	A+=("$(run_wrk)")
+	A+=("$(run_load)")
 	: >"$DIR/access.log"
 	"$SOCKEYE" --stdout --ports $PORT >"$DIR/out.json" 2>"$DIR/sockeye.err" &
 	pid=$!
 	for _ in $(seq 200); do grep -q capturing: "$DIR/sockeye.err" && break; sleep 0.05; done
 	before=$(cpu_ticks "$pid")
-	B+=("$(run_wrk)")
+	B+=("$(run_load)")
 	after=$(cpu_ticks "$pid")
 	sleep 0.2 # nginx writes its log lines after the responses
 	kill -INT "$pid"
@@ -70,11 +75,19 @@ a_rps=$(col 1 "${A[@]}" | median) b_rps=$(col 1 "${B[@]}" | median)
 a_p99=$(col 2 "${A[@]}" | median) b_p99=$(col 2 "${B[@]}" | median)
 printf "%-32s %12s %12s %7s\n" "median of $REPEATS x ${DURATION}s" "without" "with" "ratio"
 calc() { awk "BEGIN {print $1}"; }
-printf "%-32s %12.0f %12.0f %7.3f\n" "requests/s (wrk -t1 -c10)" "$a_rps" "$b_rps" \
+printf "%-32s %12.0f %12.0f %7.3f\n" "requests/s (loadgen, 10 conns)" "$a_rps" "$b_rps" \
 	"$(calc "$b_rps / $a_rps")"
 printf "%-32s %12.3f %12.3f %7.3f\n" "p99 latency, ms" "$a_p99" "$b_p99" \
 	"$(calc "$b_p99 / $a_p99")"
 printf "sockeye CPU per 10k requests: %.2f ms\n" \
 	"$(calc "$cpu_ticks_total * 1000 / $hz * 10000 / $served_with")"
 echo "requests served by nginx with sockeye: $served_with; counted by sockeye (server role):" \
-	"$counted; dropped: $dropped"
+	"$counted (ratio $(calc "$counted / $served_with")); dropped: $dropped"
+commit=$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -f "$RESULTS" ] || printf "date\tcommit\trepeats\tduration_s\trps_without\trps_with\trps_ratio\tp99_ms_without\tp99_ms_with\tp99_ratio\tcpu_ms_per_10k\tdropped\tcounted\tserved\n" >"$RESULTS"
+printf "%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%s\t%s\t%s\n" \
+	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$commit" "$REPEATS" "$DURATION" "$a_rps" "$b_rps" \
+	"$(calc "$b_rps / $a_rps")" "$a_p99" "$b_p99" "$(calc "$b_p99 / $a_p99")" \
+	"$(calc "$cpu_ticks_total * 1000 / $hz * 10000 / $served_with")" "$dropped" "$counted" \
+	"$served_with" >>"$RESULTS"
+echo "appended to $RESULTS"
