@@ -1,5 +1,5 @@
 # A thin front over CMakePresets.json. Run as root: capture and the integration tests load BPF.
-.PHONY: setup build run test test-release test-asan test-tsan fuzz bench clean
+.PHONY: setup build run test test-release test-asan test-tsan fuzz bench perf clean
 
 setup:
 	./tools/setup.sh
@@ -35,6 +35,10 @@ fuzz: setup
 
 bench: build
 	./build/bench/bench_micro
+
+# nginx under bench/loadgen with and without sockeye, A/B interleaved; appends to perf/results.tsv.
+perf: build
+	./perf/run.sh build
 
 clean:
 	rm -rf build build-debug build-asan build-tsan build-fuzz
