@@ -390,7 +390,7 @@ void se_http_conn_on_bytes(struct se_http_conn *h, struct se_http_sink *sink, un
 		se_http1_feed(&h->stream[dir], seg, &se_http_response_cb, &c);
 		return;
 	}
-	if (dir == SE_DIR_OUT) {
+	if (dir == SE_DIR_OUT && seg->start_ns && seg->start_ns <= seg->ts_ns) {
 		/* A request goes out from when its write began: that is the client's first byte,
 		 * and it orders the request before a response read while the write returned. */
 		sent = *seg;
