@@ -56,9 +56,9 @@ struct {
 
 /* Arguments of a syscall in flight, saved at sys_enter for its sys_exit. */
 struct se_inflight {
-	__u64 sk;    /* struct sock of the descriptor (0 for connect: resolved at exit) */
-	__u64 buf;   /* plain buffer, iovec array, msghdr or mmsghdr array */
-	__u64 count; /* buffer length, iovec count or message count */
+	__u64 sk;	/* struct sock of the descriptor (0 for connect: resolved at exit) */
+	__u64 buf;	/* plain buffer, iovec array, msghdr or mmsghdr array */
+	__u64 count;	/* buffer length, iovec count or message count */
 	__u64 enter_ns; /* when the syscall entered */
 	__s32 fd;
 	__u8 syscall; /* enum se_syscall, or 0 for connect */

@@ -35,10 +35,10 @@
  *     u8  captured  captured = len * captured / 255
  */
 #define DESC_SIZE 6
-#define OP_FLUSH 7
-#define LEN_MASK 0x1fff
+#define OP_FLUSH  7
+#define LEN_MASK  0x1fff
 /* Offsets stay below this so a bitmap of pushed bytes stays small. */
-#define OFFSET_LIMIT (1u << 18)
+#define OFFSET_LIMIT   (1u << 18)
 #define STREAM_END_MAX (OFFSET_LIMIT + LEN_MASK + 1)
 
 /*
@@ -51,8 +51,8 @@
 
 struct fuzz_state {
 	struct se_stream_counters cnt;
-	uint64_t expect;	 /* end of the last delivery */
-	uint64_t gaps_seen;	 /* counters when the last delivery was checked */
+	uint64_t expect;    /* end of the last delivery */
+	uint64_t gaps_seen; /* counters when the last delivery was checked */
 	uint64_t gap_bytes_seen;
 	uint8_t pushed[STREAM_END_MAX / 8]; /* bit per stream byte pushed so far */
 };
@@ -60,13 +60,13 @@ struct fuzz_state {
 static struct fuzz_state st;
 static uint8_t payload[LEN_MASK + 1];
 
-#define CHECK(cond)                                                                            \
-	do {                                                                                   \
-		if (!(cond)) {                                                                 \
-			fprintf(stderr, "fuzz_stream: %s:%d: invariant failed: %s\n",          \
-				__FILE__, __LINE__, #cond);                                    \
-			abort();                                                               \
-		}                                                                              \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_stream: %s:%d: invariant failed: %s\n", __FILE__,    \
+				__LINE__, #cond);                                                  \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static uint8_t pattern(uint64_t offset)

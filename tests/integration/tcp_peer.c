@@ -38,7 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FNV_INIT 0xcbf29ce484222325ull
+#define FNV_INIT  0xcbf29ce484222325ull
 #define MMSG_VLEN 4
 #define IOV_PARTS 3
 
@@ -57,8 +57,9 @@ struct side {
 	uint64_t bytes[2], events[2], digest[2]; /* [0] = in, [1] = out */
 };
 
-static struct opts o = { .family = F_RW, .port = 8080, .up = 100000, .down = 300000,
-			 .chunk = 4096 };
+static struct opts o = {
+	.family = F_RW, .port = 8080, .up = 100000, .down = 300000, .chunk = 4096
+};
 
 static void die(const char *what)
 {
@@ -340,7 +341,8 @@ static void endpoints_of(int fd, struct endpoints *e)
 	struct sockaddr_storage a, b;
 	socklen_t al = sizeof(a), bl = sizeof(b);
 
-	if (getsockname(fd, (struct sockaddr *)&a, &al) || getpeername(fd, (struct sockaddr *)&b, &bl))
+	if (getsockname(fd, (struct sockaddr *)&a, &al) ||
+	    getpeername(fd, (struct sockaddr *)&b, &bl))
 		die("getsockname/getpeername");
 	format_addr(&a, e->local, sizeof(e->local));
 	format_addr(&b, e->peer, sizeof(e->peer));
@@ -482,11 +484,13 @@ static enum family parse_family(const char *s)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "family", 1, NULL, 'f' }, { "port", 1, NULL, 'p' },	 { "v6", 0, NULL, '6' },
-		{ "up", 1, NULL, 'u' },	    { "down", 1, NULL, 'd' },	 { "chunk", 1, NULL, 'c' },
-		{ "migrate", 0, NULL, 'm' }, { "split-threads", 0, NULL, 's' },
-		{ "peek", 0, NULL, 'k' },   { "wait-file", 1, NULL, 'W' },
-		{ "no-close", 0, NULL, 'n' }, { "rst", 0, NULL, 'r' }, { NULL, 0, NULL, 0 },
+		{ "family", 1, NULL, 'f' },   { "port", 1, NULL, 'p' },
+		{ "v6", 0, NULL, '6' },	      { "up", 1, NULL, 'u' },
+		{ "down", 1, NULL, 'd' },     { "chunk", 1, NULL, 'c' },
+		{ "migrate", 0, NULL, 'm' },  { "split-threads", 0, NULL, 's' },
+		{ "peek", 0, NULL, 'k' },     { "wait-file", 1, NULL, 'W' },
+		{ "no-close", 0, NULL, 'n' }, { "rst", 0, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct sockaddr_storage addr;
 	socklen_t alen;
@@ -495,19 +499,44 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': o.family = parse_family(optarg); break;
-		case 'p': o.port = atoi(optarg); break;
-		case '6': o.v6 = true; break;
-		case 'u': o.up = strtoul(optarg, NULL, 10); break;
-		case 'd': o.down = strtoul(optarg, NULL, 10); break;
-		case 'c': o.chunk = strtoul(optarg, NULL, 10); break;
-		case 'm': o.migrate = true; break;
-		case 's': o.split_threads = true; break;
-		case 'k': o.peek = true; break;
-		case 'W': o.wait_file = optarg; break;
-		case 'n': o.no_close = true; break;
-		case 'r': o.rst = true; break;
-		default: return 2;
+		case 'f':
+			o.family = parse_family(optarg);
+			break;
+		case 'p':
+			o.port = atoi(optarg);
+			break;
+		case '6':
+			o.v6 = true;
+			break;
+		case 'u':
+			o.up = strtoul(optarg, NULL, 10);
+			break;
+		case 'd':
+			o.down = strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			o.chunk = strtoul(optarg, NULL, 10);
+			break;
+		case 'm':
+			o.migrate = true;
+			break;
+		case 's':
+			o.split_threads = true;
+			break;
+		case 'k':
+			o.peek = true;
+			break;
+		case 'W':
+			o.wait_file = optarg;
+			break;
+		case 'n':
+			o.no_close = true;
+			break;
+		case 'r':
+			o.rst = true;
+			break;
+		default:
+			return 2;
 		}
 	}
 	memset(&addr, 0, sizeof(addr));

@@ -23,7 +23,7 @@
 #endif
 
 #define ARGS_MAX 32
-#define ERR_LEN 256
+#define ERR_LEN	 256
 /* Long options the table must at least hold (the table may grow; help must follow it). */
 #define OPTIONS_MAX 64
 
@@ -312,9 +312,10 @@ static void test_unknown_option_in_group(void **state)
 static void test_missing_value(void **state)
 {
 	static const char *const need_value[] = {
-		"--workers", "--ring-size", "--ports",	"--window",	   "--duration",
-		"--netns",   "--pid",	    "--capture-bytes", "--poll-ms", "--wakeup-bytes",
-		"--max-connections",
+		"--workers",	  "--ring-size",       "--ports",
+		"--window",	  "--duration",	       "--netns",
+		"--pid",	  "--capture-bytes",   "--poll-ms",
+		"--wakeup-bytes", "--max-connections",
 	};
 	struct se_config cfg;
 
@@ -334,8 +335,7 @@ static void test_error_truncated_to_buffer(void **state)
 	struct se_config cfg;
 
 	memset(small, 'x', sizeof(small));
-	assert_int_equal(se_cli_parse(&cfg, 3, argv, stdout, small, sizeof(small)),
-			 SE_CLI_ERROR);
+	assert_int_equal(se_cli_parse(&cfg, 3, argv, stdout, small, sizeof(small)), SE_CLI_ERROR);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_memory_equal(small, "--worke", sizeof(small));
 }
@@ -378,8 +378,8 @@ static unsigned int read_option_table(char names[OPTIONS_MAX][64])
 static void test_help(void **state)
 {
 	static const char *const expected[] = {
-		"workers", "ring-size", "ports",	   "window",	    "duration",
-		"stdout",  "connections", "netns",	   "pid",	    "capture-bytes",
+		"workers", "ring-size",	   "ports",	      "window",	 "duration",
+		"stdout",  "connections",  "netns",	      "pid",	 "capture-bytes",
 		"poll-ms", "wakeup-bytes", "max-connections", "verbose", "version",
 		"help",
 	};

@@ -63,11 +63,11 @@ static void test_parse_size(void **state)
 	assert_bad_size("4MB");
 	assert_bad_size("4.5M");
 	assert_bad_size("0x10");
-	assert_bad_size("18446744073709551616");	   /* 2^64 */
-	assert_bad_size("99999999999999999999999");	   /* far beyond */
-	assert_bad_size("17179869184G");		   /* 2^34 G = 2^64 */
-	assert_bad_size("18014398509481984K");		   /* 2^54 K = 2^64 */
-	assert_bad_size("17592186044416M");		   /* 2^44 M = 2^64 */
+	assert_bad_size("18446744073709551616");    /* 2^64 */
+	assert_bad_size("99999999999999999999999"); /* far beyond */
+	assert_bad_size("17179869184G");	    /* 2^34 G = 2^64 */
+	assert_bad_size("18014398509481984K");	    /* 2^54 K = 2^64 */
+	assert_bad_size("17592186044416M");	    /* 2^44 M = 2^64 */
 }
 
 static void test_parse_uint(void **state)

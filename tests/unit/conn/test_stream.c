@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "fail_malloc.h"
 #include "sockeye/hash.h"
 #include "sockeye/stream.h"
 
@@ -598,9 +599,9 @@ static void test_truncated_parked_overlap(void **state)
 
 	recorder_init(&r, &cnt, 0);
 	se_stream_init(&s, 0);
-	push(&s, &r, 10, 10, 2);  /* [10,20), bytes 10..11 captured: parked */
-	push(&s, &r, 20, 10, 8);  /* [20,30), bytes 20..27 captured: parked */
-	push(&s, &r, 0, 23, 23);  /* [0,23) covers the first and 3 bytes of the second */
+	push(&s, &r, 10, 10, 2); /* [10,20), bytes 10..11 captured: parked */
+	push(&s, &r, 20, 10, 8); /* [20,30), bytes 20..27 captured: parked */
+	push(&s, &r, 0, 23, 23); /* [0,23) covers the first and 3 bytes of the second */
 	assert_int_equal(r.n, 2);
 	assert_delivery(&r, 0, 0, 23, 23);
 	assert_delivery(&r, 1, 23, 7, 5); /* 20..27 captured, from 23 on: 5 bytes */
@@ -733,16 +734,6 @@ static void test_fini_frees_parked(void **state)
 }
 
 /* Records whose payload could not be copied keep their length: only the bytes are lost. */
-static bool fail_next_malloc;
-void *__real_malloc(size_t size);
-void *__wrap_malloc(size_t size)
-{
-	if (fail_next_malloc) {
-		fail_next_malloc = false;
-		return NULL;
-	}
-	return __real_malloc(size);
-}
 
 static void test_park_alloc_failure(void **state)
 {

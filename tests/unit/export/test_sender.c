@@ -34,7 +34,7 @@
 
 #define WINDOW_NS (5 * SE_NS_PER_S)
 /* How far from now the windows sit: much more than the sender's 1 s grace either way. */
-#define PAST_NS (100 * SE_NS_PER_S)
+#define PAST_NS	  (100 * SE_NS_PER_S)
 #define FUTURE_NS (60 * SE_NS_PER_S)
 /* Long enough for many sender ticks (10 ms each), so "nothing yet" means nothing. */
 #define QUIET_MS 150
@@ -42,7 +42,7 @@
 #define DUE_MS 5000
 /* se_sender_join after the thread ended by itself must return at once. */
 #define JOIN_PROMPT_NS (2 * SE_NS_PER_S)
-#define MAX_LINES 128
+#define MAX_LINES      128
 /* The sender keeps at most this many windows open (SE_SENDER_PENDING_MAX in sender.c). */
 #define PENDING_MAX 8
 
@@ -302,11 +302,10 @@ static uint64_t conn_id_of(unsigned int k, uint32_t w)
 	return 100 * (uint64_t)(k + 1) + w;
 }
 
-static struct se_shard *shard_with(uint32_t w, uint64_t start_ns, uint64_t events,
-				   uint64_t conn_id, bool final)
+static struct se_shard *shard_with(uint32_t w, uint64_t start_ns, uint64_t events, uint64_t conn_id,
+				   bool final)
 {
-	struct se_shard *s =
-		se_shard_new(w, start_ns, start_ns + WINDOW_NS, SE_DEFAULT_MAX_GROUPS);
+	struct se_shard *s = se_shard_new(w, start_ns, start_ns + WINDOW_NS, SE_DEFAULT_MAX_GROUPS);
 	struct se_conn_record rec;
 
 	assert_non_null(s);
@@ -332,8 +331,8 @@ static struct se_shard *shard_with(uint32_t w, uint64_t start_ns, uint64_t event
 /* Worker w's shard of window k (windows of WINDOW_NS from base). */
 static void submit(struct rig *r, uint32_t w, uint64_t base, unsigned int k, bool final)
 {
-	se_sender_submit(r->s, shard_with(w, base + k * WINDOW_NS, events_of(k, w),
-					  conn_id_of(k, w), final));
+	se_sender_submit(
+	    r->s, shard_with(w, base + k * WINDOW_NS, events_of(k, w), conn_id_of(k, w), final));
 }
 
 /* Window starts on multiples of the window, so that the ms in the output are exact. */
@@ -635,7 +634,7 @@ static void test_pending_bound_older_shard(void **state)
 
 /* ---- workers on their own threads (what TSan has to see through) -------------------------- */
 
-#define FEEDERS 4
+#define FEEDERS	     4
 #define FEED_WINDOWS PENDING_MAX /* no window is forced out before it is complete */
 
 struct feeder {
@@ -652,8 +651,9 @@ static void *feeder_main(void *arg)
 	pthread_barrier_wait(f->go);
 	for (unsigned int k = 0; k < FEED_WINDOWS; k++) {
 		/* Not submit(): cmocka asserts must stay on the test's thread. */
-		struct se_shard *s = se_shard_new(f->id, f->base + k * WINDOW_NS,
-						  f->base + (k + 1) * WINDOW_NS, f->r->cfg.max_groups);
+		struct se_shard *s =
+		    se_shard_new(f->id, f->base + k * WINDOW_NS, f->base + (k + 1) * WINDOW_NS,
+				 f->r->cfg.max_groups);
 		struct se_conn_record rec = { .id = conn_id_of(k, f->id), .family = AF_INET };
 
 		if (!s || se_shard_add_conn(s, &rec)) {
@@ -726,8 +726,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_merge_in_order, rig_setup, rig_teardown),
-		cmocka_unit_test_setup_teardown(test_out_of_order_arrival, rig_setup,
-						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order_arrival, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_incomplete_future_windows_wait_for_join,
 						rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_stopping_waits_past_grace, rig_setup,

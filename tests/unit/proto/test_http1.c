@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "fail_malloc.h"
 #include "sockeye/http1.h"
 
 #define EV_MAX	  256
@@ -46,18 +47,7 @@ struct ev {
 	char last_header[DESC_MAX]; /* name of the last header kept */
 };
 
-/* The next malloc fails (the framer's: feed() makes its copy before setting this). */
-static bool fail_next_malloc;
-
-void *__real_malloc(size_t size);
-void *__wrap_malloc(size_t size)
-{
-	if (fail_next_malloc) {
-		fail_next_malloc = false;
-		return NULL;
-	}
-	return __real_malloc(size);
-}
+/* fail_next_malloc: the framer's (feed() makes its copy before setting it). */
 
 struct rec {
 	unsigned int n;

@@ -233,7 +233,7 @@ static void test_unanswered_and_unpaired_are_counted(void **state)
 
 	fx_start(&f, SE_ROLE_SERVER, false);
 	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/x"));
-	fx_send(&f, SE_DIR_OUT, 2, RESP_OK RESP_OK); /* one answer too many */
+	fx_send(&f, SE_DIR_OUT, 2, RESP_OK RESP_OK);	      /* one answer too many */
 	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0); /* kept: whose is it? */
 	fx_send(&f, SE_DIR_IN, 3, REQ_GET("/never") REQ_GET("/never"));
 	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 1); /* no one's: these came after */

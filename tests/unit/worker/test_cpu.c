@@ -20,7 +20,7 @@
 #include "sockeye/cpu.h"
 
 #define WORKERS_TESTED 8
-#define RINGS_TESTED 64
+#define RINGS_TESTED   64
 /* Written past the end of an output array to catch writes beyond `max`. */
 #define SENTINEL 0xdeadbeefu
 
@@ -65,8 +65,8 @@ static void test_max_respected(void **state)
 		for (unsigned int rings = 1; rings <= RINGS_TESTED; rings++) {
 			for (unsigned int w = 0; w < workers; w++) {
 				unsigned int full[RINGS_TESTED];
-				unsigned int total = se_cpu_rings_of_worker(w, workers, rings, full,
-									    RINGS_TESTED);
+				unsigned int total =
+				    se_cpu_rings_of_worker(w, workers, rings, full, RINGS_TESTED);
 
 				for (unsigned int max = 0; max <= total + 1; max++) {
 					unsigned int out[RINGS_TESTED + 1];
@@ -92,7 +92,7 @@ static void test_degenerate(void **state)
 
 	assert_int_equal(se_cpu_rings_of_worker(0, 0, 16, out, 4), 0); /* no workers */
 	assert_int_equal(se_cpu_rings_of_worker(3, 3, 16, out, 4), 0); /* no such worker */
-	assert_int_equal(se_cpu_rings_of_worker(0, 4, 0, out, 4), 0);	/* no rings */
+	assert_int_equal(se_cpu_rings_of_worker(0, 4, 0, out, 4), 0);  /* no rings */
 	assert_int_equal(out[0], SENTINEL);
 	/* More workers than rings: the extra workers own nothing. */
 	assert_int_equal(se_cpu_rings_of_worker(5, 8, 3, out, 4), 0);
