@@ -14,6 +14,7 @@
 
 #include "sockeye/abi.h"
 #include "sockeye/conn_table.h"
+#include "sockeye/delay_hist.h"
 #include "sockeye/http_groups.h"
 
 /* User-space counters. Append-only: names in se_user_counter_names[]. */
@@ -79,7 +80,12 @@ struct se_shard {
 	/* gauges, sampled by the worker at the seal */
 	uint64_t active_requests[3]; /* by enum se_role: requests seen, response not ended */
 	uint64_t conns_active;	     /* connections in the worker's table */
+	/* kernel timestamp to end of aggregation, one record in SE_SHARD_DELAY_EVERY */
+	struct se_delay_hist delay;
 };
+
+/* The worker samples its own lag on one record in this many (a clock read each). */
+#define SE_SHARD_DELAY_EVERY 16
 
 /* Context: worker (at start and at each seal, never per event). NULL on ENOMEM. The shard's
  * HTTP table keeps at most max_groups groups (and allocates only when requests come). */
@@ -101,6 +107,7 @@ struct se_window {
 	struct se_http_groups http;
 	uint64_t active_requests[3]; /* summed over the shards merged (not over added windows) */
 	uint64_t conns_active;
+	struct se_delay_hist delay; /* of every shard merged or window added */
 };
 
 /* Never allocates (the HTTP table grows on first use). */

@@ -148,10 +148,12 @@ static int se_window_merge_http(struct se_window *w, const struct se_http_groups
 
 static int se_window_add_parts(struct se_window *w, const uint64_t counters[SE_UC__COUNT],
 			       const struct se_conn_record *recs, uint32_t n,
-			       const struct se_http_groups *http, bool http_counted)
+			       const struct se_http_groups *http, bool http_counted,
+			       const struct se_delay_hist *delay)
 {
 	int ret, ret2;
 
+	se_delay_hist_merge(&w->delay, delay);
 	for (int i = 0; i < SE_UC__COUNT; i++)
 		w->counters[i] += counters[i];
 	/* A connection lives on one ring, so one worker: records never need combining. */
@@ -162,7 +164,8 @@ static int se_window_add_parts(struct se_window *w, const uint64_t counters[SE_U
 
 int se_window_add(struct se_window *w, const struct se_window *src)
 {
-	return se_window_add_parts(w, src->counters, src->conns, src->nconns, &src->http, true);
+	return se_window_add_parts(w, src->counters, src->conns, src->nconns, &src->http, true,
+				   &src->delay);
 }
 
 int se_window_merge(struct se_window *w, const struct se_shard *s)
@@ -173,5 +176,5 @@ int se_window_merge(struct se_window *w, const struct se_shard *s)
 	for (size_t r = 0; r < sizeof(w->active_requests) / sizeof(w->active_requests[0]); r++)
 		w->active_requests[r] += s->active_requests[r];
 	w->conns_active += s->conns_active;
-	return se_window_add_parts(w, s->counters, s->conns, s->nconns, &s->http, false);
+	return se_window_add_parts(w, s->counters, s->conns, s->nconns, &s->http, false, &s->delay);
 }

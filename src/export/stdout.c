@@ -172,6 +172,13 @@ static void se_stdout_stats(FILE *out, const struct se_window *w, const struct s
 		"},\"connections_active\":%" PRIu64,
 		w->active_requests[SE_ROLE_SERVER], w->active_requests[SE_ROLE_CLIENT],
 		w->conns_active);
+	/* sockeye's own lag, in microseconds: see struct se_shard's delay */
+	fprintf(out,
+		",\"delay_us\":{\"samples\":%" PRIu64
+		",\"p50\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f}",
+		w->delay.count, se_delay_hist_quantile(&w->delay, 0.5) / 1e3,
+		se_delay_hist_quantile(&w->delay, 0.99) / 1e3,
+		se_delay_hist_quantile(&w->delay, 0.999) / 1e3, w->delay.max / 1e3);
 	fprintf(out, ",\"late_shards\":%" PRIu32 ",\"shards\":%" PRIu32 "}\n", late_shards,
 		w->shards);
 }

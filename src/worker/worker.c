@@ -73,6 +73,7 @@ struct se_worker {
 	size_t deferred_len;
 	size_t deferred_cap;
 	bool replaying;
+	uint32_t delay_tick;	    /* records since the last delay sample */
 	uint64_t collected_for;	    /* window start whose parked closes were collected */
 	uint64_t idle_checked_mono; /* last walk for idle connections (se_worker_check_idle) */
 	uint64_t *closed_ids;	    /* scratch for the seal: connections to free */
@@ -323,20 +324,31 @@ static int se_worker_on_record(void *ctx, void *data, size_t size)
 	switch (h->kind) {
 	case SE_EV_OPEN:
 		if (size < sizeof(struct se_ev_open))
-			break;
+			goto bad;
 		se_worker_on_open(w, data);
-		return 0;
+		break;
 	case SE_EV_DATA:
 		if (size < sizeof(struct se_ev_data))
-			break;
+			goto bad;
 		se_worker_on_data(w, data, size);
-		return 0;
+		break;
 	case SE_EV_CLOSE:
 		if (size < sizeof(struct se_ev_close))
-			break;
+			goto bad;
 		se_worker_on_close(w, data);
-		return 0;
+		break;
+	default:
+		goto bad;
 	}
+	/* Sampled, so the clock read costs a fraction of a nanosecond per record. */
+	if (++w->delay_tick == SE_SHARD_DELAY_EVERY) {
+		uint64_t now = se_clock_mono_ns();
+
+		w->delay_tick = 0;
+		se_delay_hist_add(&w->shard->delay, now > h->ts_ns ? now - h->ts_ns : 0);
+	}
+	return 0;
+bad:
 	w->shard->counters[SE_UC_BAD_RECORD]++;
 	return 0;
 }
