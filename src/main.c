@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * sockeye's lifecycle: parse the configuration, check the kernel, load and attach the
- * capture, start the sender and the workers, wait for a signal or --duration, then stop in
- * reverse order so that everything captured is exported. Only this file decides how the
- * process ends: 0 success, 1 run-time failure, 2 bad command line.
+ * capture, start the merger, the sender and the workers, wait for a signal or --duration, then stop
+ * in reverse order so that everything captured is exported. Only this file decides how the process
+ * ends: 0 success, 1 run-time failure, 2 bad command line.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,7 +21,7 @@
 #include "sockeye/features.h"
 #include "sockeye/log.h"
 #include "sockeye/probe.h"
-#include "sockeye/sender.h"
+#include "sockeye/export.h"
 #include "sockeye/worker.h"
 
 #define SE_EXIT_FAILURE 1
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	static struct se_config cfg;
 	char err[512], alloc[96];
 	struct se_probe *probe = NULL;
-	struct se_sender *sender = NULL;
+	struct se_export *exp = NULL;
 	struct se_worker **workers = NULL;
 	unsigned int nworkers = 0, started = 0;
 	uint32_t netns = 0;
@@ -134,9 +134,9 @@ int main(int argc, char **argv)
 			kept_bpf ? " but CAP_BPF (this kernel checks it on map access)" : "");
 	}
 	nworkers = se_main_worker_count(&cfg, se_probe_nr_rings(probe));
-	sender = se_sender_new(&cfg, nworkers, probe, stdout);
+	exp = se_export_new(&cfg, nworkers, probe, stdout);
 	workers = calloc(nworkers, sizeof(*workers));
-	if (!sender || !workers) {
+	if (!exp || !workers) {
 		se_err("out of memory");
 		goto out;
 	}
@@ -146,15 +146,16 @@ int main(int argc, char **argv)
 		uint64_t first = se_clock_align_down(se_clock_real_ns(), window_ns);
 
 		for (unsigned int i = 0; i < nworkers; i++) {
-			workers[i] = se_worker_new(i, nworkers, &cfg, probe, sender, offset, first);
+			workers[i] = se_worker_new(i, nworkers, &cfg, probe, se_export_publish(exp),
+						   offset, first);
 			if (!workers[i]) {
 				se_err("cannot create worker %u: %s", i, strerror(errno));
 				goto out;
 			}
 		}
 	}
-	if (se_sender_start(sender)) {
-		se_err("cannot start the sender thread");
+	if (se_export_start(exp)) {
+		se_err("cannot start the merger and sender threads");
 		goto out;
 	}
 	for (; started < nworkers; started++) {
@@ -175,8 +176,8 @@ int main(int argc, char **argv)
 out:
 	/* Reverse order: stop capturing, let the workers drain and seal, export, free. */
 	se_probe_detach(probe);
-	if (sender)
-		se_sender_stopping(sender);
+	if (exp)
+		se_export_stopping(exp);
 	{
 		uint64_t stop_real = se_clock_real_ns();
 
@@ -188,12 +189,12 @@ out:
 		if (se_worker_failed(workers[i]))
 			status = SE_EXIT_FAILURE;
 	}
-	if (sender)
-		se_sender_join(sender);
+	if (exp)
+		se_export_join(exp);
 	for (unsigned int i = 0; workers && i < nworkers; i++)
 		se_worker_free(workers[i]);
 	free(workers);
-	se_sender_free(sender);
+	se_export_free(exp);
 	se_probe_free(probe);
 	return status;
 }

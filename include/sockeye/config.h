@@ -22,7 +22,9 @@
 #define SE_DEFAULT_POLL_MS	   1
 #define SE_DEFAULT_MAX_CONNECTIONS 65536
 #define SE_DEFAULT_MAX_GROUPS	   2048
-#define SE_WORKERS_MAX		   256
+/* One minute of default windows: a collector restart fits, a dead one costs bounded memory. */
+#define SE_DEFAULT_EXPORT_QUEUE 12
+#define SE_WORKERS_MAX		256
 
 enum se_netns_mode {
 	SE_NETNS_SELF = 0, /* the network namespace sockeye runs in (the pod's) */
@@ -47,6 +49,7 @@ struct se_config {
 	uint64_t wakeup_bytes;	      /* queued bytes that wake a worker early; 0 = timer only */
 	unsigned int max_connections; /* kernel conns map and each worker's table */
 	unsigned int max_groups;      /* HTTP groups per worker and window */
+	unsigned int export_queue;    /* merged windows waiting for the sender */
 	int verbose;
 };
 

@@ -13,12 +13,6 @@
 #include "sockeye/config.h"
 #include "sockeye/window.h"
 
-/* Kernel-side view of a window: counter deltas since the previous window. */
-struct se_kernel_window {
-	uint64_t counters[SE_KC__COUNT];
-	uint64_t prog_missed; /* hook runs skipped by the kernel (another BPF program active) */
-};
-
 /* Format an address as "1.2.3.4" or "::1" (v4-mapped IPv6 shown as IPv4). Pure. */
 void se_stdout_format_addr(uint16_t family, const uint8_t addr[16], char *buf, size_t len);
 

@@ -8,9 +8,10 @@
 #ifndef SOCKEYE_WINDOW_H
 #define SOCKEYE_WINDOW_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <urcu/wfcqueue.h>
+#include <urcu/urcu-memb.h> /* struct rcu_head */
 
 #include "sockeye/abi.h"
 #include "sockeye/conn_table.h"
@@ -45,7 +46,10 @@ enum se_user_counter {
 	SE_UC_HTTP_ABANDONED = 22,	/* drop: requests behind a response that could not be
 					 * parsed (their answers may have gone with it) */
 	SE_UC_HTTP_HEAD_TRUNCATED = 23, /* heads over SE_HTTP1_HEAD_MAX: the first part kept */
-	SE_UC__COUNT = 24,
+	SE_UC_WINDOWS_DROPPED = 24,	/* drop: windows whose groups and connection records
+					 * were dropped because the export queue was full */
+	SE_UC_HTTP_EXPORT_DROPPED = 25, /* drop: requests in the groups of those windows */
+	SE_UC__COUNT = 26,
 };
 
 extern const char *const se_user_counter_names[SE_UC__COUNT];
@@ -67,8 +71,13 @@ struct se_conn_record {
 };
 
 struct se_shard {
-	struct cds_wfcq_node node; /* sync: wfcqueue (enqueued by the worker, taken by sender) */
-	uint64_t start_ns;	   /* window bounds, CLOCK_REALTIME */
+	/* Publication (src/export/publish.c). sync: next is written by the worker (release) and
+	 * read by the merger inside an RCU read-side section; claimed is written by the merger
+	 * (release) and read by the worker (acquire); rcu frees it after a grace period. */
+	_Atomic(struct se_shard *) next;
+	atomic_bool claimed;
+	struct rcu_head rcu;
+	uint64_t start_ns; /* window bounds, CLOCK_REALTIME */
 	uint64_t end_ns;
 	uint32_t worker;
 	bool final; /* last shard of this worker: it has stopped */
@@ -94,6 +103,12 @@ struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_n
 void se_shard_free(struct se_shard *s);
 /* Append a record (grows geometrically). 0 or -ENOMEM. */
 int se_shard_add_conn(struct se_shard *s, const struct se_conn_record *r);
+
+/* Kernel-side view of a window: counter deltas since the previous window. */
+struct se_kernel_window {
+	uint64_t counters[SE_KC__COUNT];
+	uint64_t prog_missed; /* hook runs skipped by the kernel (another BPF program active) */
+};
 
 /* A merged window, as exported. */
 struct se_window {

@@ -35,6 +35,8 @@ const char *const se_user_counter_names[SE_UC__COUNT] = {
 	[SE_UC_CONNS_NOT_PARSED] = "conns_not_parsed",
 	[SE_UC_HTTP_ABANDONED] = "http_abandoned",
 	[SE_UC_HTTP_HEAD_TRUNCATED] = "http_head_truncated",
+	[SE_UC_WINDOWS_DROPPED] = "windows_dropped",
+	[SE_UC_HTTP_EXPORT_DROPPED] = "http_export_dropped",
 };
 
 bool se_user_counter_is_drop(enum se_user_counter c)
@@ -51,6 +53,8 @@ bool se_user_counter_is_drop(enum se_user_counter c)
 	case SE_UC_HTTP_PIPELINE_FULL:
 	case SE_UC_HTTP_ALLOC:
 	case SE_UC_HTTP_ABANDONED:
+	case SE_UC_WINDOWS_DROPPED:
+	case SE_UC_HTTP_EXPORT_DROPPED:
 		return true;
 	default:
 		return false;
@@ -64,7 +68,8 @@ struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_n
 
 	if (!s)
 		return NULL;
-	cds_wfcq_node_init(&s->node);
+	atomic_init(&s->next, NULL);
+	atomic_init(&s->claimed, false);
 	s->worker = worker;
 	s->start_ns = start_ns;
 	s->end_ns = end_ns;

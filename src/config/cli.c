@@ -27,6 +27,7 @@ enum {
 	OPT_WAKEUP_BYTES,
 	OPT_MAX_CONNECTIONS,
 	OPT_MAX_GROUPS,
+	OPT_EXPORT_QUEUE,
 	OPT_VERSION,
 };
 
@@ -45,6 +46,7 @@ static const struct option se_cli_options[] = {
 	{ "wakeup-bytes", required_argument, NULL, OPT_WAKEUP_BYTES },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
 	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+	{ "export-queue", required_argument, NULL, OPT_EXPORT_QUEUE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -90,6 +92,8 @@ static void se_cli_usage(FILE *out)
 	    "  --max-connections N      connections tracked at once, 64..4194304 (default %u)\n"
 	    "  --max-groups N           HTTP groups kept per worker and window, 16..1048576;\n"
 	    "                           further requests go to an overflow group (default %u)\n"
+	    "  --export-queue N         merged windows waiting for a slow exporter, 1..1024;\n"
+	    "                           beyond it the oldest are dropped, counted (default %u)\n"
 	    "\n"
 	    "Other:\n"
 	    "  -v, --verbose            more logs on stderr (libbpf and verifier output)\n"
@@ -98,7 +102,8 @@ static void se_cli_usage(FILE *out)
 	    "\n"
 	    "Exit status: 0 on success, 1 on a run-time failure, 2 on a bad command line.\n",
 	    SE_DEFAULT_WINDOW_S, SE_DEFAULT_PORTS, SE_CAPTURE_MAX, SE_CAPTURE_DEFAULT,
-	    SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS, SE_DEFAULT_MAX_GROUPS);
+	    SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS, SE_DEFAULT_MAX_GROUPS,
+	    SE_DEFAULT_EXPORT_QUEUE);
 }
 
 static enum se_cli_result se_cli_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -249,6 +254,13 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 				return se_cli_fail(err, errlen,
 						   "--max-groups: '%s' is not a number from "
 						   "16 to 1048576",
+						   arg);
+			break;
+		case OPT_EXPORT_QUEUE:
+			if (!se_cli_uint(arg, 1, 1024, &cfg->export_queue))
+				return se_cli_fail(err, errlen,
+						   "--export-queue: '%s' is not a number from "
+						   "1 to 1024",
 						   arg);
 			break;
 		case 'v':

@@ -24,6 +24,7 @@ void se_config_defaults(struct se_config *cfg)
 	cfg->wakeup_bytes = SE_DEFAULT_RING_SIZE / 4;
 	cfg->max_connections = SE_DEFAULT_MAX_CONNECTIONS;
 	cfg->max_groups = SE_DEFAULT_MAX_GROUPS;
+	cfg->export_queue = SE_DEFAULT_EXPORT_QUEUE;
 }
 
 int se_config_parse_uint(const char *s, unsigned long long min, unsigned long long max,

@@ -26,7 +26,7 @@
 #include "sockeye/hash.h"
 #include "sockeye/log.h"
 #include "sockeye/probe.h"
-#include "sockeye/sender.h"
+#include "sockeye/publish.h"
 #include "sockeye/session.h"
 #include "sockeye/stream.h"
 #include "sockeye/window.h"
@@ -48,7 +48,7 @@ struct se_worker {
 	unsigned int workers;	     /* immutable after start */
 	const struct se_config *cfg; /* immutable after start */
 	int lost_closes_fd;	     /* immutable after start */
-	struct se_sender *sender;    /* wait-free submit only */
+	struct se_publish *pub;	     /* this worker's list only (see publish.h) */
 	struct ring_buffer *rb;	     /* owner: worker */
 	pthread_t thread;
 	bool started;
@@ -423,7 +423,7 @@ static void se_worker_check_idle(struct se_worker *w, uint64_t now_mono)
 
 /*
  * Seal the current shard: a record per connection active in the window, closed connections
- * freed, the shard handed to the sender, a fresh one started for [start, end).
+ * freed, the shard published for the merger, a fresh one started for [start, end).
  */
 static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64_t next_end_real,
 			   bool final, uint64_t now_mono)
@@ -480,7 +480,7 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 		w->window_start_real = next_start_real;
 		w->window_end_mono = (uint64_t)((int64_t)next_end_real - w->real_minus_mono_ns);
 	}
-	se_sender_submit(w->sender, s);
+	se_publish_shard(w->pub, s);
 }
 
 /* Seal every window that ends at or before mono_ns (several after a stall). */
@@ -504,6 +504,7 @@ static void *se_worker_main(void *arg)
 
 	if (w->cpu >= 0 && se_cpu_pin_self(w->cpu))
 		se_warn("worker %u: cannot pin to CPU %d", w->id, w->cpu);
+	se_publish_thread_online(); /* publishing frees with call_rcu */
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
 		int ret = ring_buffer__poll(w->rb, timeout_ms);
 		uint64_t now;
@@ -540,11 +541,12 @@ static void *se_worker_main(void *arg)
 		se_worker_seal(w, 0, 0, true, se_clock_mono_ns());
 		w->shard = NULL;
 	}
+	se_publish_thread_offline();
 	return NULL;
 }
 
 struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const struct se_config *cfg,
-				const struct se_probe *probe, struct se_sender *sender,
+				const struct se_probe *probe, struct se_publish *pub,
 				int64_t real_minus_mono_ns, uint64_t first_window_start_ns)
 {
 	struct se_worker *w = calloc(1, sizeof(*w));
@@ -559,7 +561,7 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 	w->cfg = cfg;
 	w->lost_closes_fd = se_probe_lost_closes_fd(probe);
 	w->scnt.parked_limit = SE_WORKER_PARK_BUDGET;
-	w->sender = sender;
+	w->pub = pub;
 	w->cpu = se_cpu_nth_online(id);
 	w->real_minus_mono_ns = real_minus_mono_ns;
 	w->window_ns = (uint64_t)cfg->window_s * SE_NS_PER_S;

@@ -10,7 +10,8 @@ import harness
 
 FLAGS = ("--workers", "--ring-size", "--ports", "--window", "--duration", "--stdout",
          "--connections", "--netns", "--pid", "--capture-bytes", "--poll-ms",
-         "--wakeup-bytes", "--max-connections", "--verbose", "--version", "--help")
+         "--wakeup-bytes", "--max-connections", "--max-groups", "--export-queue", "--verbose",
+         "--version", "--help")
 
 BAD = [
     ("--workers", "0"), ("--workers", "abc"), ("--workers", "100000"),
@@ -19,6 +20,7 @@ BAD = [
     ("--window", "0"), ("--window", "-5"), ("--duration", "x"),
     ("--netns", "relative/path"), ("--pid", "0"), ("--capture-bytes", "99999"),
     ("--poll-ms", "0"), ("--wakeup-bytes", "lots"), ("--max-connections", "1"),
+    ("--max-groups", "15"), ("--export-queue", "0"), ("--export-queue", "2000"),
 ]
 
 

@@ -83,6 +83,18 @@ class PipelineUnderLoad(unittest.TestCase):
         self.assertEqual(self.report.total("http_requests"),
                          len(self.logged) + self.load["received"])
 
+    def test_lag_sampled_on_one_record_in_16(self):
+        # each worker samples its lag (kernel timestamp to end of aggregation) on every 16th
+        # record it handles, so the samples over the run are events / 16, give or take the
+        # remainder of each of the 2 workers
+        events = self.report.total("events")
+        samples = sum(s["delay_us"]["samples"] for s in self.report.stats)
+        self.assertIn(samples, (events // 16 - 1, events // 16), (events, samples))
+        for s in self.report.stats:
+            d = s["delay_us"]
+            if d["samples"]:
+                self.assertTrue(0 < d["p50"] <= d["p99"] <= d["p999"] <= d["max"], d)
+
 
 if __name__ == "__main__":
     unittest.main()

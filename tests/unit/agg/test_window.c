@@ -400,6 +400,11 @@ static void test_counter_names(void **state)
 	assert_string_equal(se_user_counter_names[SE_UC_HTTP_ABANDONED], "http_abandoned");
 	assert_string_equal(se_user_counter_names[SE_UC_HTTP_HEAD_TRUNCATED],
 			    "http_head_truncated");
+	assert_string_equal(se_user_counter_names[SE_UC_WINDOWS_DROPPED], "windows_dropped");
+	assert_string_equal(se_user_counter_names[SE_UC_HTTP_EXPORT_DROPPED],
+			    "http_export_dropped");
+	assert_true(se_user_counter_is_drop(SE_UC_WINDOWS_DROPPED));
+	assert_true(se_user_counter_is_drop(SE_UC_HTTP_EXPORT_DROPPED));
 	assert_true(se_user_counter_is_drop(SE_UC_HTTP_ABANDONED));
 	assert_false(se_user_counter_is_drop(SE_UC_HTTP_HEAD_TRUNCATED));
 	assert_true(se_user_counter_is_drop(SE_UC_HTTP_INVALID));

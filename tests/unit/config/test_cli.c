@@ -172,15 +172,21 @@ static void test_numbers(void **state)
 	struct se_config cfg;
 
 	assert_int_equal(parse(&cfg, "--pid", "1234", "--capture-bytes", "0", "--poll-ms", "5",
-			       "--max-connections", "64", NULL),
+			       "--max-connections", "64", "--max-groups", "16", "--export-queue",
+			       "1", NULL),
 			 SE_CLI_RUN);
+	assert_int_equal(cfg.max_groups, 16);
+	assert_int_equal(cfg.export_queue, 1);
 	assert_int_equal(cfg.pid, 1234);
 	assert_int_equal(cfg.capture_bytes, 0);
 	assert_int_equal(cfg.poll_ms, 5);
 	assert_int_equal(cfg.max_connections, 64);
 	assert_int_equal(parse(&cfg, "--pid", "4194304", "--capture-bytes", "16384", "--poll-ms",
-			       "1000", "--max-connections", "4194304", NULL),
+			       "1000", "--max-connections", "4194304", "--max-groups", "1048576",
+			       "--export-queue", "1024", NULL),
 			 SE_CLI_RUN);
+	assert_int_equal(cfg.max_groups, 1048576);
+	assert_int_equal(cfg.export_queue, 1024);
 	assert_int_equal(cfg.pid, 4194304);
 	assert_int_equal(cfg.capture_bytes, SE_CAPTURE_MAX);
 	assert_int_equal(cfg.poll_ms, 1000);
@@ -255,6 +261,10 @@ static void test_bad_values(void **state)
 		{ "--wakeup-bytes", "", "--wakeup-bytes" },
 		{ "--max-connections", "63", "--max-connections" },
 		{ "--max-connections", "4194305", "--max-connections" },
+		{ "--max-groups", "15", "--max-groups" },
+		{ "--max-groups", "1048577", "--max-groups" },
+		{ "--export-queue", "0", "--export-queue" },
+		{ "--export-queue", "1025", "--export-queue" },
 	};
 	struct se_config cfg;
 
@@ -315,7 +325,8 @@ static void test_missing_value(void **state)
 		"--workers",	  "--ring-size",       "--ports",
 		"--window",	  "--duration",	       "--netns",
 		"--pid",	  "--capture-bytes",   "--poll-ms",
-		"--wakeup-bytes", "--max-connections",
+		"--wakeup-bytes", "--max-connections", "--max-groups",
+		"--export-queue",
 	};
 	struct se_config cfg;
 
@@ -378,10 +389,12 @@ static unsigned int read_option_table(char names[OPTIONS_MAX][64])
 static void test_help(void **state)
 {
 	static const char *const expected[] = {
-		"workers", "ring-size",	   "ports",	      "window",	 "duration",
-		"stdout",  "connections",  "netns",	      "pid",	 "capture-bytes",
-		"poll-ms", "wakeup-bytes", "max-connections", "verbose", "version",
-		"help",
+		"workers",	   "ring-size",	 "ports",
+		"window",	   "duration",	 "stdout",
+		"connections",	   "netns",	 "pid",
+		"capture-bytes",   "poll-ms",	 "wakeup-bytes",
+		"max-connections", "max-groups", "export-queue",
+		"verbose",	   "version",	 "help",
 	};
 	char names[OPTIONS_MAX][64];
 	unsigned int n = read_option_table(names);

@@ -188,6 +188,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.poll_ms, SE_DEFAULT_POLL_MS);
 	assert_int_equal(cfg.wakeup_bytes, SE_DEFAULT_RING_SIZE / 4);
 	assert_int_equal(cfg.max_connections, SE_DEFAULT_MAX_CONNECTIONS);
+	assert_int_equal(cfg.max_groups, SE_DEFAULT_MAX_GROUPS);
+	assert_int_equal(cfg.export_queue, SE_DEFAULT_EXPORT_QUEUE);
 	assert_int_equal(cfg.verbose, 0);
 	assert_string_equal(cfg.ports_text, SE_DEFAULT_PORTS);
 	assert_int_equal(se_config_parse_ports(SE_DEFAULT_PORTS, bm), 0);

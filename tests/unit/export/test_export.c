@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of the sender thread (src/export/sender.c): shards from several workers merge
- * into one window, windows leave strictly in start order, a window waits for every worker's
+ * Unit tests of the export side (src/export/export.c: RCU publication, the merger thread,
+ * the bounded window queue and the sender thread together): shards from several workers
+ * merge into one window, windows leave strictly in start order, a window waits for every worker's
  * shard (for the grace time, or while stopping until the final shards), a late shard is
- * carried into the next window and counted, and final shards from every worker end the
- * thread. The real thread runs against the real clock, so windows are placed well in the
- * past (grace long expired) or well in the future (grace far off) and never near now. Output
- * goes to a fopencookie stream rather than open_memstream: the tests read it while the
+ * carried into the next window and counted, final shards from every worker end the
+ * threads, and a stalled exporter makes the queue drop its oldest windows, counted, with
+ * every event still in some stats line. The real thread runs against the real clock, so windows are
+ * placed well in the past (grace long expired) or well in the future (grace far off) and never near
+ * now. Output goes to a fopencookie stream rather than open_memstream: the tests read it while the
  * sender may still write, and a memstream's buffer cannot be read then without a data race.
  */
 #define _GNU_SOURCE
@@ -29,7 +31,7 @@
 
 #include "sockeye/clock.h"
 #include "sockeye/config.h"
-#include "sockeye/sender.h"
+#include "sockeye/export.h"
 #include "sockeye/window.h"
 
 #define WINDOW_NS (5 * SE_NS_PER_S)
@@ -40,7 +42,7 @@
 #define QUIET_MS 150
 /* Upper bound on waiting for output that is due; generous because TSan is slow. */
 #define DUE_MS 5000
-/* se_sender_join after the thread ended by itself must return at once. */
+/* se_export_join after the threads ended by themselves must return at once. */
 #define JOIN_PROMPT_NS (2 * SE_NS_PER_S)
 #define MAX_LINES      128
 /* The sender keeps at most this many windows open (SE_SENDER_PENDING_MAX in sender.c). */
@@ -54,6 +56,7 @@ struct capture {
 	char *text;	     /* NUL-terminated */
 	size_t len;
 	size_t cap;
+	bool gate_closed; /* writes wait while set: an exporter that stalls */
 };
 
 static ssize_t capture_write(void *cookie, const char *buf, size_t size)
@@ -62,6 +65,8 @@ static ssize_t capture_write(void *cookie, const char *buf, size_t size)
 	ssize_t ret = (ssize_t)size;
 
 	pthread_mutex_lock(&c->lock);
+	while (c->gate_closed)
+		pthread_cond_wait(&c->more, &c->lock);
 	if (c->len + size + 1 > c->cap) {
 		size_t ncap = c->cap ? c->cap : 4096;
 		char *grown;
@@ -132,7 +137,7 @@ struct rig {
 	struct se_config cfg; /* the sender keeps a pointer: lives as long as it */
 	struct capture cap;
 	FILE *out;
-	struct se_sender *s;
+	struct se_export *s;
 	uint32_t workers;
 	char *copy; /* the output with each '\n' made a NUL */
 	unsigned int nlines;
@@ -153,16 +158,22 @@ static int rig_setup(void **state)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->cap.more, &attr);
 	pthread_condattr_destroy(&attr);
+	se_publish_thread_online(); /* this thread publishes shards, as a worker does */
 	*state = r;
 	return 0;
 }
 
-/* Also the cleanup of a failed test: se_sender_free joins a running thread. */
+/* Also the cleanup of a failed test: se_export_free joins running threads. */
 static int rig_teardown(void **state)
 {
 	struct rig *r = *state;
 
-	se_sender_free(r->s);
+	pthread_mutex_lock(&r->cap.lock); /* a stalled exporter must be let go first */
+	r->cap.gate_closed = false;
+	pthread_cond_broadcast(&r->cap.more);
+	pthread_mutex_unlock(&r->cap.lock);
+	se_export_free(r->s);
+	se_publish_thread_offline();
 	if (r->out)
 		fclose(r->out);
 	pthread_cond_destroy(&r->cap.more);
@@ -173,23 +184,29 @@ static int rig_teardown(void **state)
 	return 0;
 }
 
-static void rig_open(struct rig *r, uint32_t workers)
+static void rig_open_queue(struct rig *r, uint32_t workers, uint32_t export_queue)
 {
 	cookie_io_functions_t io = { .write = capture_write };
 
 	se_config_defaults(&r->cfg);
 	r->cfg.out_stdout = true;
 	r->cfg.connections = true;
+	r->cfg.export_queue = export_queue;
 	r->workers = workers;
 	r->out = fopencookie(&r->cap, "w", io);
 	assert_non_null(r->out);
-	r->s = se_sender_new(&r->cfg, workers, NULL, r->out);
+	r->s = se_export_new(&r->cfg, workers, NULL, r->out);
 	assert_non_null(r->s);
+}
+
+static void rig_open(struct rig *r, uint32_t workers)
+{
+	rig_open_queue(r, workers, 1024); /* no drops, however slow the sender (TSan) */
 }
 
 static void rig_start(struct rig *r)
 {
-	assert_int_equal(se_sender_start(r->s), 0);
+	assert_int_equal(se_export_start(r->s), 0);
 }
 
 /* Join, then split what was written into lines (the join orders the sender's writes first). */
@@ -197,7 +214,7 @@ static void rig_join(struct rig *r)
 {
 	char *p;
 
-	assert_int_equal(se_sender_join(r->s), 0);
+	assert_int_equal(se_export_join(r->s), 0);
 	assert_int_equal(fflush(r->out), 0);
 	r->copy = strdup(r->cap.text ? r->cap.text : "");
 	assert_non_null(r->copy);
@@ -331,8 +348,9 @@ static struct se_shard *shard_with(uint32_t w, uint64_t start_ns, uint64_t event
 /* Worker w's shard of window k (windows of WINDOW_NS from base). */
 static void submit(struct rig *r, uint32_t w, uint64_t base, unsigned int k, bool final)
 {
-	se_sender_submit(
-	    r->s, shard_with(w, base + k * WINDOW_NS, events_of(k, w), conn_id_of(k, w), final));
+	se_publish_shard(
+	    se_export_publish(r->s),
+	    shard_with(w, base + k * WINDOW_NS, events_of(k, w), conn_id_of(k, w), final));
 }
 
 /* Window starts on multiples of the window, so that the ms in the output are exact. */
@@ -433,7 +451,7 @@ static void test_incomplete_future_windows_wait_for_join(void **state)
 		submit(r, 0, base, k, false);
 	sleep_ms(QUIET_MS);
 	assert_int_equal(capture_stats(&r->cap), 0);
-	se_sender_stopping(r->s);
+	se_export_stopping(r->s);
 	sleep_ms(QUIET_MS); /* stopping alone lets nothing out either */
 	assert_int_equal(capture_stats(&r->cap), 0);
 	rig_join(r);
@@ -454,7 +472,7 @@ static void test_stopping_waits_past_grace(void **state)
 
 	rig_open(r, 2);
 	rig_start(r);
-	se_sender_stopping(r->s);
+	se_export_stopping(r->s);
 	submit(r, 0, base, 0, true);
 	sleep_ms(QUIET_MS); /* without stopping, the grace would long have let it out */
 	assert_int_equal(capture_stats(&r->cap), 0);
@@ -482,7 +500,7 @@ static void test_late_shard_joins_next_window(void **state)
 	submit(r, 1, base, 0, false);
 	rig_start(r);
 	assert_int_equal(capture_wait_stats(&r->cap, 1, DUE_MS), 1);
-	se_sender_submit(r->s, shard_with(1, base, late_events, late_id, false));
+	se_publish_shard(se_export_publish(r->s), shard_with(1, base, late_events, late_id, false));
 	submit(r, 0, base, next, false);
 	submit(r, 1, base, next, false);
 	assert_int_equal(capture_wait_stats(&r->cap, 2, DUE_MS), 2);
@@ -511,7 +529,7 @@ static void test_late_shard_at_exit(void **state)
 	submit(r, 1, base, 0, false);
 	rig_start(r);
 	assert_int_equal(capture_wait_stats(&r->cap, 1, DUE_MS), 1);
-	se_sender_submit(r->s, shard_with(0, base, late_events, late_id, false));
+	se_publish_shard(se_export_publish(r->s), shard_with(0, base, late_events, late_id, false));
 	rig_join(r);
 
 	assert_int_equal(r->nstats, 2);
@@ -648,6 +666,7 @@ static void *feeder_main(void *arg)
 {
 	struct feeder *f = arg;
 
+	se_publish_thread_online();
 	pthread_barrier_wait(f->go);
 	for (unsigned int k = 0; k < FEED_WINDOWS; k++) {
 		/* Not submit(): cmocka asserts must stay on the test's thread. */
@@ -658,12 +677,14 @@ static void *feeder_main(void *arg)
 
 		if (!s || se_shard_add_conn(s, &rec)) {
 			se_shard_free(s);
+			se_publish_thread_offline();
 			return (void *)1;
 		}
 		s->counters[SE_UC_EVENTS] = events_of(k, f->id);
 		s->final = k == FEED_WINDOWS - 1;
-		se_sender_submit(f->r->s, s);
+		se_publish_shard(se_export_publish(f->r->s), s);
 	}
+	se_publish_thread_offline();
 	return NULL;
 }
 
@@ -705,18 +726,66 @@ static void test_concurrent_workers(void **state)
 	}
 }
 
+/*
+ * The exporter stalls (its writes wait on a gate) while eight complete windows leave the
+ * merger into a queue of two: the oldest are dropped and counted, the merger never waits,
+ * and once the exporter moves again every event still shows in some stats line, windows
+ * stay in order, and the drops are reported in windows_dropped.
+ */
+static void test_stalled_sender_drops_oldest(void **state)
+{
+	enum { N = 8, QUEUE = 2 };
+	struct rig *r = *state;
+	uint64_t base = past_base(), pushed = 0, dropped = 0, events = 0, total = 0;
+	uint64_t deadline = mono_ns() + (uint64_t)DUE_MS * SE_NS_PER_MS;
+	uint64_t reported = 0, prev_start = 0;
+
+	rig_open_queue(r, 1, QUEUE);
+	r->cap.gate_closed = true; /* not started yet: no writer to race with */
+	for (unsigned int k = 0; k < N; k++) {
+		submit(r, 0, base, k, k == N - 1);
+		total += events_of(k, 0);
+	}
+	rig_start(r);
+	while (pushed < N && mono_ns() < deadline) {
+		sleep_ms(10);
+		se_export_queue_counts(r->s, &pushed, &dropped);
+	}
+	assert_int_equal(pushed, N); /* the merger finished although nothing was exported */
+	/* one window may be in the stalled writer's hands; the queue holds QUEUE more */
+	assert_true(dropped >= N - QUEUE - 1);
+	pthread_mutex_lock(&r->cap.lock);
+	r->cap.gate_closed = false;
+	pthread_cond_broadcast(&r->cap.more);
+	pthread_mutex_unlock(&r->cap.lock);
+	rig_join(r);
+
+	assert_int_equal(r->nstats, N - dropped);
+	for (unsigned int i = 0; i < r->nstats; i++) {
+		const char *line = r->lines[r->stats[i]];
+
+		events += field(line, "events");
+		reported += field(line, "windows_dropped");
+		assert_true(field(line, "window_start") > prev_start);
+		prev_start = field(line, "window_start");
+	}
+	assert_int_equal(events, total);
+	assert_int_equal(reported, dropped);
+	assert_int_equal(prev_start, ms(base + (N - 1) * WINDOW_NS));
+}
+
 /* A sender never started frees the shards still queued and writes nothing. */
 static void test_free_unstarted(void **state)
 {
 	struct rig *r = *state;
 	uint64_t base = past_base();
 
-	se_sender_free(NULL);
+	se_export_free(NULL);
 	rig_open(r, 2);
 	submit(r, 0, base, 0, false);
 	submit(r, 1, base, 1, true);
-	assert_int_equal(se_sender_join(r->s), 0); /* not started: nothing to wait for */
-	se_sender_free(r->s);
+	assert_int_equal(se_export_join(r->s), 0); /* not started: nothing to wait for */
+	se_export_free(r->s);
 	r->s = NULL;
 	assert_int_equal(fflush(r->out), 0);
 	assert_int_equal(capture_stats(&r->cap), 0);
@@ -740,6 +809,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pending_bound_older_shard, rig_setup,
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_workers, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_sender_drops_oldest, rig_setup,
+						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_free_unstarted, rig_setup, rig_teardown),
 	};
 
