@@ -40,6 +40,8 @@
 #define SE_WORKER_PARK_BUDGET (16u << 20)
 /* Records held past a window edge while other rings drain (see se_worker_on_record). */
 #define SE_WORKER_DEFER_MAX (4u << 20)
+/* Longest drain timer when the rings stay empty (see se_worker_next_timeout). */
+#define SE_WORKER_IDLE_POLL_MS 32
 /* Parked close records taken from the kernel map per batch. */
 #define SE_WORKER_LOST_CLOSES_BATCH 256
 
@@ -497,6 +499,23 @@ static void se_worker_seal_until(struct se_worker *w, uint64_t mono_ns)
 
 /* ---- thread ---------------------------------------------------------------------------- */
 
+/*
+ * The drain timer: --poll-ms while records come, doubling after each empty drain up to
+ * SE_WORKER_IDLE_POLL_MS. An idle sidecar then wakes ~30 times a second instead of 1000,
+ * yet the first records after a quiet spell wait at most that long, a burst still wakes
+ * the worker at --wakeup-bytes, and the window edge is met within it (far inside the
+ * merger's grace).
+ */
+static int se_worker_next_timeout(const struct se_worker *w, int timeout_ms, bool drained_any)
+{
+	int busy = (int)w->cfg->poll_ms;
+	int idle_max = busy > SE_WORKER_IDLE_POLL_MS ? busy : SE_WORKER_IDLE_POLL_MS;
+
+	if (drained_any)
+		return busy;
+	return timeout_ms * 2 < idle_max ? timeout_ms * 2 : idle_max;
+}
+
 static void *se_worker_main(void *arg)
 {
 	struct se_worker *w = arg;
@@ -506,7 +525,7 @@ static void *se_worker_main(void *arg)
 		se_warn("worker %u: cannot pin to CPU %d", w->id, w->cpu);
 	se_publish_thread_online(); /* publishing frees with call_rcu */
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
-		int ret = ring_buffer__poll(w->rb, timeout_ms);
+		int ret = ring_buffer__poll(w->rb, timeout_ms), more;
 		uint64_t now;
 
 		if (ret < 0 && ret != -EINTR) {
@@ -515,7 +534,8 @@ static void *se_worker_main(void *arg)
 			break;
 		}
 		/* Rings written without a wake-up are not reported by epoll: drain them all. */
-		ring_buffer__consume(w->rb);
+		more = ring_buffer__consume(w->rb);
+		timeout_ms = se_worker_next_timeout(w, timeout_ms, ret > 0 || more > 0);
 		if (w->deferred_len)
 			se_worker_replay_deferred(w);
 		now = se_clock_mono_ns();
