@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * ThreadSanitizer annotations for hand-offs through liburcu. liburcu 0.13 (Debian 12) does
- * its atomics in inline assembly, which TSan cannot see, so a shard enqueued by a worker and
- * dequeued by the sender looks like a race. The enqueue and dequeue are release/acquire in
- * fact; these macros state it to TSan. They compile to nothing in every other build.
+ * ThreadSanitizer annotations for hand-offs through liburcu. liburcu 0.13 (Debian 12) waits
+ * for grace periods with membarrier, futexes and inline-assembly atomics, which TSan cannot
+ * see, so a shard read by the merger and then freed by the call_rcu thread looks like a race.
+ * The grace period orders them in fact; these macros state it to TSan (src/export/publish.c).
+ * They compile to nothing in every other build.
  */
 #ifndef SOCKEYE_TSAN_H
 #define SOCKEYE_TSAN_H

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <urcu/urcu-memb.h>
 
 #include "sockeye/clock.h"
 #include "sockeye/config.h"
@@ -35,17 +36,17 @@
 #include "sockeye/window.h"
 
 #define WINDOW_NS (5 * SE_NS_PER_S)
-/* How far from now the windows sit: much more than the sender's 1 s grace either way. */
+/* How far from now the windows sit: much more than the merger's 1 s grace either way. */
 #define PAST_NS	  (100 * SE_NS_PER_S)
 #define FUTURE_NS (60 * SE_NS_PER_S)
-/* Long enough for many sender ticks (10 ms each), so "nothing yet" means nothing. */
+/* Long enough for many merger ticks (10 ms each), so "nothing yet" means nothing. */
 #define QUIET_MS 150
 /* Upper bound on waiting for output that is due; generous because TSan is slow. */
 #define DUE_MS 5000
 /* se_export_join after the threads ended by themselves must return at once. */
 #define JOIN_PROMPT_NS (2 * SE_NS_PER_S)
 #define MAX_LINES      128
-/* The sender keeps at most this many windows open (SE_SENDER_PENDING_MAX in sender.c). */
+/* The merger keeps at most this many windows open (SE_MERGER_PENDING_MAX in merger.c). */
 #define PENDING_MAX 8
 
 /* ---- output capture: a FILE whose bytes can be read while the sender writes ------------- */
@@ -159,6 +160,9 @@ static int rig_setup(void **state)
 	pthread_cond_init(&r->cap.more, &attr);
 	pthread_condattr_destroy(&attr);
 	se_publish_thread_online(); /* this thread publishes shards, as a worker does */
+	/* liburcu starts its call_rcu thread on the first call_rcu and keeps it: start it now,
+	 * so that the thread counts of test_final_shards_end_sender do not depend on it. */
+	urcu_memb_get_default_call_rcu_data();
 	*state = r;
 	return 0;
 }
