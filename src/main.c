@@ -22,6 +22,7 @@
 #include "sockeye/log.h"
 #include "sockeye/probe.h"
 #include "sockeye/export.h"
+#include "sockeye/otlp_http.h"
 #include "sockeye/worker.h"
 
 #define SE_EXIT_FAILURE 1
@@ -105,7 +106,15 @@ int main(int argc, char **argv)
 	case SE_CLI_RUN:
 		break;
 	}
+	if (se_config_apply_env(&cfg, (const char *(*)(const char *))getenv, err, sizeof(err))) {
+		fprintf(stderr, "sockeye: %s\n", err);
+		return SE_EXIT_USAGE;
+	}
 	se_log_set_level(cfg.verbose ? SE_LOG_DEBUG : SE_LOG_INFO);
+	if (se_otlp_http_global_init()) { /* libcurl: before any thread */
+		se_err("cannot initialise libcurl");
+		return SE_EXIT_FAILURE;
+	}
 	se_main_block_signals(&sigs);
 
 	if (se_features_check(err, sizeof(err))) {
@@ -196,5 +205,6 @@ out:
 	free(workers);
 	se_export_free(exp);
 	se_probe_free(probe);
+	se_otlp_http_global_fini();
 	return status;
 }

@@ -6,6 +6,7 @@ set -eu
 
 PKGS="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 liburcu-dev libcmocka-dev libjemalloc-dev libclang-rt-14-dev python3 iproute2 util-linux procps
+libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
 nginx curl wrk"
 
 missing=""

@@ -22,6 +22,13 @@
 #define SE_DEFAULT_POLL_MS	   1
 #define SE_DEFAULT_MAX_CONNECTIONS 65536
 #define SE_DEFAULT_MAX_GROUPS	   2048
+#define SE_OTLP_ENDPOINT_MAX	   512
+#define SE_OTLP_HEADERS_MAX	   16
+#define SE_OTLP_HEADER_MAX	   512
+#define SE_DEFAULT_OTLP_TIMEOUT_S  10
+#define SE_GIVEN_COMPRESSION	   (1u << 0)
+#define SE_GIVEN_TIMEOUT	   (1u << 1)
+#define SE_GIVEN_TEMPORALITY	   (1u << 2)
 /* One minute of default windows: a collector restart fits, a dead one costs bounded memory. */
 #define SE_DEFAULT_EXPORT_QUEUE 12
 #define SE_WORKERS_MAX		256
@@ -50,10 +57,38 @@ struct se_config {
 	unsigned int max_connections; /* kernel conns map and each worker's table */
 	unsigned int max_groups;      /* HTTP groups per worker and window */
 	unsigned int export_queue;    /* merged windows waiting for the sender */
+	bool out_stdout_explicit;     /* --stdout was given (else it is the fallback output) */
+	/* OTLP/HTTP export (flags first, then the OTEL_EXPORTER_OTLP_* variables) */
+	char otlp_endpoint[SE_OTLP_ENDPOINT_MAX]; /* base URL; "" = no OTLP export */
+	unsigned int otlp_nheaders;
+	char otlp_headers[SE_OTLP_HEADERS_MAX][SE_OTLP_HEADER_MAX]; /* "Name: value" */
+	bool otlp_gzip;
+	unsigned int otlp_timeout_s;
+	bool delta;		  /* --temporality delta (default cumulative) */
+	unsigned int flags_given; /* SE_GIVEN_*: what flags set, so variables do not override */
 	int verbose;
 };
 
 void se_config_defaults(struct se_config *cfg);
+
+/* "Name=value" (an OTLP header as --otlp-header and OTEL_EXPORTER_OTLP_HEADERS give it) to
+ * "Name: value" in out. 0, or -EINVAL for a bad name (not an HTTP token), a value with CR,
+ * LF or NUL, or one that does not fit. Pure. */
+int se_config_parse_header(const char *s, char *out, size_t outlen);
+/* Add a header unless one of the same name is there already (flags come first and win).
+ * 0, -EINVAL (bad), -ENOSPC (too many). */
+int se_config_add_header(struct se_config *cfg, const char *name_eq_value);
+
+/*
+ * The standard OpenTelemetry variables, where no flag said otherwise:
+ * OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS (comma-separated Name=value,
+ * percent-encoded), OTEL_EXPORTER_OTLP_COMPRESSION (gzip|none), OTEL_EXPORTER_OTLP_TIMEOUT
+ * (ms), OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (cumulative|delta). Then the
+ * output fallback: stdout when neither --stdout nor an endpoint was given. 0, or -EINVAL
+ * with a one-line message naming the variable in err. Pure: getenv_fn is the environment.
+ */
+int se_config_apply_env(struct se_config *cfg, const char *(*getenv_fn)(const char *), char *err,
+			size_t errlen);
 
 /* Parsers of single flag values; 0 or -EINVAL. Pure. */
 int se_config_parse_uint(const char *s, unsigned long long min, unsigned long long max,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The sender thread: takes merged windows from the export queue, in order, and exports
- * them (JSON lines on stdout today). However slow an export is, only this thread waits:
- * the queue drops its oldest windows (counted) rather than hold up the merger or a worker.
+ * them: JSON lines on stdout, and OTLP/HTTP with --otlp-endpoint (otlp_exporter.h). However slow an
+ * export is, only this thread waits: the queue drops its oldest windows (counted) rather than hold
+ * up the merger or a worker.
  */
 #ifndef SOCKEYE_SENDER_H
 #define SOCKEYE_SENDER_H

@@ -63,6 +63,8 @@ void se_window_queue_close(struct se_window_queue *q);
  */
 bool se_window_queue_pop(struct se_window_queue *q, struct se_export_window *out);
 
+/* Has close been called? */
+bool se_window_queue_closed(struct se_window_queue *q);
 /* Windows pushed and dropped so far. */
 void se_window_queue_counts(struct se_window_queue *q, uint64_t *pushed, uint64_t *dropped);
 

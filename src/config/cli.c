@@ -6,6 +6,7 @@
 #include "sockeye/config.h"
 
 #include <getopt.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -28,6 +29,11 @@ enum {
 	OPT_MAX_CONNECTIONS,
 	OPT_MAX_GROUPS,
 	OPT_EXPORT_QUEUE,
+	OPT_OTLP_ENDPOINT,
+	OPT_OTLP_HEADER,
+	OPT_OTLP_COMPRESSION,
+	OPT_OTLP_TIMEOUT,
+	OPT_TEMPORALITY,
 	OPT_VERSION,
 };
 
@@ -47,6 +53,11 @@ static const struct option se_cli_options[] = {
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
 	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
 	{ "export-queue", required_argument, NULL, OPT_EXPORT_QUEUE },
+	{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
+	{ "otlp-header", required_argument, NULL, OPT_OTLP_HEADER },
+	{ "otlp-compression", required_argument, NULL, OPT_OTLP_COMPRESSION },
+	{ "otlp-timeout", required_argument, NULL, OPT_OTLP_TIMEOUT },
+	{ "temporality", required_argument, NULL, OPT_TEMPORALITY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -64,6 +75,13 @@ static void se_cli_usage(FILE *out)
 	    "Output:\n"
 	    "  --stdout                 JSON lines on stdout, one object per line, flushed per\n"
 	    "                           window (the default when no other output is chosen)\n"
+	    "  --otlp-endpoint URL      export over OTLP/HTTP (protobuf): POST to URL/v1/metrics\n"
+	    "                           and URL/v1/traces (default: OTEL_EXPORTER_OTLP_ENDPOINT)\n"
+	    "  --otlp-header NAME=VALUE add a header to every export, e.g. an auth token;\n"
+	    "                           repeatable (and OTEL_EXPORTER_OTLP_HEADERS)\n"
+	    "  --otlp-compression none|gzip  body compression (default none)\n"
+	    "  --otlp-timeout SECONDS   per export attempt, 1..300 (default %u)\n"
+	    "  --temporality cumulative|delta  of sums and histograms (default cumulative)\n"
 	    "  --connections            add one \"conn\" line per connection that moved data in\n"
 	    "                           the window\n"
 	    "  --window SECONDS         window length, aligned to wall-clock multiples "
@@ -102,9 +120,9 @@ static void se_cli_usage(FILE *out)
 	    "  -h, --help               print this help and exit\n"
 	    "\n"
 	    "Exit status: 0 on success, 1 on a run-time failure, 2 on a bad command line.\n",
-	    SE_DEFAULT_WINDOW_S, SE_DEFAULT_PORTS, SE_CAPTURE_MAX, SE_CAPTURE_DEFAULT,
-	    SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS, SE_DEFAULT_MAX_GROUPS,
-	    SE_DEFAULT_EXPORT_QUEUE);
+	    SE_DEFAULT_OTLP_TIMEOUT_S, SE_DEFAULT_WINDOW_S, SE_DEFAULT_PORTS, SE_CAPTURE_MAX,
+	    SE_CAPTURE_DEFAULT, SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS,
+	    SE_DEFAULT_MAX_GROUPS, SE_DEFAULT_EXPORT_QUEUE);
 }
 
 static enum se_cli_result se_cli_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -198,6 +216,52 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 			break;
 		case OPT_STDOUT:
 			cfg->out_stdout = true;
+			cfg->out_stdout_explicit = true;
+			break;
+		case OPT_OTLP_ENDPOINT:
+			if ((strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) ||
+			    strlen(arg) >= sizeof(cfg->otlp_endpoint))
+				return se_cli_fail(err, errlen,
+						   "--otlp-endpoint: '%s' is not an http:// or "
+						   "https:// URL",
+						   arg);
+			strcpy(cfg->otlp_endpoint, arg);
+			break;
+		case OPT_OTLP_HEADER: {
+			int ret = se_config_add_header(cfg, arg);
+
+			if (ret)
+				return se_cli_fail(err, errlen,
+						   ret == -ENOSPC
+						       ? "--otlp-header: '%s': more than 16 headers"
+						       : "--otlp-header: '%s' is not NAME=VALUE",
+						   arg);
+			break;
+		}
+		case OPT_OTLP_COMPRESSION:
+			if (strcmp(arg, "gzip") && strcmp(arg, "none"))
+				return se_cli_fail(
+				    err, errlen,
+				    "--otlp-compression: '%s' is neither gzip nor none", arg);
+			cfg->otlp_gzip = !strcmp(arg, "gzip");
+			cfg->flags_given |= SE_GIVEN_COMPRESSION;
+			break;
+		case OPT_OTLP_TIMEOUT:
+			if (!se_cli_uint(arg, 1, 300, &cfg->otlp_timeout_s))
+				return se_cli_fail(
+				    err, errlen,
+				    "--otlp-timeout: '%s' is not a number of seconds "
+				    "from 1 to 300",
+				    arg);
+			cfg->flags_given |= SE_GIVEN_TIMEOUT;
+			break;
+		case OPT_TEMPORALITY:
+			if (strcmp(arg, "cumulative") && strcmp(arg, "delta"))
+				return se_cli_fail(
+				    err, errlen,
+				    "--temporality: '%s' is neither cumulative nor delta", arg);
+			cfg->delta = !strcmp(arg, "delta");
+			cfg->flags_given |= SE_GIVEN_TEMPORALITY;
 			break;
 		case OPT_CONNECTIONS:
 			cfg->connections = true;
@@ -294,7 +358,7 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 	if (cfg->wakeup_bytes >= cfg->ring_size)
 		return se_cli_fail(err, errlen, "--wakeup-bytes: must be below --ring-size (%llu)",
 				   (unsigned long long)cfg->ring_size);
-	if (!cfg->out_stdout)
-		cfg->out_stdout = true; /* the only output until OTLP lands */
+	/* The fallback output; se_config_apply_env decides again once the variables are read. */
+	cfg->out_stdout = cfg->out_stdout_explicit || !cfg->otlp_endpoint[0];
 	return SE_CLI_RUN;
 }

@@ -25,6 +25,7 @@ void se_config_defaults(struct se_config *cfg)
 	cfg->max_connections = SE_DEFAULT_MAX_CONNECTIONS;
 	cfg->max_groups = SE_DEFAULT_MAX_GROUPS;
 	cfg->export_queue = SE_DEFAULT_EXPORT_QUEUE;
+	cfg->otlp_timeout_s = SE_DEFAULT_OTLP_TIMEOUT_S;
 }
 
 int se_config_parse_uint(const char *s, unsigned long long min, unsigned long long max,

@@ -10,11 +10,13 @@
 
 #include "sockeye/export_stdout.h"
 #include "sockeye/log.h"
+#include "sockeye/otlp_exporter.h"
 
 struct se_sender {
 	const struct se_config *cfg;   /* immutable after start */
 	struct se_window_queue *queue; /* sync: its lock */
 	FILE *out;		       /* owner: sender thread */
+	struct se_otlp_exporter *otlp; /* owner: sender thread; NULL without --otlp-endpoint */
 	pthread_t thread;
 	bool started;
 };
@@ -29,7 +31,18 @@ struct se_sender *se_sender_new(const struct se_config *cfg, struct se_window_qu
 	s->cfg = cfg;
 	s->queue = queue;
 	s->out = out;
+	if (cfg->otlp_endpoint[0] && !(s->otlp = se_otlp_exporter_new(cfg))) {
+		free(s);
+		return NULL;
+	}
 	return s;
+}
+
+static bool se_sender_closing(void *arg)
+{
+	struct se_sender *s = arg;
+
+	return se_window_queue_closed(s->queue);
 }
 
 static void *se_sender_main(void *arg)
@@ -41,6 +54,8 @@ static void *se_sender_main(void *arg)
 		if (s->cfg->out_stdout &&
 		    se_stdout_export(s->out, s->cfg, &ew.w, &ew.kernel, ew.late_shards))
 			se_warn("writing to stdout failed");
+		if (s->otlp)
+			se_otlp_exporter_export(s->otlp, &ew, se_sender_closing, s);
 		se_window_fini(&ew.w);
 	}
 	return NULL;
@@ -70,5 +85,6 @@ void se_sender_free(struct se_sender *s)
 	if (!s)
 		return;
 	se_sender_join(s);
+	se_otlp_exporter_free(s->otlp);
 	free(s);
 }

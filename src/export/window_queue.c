@@ -124,3 +124,13 @@ void se_window_queue_counts(struct se_window_queue *q, uint64_t *pushed, uint64_
 	*dropped = q->dropped;
 	pthread_mutex_unlock(&q->lock);
 }
+
+bool se_window_queue_closed(struct se_window_queue *q)
+{
+	bool closed;
+
+	pthread_mutex_lock(&q->lock);
+	closed = q->closed;
+	pthread_mutex_unlock(&q->lock);
+	return closed;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The OTLP exporter of the sender thread: each window is encoded once (otlp_metrics.h) and
+ * POSTed to <endpoint>/v1/metrics (otlp_http.h), retried per otlp_retry.h until delivered,
+ * rejected, or given up after a minute; failures are counted by reason and exported with
+ * the next window (sockeye.export.failures). While it retries, only the sender waits: newer
+ * windows wait in the bounded export queue, which drops its oldest when full (counted).
+ * Once the queue is closed (sockeye is stopping) there is no backoff: each remaining window
+ * gets one attempt, and after a failed one the rest are given up, so stopping is bounded.
+ */
+#ifndef SOCKEYE_OTLP_EXPORTER_H
+#define SOCKEYE_OTLP_EXPORTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sockeye/config.h"
+#include "sockeye/otlp_metrics.h"
+#include "sockeye/window_queue.h"
+
+struct se_otlp_exporter;
+
+/* Context: main (reads the environment for the resource). NULL on failure. */
+struct se_otlp_exporter *se_otlp_exporter_new(const struct se_config *cfg);
+void se_otlp_exporter_free(struct se_otlp_exporter *e);
+/* Export one window. closing(arg) says whether sockeye is stopping. Context: sender. */
+void se_otlp_exporter_export(struct se_otlp_exporter *e, const struct se_export_window *ew,
+			     bool (*closing)(void *arg), void *arg);
+/* Failures so far by reason, and windows delivered. Context: sender. */
+void se_otlp_exporter_counts(const struct se_otlp_exporter *e,
+			     uint64_t failures[SE_EXPORT_FAIL__COUNT], uint64_t *delivered);
+
+#endif /* SOCKEYE_OTLP_EXPORTER_H */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The OTLP resource: who the telemetry is about. service.name, host.name, process.pid,
+ * k8s.pod.name and k8s.namespace.name (from the downward-API variables POD_NAME and
+ * POD_NAMESPACE), plus OTEL_RESOURCE_ATTRIBUTES. service.name is OTEL_SERVICE_NAME, else
+ * the service.name of OTEL_RESOURCE_ATTRIBUTES, else "unknown_service" (as the OpenTelemetry
+ * SDKs do). Pure: the environment comes through a lookup function.
+ */
+#ifndef SOCKEYE_OTLP_RESOURCE_H
+#define SOCKEYE_OTLP_RESOURCE_H
+
+#include <stdint.h>
+
+#define SE_OTLP_RESOURCE_MAX	   32
+#define SE_OTLP_RESOURCE_KEY_MAX   128
+#define SE_OTLP_RESOURCE_VALUE_MAX 256
+
+struct se_otlp_resource {
+	uint32_t n; /* string attributes */
+	struct {
+		char key[SE_OTLP_RESOURCE_KEY_MAX];
+		char value[SE_OTLP_RESOURCE_VALUE_MAX];
+	} attrs[SE_OTLP_RESOURCE_MAX];
+	int64_t pid; /* process.pid */
+};
+
+typedef const char *(*se_getenv_fn)(const char *name);
+
+/* Entries of OTEL_RESOURCE_ATTRIBUTES that are malformed (no '=', empty key, bad percent
+ * escape) or do not fit are skipped; returns how many were skipped. */
+unsigned int se_otlp_resource_init(struct se_otlp_resource *r, se_getenv_fn getenv_fn,
+				   const char *host_name, int64_t pid);
+/* The value of key, or NULL. */
+const char *se_otlp_resource_get(const struct se_otlp_resource *r, const char *key);
+
+#endif /* SOCKEYE_OTLP_RESOURCE_H */

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The OTLP resource (see include/sockeye/otlp_resource.h). OTEL_RESOURCE_ATTRIBUTES is
+ * "key1=value1,key2=value2" with values percent-encoded (W3C Baggage octets), as the
+ * OpenTelemetry SDK specification defines it.
+ */
+#include "sockeye/otlp_resource.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+const char *se_otlp_resource_get(const struct se_otlp_resource *r, const char *key)
+{
+	for (uint32_t i = 0; i < r->n; i++)
+		if (!strcmp(r->attrs[i].key, key))
+			return r->attrs[i].value;
+	return NULL;
+}
+
+/* Set key to value, replacing an earlier value; false when it does not fit. */
+static bool se_otlp_resource_set(struct se_otlp_resource *r, const char *key, size_t key_len,
+				 const char *value)
+{
+	uint32_t i;
+
+	if (!key_len || key_len >= SE_OTLP_RESOURCE_KEY_MAX ||
+	    strlen(value) >= SE_OTLP_RESOURCE_VALUE_MAX)
+		return false;
+	for (i = 0; i < r->n; i++)
+		if (strlen(r->attrs[i].key) == key_len && !memcmp(r->attrs[i].key, key, key_len))
+			break;
+	if (i == r->n) {
+		if (r->n == SE_OTLP_RESOURCE_MAX)
+			return false;
+		r->n++;
+	}
+	memcpy(r->attrs[i].key, key, key_len);
+	r->attrs[i].key[key_len] = '\0';
+	strcpy(r->attrs[i].value, value);
+	return true;
+}
+
+static int se_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decode [s, s+n) into out (cap bytes, NUL-terminated), trimming blanks. */
+static bool se_otlp_decode_value(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n) /* "%" and "%4" at the end */
+				return false;
+			hi = se_hex(s[i + 1]);
+			lo = se_hex(s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return false;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (o + 1 >= cap)
+			return false;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return true;
+}
+
+static unsigned int se_otlp_resource_parse(struct se_otlp_resource *r, const char *list)
+{
+	unsigned int skipped = 0;
+
+	while (list && *list) {
+		const char *end = strchr(list, ','), *eq;
+		size_t len = end ? (size_t)(end - list) : strlen(list);
+		char value[SE_OTLP_RESOURCE_VALUE_MAX];
+
+		eq = memchr(list, '=', len);
+		if (eq) {
+			const char *k = list, *ke = eq;
+
+			while (k < ke && isspace((unsigned char)*k))
+				k++;
+			while (ke > k && isspace((unsigned char)ke[-1]))
+				ke--;
+			if (!se_otlp_decode_value(eq + 1, len - (size_t)(eq + 1 - list), value,
+						  sizeof(value)) ||
+			    !se_otlp_resource_set(r, k, (size_t)(ke - k), value))
+				skipped++;
+		} else if (len) {
+			skipped++;
+		}
+		list = end ? end + 1 : NULL;
+	}
+	return skipped;
+}
+
+unsigned int se_otlp_resource_init(struct se_otlp_resource *r, se_getenv_fn getenv_fn,
+				   const char *host_name, int64_t pid)
+{
+	const char *v;
+	unsigned int skipped;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = pid;
+	/* Lowest precedence first: later sets replace. */
+	se_otlp_resource_set(r, "service.name", strlen("service.name"), "unknown_service");
+	skipped = se_otlp_resource_parse(r, getenv_fn("OTEL_RESOURCE_ATTRIBUTES"));
+	if ((v = getenv_fn("OTEL_SERVICE_NAME")) && *v)
+		se_otlp_resource_set(r, "service.name", strlen("service.name"), v);
+	if (host_name && *host_name)
+		se_otlp_resource_set(r, "host.name", strlen("host.name"), host_name);
+	if ((v = getenv_fn("POD_NAME")) && *v)
+		se_otlp_resource_set(r, "k8s.pod.name", strlen("k8s.pod.name"), v);
+	if ((v = getenv_fn("POD_NAMESPACE")) && *v)
+		se_otlp_resource_set(r, "k8s.namespace.name", strlen("k8s.namespace.name"), v);
+	return skipped;
+}

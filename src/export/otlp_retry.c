@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * OTLP retry policy (see include/sockeye/otlp_retry.h).
+ */
+#include "sockeye/otlp_retry.h"
+
+enum se_otlp_outcome se_otlp_classify(long status)
+{
+	if (status >= 200 && status < 300)
+		return SE_OTLP_DELIVERED;
+	switch (status) {
+	case 0:
+	case 429:
+	case 502:
+	case 503:
+	case 504:
+		return SE_OTLP_RETRY;
+	default:
+		return SE_OTLP_REJECTED;
+	}
+}
+
+uint64_t se_otlp_backoff_ms(unsigned int attempt, long retry_after_s, uint64_t rnd)
+{
+	uint64_t base = SE_OTLP_RETRY_INITIAL_MS;
+
+	if (retry_after_s >= 0) {
+		uint64_t ms = (uint64_t)retry_after_s * 1000;
+
+		return ms < SE_OTLP_RETRY_MAX_ELAPSED_MS ? ms : SE_OTLP_RETRY_MAX_ELAPSED_MS;
+	}
+	for (unsigned int i = 0; i < attempt && base < SE_OTLP_RETRY_MAX_MS; i++)
+		base *= 2;
+	if (base > SE_OTLP_RETRY_MAX_MS)
+		base = SE_OTLP_RETRY_MAX_MS;
+	/* "full jitter" would allow 0; half of it keeps retries from coming back to back */
+	return base / 2 + (rnd % (base / 2));
+}
