@@ -14,21 +14,22 @@
 
 #include "sockeye/abi.h"
 
-#define SE_DEFAULT_PORTS	   "80,443,8080,8443,3000,4317,5000,8000,8081,8082,9090"
-#define SE_DEFAULT_RING_SIZE	   (4u << 20)
-#define SE_RING_SIZE_MIN	   (64u << 10)
-#define SE_RING_SIZE_MAX	   (1u << 30)
-#define SE_DEFAULT_WINDOW_S	   5
-#define SE_DEFAULT_POLL_MS	   1
-#define SE_DEFAULT_MAX_CONNECTIONS 65536
-#define SE_DEFAULT_MAX_GROUPS	   2048
-#define SE_OTLP_ENDPOINT_MAX	   512
-#define SE_OTLP_HEADERS_MAX	   16
-#define SE_OTLP_HEADER_MAX	   512
-#define SE_DEFAULT_OTLP_TIMEOUT_S  10
-#define SE_GIVEN_COMPRESSION	   (1u << 0)
-#define SE_GIVEN_TIMEOUT	   (1u << 1)
-#define SE_GIVEN_TEMPORALITY	   (1u << 2)
+#define SE_DEFAULT_PORTS		"80,443,8080,8443,3000,4317,5000,8000,8081,8082,9090"
+#define SE_DEFAULT_RING_SIZE		(4u << 20)
+#define SE_RING_SIZE_MIN		(64u << 10)
+#define SE_RING_SIZE_MAX		(1u << 30)
+#define SE_DEFAULT_WINDOW_S		5
+#define SE_DEFAULT_POLL_MS		1
+#define SE_DEFAULT_MAX_CONNECTIONS	65536
+#define SE_DEFAULT_MAX_GROUPS		2048
+#define SE_OTLP_ENDPOINT_MAX		512
+#define SE_OTLP_HEADERS_MAX		16
+#define SE_OTLP_HEADER_MAX		512
+#define SE_DEFAULT_OTLP_TIMEOUT_S	10
+#define SE_DEFAULT_MAX_SPANS_PER_SECOND 1000
+#define SE_GIVEN_COMPRESSION		(1u << 0)
+#define SE_GIVEN_TIMEOUT		(1u << 1)
+#define SE_GIVEN_TEMPORALITY		(1u << 2)
 /* One minute of default windows: a collector restart fits, a dead one costs bounded memory. */
 #define SE_DEFAULT_EXPORT_QUEUE 12
 #define SE_WORKERS_MAX		256
@@ -64,7 +65,8 @@ struct se_config {
 	char otlp_headers[SE_OTLP_HEADERS_MAX][SE_OTLP_HEADER_MAX]; /* "Name: value" */
 	bool otlp_gzip;
 	unsigned int otlp_timeout_s;
-	bool delta;		  /* --temporality delta (default cumulative) */
+	bool delta;			   /* --temporality delta (default cumulative) */
+	unsigned int max_spans_per_second; /* spans of traced requests, all workers together */
 	unsigned int flags_given; /* SE_GIVEN_*: what flags set, so variables do not override */
 	int verbose;
 };

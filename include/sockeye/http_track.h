@@ -28,6 +28,7 @@
 
 #include "sockeye/http1.h"
 #include "sockeye/http_groups.h"
+#include "sockeye/span_buf.h"
 #include "sockeye/stream.h"
 #include "sockeye/tracectx.h"
 
@@ -42,6 +43,8 @@ struct se_http_sink {
 	uint64_t *counters;	       /* the current shard's SE_UC_* counters */
 	uint64_t active_requests[3];   /* by enum se_role: in flight now */
 	uint64_t rng[4];	       /* trace ids for requests that carry none */
+	struct se_span_buf *spans;     /* the current shard's; NULL: spans not kept */
+	int64_t real_minus_mono_ns;    /* kernel time to wall-clock time, for spans */
 };
 
 struct se_http_pending {

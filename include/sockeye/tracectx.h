@@ -33,6 +33,8 @@ bool se_tracectx_extract(const struct se_http1_head *h, struct se_trace_ctx *out
 
 /* A new trace id from a caller-owned xoshiro256** state (never all zero, as W3C requires). */
 void se_tracectx_generate(uint64_t rng[4], struct se_trace_ctx *out);
+/* A new span id (never all zero). */
+void se_tracectx_span_id(uint64_t rng[4], uint8_t out[8]);
 /* Seed rng from getrandom(2), falling back on the clock and the thread id. */
 void se_tracectx_seed(uint64_t rng[4]);
 

@@ -17,6 +17,7 @@
 #include "sockeye/conn_table.h"
 #include "sockeye/delay_hist.h"
 #include "sockeye/http_groups.h"
+#include "sockeye/span_buf.h"
 
 /* User-space counters. Append-only: names in se_user_counter_names[]. */
 enum se_user_counter {
@@ -49,7 +50,11 @@ enum se_user_counter {
 	SE_UC_WINDOWS_DROPPED = 24,	/* drop: windows whose groups and connection records
 					 * were dropped because the export queue was full */
 	SE_UC_HTTP_EXPORT_DROPPED = 25, /* drop: requests in the groups of those windows */
-	SE_UC__COUNT = 26,
+	SE_UC_SPANS = 26,		/* spans kept for requests that came with trace context */
+	SE_UC_SPANS_OVER_LIMIT = 27,	/* traced requests past --max-spans-per-second: counted in
+					 * their group, no span of their own */
+	SE_UC_SPANS_ALLOC = 28,		/* drop: no memory to keep a span */
+	SE_UC__COUNT = 29,
 };
 
 extern const char *const se_user_counter_names[SE_UC__COUNT];
@@ -91,6 +96,7 @@ struct se_shard {
 	uint64_t conns_active;	     /* connections in the worker's table */
 	/* kernel timestamp to end of aggregation, one record in SE_SHARD_DELAY_EVERY */
 	struct se_delay_hist delay;
+	struct se_span_buf spans; /* limit set by the worker (0: none kept) */
 };
 
 /* The worker samples its own lag on one record in this many (a clock read each). */
@@ -123,6 +129,7 @@ struct se_window {
 	uint64_t active_requests[3]; /* summed over the shards merged (not over added windows) */
 	uint64_t conns_active;
 	struct se_delay_hist delay; /* of every shard merged or window added */
+	struct se_span_buf spans;   /* no limit of its own: the shards' bound it */
 };
 
 /* Never allocates (the HTTP table grows on first use). */

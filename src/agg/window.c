@@ -37,6 +37,9 @@ const char *const se_user_counter_names[SE_UC__COUNT] = {
 	[SE_UC_HTTP_HEAD_TRUNCATED] = "http_head_truncated",
 	[SE_UC_WINDOWS_DROPPED] = "windows_dropped",
 	[SE_UC_HTTP_EXPORT_DROPPED] = "http_export_dropped",
+	[SE_UC_SPANS] = "spans",
+	[SE_UC_SPANS_OVER_LIMIT] = "spans_over_limit",
+	[SE_UC_SPANS_ALLOC] = "spans_alloc",
 };
 
 bool se_user_counter_is_drop(enum se_user_counter c)
@@ -55,6 +58,7 @@ bool se_user_counter_is_drop(enum se_user_counter c)
 	case SE_UC_HTTP_ABANDONED:
 	case SE_UC_WINDOWS_DROPPED:
 	case SE_UC_HTTP_EXPORT_DROPPED:
+	case SE_UC_SPANS_ALLOC:
 		return true;
 	default:
 		return false;
@@ -74,6 +78,7 @@ struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_n
 	s->start_ns = start_ns;
 	s->end_ns = end_ns;
 	se_http_groups_init(&s->http, max_groups);
+	se_span_buf_init(&s->spans, 0);
 	return s;
 }
 
@@ -83,6 +88,7 @@ void se_shard_free(struct se_shard *s)
 		return;
 	free(s->conns);
 	se_http_groups_fini(&s->http);
+	se_span_buf_fini(&s->spans);
 	free(s);
 }
 
@@ -119,12 +125,14 @@ void se_window_init(struct se_window *w, uint64_t start_ns, uint64_t end_ns, uin
 	w->start_ns = start_ns;
 	w->end_ns = end_ns;
 	se_http_groups_init(&w->http, max_groups);
+	se_span_buf_init(&w->spans, UINT32_MAX);
 }
 
 void se_window_fini(struct se_window *w)
 {
 	free(w->conns);
 	se_http_groups_fini(&w->http);
+	se_span_buf_fini(&w->spans);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -154,11 +162,16 @@ static int se_window_merge_http(struct se_window *w, const struct se_http_groups
 static int se_window_add_parts(struct se_window *w, const uint64_t counters[SE_UC__COUNT],
 			       const struct se_conn_record *recs, uint32_t n,
 			       const struct se_http_groups *http, bool http_counted,
-			       const struct se_delay_hist *delay)
+			       const struct se_delay_hist *delay, const struct se_span_buf *spans)
 {
-	int ret, ret2;
+	int ret, ret2, over;
 
 	se_delay_hist_merge(&w->delay, delay);
+	over = se_span_buf_merge(&w->spans, spans);
+	if (over < 0)
+		w->counters[SE_UC_SPANS_ALLOC] += spans->n; /* ENOMEM: none of them kept */
+	else
+		w->counters[SE_UC_SPANS_OVER_LIMIT] += (uint64_t)over;
 	for (int i = 0; i < SE_UC__COUNT; i++)
 		w->counters[i] += counters[i];
 	/* A connection lives on one ring, so one worker: records never need combining. */
@@ -170,7 +183,7 @@ static int se_window_add_parts(struct se_window *w, const uint64_t counters[SE_U
 int se_window_add(struct se_window *w, const struct se_window *src)
 {
 	return se_window_add_parts(w, src->counters, src->conns, src->nconns, &src->http, true,
-				   &src->delay);
+				   &src->delay, &src->spans);
 }
 
 int se_window_merge(struct se_window *w, const struct se_shard *s)
@@ -181,5 +194,6 @@ int se_window_merge(struct se_window *w, const struct se_shard *s)
 	for (size_t r = 0; r < sizeof(w->active_requests) / sizeof(w->active_requests[0]); r++)
 		w->active_requests[r] += s->active_requests[r];
 	w->conns_active += s->conns_active;
-	return se_window_add_parts(w, s->counters, s->conns, s->nconns, &s->http, false, &s->delay);
+	return se_window_add_parts(w, s->counters, s->conns, s->nconns, &s->http, false, &s->delay,
+				   &s->spans);
 }

@@ -34,6 +34,7 @@ enum {
 	OPT_OTLP_COMPRESSION,
 	OPT_OTLP_TIMEOUT,
 	OPT_TEMPORALITY,
+	OPT_MAX_SPANS,
 	OPT_VERSION,
 };
 
@@ -58,6 +59,7 @@ static const struct option se_cli_options[] = {
 	{ "otlp-compression", required_argument, NULL, OPT_OTLP_COMPRESSION },
 	{ "otlp-timeout", required_argument, NULL, OPT_OTLP_TIMEOUT },
 	{ "temporality", required_argument, NULL, OPT_TEMPORALITY },
+	{ "max-spans-per-second", required_argument, NULL, OPT_MAX_SPANS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -82,6 +84,8 @@ static void se_cli_usage(FILE *out)
 	    "  --otlp-compression none|gzip  body compression (default none)\n"
 	    "  --otlp-timeout SECONDS   per export attempt, 1..300 (default %u)\n"
 	    "  --temporality cumulative|delta  of sums and histograms (default cumulative)\n"
+	    "  --max-spans-per-second N  requests with trace context that get a span of their\n"
+	    "                           own, 0..1000000 (default %u); the rest are counted\n"
 	    "  --connections            add one \"conn\" line per connection that moved data in\n"
 	    "                           the window\n"
 	    "  --window SECONDS         window length, aligned to wall-clock multiples "
@@ -120,9 +124,10 @@ static void se_cli_usage(FILE *out)
 	    "  -h, --help               print this help and exit\n"
 	    "\n"
 	    "Exit status: 0 on success, 1 on a run-time failure, 2 on a bad command line.\n",
-	    SE_DEFAULT_OTLP_TIMEOUT_S, SE_DEFAULT_WINDOW_S, SE_DEFAULT_PORTS, SE_CAPTURE_MAX,
-	    SE_CAPTURE_DEFAULT, SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS,
-	    SE_DEFAULT_MAX_GROUPS, SE_DEFAULT_EXPORT_QUEUE);
+	    SE_DEFAULT_OTLP_TIMEOUT_S, SE_DEFAULT_MAX_SPANS_PER_SECOND, SE_DEFAULT_WINDOW_S,
+	    SE_DEFAULT_PORTS, SE_CAPTURE_MAX, SE_CAPTURE_DEFAULT, SE_WORKERS_MAX,
+	    SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS, SE_DEFAULT_MAX_GROUPS,
+	    SE_DEFAULT_EXPORT_QUEUE);
 }
 
 static enum se_cli_result se_cli_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -254,6 +259,13 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 				    "from 1 to 300",
 				    arg);
 			cfg->flags_given |= SE_GIVEN_TIMEOUT;
+			break;
+		case OPT_MAX_SPANS:
+			if (!se_cli_uint(arg, 0, 1000000, &cfg->max_spans_per_second))
+				return se_cli_fail(err, errlen,
+						   "--max-spans-per-second: '%s' is not a number "
+						   "from 0 to 1000000",
+						   arg);
 			break;
 		case OPT_TEMPORALITY:
 			if (strcmp(arg, "cumulative") && strcmp(arg, "delta"))

@@ -15,12 +15,16 @@
 #include "sockeye/otlp_http.h"
 #include "sockeye/otlp_resource.h"
 #include "sockeye/otlp_retry.h"
+#include "sockeye/otlp_spans.h"
+#include "sockeye/tracectx.h"
 
 /* Backoff waits are cut in steps this long, so that a stop is noticed. */
 #define SE_OTLP_WAIT_STEP_MS 50
 
 struct se_otlp_exporter {
 	char metrics_url[SE_OTLP_ENDPOINT_MAX + 16];
+	char traces_url[SE_OTLP_ENDPOINT_MAX + 16];
+	uint64_t trace_rng[4]; /* ids of summary spans */
 	struct se_otlp_http *http;
 	struct se_otlp_resource resource;
 	struct se_otlp_metrics metrics;
@@ -47,8 +51,13 @@ struct se_otlp_exporter *se_otlp_exporter_new(const struct se_config *cfg)
 		return NULL;
 	/* <endpoint>/v1/metrics, without doubling a trailing slash */
 	n = strlen(cfg->otlp_endpoint);
-	snprintf(e->metrics_url, sizeof(e->metrics_url), "%.*s/v1/metrics",
-		 (int)(n && cfg->otlp_endpoint[n - 1] == '/' ? n - 1 : n), cfg->otlp_endpoint);
+	if (n && cfg->otlp_endpoint[n - 1] == '/')
+		n--;
+	snprintf(e->metrics_url, sizeof(e->metrics_url), "%.*s/v1/metrics", (int)n,
+		 cfg->otlp_endpoint);
+	snprintf(e->traces_url, sizeof(e->traces_url), "%.*s/v1/traces", (int)n,
+		 cfg->otlp_endpoint);
+	se_tracectx_seed(e->trace_rng);
 	e->http = se_otlp_http_new(cfg);
 	if (!e->http) {
 		free(e);
@@ -99,20 +108,12 @@ static void se_otlp_wait(uint64_t ms, bool (*closing)(void *arg), void *arg)
 	}
 }
 
-void se_otlp_exporter_export(struct se_otlp_exporter *e, const struct se_export_window *ew,
-			     bool (*closing)(void *arg), void *arg)
+/* POST body to url until delivered, rejected or given up; failures counted by reason. */
+static void se_otlp_deliver(struct se_otlp_exporter *e, const char *url, const uint8_t *body,
+			    size_t len, bool (*closing)(void *arg), void *arg)
 {
-	uint8_t *body = NULL;
-	size_t len = 0;
 	uint64_t started = se_clock_mono_ns();
 
-	/* Encoded even when it cannot be sent: the running totals must include it. */
-	if (se_otlp_metrics_encode(&e->metrics, &e->resource, ew, e->failures, "tracepoint", &body,
-				   &len)) {
-		e->failures[SE_EXPORT_FAIL_ENCODE]++;
-		se_warn("OTLP: out of memory encoding a window: not sent");
-		return;
-	}
 	for (unsigned int attempt = 0;; attempt++) {
 		struct se_otlp_post r;
 		enum se_otlp_outcome o;
@@ -120,17 +121,16 @@ void se_otlp_exporter_export(struct se_otlp_exporter *e, const struct se_export_
 
 		if (e->giving_up_rest) {
 			e->failures[SE_EXPORT_FAIL_GAVE_UP]++;
-			break;
+			return;
 		}
-		o = se_otlp_http_post(e->http, e->metrics_url, body, len, &r)
-			? SE_OTLP_RETRY
-			: se_otlp_classify(r.status);
+		o = se_otlp_http_post(e->http, url, body, len, &r) ? SE_OTLP_RETRY
+								   : se_otlp_classify(r.status);
 		if (o == SE_OTLP_DELIVERED) {
 			e->delivered++;
 			if (e->was_failing)
-				se_info("OTLP: %s accepts windows again", e->metrics_url);
+				se_info("OTLP: %s accepts exports again", url);
 			e->was_failing = false;
-			break;
+			return;
 		}
 		if (!e->was_failing || o == SE_OTLP_REJECTED) {
 			char why[300];
@@ -139,30 +139,54 @@ void se_otlp_exporter_export(struct se_otlp_exporter *e, const struct se_export_
 				snprintf(why, sizeof(why), "HTTP %ld", r.status);
 			else
 				snprintf(why, sizeof(why), "%s", r.error);
-			se_warn("OTLP: %s: %s%s", e->metrics_url, why,
-				o == SE_OTLP_REJECTED ? " (not retried: window dropped)"
-						      : " (retrying)");
+			se_warn("OTLP: %s: %s%s", url, why,
+				o == SE_OTLP_REJECTED ? " (not retried: dropped)" : " (retrying)");
 		}
 		e->was_failing = true;
 		if (o == SE_OTLP_REJECTED) {
 			e->failures[SE_EXPORT_FAIL_REJECTED]++;
-			break;
+			return;
 		}
 		e->failures[r.status ? SE_EXPORT_FAIL_RETRYABLE : SE_EXPORT_FAIL_CONNECT]++;
 		wait_ms = se_otlp_backoff_ms(attempt, r.retry_after_s, se_otlp_rand(e));
 		if (closing(arg)) {
-			/* Stopping: no waits. This window and the rest are given up. */
+			/* Stopping: no waits. This export and the rest are given up. */
 			e->giving_up_rest = true;
 			continue;
 		}
 		if ((se_clock_mono_ns() - started) / SE_NS_PER_MS + wait_ms >
 		    SE_OTLP_RETRY_MAX_ELAPSED_MS) {
 			e->failures[SE_EXPORT_FAIL_GAVE_UP]++;
-			se_warn("OTLP: %s: window given up after %u attempts", e->metrics_url,
-				attempt + 1);
-			break;
+			se_warn("OTLP: %s: given up after %u attempts", url, attempt + 1);
+			return;
 		}
 		se_otlp_wait(wait_ms, closing, arg);
 	}
+}
+
+void se_otlp_exporter_export(struct se_otlp_exporter *e, const struct se_export_window *ew,
+			     bool (*closing)(void *arg), void *arg)
+{
+	uint8_t *body = NULL;
+	size_t len = 0;
+
+	/* Encoded even when it cannot be sent: the running totals must include it. */
+	if (se_otlp_metrics_encode(&e->metrics, &e->resource, ew, e->failures, "tracepoint", &body,
+				   &len)) {
+		e->failures[SE_EXPORT_FAIL_ENCODE]++;
+		se_warn("OTLP: out of memory encoding a window's metrics: not sent");
+	} else {
+		se_otlp_deliver(e, e->metrics_url, body, len, closing, arg);
+		free(body);
+	}
+	if (!se_otlp_spans_count(&ew->w))
+		return;
+	body = NULL;
+	if (se_otlp_spans_encode(&e->resource, &ew->w, e->trace_rng, &body, &len)) {
+		e->failures[SE_EXPORT_FAIL_ENCODE]++;
+		se_warn("OTLP: out of memory encoding a window's spans: not sent");
+		return;
+	}
+	se_otlp_deliver(e, e->traces_url, body, len, closing, arg);
 	free(body);
 }

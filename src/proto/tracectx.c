@@ -270,6 +270,19 @@ void se_tracectx_generate(uint64_t rng[4], struct se_trace_ctx *out)
 	out->source = SE_TRACE_GENERATED;
 }
 
+void se_tracectx_span_id(uint64_t rng[4], uint8_t out[8])
+{
+	uint64_t v;
+
+	if (se_trace_state_zero(rng))
+		se_trace_seed_from(rng, 0);
+	do
+		v = se_xoshiro_next(rng);
+	while (!v); /* an all-zero span id is invalid */
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
 void se_tracectx_seed(uint64_t rng[4])
 {
 	size_t got = 0;

@@ -76,6 +76,7 @@ struct se_worker {
 	size_t deferred_cap;
 	bool replaying;
 	uint32_t delay_tick;	    /* records since the last delay sample */
+	uint32_t span_limit;	    /* spans kept per shard: this worker's share of the window's */
 	uint64_t collected_for;	    /* window start whose parked closes were collected */
 	uint64_t idle_checked_mono; /* last walk for idle connections (se_worker_check_idle) */
 	uint64_t *closed_ids;	    /* scratch for the seal: connections to free */
@@ -404,6 +405,8 @@ static void se_worker_point_sink(struct se_worker *w)
 {
 	w->proto.http.groups = &w->shard->http;
 	w->proto.http.counters = w->shard->counters;
+	w->proto.http.spans = &w->shard->spans;
+	w->shard->spans.limit = w->span_limit;
 }
 
 /* Requests in flight on a connection idle past the timeout end unanswered. The walk covers
@@ -589,6 +592,11 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 	atomic_init(&w->failed, false);
 	atomic_init(&w->stop_real_ns, 0);
 	se_session_ctx_init(&w->proto);
+	w->proto.http.real_minus_mono_ns = real_minus_mono_ns;
+	/* --max-spans-per-second over a window, shared out (rounded up) among the workers */
+	w->span_limit =
+	    (uint32_t)(((uint64_t)cfg->max_spans_per_second * cfg->window_s + workers - 1) /
+		       workers);
 	if (se_conn_table_init(&w->conns, cfg->max_connections))
 		goto fail;
 	w->ids_cap = cfg->max_connections;
