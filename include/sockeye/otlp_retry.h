@@ -22,9 +22,10 @@ enum se_otlp_outcome {
 
 enum se_otlp_outcome se_otlp_classify(long status);
 /*
- * The wait before retry number `attempt` (0 for the first retry): Retry-After when the
- * server gave one (retry_after_s >= 0, capped at SE_OTLP_RETRY_MAX_ELAPSED_MS), else
- * min(INITIAL * 2^attempt, MAX) scaled by a jitter factor in [0.5, 1.0) from rnd.
+ * The wait before retry number `attempt` (0 for the first retry): the backoff,
+ * min(INITIAL * 2^attempt, MAX) scaled by a jitter factor in [0.5, 1.0) from rnd, or
+ * Retry-After when the server gave a longer one (retry_after_s >= 0, capped at
+ * SE_OTLP_RETRY_MAX_ELAPSED_MS).
  */
 uint64_t se_otlp_backoff_ms(unsigned int attempt, long retry_after_s, uint64_t rnd);
 

@@ -86,7 +86,9 @@ int se_span_buf_merge(struct se_span_buf *dst, const struct se_span_buf *src)
 	uint32_t room = dst->limit > dst->n ? dst->limit - dst->n : 0;
 	uint32_t take = src->n < room ? src->n : room;
 
-	if (take && se_span_buf_reserve(dst, take))
+	if (!take)
+		return (int)src->n;
+	if (se_span_buf_reserve(dst, take))
 		return -ENOMEM;
 	memcpy(dst->v + dst->n, src->v, (size_t)take * sizeof(*src->v));
 	dst->n += take;

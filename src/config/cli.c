@@ -236,11 +236,12 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 			int ret = se_config_add_header(cfg, arg);
 
 			if (ret)
-				return se_cli_fail(err, errlen,
-						   ret == -ENOSPC
-						       ? "--otlp-header: '%s': more than 16 headers"
-						       : "--otlp-header: '%s' is not NAME=VALUE",
-						   arg);
+				return se_cli_fail(
+				    err, errlen,
+				    ret == -ENOSPC ? "--otlp-header: more than 16 headers%.0s"
+						   : "--otlp-header: not NAME=VALUE (NAME an HTTP "
+						     "token, VALUE without CR or LF)%.0s",
+				    arg); /* values are secrets: never echoed */
 			break;
 		}
 		case OPT_OTLP_COMPRESSION:

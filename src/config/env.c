@@ -111,9 +111,15 @@ static int se_env_headers(struct se_config *cfg, const char *list, char *err, si
 				return se_env_fail(err, errlen, var, list, "has an entry too long");
 			memcpy(item, list, len);
 			item[len] = '\0';
-			if (se_percent_decode(item) || se_config_add_header(cfg, item))
-				return se_env_fail(err, errlen, var, item,
-						   "is not a Name=value header (or too many)");
+			if (se_percent_decode(item) || se_config_add_header(cfg, item)) {
+				/* values are secrets, and may hold CR/LF: never echoed */
+				snprintf(err, errlen,
+					 "%s: an entry is not a NAME=VALUE header (NAME an HTTP "
+					 "token, VALUE without CR or LF), or there are more than "
+					 "16",
+					 var);
+				return -EINVAL;
+			}
 		}
 		list += len;
 		if (*list == ',')
@@ -149,18 +155,21 @@ int se_config_apply_env(struct se_config *cfg, const char *(*getenv_fn)(const ch
 	    (v = getenv_fn("OTEL_EXPORTER_OTLP_TIMEOUT")) && *v) {
 		unsigned long long ms;
 
-		if (se_config_parse_uint(v, 1, 3600000, &ms))
+		if (se_config_parse_uint(v, 1, 300000, &ms)) /* as --otlp-timeout */
 			return se_env_fail(err, errlen, "OTEL_EXPORTER_OTLP_TIMEOUT", v,
 					   "is not a number of milliseconds");
 		cfg->otlp_timeout_s = (unsigned int)((ms + 999) / 1000);
 	}
 	if (!(cfg->flags_given & SE_GIVEN_TEMPORALITY) &&
 	    (v = getenv_fn("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE")) && *v) {
-		if (strcasecmp(v, "cumulative") && strcasecmp(v, "delta"))
+		if (strcasecmp(v, "cumulative") && strcasecmp(v, "delta") &&
+		    strcasecmp(v, "lowmemory"))
 			return se_env_fail(err, errlen,
 					   "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", v,
-					   "is neither cumulative nor delta");
-		cfg->delta = !strcasecmp(v, "delta");
+					   "is none of cumulative, delta, lowmemory");
+		/* lowmemory is delta for counters and histograms, all sockeye has that are not
+		 * gauges */
+		cfg->delta = strcasecmp(v, "cumulative") != 0;
 	}
 	cfg->out_stdout = cfg->out_stdout_explicit || !cfg->otlp_endpoint[0];
 	return 0;

@@ -201,7 +201,9 @@ static void se_otlp_group_attrs(struct se_otlp_ctx *c, const struct se_http_grou
 	se_otlp_attrs_add(
 	    attrs, se_otlp_attr_str(c->a, "http.request.method", se_http_method_name(g->method)));
 	se_otlp_attrs_add(attrs, se_otlp_attr_str(c->a, "url.path", g->path));
-	se_otlp_attrs_add(attrs, se_otlp_attr_int(c->a, "http.response.status_code", g->status));
+	if (g->status) /* semantic conventions: absent when there was no response */
+		se_otlp_attrs_add(attrs,
+				  se_otlp_attr_int(c->a, "http.response.status_code", g->status));
 	se_otlp_attrs_add(attrs, se_otlp_attr_str(c->a, "network.peer.address", addr));
 }
 

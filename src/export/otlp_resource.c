@@ -6,6 +6,10 @@
  */
 #include "sockeye/otlp_resource.h"
 
+/* Slots OTEL_RESOURCE_ATTRIBUTES cannot take: host.name, k8s.pod.name, k8s.namespace.name
+ * and service.name always fit. */
+#define SE_OTLP_RESOURCE_RESERVED 3
+
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
@@ -91,7 +95,9 @@ static unsigned int se_otlp_resource_parse(struct se_otlp_resource *r, const cha
 		char value[SE_OTLP_RESOURCE_VALUE_MAX];
 
 		eq = memchr(list, '=', len);
-		if (eq) {
+		if (eq && r->n >= SE_OTLP_RESOURCE_MAX - SE_OTLP_RESOURCE_RESERVED) {
+			skipped++; /* the last slots are kept for host.name and k8s.* */
+		} else if (eq) {
 			const char *k = list, *ke = eq;
 
 			while (k < ke && isspace((unsigned char)*k))

@@ -22,17 +22,22 @@ enum se_otlp_outcome se_otlp_classify(long status)
 
 uint64_t se_otlp_backoff_ms(unsigned int attempt, long retry_after_s, uint64_t rnd)
 {
-	uint64_t base = SE_OTLP_RETRY_INITIAL_MS;
+	uint64_t base = SE_OTLP_RETRY_INITIAL_MS, backoff;
 
-	if (retry_after_s >= 0) {
-		uint64_t ms = (uint64_t)retry_after_s * 1000;
-
-		return ms < SE_OTLP_RETRY_MAX_ELAPSED_MS ? ms : SE_OTLP_RETRY_MAX_ELAPSED_MS;
-	}
 	for (unsigned int i = 0; i < attempt && base < SE_OTLP_RETRY_MAX_MS; i++)
 		base *= 2;
 	if (base > SE_OTLP_RETRY_MAX_MS)
 		base = SE_OTLP_RETRY_MAX_MS;
 	/* "full jitter" would allow 0; half of it keeps retries from coming back to back */
-	return base / 2 + (rnd % (base / 2));
+	backoff = base / 2 + (rnd % (base / 2));
+	if (retry_after_s >= 0) {
+		/* capped before multiplying: the header comes from the network */
+		uint64_t ms = retry_after_s >= SE_OTLP_RETRY_MAX_ELAPSED_MS / 1000
+				  ? SE_OTLP_RETRY_MAX_ELAPSED_MS
+				  : (uint64_t)retry_after_s * 1000;
+
+		/* never sooner than the backoff: "Retry-After: 0" must not make a busy loop */
+		return ms > backoff ? ms : backoff;
+	}
+	return backoff;
 }

@@ -62,7 +62,9 @@ static se_pb_span *se_otlp_span(struct se_arena *a, uint8_t role, uint8_t method
 		se_otlp_attrs_add(&attrs, se_otlp_attr_str(a, "http.request.method",
 							   se_http_method_name(method)));
 		se_otlp_attrs_add(&attrs, se_otlp_attr_str(a, "url.path", path));
-		se_otlp_attrs_add(&attrs, se_otlp_attr_int(a, "http.response.status_code", status));
+		if (status)
+			se_otlp_attrs_add(&attrs,
+					  se_otlp_attr_int(a, "http.response.status_code", status));
 		se_otlp_attrs_add(&attrs, se_otlp_attr_str(a, "network.peer.address", addr));
 	}
 	s->attributes = attrs.v;

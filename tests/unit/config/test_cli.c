@@ -4,6 +4,8 @@
  * (a one-line error that names the flag), unknown options, missing values, --help and
  * --version written to the FILE given, and repeated parses in one process. --help is checked
  * against the option table read from cli.c itself, so a flag added without help text fails here.
+ * The OTLP flags record that they were given (flags_given), so the OpenTelemetry variables read
+ * later do not override them, and an endpoint replaces stdout as the default output.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,7 +82,7 @@ static void test_defaults(void **state)
 	assert_string_equal(err, "");
 	assert_int_equal(out_len, 0);
 	se_config_defaults(&def);
-	def.out_stdout = true; /* the only output for now: chosen when none is given */
+	def.out_stdout = true; /* the fallback output: neither --stdout nor an endpoint given */
 	assert_memory_equal(&cfg, &def, sizeof(cfg));
 }
 
@@ -218,6 +220,141 @@ static void test_wakeup_bytes(void **state)
 			 SE_CLI_RUN);
 }
 
+static void test_otlp_endpoint(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--otlp-endpoint", "http://collector:4318", NULL), SE_CLI_RUN);
+	assert_string_equal(cfg.otlp_endpoint, "http://collector:4318");
+	assert_false(cfg.out_stdout); /* the endpoint is the output */
+	assert_false(cfg.out_stdout_explicit);
+	assert_int_equal(parse(&cfg, "--otlp-endpoint=https://otlp.example.com/", "--stdout", NULL),
+			 SE_CLI_RUN);
+	assert_string_equal(cfg.otlp_endpoint, "https://otlp.example.com/");
+	assert_true(cfg.out_stdout); /* both, when asked */
+	assert_true(cfg.out_stdout_explicit);
+	assert_int_equal(parse(&cfg, "--stdout", NULL), SE_CLI_RUN);
+	assert_true(cfg.out_stdout_explicit);
+	assert_string_equal(cfg.otlp_endpoint, "");
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	assert_false(cfg.out_stdout_explicit);
+	assert_true(cfg.out_stdout);
+}
+
+static void test_otlp_endpoint_too_long(void **state)
+{
+	static char url[SE_OTLP_ENDPOINT_MAX + 1];
+	struct se_config cfg;
+
+	memset(url, 'a', sizeof(url) - 1);
+	memcpy(url, "http://", 7);
+	url[SE_OTLP_ENDPOINT_MAX - 1] = '\0'; /* the longest that fits */
+	assert_int_equal(parse(&cfg, "--otlp-endpoint", url, NULL), SE_CLI_RUN);
+	assert_int_equal(strlen(cfg.otlp_endpoint), SE_OTLP_ENDPOINT_MAX - 1);
+	url[SE_OTLP_ENDPOINT_MAX - 1] = 'a';
+	assert_int_equal(parse(&cfg, "--otlp-endpoint", url, NULL), SE_CLI_ERROR);
+	assert_error_names("--otlp-endpoint");
+}
+
+static void test_otlp_headers(void **state)
+{
+	char *argv[2 * SE_OTLP_HEADERS_MAX + 4];
+	char values[SE_OTLP_HEADERS_MAX + 1][32];
+	struct se_config cfg;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	int argc = 0;
+
+	assert_int_equal(parse(&cfg, "--otlp-header", "Authorization=Bearer t0k",
+			       "--otlp-header=X-Tenant = a", "--otlp-header", "authorization=other",
+			       NULL),
+			 SE_CLI_RUN);
+	assert_int_equal(cfg.otlp_nheaders, 2);
+	assert_string_equal(cfg.otlp_headers[0], "Authorization: Bearer t0k");
+	assert_string_equal(cfg.otlp_headers[1], "X-Tenant: a");
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.otlp_nheaders, 0);
+
+	/* 16 are fine, the 17th is an error that says so */
+	argv[argc++] = "sockeye";
+	for (int i = 0; i <= SE_OTLP_HEADERS_MAX; i++) {
+		snprintf(values[i], sizeof(values[i]), "X-H%d=%d", i, i);
+		argv[argc++] = "--otlp-header";
+		argv[argc++] = values[i];
+	}
+	argv[argc] = NULL;
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(se_cli_parse(&cfg, argc - 2, argv, out, err, sizeof(err)), SE_CLI_RUN);
+	assert_int_equal(cfg.otlp_nheaders, SE_OTLP_HEADERS_MAX);
+	assert_int_equal(se_cli_parse(&cfg, argc, argv, out, err, sizeof(err)), SE_CLI_ERROR);
+	assert_int_equal(fclose(out), 0);
+	free(text);
+	assert_error_names("--otlp-header");
+	assert_null(strstr(err, "X-H16=16")); /* header values are secrets: never echoed */
+	assert_non_null(strstr(err, "16 headers"));
+}
+
+static void test_otlp_compression_timeout_temporality(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	assert_false(cfg.otlp_gzip);
+	assert_int_equal(cfg.otlp_timeout_s, SE_DEFAULT_OTLP_TIMEOUT_S);
+	assert_false(cfg.delta);
+	assert_int_equal(cfg.flags_given, 0);
+
+	assert_int_equal(parse(&cfg, "--otlp-compression", "gzip", NULL), SE_CLI_RUN);
+	assert_true(cfg.otlp_gzip);
+	assert_int_equal(cfg.flags_given, SE_GIVEN_COMPRESSION);
+	assert_int_equal(
+	    parse(&cfg, "--otlp-compression", "gzip", "--otlp-compression", "none", NULL),
+	    SE_CLI_RUN);
+	assert_false(cfg.otlp_gzip);
+	assert_int_equal(cfg.flags_given, SE_GIVEN_COMPRESSION); /* "none" is a choice too */
+
+	assert_int_equal(parse(&cfg, "--otlp-timeout", "1", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.otlp_timeout_s, 1);
+	assert_int_equal(cfg.flags_given, SE_GIVEN_TIMEOUT);
+	assert_int_equal(parse(&cfg, "--otlp-timeout=300", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.otlp_timeout_s, 300);
+	/* the default, given explicitly, still counts as given */
+	assert_int_equal(parse(&cfg, "--otlp-timeout", "10", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.flags_given, SE_GIVEN_TIMEOUT);
+
+	assert_int_equal(parse(&cfg, "--temporality", "delta", NULL), SE_CLI_RUN);
+	assert_true(cfg.delta);
+	assert_int_equal(cfg.flags_given, SE_GIVEN_TEMPORALITY);
+	assert_int_equal(parse(&cfg, "--temporality", "cumulative", NULL), SE_CLI_RUN);
+	assert_false(cfg.delta);
+	assert_int_equal(cfg.flags_given, SE_GIVEN_TEMPORALITY);
+
+	assert_int_equal(parse(&cfg, "--temporality", "delta", "--otlp-timeout", "5",
+			       "--otlp-compression", "gzip", NULL),
+			 SE_CLI_RUN);
+	assert_int_equal(cfg.flags_given,
+			 SE_GIVEN_COMPRESSION | SE_GIVEN_TIMEOUT | SE_GIVEN_TEMPORALITY);
+	assert_true(cfg.delta);
+	assert_int_equal(cfg.otlp_timeout_s, 5);
+	assert_true(cfg.otlp_gzip);
+}
+
+/* A header value with CR or LF is rejected (no header injection) with a one-line error. */
+static void test_otlp_header_crlf(void **state)
+{
+	static const char *const bad[] = { "X=a\r\nInjected: 1", "X=a\nb", "X=a\rb" };
+	struct se_config cfg;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(&cfg, "--otlp-header", bad[i], NULL), SE_CLI_ERROR);
+		assert_non_null(strstr(err, "--otlp-header"));
+		if (strpbrk(err, "\r\n"))
+			fail_msg("error is not one line: '%s'", err);
+	}
+}
+
 /* ---- bad values --------------------------------------------------------------------------- */
 
 static void test_bad_values(void **state)
@@ -265,6 +402,27 @@ static void test_bad_values(void **state)
 		{ "--max-groups", "1048577", "--max-groups" },
 		{ "--export-queue", "0", "--export-queue" },
 		{ "--export-queue", "1025", "--export-queue" },
+		{ "--otlp-endpoint", "collector:4318", "--otlp-endpoint" },
+		{ "--otlp-endpoint", "ftp://collector", "--otlp-endpoint" },
+		{ "--otlp-endpoint", "grpc://collector:4317", "--otlp-endpoint" },
+		{ "--otlp-endpoint", "http:/x", "--otlp-endpoint" },
+		{ "--otlp-endpoint", "", "--otlp-endpoint" },
+		{ "--otlp-header", "novalue", "--otlp-header" },
+		{ "--otlp-header", "=v", "--otlp-header" },
+		{ "--otlp-header", "bad name=v", "--otlp-header" },
+		{ "--otlp-header", "X:Y=v", "--otlp-header" },
+		{ "--otlp-header", "", "--otlp-header" },
+		{ "--otlp-compression", "zstd", "--otlp-compression" },
+		{ "--otlp-compression", "GZIP", "--otlp-compression" },
+		{ "--otlp-compression", "", "--otlp-compression" },
+		{ "--otlp-timeout", "0", "--otlp-timeout" },
+		{ "--otlp-timeout", "301", "--otlp-timeout" },
+		{ "--otlp-timeout", "5s", "--otlp-timeout" },
+		{ "--otlp-timeout", "-1", "--otlp-timeout" },
+		{ "--otlp-timeout", "", "--otlp-timeout" },
+		{ "--temporality", "DELTA", "--temporality" },
+		{ "--temporality", "deltas", "--temporality" },
+		{ "--temporality", "", "--temporality" },
 	};
 	struct se_config cfg;
 
@@ -272,6 +430,16 @@ static void test_bad_values(void **state)
 		if (parse(&cfg, bad[i].flag, bad[i].value, NULL) != SE_CLI_ERROR)
 			fail_msg("%s '%s' accepted", bad[i].flag, bad[i].value);
 		assert_error_names(bad[i].named);
+		/* the OTLP flags quote the value too, but for headers: their values are secrets
+		 * (tokens) and are never echoed */
+		if (!strcmp(bad[i].flag, "--otlp-header")) {
+			if (*bad[i].value && strstr(err, bad[i].value))
+				fail_msg("error '%s' echoes the header '%s'", err, bad[i].value);
+		} else if ((!strncmp(bad[i].flag, "--otlp", 6) ||
+			    !strcmp(bad[i].flag, "--temporality")) &&
+			   !strstr(err, bad[i].value)) {
+			fail_msg("error '%s' does not quote '%s'", err, bad[i].value);
+		}
 		assert_int_equal(out_len, 0);
 	}
 }
@@ -322,11 +490,24 @@ static void test_unknown_option_in_group(void **state)
 static void test_missing_value(void **state)
 {
 	static const char *const need_value[] = {
-		"--workers",	  "--ring-size",       "--ports",
-		"--window",	  "--duration",	       "--netns",
-		"--pid",	  "--capture-bytes",   "--poll-ms",
-		"--wakeup-bytes", "--max-connections", "--max-groups",
+		"--workers",
+		"--ring-size",
+		"--ports",
+		"--window",
+		"--duration",
+		"--netns",
+		"--pid",
+		"--capture-bytes",
+		"--poll-ms",
+		"--wakeup-bytes",
+		"--max-connections",
+		"--max-groups",
 		"--export-queue",
+		"--otlp-endpoint",
+		"--otlp-header",
+		"--otlp-compression",
+		"--otlp-timeout",
+		"--temporality",
 	};
 	struct se_config cfg;
 
@@ -389,12 +570,14 @@ static unsigned int read_option_table(char names[OPTIONS_MAX][64])
 static void test_help(void **state)
 {
 	static const char *const expected[] = {
-		"workers",	   "ring-size",	 "ports",
-		"window",	   "duration",	 "stdout",
-		"connections",	   "netns",	 "pid",
-		"capture-bytes",   "poll-ms",	 "wakeup-bytes",
-		"max-connections", "max-groups", "export-queue",
-		"verbose",	   "version",	 "help",
+		"workers",	   "ring-size",	  "ports",
+		"window",	   "duration",	  "stdout",
+		"connections",	   "netns",	  "pid",
+		"capture-bytes",   "poll-ms",	  "wakeup-bytes",
+		"max-connections", "max-groups",  "export-queue",
+		"otlp-endpoint",   "otlp-header", "otlp-compression",
+		"otlp-timeout",	   "temporality", "verbose",
+		"version",	   "help",
 	};
 	char names[OPTIONS_MAX][64];
 	unsigned int n = read_option_table(names);
@@ -422,6 +605,17 @@ static void test_help(void **state)
 	}
 	/* Defaults are shown with the flags. */
 	assert_non_null(strstr(out_text, SE_DEFAULT_PORTS));
+	{
+		const char *line = strstr(out_text, "--otlp-timeout");
+		char def[32];
+
+		assert_non_null(line);
+		snprintf(def, sizeof(def), "(default %u)", SE_DEFAULT_OTLP_TIMEOUT_S);
+		line = strstr(line, def);
+		assert_non_null(line);
+		assert_true(memchr(strstr(out_text, "--otlp-timeout"), '\n',
+				   (size_t)(line - strstr(out_text, "--otlp-timeout"))) == NULL);
+	}
 
 	assert_int_equal(parse(&cfg, "-h", NULL), SE_CLI_EXIT);
 	assert_non_null(strstr(out_text, "Usage: sockeye"));
@@ -495,6 +689,11 @@ int main(void)
 		cmocka_unit_test(test_netns),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_wakeup_bytes),
+		cmocka_unit_test(test_otlp_endpoint),
+		cmocka_unit_test(test_otlp_endpoint_too_long),
+		cmocka_unit_test(test_otlp_headers),
+		cmocka_unit_test(test_otlp_compression_timeout_temporality),
+		cmocka_unit_test(test_otlp_header_crlf),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_too_long_netns_path),
 		cmocka_unit_test(test_unknown_option),
