@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what sockeye needs to build and to run its tests, from Debian 12 packages.
-# nginx, curl and wrk are the real server and clients of the HTTP integration tests.
+# nginx, curl and wrk are the real server and clients of the HTTP integration tests;
+# protobuf-c and libcurl build the OTLP exporter.
 # Idempotent and quiet when nothing is missing; needs root only when something is.
 set -eu
 
@@ -15,12 +16,19 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+# Node.js and npm run the OTLP test receiver (tests/integration/otlp), which decodes with the
+# OpenTelemetry project's own generated code: the machine's own when it has them, else Debian's.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "setup: these packages are missing; run as root to install them:$missing" >&2
-	exit 1
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup: these packages are missing; run as root to install them:$missing" >&2
+		exit 1
+	fi
+	echo "setup: installing$missing"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-echo "setup: installing$missing"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# The receiver's one npm dependency, pinned by its package-lock.json (quiet when present).
+"$(dirname "$0")/../tests/integration/otlp/setup.sh"

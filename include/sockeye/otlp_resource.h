@@ -2,9 +2,10 @@
 /*
  * The OTLP resource: who the telemetry is about. service.name, host.name, process.pid,
  * k8s.pod.name and k8s.namespace.name (from the downward-API variables POD_NAME and
- * POD_NAMESPACE), plus OTEL_RESOURCE_ATTRIBUTES. service.name is OTEL_SERVICE_NAME, else
- * the service.name of OTEL_RESOURCE_ATTRIBUTES, else "unknown_service" (as the OpenTelemetry
- * SDKs do). Pure: the environment comes through a lookup function.
+ * POD_NAMESPACE), plus OTEL_RESOURCE_ATTRIBUTES, whose entries win over what sockeye
+ * detects. service.name is OTEL_SERVICE_NAME, else the service.name of
+ * OTEL_RESOURCE_ATTRIBUTES, else "unknown_service:sockeye" (as the OpenTelemetry SDKs do).
+ * Pure: the environment comes through a lookup function.
  */
 #ifndef SOCKEYE_OTLP_RESOURCE_H
 #define SOCKEYE_OTLP_RESOURCE_H

@@ -54,7 +54,9 @@ enum se_user_counter {
 	SE_UC_SPANS_OVER_LIMIT = 27,	/* traced requests past --max-spans-per-second: counted in
 					 * their group, no span of their own */
 	SE_UC_SPANS_ALLOC = 28,		/* drop: no memory to keep a span */
-	SE_UC__COUNT = 29,
+	SE_UC_OTLP_REJECTED = 29,	/* drop: OTLP exports the collector refused (not retried) */
+	SE_UC_OTLP_UNSENT = 30, /* drop: OTLP exports given up after retries, or not encoded */
+	SE_UC__COUNT = 31,
 };
 
 extern const char *const se_user_counter_names[SE_UC__COUNT];

@@ -40,6 +40,8 @@ const char *const se_user_counter_names[SE_UC__COUNT] = {
 	[SE_UC_SPANS] = "spans",
 	[SE_UC_SPANS_OVER_LIMIT] = "spans_over_limit",
 	[SE_UC_SPANS_ALLOC] = "spans_alloc",
+	[SE_UC_OTLP_REJECTED] = "otlp_rejected",
+	[SE_UC_OTLP_UNSENT] = "otlp_unsent",
 };
 
 bool se_user_counter_is_drop(enum se_user_counter c)
@@ -59,6 +61,8 @@ bool se_user_counter_is_drop(enum se_user_counter c)
 	case SE_UC_WINDOWS_DROPPED:
 	case SE_UC_HTTP_EXPORT_DROPPED:
 	case SE_UC_SPANS_ALLOC:
+	case SE_UC_OTLP_REJECTED:
+	case SE_UC_OTLP_UNSENT:
 		return true;
 	default:
 		return false;

@@ -6,10 +6,6 @@
  */
 #include "sockeye/otlp_resource.h"
 
-/* Slots OTEL_RESOURCE_ATTRIBUTES cannot take: host.name, k8s.pod.name, k8s.namespace.name
- * and service.name always fit. */
-#define SE_OTLP_RESOURCE_RESERVED 3
-
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
@@ -95,9 +91,7 @@ static unsigned int se_otlp_resource_parse(struct se_otlp_resource *r, const cha
 		char value[SE_OTLP_RESOURCE_VALUE_MAX];
 
 		eq = memchr(list, '=', len);
-		if (eq && r->n >= SE_OTLP_RESOURCE_MAX - SE_OTLP_RESOURCE_RESERVED) {
-			skipped++; /* the last slots are kept for host.name and k8s.* */
-		} else if (eq) {
+		if (eq) {
 			const char *k = list, *ke = eq;
 
 			while (k < ke && isspace((unsigned char)*k))
@@ -124,16 +118,17 @@ unsigned int se_otlp_resource_init(struct se_otlp_resource *r, se_getenv_fn gete
 
 	memset(r, 0, sizeof(*r));
 	r->pid = pid;
-	/* Lowest precedence first: later sets replace. */
-	se_otlp_resource_set(r, "service.name", strlen("service.name"), "unknown_service");
-	skipped = se_otlp_resource_parse(r, getenv_fn("OTEL_RESOURCE_ATTRIBUTES"));
-	if ((v = getenv_fn("OTEL_SERVICE_NAME")) && *v)
-		se_otlp_resource_set(r, "service.name", strlen("service.name"), v);
+	/* Lowest precedence first, later sets replace: what sockeye detects, then what the user
+	 * says (OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME), as the SDKs merge them. */
+	se_otlp_resource_set(r, "service.name", strlen("service.name"), "unknown_service:sockeye");
 	if (host_name && *host_name)
 		se_otlp_resource_set(r, "host.name", strlen("host.name"), host_name);
 	if ((v = getenv_fn("POD_NAME")) && *v)
 		se_otlp_resource_set(r, "k8s.pod.name", strlen("k8s.pod.name"), v);
 	if ((v = getenv_fn("POD_NAMESPACE")) && *v)
 		se_otlp_resource_set(r, "k8s.namespace.name", strlen("k8s.namespace.name"), v);
+	skipped = se_otlp_resource_parse(r, getenv_fn("OTEL_RESOURCE_ATTRIBUTES"));
+	if ((v = getenv_fn("OTEL_SERVICE_NAME")) && *v)
+		se_otlp_resource_set(r, "service.name", strlen("service.name"), v);
 	return skipped;
 }

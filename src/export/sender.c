@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sockeye/export_stdout.h"
 #include "sockeye/log.h"
@@ -17,6 +18,7 @@ struct se_sender {
 	struct se_window_queue *queue; /* sync: its lock */
 	FILE *out;		       /* owner: sender thread */
 	struct se_otlp_exporter *otlp; /* owner: sender thread; NULL without --otlp-endpoint */
+	uint64_t failures_shown[SE_EXPORT_FAIL__COUNT]; /* owner: sender thread */
 	pthread_t thread;
 	bool started;
 };
@@ -45,12 +47,32 @@ static bool se_sender_closing(void *arg)
 	return se_window_queue_closed(s->queue);
 }
 
+/*
+ * OTLP exports that failed since the last window, into this window's loss counters: every
+ * window is then either delivered or counted, on stdout as in OTLP. (A window's own failure
+ * shows in the next one: it is exported after it is printed.)
+ */
+static void se_sender_count_failures(struct se_sender *s, struct se_export_window *ew)
+{
+	uint64_t f[SE_EXPORT_FAIL__COUNT], delivered;
+
+	se_otlp_exporter_counts(s->otlp, f, &delivered);
+	ew->w.counters[SE_UC_OTLP_REJECTED] +=
+	    f[SE_EXPORT_FAIL_REJECTED] - s->failures_shown[SE_EXPORT_FAIL_REJECTED];
+	ew->w.counters[SE_UC_OTLP_UNSENT] +=
+	    f[SE_EXPORT_FAIL_GAVE_UP] - s->failures_shown[SE_EXPORT_FAIL_GAVE_UP] +
+	    f[SE_EXPORT_FAIL_ENCODE] - s->failures_shown[SE_EXPORT_FAIL_ENCODE];
+	memcpy(s->failures_shown, f, sizeof(f));
+}
+
 static void *se_sender_main(void *arg)
 {
 	struct se_sender *s = arg;
 	struct se_export_window ew;
 
 	while (se_window_queue_pop(s->queue, &ew)) {
+		if (s->otlp)
+			se_sender_count_failures(s, &ew);
 		if (s->cfg->out_stdout &&
 		    se_stdout_export(s->out, s->cfg, &ew.w, &ew.kernel, ew.late_shards))
 			se_warn("writing to stdout failed");

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Unit tests of the OTLP resource (src/export/otlp_resource.c), with a fake environment:
- * service.name defaults to unknown_service, OTEL_SERVICE_NAME wins over the service.name of
- * OTEL_RESOURCE_ATTRIBUTES, POD_NAME and POD_NAMESPACE become k8s.pod.name and
- * k8s.namespace.name, values are percent-decoded and keys and values trimmed, malformed
+ * service.name defaults to unknown_service:sockeye, OTEL_SERVICE_NAME wins over the
+ * service.name of OTEL_RESOURCE_ATTRIBUTES, POD_NAME and POD_NAMESPACE become k8s.pod.name and
+ * k8s.namespace.name, OTEL_RESOURCE_ATTRIBUTES wins over what is detected, values are percent-decoded and keys and values trimmed, malformed
  * entries (no '=', empty key, bad escape) and those too long are skipped and counted, and
  * the table never holds more than SE_OTLP_RESOURCE_MAX attributes.
  */
@@ -79,7 +79,7 @@ static void test_defaults(void **state)
 	assert_int_equal(se_otlp_resource_init(&r, fake_getenv, "node-1", 4242), 0);
 	assert_int_equal(r.n, 2);
 	assert_string_equal(r.attrs[0].key, "service.name");
-	assert_string_equal(r.attrs[0].value, "unknown_service");
+	assert_string_equal(r.attrs[0].value, "unknown_service:sockeye");
 	assert_string_equal(r.attrs[1].key, "host.name");
 	assert_string_equal(r.attrs[1].value, "node-1");
 	assert_int_equal(r.pid, 4242);
@@ -121,7 +121,7 @@ static void test_empty_service_name_ignored(void **state)
 	setenv_fake("POD_NAME", "");
 	setenv_fake("POD_NAMESPACE", "");
 	assert_int_equal(se_otlp_resource_init(&r, fake_getenv, NULL, 1), 0);
-	assert_attr(&r, "service.name", "unknown_service");
+	assert_attr(&r, "service.name", "unknown_service:sockeye");
 	assert_int_equal(r.n, 1);
 }
 
@@ -131,13 +131,13 @@ static void test_pod_variables(void **state)
 
 	setenv_fake("POD_NAME", "web-7d9f-abcde");
 	setenv_fake("POD_NAMESPACE", "shop");
-	/* the downward API wins over the same keys given in OTEL_RESOURCE_ATTRIBUTES */
-	setenv_fake("OTEL_RESOURCE_ATTRIBUTES", "k8s.pod.name=stale,host.name=other");
+	/* what the user says in OTEL_RESOURCE_ATTRIBUTES wins over what sockeye detects */
+	setenv_fake("OTEL_RESOURCE_ATTRIBUTES", "k8s.pod.name=given,host.name=other");
 	assert_int_equal(se_otlp_resource_init(&r, fake_getenv, "node-2", 7), 0);
-	assert_attr(&r, "k8s.pod.name", "web-7d9f-abcde");
+	assert_attr(&r, "k8s.pod.name", "given");
 	assert_attr(&r, "k8s.namespace.name", "shop");
-	assert_attr(&r, "host.name", "node-2");
-	assert_attr(&r, "service.name", "unknown_service");
+	assert_attr(&r, "host.name", "other");
+	assert_attr(&r, "service.name", "unknown_service:sockeye");
 	assert_key_once(&r, "k8s.pod.name");
 	assert_key_once(&r, "host.name");
 	assert_int_equal(r.n, 4);
@@ -189,7 +189,7 @@ static void test_malformed_skipped(void **state)
 			fail_msg("'%s': %u skipped, expected %u", cases[i].list, skipped,
 				 cases[i].skipped);
 		assert_int_equal(r.n, 1); /* service.name only */
-		assert_attr(&r, "service.name", "unknown_service");
+		assert_attr(&r, "service.name", "unknown_service:sockeye");
 	}
 
 	/* good entries around bad ones are kept, in order */
@@ -256,12 +256,12 @@ static void test_too_long(void **state)
 	nenv = 0;
 	setenv_fake("OTEL_SERVICE_NAME", list);
 	assert_int_equal(se_otlp_resource_init(&r, fake_getenv, NULL, 1), 0);
-	assert_attr(&r, "service.name", "unknown_service");
+	assert_attr(&r, "service.name", "unknown_service:sockeye");
 }
 
-/* More than SE_OTLP_RESOURCE_MAX attributes: the first that fit are kept, the rest counted,
- * and three slots stay free for host.name and k8s.*; a later source still replaces a key
- * already there. */
+/* More than SE_OTLP_RESOURCE_MAX attributes: what sockeye detected (set first) and the first
+ * entries that fit are kept, the rest counted; a later source still replaces a key already
+ * there. */
 static void test_too_many(void **state)
 {
 	static char list[64 * 16];
@@ -271,12 +271,12 @@ static void test_too_many(void **state)
 	for (int i = 0; i < 40; i++)
 		n += (size_t)snprintf(list + n, sizeof(list) - n, "%sk%d=v%d", i ? "," : "", i, i);
 	setenv_fake("OTEL_RESOURCE_ATTRIBUTES", list);
-	/* service.name (the default) + k0..k27 fill 29 slots; k28..k39 are skipped */
-	assert_int_equal(se_otlp_resource_init(&r, fake_getenv, NULL, 1), 12);
-	assert_int_equal(r.n, SE_OTLP_RESOURCE_MAX - 3);
+	/* service.name (the default) + k0..k30 fill the 32 slots; k31..k39 are skipped */
+	assert_int_equal(se_otlp_resource_init(&r, fake_getenv, NULL, 1), 9);
+	assert_int_equal(r.n, SE_OTLP_RESOURCE_MAX);
 	assert_attr(&r, "k0", "v0");
-	assert_attr(&r, "k27", "v27");
-	assert_null(se_otlp_resource_get(&r, "k28"));
+	assert_attr(&r, "k30", "v30");
+	assert_null(se_otlp_resource_get(&r, "k31"));
 	assert_null(se_otlp_resource_get(&r, "k39"));
 
 	/* a repeated key replaces, it takes no slot */
@@ -294,8 +294,9 @@ static void test_too_many(void **state)
 	setenv_fake("OTEL_SERVICE_NAME", "svc");
 	setenv_fake("POD_NAME", "pod-1");
 	setenv_fake("POD_NAMESPACE", "ns-1");
+	/* detected first: service.name, host.name, k8s.* + k0..k27; k28..k39 skipped */
 	assert_int_equal(se_otlp_resource_init(&r, fake_getenv, "host-1", 1), 12);
-	assert_int_equal(r.n, SE_OTLP_RESOURCE_MAX); /* the reserved slots: host.name, k8s.* */
+	assert_int_equal(r.n, SE_OTLP_RESOURCE_MAX);
 	assert_attr(&r, "host.name", "host-1");
 	assert_attr(&r, "k8s.pod.name", "pod-1");
 	assert_attr(&r, "k8s.namespace.name", "ns-1");

@@ -1,0 +1,789 @@
+"""OTLP/HTTP export, end to end: the real sockeye (root, real BPF) watches nginx driven by curl
+with traffic of known shape, exports with --otlp-endpoint to a real receiver
+(tests/integration/otlp/receiver.js) that decodes every request with the OpenTelemetry JS
+project's generated protobuf code, not with anything written here, and the decoded requests
+are checked against the traffic sent, against sockeye's own --stdout lines, and against the
+contract (design.md section 4: names, units, buckets, attributes, resource).
+
+Runs (one sockeye each, 1-second windows, a few seconds long):
+  cumulative  the default temporality; endpoint from the flag while OTEL_EXPORTER_OTLP_ENDPOINT
+              points at a decoy (the flag wins); --otlp-header and OTEL_EXPORTER_OTLP_HEADERS
+  delta       --temporality delta --otlp-compression gzip, endpoint from the environment only
+  faults      (a) collector down at start, (b) 503 + Retry-After, (c) collector hanging
+              (--otlp-timeout 1), (d) 400: not retried, counted, the next windows still go"""
+
+import contextlib
+import os
+import socket
+import sys
+import time
+import unittest
+
+import harness
+import otlp_receiver as otlp
+from otlp_receiver import attrs, int_field, metric_type, metrics_by_name, number, points
+
+SERVICE = "sockeye-it-service"
+POD, NAMESPACE = "sockeye-it-pod-7", "sockeye-it-ns"
+BODY_BYTES = 1500
+
+# The traffic every run sends, in two batches at least one window apart.
+BATCH1 = {("GET", "/a", 200): 20}
+BATCH2 = {("GET", "/a", 200): 20, ("GET", "/missing", 404): 10, ("POST", "/created", 201): 1}
+EXPECTED = {("GET", "/a", 200): 40, ("GET", "/missing", 404): 10, ("POST", "/created", 201): 1}
+
+DURATION_BOUNDS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
+BODY_BOUNDS = [100, 1000, 10000, 100000, 1000000]
+FAILURE_REASONS = {"connect", "retryable", "rejected", "gave_up", "encode"}
+CUMULATIVE = "AGGREGATION_TEMPORALITY_CUMULATIVE"
+DELTA = "AGGREGATION_TEMPORALITY_DELTA"
+
+# metric -> (type, unit, bounds or None)
+CONTRACT = {
+    "http.server.request.duration": ("histogram", "ms", DURATION_BOUNDS),
+    "http.server.request.body_size": ("histogram", "By", BODY_BOUNDS),
+    "http.client.request.duration": ("histogram", "ms", DURATION_BOUNDS),
+    "http.client.request.body_size": ("histogram", "By", BODY_BOUNDS),
+    "http.server.active_requests": ("gauge", "1", None),
+    "tcp.connections.active": ("gauge", "1", None),
+    "sockeye.events": ("sum", None, None),
+    "sockeye.dropped": ("sum", None, None),
+    "sockeye.export.failures": ("sum", None, None),
+    "sockeye.attach.tier": ("gauge", None, None),
+}
+HTTP_ATTRS = {"http.request.method", "url.path", "http.response.status_code",
+              "network.peer.address"}
+
+NGINX = None  # one nginx for every run of this file (setUpModule)
+_ENV_CLEARED = ("OTEL_", "POD_NAME", "POD_NAMESPACE", "http_proxy", "https_proxy", "all_proxy",
+                "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "no_proxy", "NO_PROXY")
+
+
+def setUpModule():
+    global NGINX
+    harness.require_root(None)
+    otlp.ensure_installed()
+    NGINX = harness.NginxServer(otlp.free_port(), files={"a": b"a\n"}).start()
+
+
+def tearDownModule():
+    if NGINX is not None:
+        NGINX.stop()
+
+
+@contextlib.contextmanager
+def environ(**kv):
+    """os.environ for a sockeye run: every OTEL_*, POD_* and proxy variable removed, then kv
+    set; restored afterwards."""
+    saved = dict(os.environ)
+    for k in list(os.environ):
+        if k.startswith(_ENV_CLEARED):
+            del os.environ[k]
+    os.environ.update(kv)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def send(batch):
+    """The requests of batch on one keep-alive connection per curl (GETs), and the POST with a
+    BODY_BYTES body; every status checked."""
+    port = NGINX.port
+    gets = []
+    for (method, path, status), n in batch.items():
+        if method == "GET":
+            gets += [(path, status)] * n
+    if gets:
+        args = ["-w", "%{http_code}\n"]
+        for path, _ in gets:
+            args += ["-o", "/dev/null", f"http://127.0.0.1:{port}{path}"]
+        codes = harness.curl(*args).split()
+        assert codes == [str(s) for _, s in gets], codes
+    for (method, path, status), n in batch.items():
+        if method == "POST":
+            for _ in range(n):
+                code = harness.curl("-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:",
+                                    "-H", "Content-Type: application/octet-stream",
+                                    "--data-binary", "p" * BODY_BYTES,
+                                    f"http://127.0.0.1:{port}{path}")
+                assert code == str(status), code
+    harness.wait_port_idle(port)
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+# --- reading decoded requests -------------------------------------------------------------------
+
+def window_end_ms(body):
+    """The window a request carries: the time of its sockeye.events point (present in every
+    request), in unix ms."""
+    return int_field(points(metrics_by_name(body)["sockeye.events"])[0], "timeUnixNano") // 10**6
+
+
+def http_counts(body, role):
+    """{(method, path, status): count} of the http.<role>.request.duration points."""
+    m = metrics_by_name(body).get(f"http.{role}.request.duration")
+    out = {}
+    for p in points(m) if m else []:
+        a = attrs(p.get("attributes"))
+        k = (a.get("http.request.method"), a.get("url.path"), a.get("http.response.status_code"))
+        out[k] = out.get(k, 0) + int_field(p, "count")
+    return out
+
+
+def reasons(body, name):
+    """{reason attribute: value} of a Sum such as sockeye.dropped or sockeye.export.failures."""
+    m = metrics_by_name(body).get(name)
+    out = {}
+    for p in points(m) if m else []:
+        a = attrs(p.get("attributes"))
+        if set(a) != {"reason"}:
+            raise AssertionError(f"{name} point with attributes {a}")
+        if a["reason"] in out:
+            raise AssertionError(f"{name}: reason {a['reason']} twice")
+        out[a["reason"]] = number(p)
+    return out
+
+
+def gauge_value(body, name):
+    m = metrics_by_name(body).get(name)
+    if m is None:
+        return None
+    return sum(number(p) for p in points(m))
+
+
+def series_key(metric, p):
+    return (metric["name"], tuple(sorted((k, repr(v)) for k, v in attrs(p.get("attributes")).items())))
+
+
+def missing_slots(ends):
+    """How many 1 s windows are missing between consecutive window ends (unix ms); the last
+    one may end early (when sockeye stopped)."""
+    return sum(-(-(b - a) // 1000) - 1 for a, b in zip(ends, ends[1:]))
+
+
+def summed(dicts):
+    out = {}
+    for d in dicts:
+        for k, v in d.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+# --- one sockeye run -----------------------------------------------------------------------------
+
+class Run:
+    """sockeye exporting to rx while batches run; the receiver's records and sockeye's stdout."""
+
+    def __init__(self, rx, args, env, script, duration=None):
+        self.rx = rx
+        with environ(**env):
+            extra = ["--duration", str(duration)] if duration else []
+            self.sockeye = harness.Sockeye("--ports", str(NGINX.port), "--window", "1",
+                                           *extra, *args)
+        self.pid = self.sockeye.proc.pid
+        self.started = time.time()
+        try:
+            script(self)
+            if duration:
+                self.sockeye.proc.wait(timeout=duration + 30)
+        finally:
+            self.report = self.sockeye.stop()
+        self.stderr = self.sockeye.stderr
+        self.records = rx.records()
+        self.metrics = [r for r in self.records if r["path"] == "/v1/metrics"]
+        self.delivered = [r for r in self.metrics if r["status"] == 200 and "body" in r]
+        self.bodies = [r["body"] for r in self.delivered]
+        self.windows = [window_end_ms(b) for b in self.bodies]
+        self.stats_windows = [s["window_end"] for s in self.report.stats]
+        print(f"\n[{type(self).__name__}] {len(self.records)} requests "
+              f"{[r['status'] for r in self.records]}, {len(self.stats_windows)} windows on "
+              f"stdout, last failures {self.failures()}", file=sys.stderr)
+
+    def wait_delivered_past(self, t_s, timeout=25):
+        """Wait until a delivered request carries a window ending after unix time t_s."""
+        def done(recs):
+            for r in recs:
+                if r["path"] == "/v1/metrics" and r["status"] == 200 and "body" in r:
+                    if window_end_ms(r["body"]) > t_s * 1000:
+                        return True
+            return False
+        if not self.rx.wait_for(done, timeout=timeout):
+            raise AssertionError(f"no window past {t_s} delivered in {timeout} s: "
+                                 f"{[r['status'] for r in self.rx.records()]}")
+
+    def last(self):
+        return self.bodies[-1]
+
+    def failures(self):
+        return reasons(self.bodies[-1], "sockeye.export.failures") if self.bodies else None
+
+
+def basic_script(run):
+    send(BATCH1)
+    time.sleep(1.1)
+    send(BATCH2)
+
+
+class Checks:
+    """What every run must satisfy (a mixin: each run is a unittest.TestCase that sets cls.out
+    in setUpClass)."""
+
+    temporality = CUMULATIVE
+    out = None
+
+    def test_every_request_decodes_as_protobuf(self):
+        self.assertTrue(self.out.metrics, "no request reached the receiver")
+        for r in self.out.records:
+            self.assertNotIn("decode_error", r, r)
+            self.assertEqual(r["method"], "POST", r)
+            self.assertIn(r["path"], ("/v1/metrics", "/v1/traces"), r)
+            self.assertEqual(r["content_type"], "application/x-protobuf", r)
+
+    def test_windows_delivered_in_order(self):
+        w = self.out.windows
+        self.assertEqual(w, sorted(set(w)), "delivered windows strictly increasing, none twice")
+        for a, b in zip(w[:-1], w[1:-1]):
+            self.assertEqual(b - a, 1000, f"1 s windows, none missing: {w}")
+        if len(w) > 1:  # the last one ends when sockeye stopped
+            self.assertTrue(0 < w[-1] - w[-2] <= 1000, f"the last window: {w}")
+
+    def test_every_window_delivered_or_counted_lost(self):
+        """Each window on stdout reached the collector, or is counted in
+        sockeye.export.failures as rejected / given up / not encoded."""
+        self.assertTrue(set(self.out.windows) <= set(self.out.stats_windows),
+                        (self.out.windows, self.out.stats_windows))
+        lost = [w for w in self.out.stats_windows if w not in set(self.out.windows)]
+        f = self.out.failures()
+        self.assertEqual(len(lost), f.get("rejected", 0) + f.get("gave_up", 0) + f.get("encode", 0),
+                         f"windows on stdout never delivered: {lost}; failures {f}")
+
+    def test_stdout_windows_dropped_accounts_for_undelivered(self):
+        """The stats lines' drops cover every window the collector did not get: those that
+        never reached stdout either (dropped from the export queue, windows_dropped: a gap in
+        the 1 s sequence) and those on stdout that were not delivered (otlp_rejected,
+        otlp_unsent)."""
+        w = self.out.stats_windows
+        gaps = missing_slots(w)
+        lost = [x for x in w if x not in set(self.out.windows)]
+        total = self.out.report.total_dropped()
+        # the queue's drops, and the exports the collector refused or that were given up
+        # (each counted in the stats line of the window after: it is printed, then sent)
+        dropped = sum(total.get(k, 0) for k in ("windows_dropped", "otlp_rejected",
+                                                 "otlp_unsent"))
+        self.assertEqual(dropped, gaps + len(lost), f"{gaps} windows missing from stdout, "
+                         f"{len(lost)} on stdout never delivered {lost}, vs stdout "
+                         f"windows_dropped + otlp_rejected + otlp_unsent {dropped}")
+
+    def test_resource_and_scope(self):
+        for b in self.out.bodies:
+            self.assertEqual(len(b["resourceMetrics"]), 1)
+            rm = b["resourceMetrics"][0]
+            a = attrs(rm["resource"].get("attributes"))
+            self.assertEqual(a.get("service.name"), SERVICE, a)
+            self.assertEqual(a.get("host.name"), socket.gethostname(), a)
+            self.assertEqual(a.get("process.pid"), self.out.pid, a)
+            self.assertEqual(a.get("k8s.pod.name"), POD, a)
+            self.assertEqual(a.get("k8s.namespace.name"), NAMESPACE, a)
+            self.assertEqual(len(rm["scopeMetrics"]), 1)
+            self.assertEqual(rm["scopeMetrics"][0]["scope"]["name"], "sockeye")
+
+    def test_metric_names_types_units_buckets(self):
+        seen = set()
+        for body in self.out.bodies:
+            seen |= set(metrics_by_name(body))
+        self.assertTrue(set(CONTRACT) <= seen, f"missing {set(CONTRACT) - seen}")
+        if self.temporality == CUMULATIVE:  # cumulative series stay once they appeared
+            last = set(metrics_by_name(self.out.last()))
+            self.assertTrue(set(CONTRACT) <= last, f"missing {set(CONTRACT) - last}")
+        for body in self.out.bodies:
+            for name, m in metrics_by_name(body).items():
+                t = metric_type(m)
+                if name in CONTRACT:
+                    ctype, unit, bounds = CONTRACT[name]
+                    self.assertEqual(t, ctype, name)
+                    if unit is not None:
+                        self.assertEqual(m.get("unit"), unit, name)
+                if t in ("sum", "histogram"):
+                    self.assertEqual(m[t].get("aggregationTemporality"), self.temporality, name)
+                if t == "sum":
+                    self.assertTrue(m["sum"].get("isMonotonic"), f"{name} is a monotonic Sum")
+                for p in points(m):
+                    self.assertGreater(int_field(p, "timeUnixNano"), 0, name)
+                    if t == "histogram":
+                        bounds = CONTRACT.get(name, (None, None, None))[2]
+                        if bounds is not None:
+                            self.assertEqual(p.get("explicitBounds"), bounds, name)
+                        bc = [int(c) for c in p.get("bucketCounts", [])]
+                        self.assertEqual(len(bc), len(p.get("explicitBounds", [])) + 1, name)
+                        self.assertEqual(sum(bc), int_field(p, "count"), f"{name} {p}")
+                        self.assertIn("sum", p, name)
+                        if "min" in p and "max" in p:
+                            self.assertLessEqual(p["min"], p["max"], name)
+                    else:
+                        number(p)  # a value is set, even 0
+
+    def test_http_point_attributes(self):
+        for body in self.out.bodies:
+            for name, m in metrics_by_name(body).items():
+                if not name.startswith("http.") or metric_type(m) != "histogram":
+                    continue
+                for p in points(m):
+                    a = attrs(p.get("attributes"))
+                    self.assertEqual(set(a), HTTP_ATTRS, f"{name}: {a}")
+                    self.assertIsInstance(a["http.response.status_code"], int, a)
+                    self.assertEqual(a["network.peer.address"], "127.0.0.1", a)
+
+    def test_self_telemetry_points(self):
+        last = self.out.last()
+        drop = reasons(last, "sockeye.dropped")
+        stdout_reasons = set(self.out.report.stats[-1]["dropped"])
+        self.assertTrue(drop, "sockeye.dropped has points")
+        self.assertTrue(set(drop) <= stdout_reasons, set(drop) - stdout_reasons)
+        self.assertEqual(set(reasons(last, "sockeye.export.failures")), FAILURE_REASONS)
+        tier = metrics_by_name(last)["sockeye.attach.tier"]
+        ps = points(tier)
+        self.assertEqual(len(ps), 1, ps)
+        self.assertEqual(number(ps[0]), 1)
+        a = attrs(ps[0].get("attributes"))
+        self.assertEqual(set(a), {"tier"}, a)
+        self.assertTrue(isinstance(a["tier"], str) and a["tier"], a)
+
+    def test_gauges_match_stdout(self):
+        stats = {s["window_end"]: s for s in self.out.report.stats}
+        for body, w in zip(self.out.bodies, self.out.windows):
+            s = stats.get(w)
+            if s is None:
+                continue
+            self.assertEqual(gauge_value(body, "http.server.active_requests"),
+                             s["active_requests"]["server"], w)
+            self.assertEqual(gauge_value(body, "tcp.connections.active"),
+                             s["connections_active"], w)
+        self.assertEqual(gauge_value(self.out.last(), "http.server.active_requests"), 0)
+
+    # --- HTTP totals: what the collector ends with equals the traffic sent
+
+    def totals(self, role):
+        if self.temporality == CUMULATIVE:
+            return http_counts(self.out.last(), role)
+        return summed(http_counts(b, role) for b in self.out.bodies)
+
+    def test_server_totals_equal_traffic(self):
+        self.assertEqual(self.totals("server"), EXPECTED)
+
+    def test_client_totals_equal_traffic(self):
+        self.assertEqual(self.totals("client"), EXPECTED)
+
+    def test_totals_equal_stdout(self):
+        for role in ("server", "client"):
+            self.assertEqual(self.totals(role), self.out.report.http_counts(role), role)
+
+    def hist_totals(self, name):
+        """{series key: (count, sum, bucket counts)} at the end of the run."""
+        out = {}
+        self._minmax = {}
+        bodies = self.out.bodies[-1:] if self.temporality == CUMULATIVE else self.out.bodies
+        for b in bodies:
+            m = metrics_by_name(b).get(name)
+            for p in points(m) if m else []:
+                k = series_key(m, p)
+                c, s, bc = out.get(k, (0, 0.0, None))
+                pb = [int(x) for x in p.get("bucketCounts", [])]
+                out[k] = (c + int_field(p, "count"), s + p.get("sum", 0.0),
+                          pb if bc is None else [x + y for x, y in zip(bc, pb)])
+                lo, hi = self._minmax.get(k, (None, None))
+                if "min" in p:
+                    lo = p["min"] if lo is None else min(lo, p["min"])
+                if "max" in p:
+                    hi = p["max"] if hi is None else max(hi, p["max"])
+                self._minmax[k] = (lo, hi)
+        return out
+
+    def test_histograms_equal_stdout(self):
+        for role in ("server", "client"):
+            for metric, field in (("request.duration", "duration_ms"),
+                                  ("request.body_size", "request_body_bytes")):
+                name = f"http.{role}.{metric}"
+                got = self.hist_totals(name)
+                want = {}
+                for (r, method, path, status, peer), g in self.out.report.http_groups.items():
+                    if r != role:
+                        continue
+                    k = (name, tuple(sorted((
+                        ("http.request.method", repr(method)), ("url.path", repr(path)),
+                        ("http.response.status_code", repr(status)),
+                        ("network.peer.address", repr(peer))))))
+                    want[k] = g[field]
+                self.assertEqual(set(got), set(want), name)
+                for k, (c, s, bc) in got.items():
+                    h = want[k]
+                    self.assertEqual(c, h["count"], k)
+                    self.assertEqual(bc, h["counts"], k)
+                    # stdout prints each window's sum rounded to the microsecond
+                    self.assertAlmostEqual(s, h["sum"], delta=0.0005 * (h["count"] + 1), msg=k)
+                    lo, hi = self._minmax[k]
+                    if h["count"] and field == "duration_ms":
+                        # min and max over the whole series (cumulative: since the start)
+                        self.assertAlmostEqual(lo, h["min"], delta=0.0005, msg=f"min {k}")
+                        self.assertAlmostEqual(hi, h["max"], delta=0.0005, msg=f"max {k}")
+
+    def test_post_body_size(self):
+        got = self.hist_totals("http.server.request.body_size")
+        post = [v for k, v in got.items() if ("http.request.method", "'POST'") in k[1]]
+        self.assertEqual(len(post), 1, got)
+        c, s, bc = post[0]
+        self.assertEqual((c, s), (1, BODY_BYTES))
+        self.assertEqual(bc, [0, 0, 1, 0, 0, 0])
+
+    def test_events_total_equals_stdout(self):
+        if self.temporality == CUMULATIVE:
+            got = number(points(metrics_by_name(self.out.last())["sockeye.events"])[0])
+        else:
+            got = sum(number(points(metrics_by_name(b)["sockeye.events"])[0])
+                      for b in self.out.bodies)
+        want = sum(s["events"] for s in self.report_stats_upto_last_delivered())
+        self.assertEqual(got, want)
+
+    def report_stats_upto_last_delivered(self):
+        last = self.out.windows[-1]
+        return [s for s in self.out.report.stats if s["window_end"] <= last]
+
+    def test_times(self):
+        """Cumulative: one start time for every request, end times increasing. Delta: each
+        point starts where the previous window ended."""
+        prev_end = None
+        starts = set()
+        for body in self.out.bodies:
+            end = None
+            for name, m in metrics_by_name(body).items():
+                t = metric_type(m)
+                for p in points(m):
+                    e = int_field(p, "timeUnixNano")
+                    end = e if end is None else end
+                    self.assertEqual(e, end, f"{name}: one time per request")
+                    if t not in ("sum", "histogram"):
+                        continue
+                    s = int_field(p, "startTimeUnixNano")
+                    self.assertLess(s, e, name)
+                    if self.temporality == CUMULATIVE:
+                        starts.add(s)
+                    elif prev_end is not None:
+                        self.assertEqual(s, prev_end, f"{name}: delta start = previous end")
+            if prev_end is not None:
+                self.assertGreater(end, prev_end)
+            prev_end = end
+        if self.temporality == CUMULATIVE:
+            self.assertEqual(len(starts), 1, f"cumulative start times {sorted(starts)}")
+
+    def test_cumulative_series_never_decrease(self):
+        if self.temporality != CUMULATIVE:
+            self.skipTest("delta")
+        seen = {}
+        for body in self.out.bodies:
+            now = {}
+            for name, m in metrics_by_name(body).items():
+                t = metric_type(m)
+                if t not in ("sum", "histogram"):
+                    continue
+                for p in points(m):
+                    now[series_key(m, p)] = int_field(p, "count") if t == "histogram" else number(p)
+            for k, v in seen.items():
+                self.assertIn(k, now, f"cumulative series {k} vanished")
+                self.assertGreaterEqual(now[k], v, k)
+            seen = now
+
+
+class Cumulative(Checks, unittest.TestCase):
+    """The default temporality. The endpoint comes from the flag although
+    OTEL_EXPORTER_OTLP_ENDPOINT names a decoy; headers from both the flag and the env."""
+
+    @classmethod
+    def setUpClass(cls):
+        with otlp.OtlpReceiver() as rx, otlp.OtlpReceiver() as decoy:
+            env = {"OTEL_SERVICE_NAME": SERVICE, "POD_NAME": POD, "POD_NAMESPACE": NAMESPACE,
+                   "OTEL_EXPORTER_OTLP_ENDPOINT": decoy.url,
+                   "OTEL_EXPORTER_OTLP_HEADERS": "k1=v1,k2=v2,X-Token=from-env",
+                   "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment.name=it,"
+                                               "service.name=overridden"}
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url, "--otlp-header", "X-Token=abc",
+                               "--otlp-header", "X-Second=two"], env, basic_script, duration=4)
+            cls.decoy_records = decoy.records()
+
+    def test_flag_wins_over_env_endpoint(self):
+        self.assertEqual(self.decoy_records, [])
+
+    def test_headers_from_flag_and_env(self):
+        for r in self.out.records:
+            h = r["headers"]
+            self.assertIn("x-token", h)
+            self.assertEqual(h.get("x-second"), "two", h)
+            self.assertEqual(h.get("k1"), "v1", h)
+            self.assertEqual(h.get("k2"), "v2", h)
+
+    def test_flag_header_wins_over_env_header(self):
+        """--otlp-header X-Token=abc and OTEL_EXPORTER_OTLP_HEADERS X-Token=from-env: one
+        X-Token, the flag's (a repeated header reaches the receiver joined: "abc, from-env")."""
+        for r in self.out.records:
+            self.assertEqual(r["headers"].get("x-token"), "abc", r["headers"])
+
+    def test_resource_attributes_env(self):
+        """OTEL_RESOURCE_ATTRIBUTES adds attributes; OTEL_SERVICE_NAME wins over its
+        service.name."""
+        a = attrs(self.out.last()["resourceMetrics"][0]["resource"]["attributes"])
+        self.assertEqual(a.get("deployment.environment.name"), "it", a)
+        self.assertEqual(a.get("service.name"), SERVICE, a)
+
+    def test_not_compressed(self):
+        for r in self.out.records:
+            self.assertIn(r["content_encoding"], (None, "identity"), r)
+
+    def test_no_failures_every_window_delivered(self):
+        self.assertEqual(self.out.failures(), {k: 0 for k in FAILURE_REASONS})
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+        self.assertTrue(all(r["status"] == 200 for r in self.out.records))
+
+    def test_traffic_spread_over_windows(self):
+        mid = [http_counts(b, "server").get(("GET", "/a", 200), 0) for b in self.out.bodies]
+        self.assertTrue(any(0 < n < 40 for n in mid), f"cumulative /a counts {mid}")
+
+
+class DeltaGzip(Checks, unittest.TestCase):
+    """--temporality delta --otlp-compression gzip; endpoint, headers and service.name
+    (OTEL_RESOURCE_ATTRIBUTES) from the env only."""
+
+    temporality = DELTA
+
+    @classmethod
+    def setUpClass(cls):
+        with otlp.OtlpReceiver() as rx:
+            env = {"OTEL_RESOURCE_ATTRIBUTES": f"service.name={SERVICE}",
+                   "POD_NAME": POD, "POD_NAMESPACE": NAMESPACE,
+                   "OTEL_EXPORTER_OTLP_ENDPOINT": rx.url,
+                   "OTEL_EXPORTER_OTLP_HEADERS": "k1=v1"}
+            cls.out = Run(rx, ["--temporality", "delta", "--otlp-compression", "gzip"], env,
+                          basic_script, duration=4)
+
+    def test_gzip(self):
+        for r in self.out.records:
+            self.assertEqual(r["content_encoding"], "gzip", r)
+            self.assertGreater(r["decoded_bytes"], 0)
+
+    def test_env_headers(self):
+        for r in self.out.records:
+            self.assertEqual(r["headers"].get("k1"), "v1", r["headers"])
+
+    def test_every_window_delivered(self):
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+
+
+FAULT_ENV = {"OTEL_SERVICE_NAME": SERVICE, "POD_NAME": POD, "POD_NAMESPACE": NAMESPACE}
+
+
+class CollectorDownAtStart(Checks, unittest.TestCase):
+    """(a) Nothing listens for the first 3 s: sockeye keeps capturing, the queued windows go
+    in order once the collector is up, and the cumulative totals end exact."""
+
+    @classmethod
+    def setUpClass(cls):
+        rx = otlp.OtlpReceiver()  # its port, not listening yet
+
+        def script(run):
+            send(BATCH1)
+            time.sleep(max(0.0, run.started + 3 - time.time()))
+            rx.start()
+            send(BATCH2)
+            run.wait_delivered_past(time.time() + 1)
+
+        try:
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url], FAULT_ENV, script)
+        finally:
+            rx.stop()
+            rx.cleanup()
+
+    def test_connect_failures_counted(self):
+        self.assertGreater(self.out.failures()["connect"], 0, self.out.failures())
+        self.assertEqual(self.out.failures()["gave_up"], 0, self.out.failures())
+
+    def test_every_window_delivered(self):
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+
+
+class QueueOverflow(Checks, unittest.TestCase):
+    """(a') Collector down for 4 s with --export-queue 2: windows are dropped from the queue
+    (counted in windows_dropped; their HTTP requests in http_export_dropped), the rest is
+    delivered in order."""
+
+    @classmethod
+    def setUpClass(cls):
+        rx = otlp.OtlpReceiver()
+
+        def script(run):
+            time.sleep(1.5)
+            send(BATCH1)  # while the collector is down: maybe in a dropped window
+            time.sleep(max(0.0, run.started + 4 - time.time()))
+            rx.start()
+            run.wait_delivered_past(0)
+            send(BATCH2)  # once it is back: delivered
+            run.wait_delivered_past(time.time() + 1)
+
+        try:
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url, "--export-queue", "2"], FAULT_ENV,
+                          script)
+        finally:
+            rx.stop()
+            rx.cleanup()
+
+    def test_windows_delivered_in_order(self):
+        w = self.out.windows
+        self.assertEqual(w, sorted(set(w)), "delivered windows strictly increasing, none twice")
+        self.assertEqual(w, self.out.stats_windows)
+
+    # The HTTP groups of a window dropped from the queue are lost (counted in
+    # http_export_dropped), not carried: the totals plus that count equal the traffic.
+    def test_server_totals_equal_traffic(self):
+        got = self.totals("server")
+        for k, n in got.items():
+            self.assertLessEqual(n, EXPECTED.get(k, 0), k)
+
+    def test_client_totals_equal_traffic(self):
+        got = self.totals("client")
+        for k, n in got.items():
+            self.assertLessEqual(n, EXPECTED.get(k, 0), k)
+
+    def test_lost_requests_counted(self):
+        delivered = sum(self.totals("server").values()) + sum(self.totals("client").values())
+        lost = self.out.report.total_dropped().get("http_export_dropped", 0)
+        self.assertEqual(delivered + lost, 2 * sum(EXPECTED.values()),
+                         f"{delivered} requests delivered, {lost} http_export_dropped")
+        otlp_lost = reasons(self.out.last(), "sockeye.dropped").get("http_export_dropped")
+        self.assertEqual(otlp_lost, lost, "sockeye.dropped{reason=http_export_dropped}")
+
+    def test_windows_dropped_from_queue(self):
+        dropped = self.out.report.total_dropped().get("windows_dropped", 0)
+        self.assertGreater(dropped, 0, "the queue of 2 overflowed")
+        self.assertEqual(dropped, missing_slots(self.out.stats_windows),
+                         f"windows missing {self.out.stats_windows}")
+
+
+class Retryable503(Checks, unittest.TestCase):
+    """(b) 503 with Retry-After: 1 to the first 3 requests: the same window retried after
+    about 1 s each time, then every window delivered; failures{retryable} = 3."""
+
+    @classmethod
+    def setUpClass(cls):
+        with otlp.OtlpReceiver() as rx:
+            rx.set_mode("status", status=503, retry_after="1", count=3, path="/v1/metrics")
+
+            def script(run):
+                basic_script(run)
+                run.wait_delivered_past(time.time() + 1)
+
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url], FAULT_ENV, script)
+
+    def test_retried_same_window_after_retry_after(self):
+        m = self.out.metrics
+        self.assertEqual([r["status"] for r in m[:4]], [503, 503, 503, 200], m)
+        self.assertEqual(len({window_end_ms(r["body"]) for r in m[:4]}), 1,
+                         "the 503-answered window is the one retried")
+        # never sooner than Retry-After; later only as far as the backoff of that attempt
+        # (1 s, 2 s, 4 s bases, jittered into [base/2, base)), as the OpenTelemetry Go
+        # exporter does (max of the two); +0.5 s for a loaded machine
+        for attempt, (a, b) in enumerate(zip(m[:3], m[1:4])):
+            gap = b["t"] - a["t"]
+            limit = max(1.0, 2 ** attempt) + 0.5
+            self.assertTrue(0.9 <= gap <= limit,
+                            f"retry {attempt}: {gap:.2f} s after a Retry-After: 1")
+
+    def test_retryable_failures_counted(self):
+        f = self.out.failures()
+        self.assertEqual(f["retryable"], 3, f)
+        self.assertEqual(f["rejected"] + f["gave_up"] + f["connect"], 0, f)
+
+    def test_every_window_delivered(self):
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+
+
+class CollectorHangs(Checks, unittest.TestCase):
+    """(c) The collector reads but never answers for ~3 s (--otlp-timeout 1): sockeye times
+    out, keeps capturing, recovers with every window; its RSS stays bounded."""
+
+    @classmethod
+    def setUpClass(cls):
+        with otlp.OtlpReceiver() as rx:
+            def script(run):
+                run.wait_delivered_past(run.started + 1)
+                cls.rss_before = rss_kb(run.pid)
+                rx.set_mode("hang")
+                send(BATCH1)
+                time.sleep(1.5)
+                send(BATCH2)
+                time.sleep(1.5)
+                cls.hung = [r for r in rx.records() if r["status"] == "hang"]
+                rx.set_mode("ok")
+                run.wait_delivered_past(time.time() + 1)
+                cls.rss_after = rss_kb(run.pid)
+
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url, "--otlp-timeout", "1"], FAULT_ENV,
+                          script)
+        print(f"RSS {cls.rss_before} kB before the hang, {cls.rss_after} kB after",
+              file=sys.stderr)
+
+    def test_requests_hung_and_timed_out(self):
+        self.assertTrue(self.hung, "the receiver held requests unanswered")
+        self.assertGreater(self.out.failures()["connect"], 0, self.out.failures())
+
+    def test_every_window_delivered(self):
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+
+    def test_rss_bounded(self):
+        self.assertLess(self.rss_after - self.rss_before, 16 * 1024,
+                        f"VmRSS {self.rss_before} -> {self.rss_after} kB")
+
+
+class Rejected400(Checks, unittest.TestCase):
+    """(d) 400 to the first 2 requests: not retried, counted as rejected, the next windows
+    still go; cumulative totals are still exact (the running totals include the lost ones)."""
+
+    @classmethod
+    def setUpClass(cls):
+        with otlp.OtlpReceiver() as rx:
+            rx.set_mode("status", status=400, count=2, path="/v1/metrics")
+
+            def script(run):
+                send(BATCH1)
+                rx.wait_for(lambda recs: len([r for r in recs if r["path"] == "/v1/metrics"]) >= 2,
+                            timeout=10)
+                time.sleep(0.2)
+                send(BATCH2)
+                run.wait_delivered_past(time.time() + 1)
+
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url], FAULT_ENV, script)
+
+    def test_not_retried(self):
+        m = self.out.metrics
+        self.assertEqual([r["status"] for r in m[:3]], [400, 400, 200], m)
+        ends = [window_end_ms(r["body"]) for r in m[:3]]
+        self.assertEqual(ends, sorted(set(ends)), f"each request a new window: {ends}")
+
+    def test_rejected_counted(self):
+        f = self.out.failures()
+        self.assertEqual(f["rejected"], 2, f)
+        self.assertEqual(f["retryable"] + f["gave_up"] + f["connect"], 0, f)
+
+    def test_windows_delivered_in_order(self):
+        # the two rejected windows are missing from the delivered ones: check the rest
+        w = self.out.windows
+        self.assertEqual(w, sorted(set(w)))
+        self.assertEqual(w, self.out.stats_windows[2:])
+
+
+if __name__ == "__main__":
+    unittest.main()
