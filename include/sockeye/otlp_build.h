@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "opentelemetry/proto/common/v1/common.pb-c.h"
+#include "opentelemetry/proto/resource/v1/resource.pb-c.h"
+#include "sockeye/otlp_resource.h"
 
 struct se_arena_chunk;
 
@@ -43,5 +45,15 @@ struct se_otlp_attrs {
 
 int se_otlp_attrs_init(struct se_arena *a, struct se_otlp_attrs *l, size_t cap);
 void se_otlp_attrs_add(struct se_otlp_attrs *l, Opentelemetry__Proto__Common__V1__KeyValue *kv);
+
+/* The Resource message of res (its attributes, then process.pid), from the arena. NULL on
+ * ENOMEM. */
+Opentelemetry__Proto__Resource__V1__Resource *
+se_otlp_resource_msg(struct se_arena *a, const struct se_otlp_resource *res);
+/* sockeye's InstrumentationScope (name "sockeye", its version), from the arena. */
+Opentelemetry__Proto__Common__V1__InstrumentationScope *se_otlp_scope_msg(struct se_arena *a);
+/* Pack a finished message into a malloc'd buffer. 0, or -ENOMEM (also when the arena
+ * failed while the message was built: it is incomplete). */
+int se_otlp_pack(const struct se_arena *a, const ProtobufCMessage *m, uint8_t **out, size_t *len);
 
 #endif /* SOCKEYE_OTLP_BUILD_H */

@@ -4,6 +4,7 @@
  */
 #include "sockeye/otlp_build.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,4 +120,46 @@ void se_otlp_attrs_add(struct se_otlp_attrs *l, Opentelemetry__Proto__Common__V1
 {
 	if (kv && l->n < l->cap)
 		l->v[l->n++] = kv;
+}
+
+Opentelemetry__Proto__Resource__V1__Resource *
+se_otlp_resource_msg(struct se_arena *a, const struct se_otlp_resource *res)
+{
+	Opentelemetry__Proto__Resource__V1__Resource *r = se_arena_alloc(a, sizeof(*r));
+	struct se_otlp_attrs attrs;
+
+	if (!r || se_otlp_attrs_init(a, &attrs, res->n + 1))
+		return NULL;
+	opentelemetry__proto__resource__v1__resource__init(r);
+	for (uint32_t i = 0; i < res->n; i++)
+		se_otlp_attrs_add(&attrs,
+				  se_otlp_attr_str(a, res->attrs[i].key, res->attrs[i].value));
+	se_otlp_attrs_add(&attrs, se_otlp_attr_int(a, "process.pid", res->pid));
+	r->attributes = attrs.v;
+	r->n_attributes = attrs.n;
+	return r;
+}
+
+Opentelemetry__Proto__Common__V1__InstrumentationScope *se_otlp_scope_msg(struct se_arena *a)
+{
+	Opentelemetry__Proto__Common__V1__InstrumentationScope *s = se_arena_alloc(a, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	opentelemetry__proto__common__v1__instrumentation_scope__init(s);
+	s->name = (char *)"sockeye";
+	s->version = (char *)SOCKEYE_VERSION;
+	return s;
+}
+
+int se_otlp_pack(const struct se_arena *a, const ProtobufCMessage *m, uint8_t **out, size_t *len)
+{
+	if (a->failed)
+		return -ENOMEM;
+	*len = protobuf_c_message_get_packed_size(m);
+	*out = malloc(*len ? *len : 1);
+	if (!*out)
+		return -ENOMEM;
+	protobuf_c_message_pack(m, *out);
+	return 0;
 }

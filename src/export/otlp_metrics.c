@@ -302,9 +302,6 @@ int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resou
 	Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest req;
 	Opentelemetry__Proto__Metrics__V1__ResourceMetrics rm, *rms[1] = { &rm };
 	Opentelemetry__Proto__Metrics__V1__ScopeMetrics sm, *sms[1] = { &sm };
-	Opentelemetry__Proto__Common__V1__InstrumentationScope scope;
-	Opentelemetry__Proto__Resource__V1__Resource resource;
-	struct se_otlp_attrs rattrs;
 	struct se_arena a;
 	struct se_otlp_ctx c;
 	const uint64_t *uc = m->delta ? ew->w.counters : m->counters;
@@ -324,7 +321,7 @@ int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resou
 		? OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_DELTA
 		: OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
 	c.metrics = se_arena_alloc(&a, SE_OTLP_METRICS_MAX * sizeof(*c.metrics));
-	if (!c.metrics || se_otlp_attrs_init(&a, &rattrs, res->n + 1)) {
+	if (!c.metrics) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -350,41 +347,18 @@ int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resou
 	se_otlp_gauge(&c, "sockeye.attach.tier", "The capture tier in use (1).", 1,
 		      se_otlp_attr_str(&a, "tier", tier));
 
-	opentelemetry__proto__resource__v1__resource__init(&resource);
-	for (uint32_t i = 0; i < res->n; i++)
-		se_otlp_attrs_add(&rattrs,
-				  se_otlp_attr_str(&a, res->attrs[i].key, res->attrs[i].value));
-	se_otlp_attrs_add(&rattrs, se_otlp_attr_int(&a, "process.pid", res->pid));
-	resource.attributes = rattrs.v;
-	resource.n_attributes = rattrs.n;
-	opentelemetry__proto__common__v1__instrumentation_scope__init(&scope);
-	scope.name = (char *)"sockeye";
-	scope.version = (char *)SOCKEYE_VERSION;
 	opentelemetry__proto__metrics__v1__scope_metrics__init(&sm);
-	sm.scope = &scope;
+	sm.scope = se_otlp_scope_msg(&a);
 	sm.metrics = c.metrics;
 	sm.n_metrics = c.nmetrics;
 	opentelemetry__proto__metrics__v1__resource_metrics__init(&rm);
-	rm.resource = &resource;
+	rm.resource = se_otlp_resource_msg(&a, res);
 	rm.scope_metrics = sms;
 	rm.n_scope_metrics = 1;
 	opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__init(&req);
 	req.resource_metrics = rms;
 	req.n_resource_metrics = 1;
-	if (a.failed) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	*len =
-	    opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__get_packed_size(
-		&req);
-	*out = malloc(*len ? *len : 1);
-	if (!*out) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__pack(&req,
-											   *out);
+	ret = se_otlp_pack(&a, &req.base, out, len);
 out:
 	se_arena_fini(&a);
 	return ret;

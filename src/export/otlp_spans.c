@@ -126,9 +126,6 @@ int se_otlp_spans_encode(const struct se_otlp_resource *res, const struct se_win
 	Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest req;
 	Opentelemetry__Proto__Trace__V1__ResourceSpans rs, *rss[1] = { &rs };
 	Opentelemetry__Proto__Trace__V1__ScopeSpans ss, *sss[1] = { &ss };
-	Opentelemetry__Proto__Common__V1__InstrumentationScope scope;
-	Opentelemetry__Proto__Resource__V1__Resource resource;
-	struct se_otlp_attrs rattrs;
 	struct se_arena a;
 	size_t n = se_otlp_spans_count(w);
 	se_pb_span **spans;
@@ -136,7 +133,7 @@ int se_otlp_spans_encode(const struct se_otlp_resource *res, const struct se_win
 
 	se_arena_init(&a);
 	spans = se_arena_alloc(&a, (n ? n : 1) * sizeof(*spans));
-	if (!spans || se_otlp_attrs_init(&a, &rattrs, res->n + 1)) {
+	if (!spans) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -148,38 +145,16 @@ int se_otlp_spans_encode(const struct se_otlp_resource *res, const struct se_win
 		if (se_otlp_summarised(&w->http.groups[i]) &&
 		    (spans[ss.n_spans] = se_otlp_summary_span(&a, w, &w->http.groups[i], rng)))
 			ss.n_spans++;
-	opentelemetry__proto__resource__v1__resource__init(&resource);
-	for (uint32_t i = 0; i < res->n; i++)
-		se_otlp_attrs_add(&rattrs,
-				  se_otlp_attr_str(&a, res->attrs[i].key, res->attrs[i].value));
-	se_otlp_attrs_add(&rattrs, se_otlp_attr_int(&a, "process.pid", res->pid));
-	resource.attributes = rattrs.v;
-	resource.n_attributes = rattrs.n;
-	opentelemetry__proto__common__v1__instrumentation_scope__init(&scope);
-	scope.name = (char *)"sockeye";
-	scope.version = (char *)SOCKEYE_VERSION;
-	ss.scope = &scope;
+	ss.scope = se_otlp_scope_msg(&a);
 	ss.spans = spans;
 	opentelemetry__proto__trace__v1__resource_spans__init(&rs);
-	rs.resource = &resource;
+	rs.resource = se_otlp_resource_msg(&a, res);
 	rs.scope_spans = sss;
 	rs.n_scope_spans = 1;
 	opentelemetry__proto__collector__trace__v1__export_trace_service_request__init(&req);
 	req.resource_spans = rss;
 	req.n_resource_spans = 1;
-	if (a.failed) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	*len =
-	    opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(
-		&req);
-	*out = malloc(*len ? *len : 1);
-	if (!*out) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(&req, *out);
+	ret = se_otlp_pack(&a, &req.base, out, len);
 out:
 	se_arena_fini(&a);
 	return ret;
