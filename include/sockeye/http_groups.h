@@ -38,6 +38,7 @@ struct se_http_request {
 	uint64_t request_body_bytes;
 	uint64_t response_body_bytes;
 	struct se_trace_ctx trace; /* source SE_TRACE_GENERATED when none came with it */
+	bool spanned;		   /* it has a span of its own (span_buf.h) */
 };
 
 struct se_http_group {
@@ -55,6 +56,8 @@ struct se_http_group {
 	/* values */
 	uint64_t count;
 	uint64_t traced;	     /* requests that came with trace context */
+	uint64_t spanned;	     /* of which have a span of their own (the rest are
+				      * summarised with the untraced ones) */
 	struct se_hist duration;     /* ns, se_hist_http_duration */
 	struct se_hist request_body; /* bytes, se_hist_http_body_size */
 };

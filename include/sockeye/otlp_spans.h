@@ -3,7 +3,8 @@
  * Windows as OTLP spans (an ExportTraceServiceRequest), design.md section 4:
  *  - a request that came with trace context has its own span (span_buf.h): in the caller's
  *    trace, parent = the caller's span, kind SERVER or CLIENT by role, its own times;
- *  - every other request is summarised: one span per HTTP group per window, with a new
+ *  - every other request (with no context, or past the span limit) is summarised: one
+ *    span per HTTP group per window, with a new
  *    trace id, its requests counted in sockeye.request.count, ending at the window's end and
  *    lasting the group's mean duration.
  * Names follow the HTTP semantic conventions ("{method}", the route being unknown);

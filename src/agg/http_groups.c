@@ -333,6 +333,7 @@ int se_http_groups_add(struct se_http_groups *g, const struct se_http_request *r
 	}
 	grp->count++;
 	grp->traced += se_http_traced(&r->trace);
+	grp->spanned += r->spanned;
 	se_hist_add(&grp->duration, &se_hist_http_duration,
 		    r->end_ns >= r->start_ns ? r->end_ns - r->start_ns : 0);
 	se_hist_add(&grp->request_body, &se_hist_http_body_size, r->request_body_bytes);
@@ -359,6 +360,7 @@ int se_http_groups_merge(struct se_http_groups *dst, const struct se_http_groups
 		}
 		grp->count += sg->count;
 		grp->traced += sg->traced;
+		grp->spanned += sg->spanned;
 		se_hist_merge(&grp->duration, &sg->duration, &se_hist_http_duration);
 		se_hist_merge(&grp->request_body, &sg->request_body, &se_hist_http_body_size);
 	}

@@ -18,7 +18,7 @@ typedef Opentelemetry__Proto__Trace__V1__Span se_pb_span;
 
 static uint64_t se_otlp_summarised(const struct se_http_group *g)
 {
-	return g->count > g->traced ? g->count - g->traced : 0;
+	return g->count > g->spanned ? g->count - g->spanned : 0;
 }
 
 size_t se_otlp_spans_count(const struct se_window *w)

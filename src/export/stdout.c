@@ -139,8 +139,11 @@ static void se_stdout_http(FILE *out, const struct se_window *w, const struct se
 		g->count);
 	se_stdout_hist(out, "duration_ms", &g->duration, &se_hist_http_duration);
 	se_stdout_hist(out, "request_body_bytes", &g->request_body, &se_hist_http_body_size);
-	fprintf(out, ",\"traced\":%" PRIu64 ",\"path_truncated\":%s,\"overflow\":%s}\n", g->traced,
-		g->path_truncated ? "true" : "false", g->overflow ? "true" : "false");
+	fprintf(out,
+		",\"traced\":%" PRIu64 ",\"spanned\":%" PRIu64
+		",\"path_truncated\":%s,\"overflow\":%s}\n",
+		g->traced, g->spanned, g->path_truncated ? "true" : "false",
+		g->overflow ? "true" : "false");
 }
 
 static void se_stdout_stats(FILE *out, const struct se_window *w, const struct se_kernel_window *kw,

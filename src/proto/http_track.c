@@ -90,17 +90,18 @@ static void se_http_emit(struct se_http_conn *h, struct se_http_sink *sink,
 	};
 
 	memcpy(r.peer_addr, h->peer_addr, sizeof(r.peer_addr));
-	/* A failed add is counted by the table itself (alloc_failures, exported as a drop). */
-	if (!se_http_groups_add(sink->groups, &r))
-		sink->counters[SE_UC_HTTP_REQUESTS]++;
 	if (sink->spans && p->trace.source != SE_TRACE_GENERATED &&
 	    p->trace.source != SE_TRACE_NONE) {
 		int ret = se_span_buf_add(sink->spans, &r, sink->real_minus_mono_ns, sink->rng);
 
+		r.spanned = ret == 0; /* the others are summarised in their group's span */
 		sink->counters[ret == 0	  ? SE_UC_SPANS
 			       : ret == 1 ? SE_UC_SPANS_OVER_LIMIT
 					  : SE_UC_SPANS_ALLOC]++;
 	}
+	/* A failed add is counted by the table itself (alloc_failures, exported as a drop). */
+	if (!se_http_groups_add(sink->groups, &r))
+		sink->counters[SE_UC_HTTP_REQUESTS]++;
 }
 
 /* Every request still in flight ends, counted under `reason` (placeholders were counted

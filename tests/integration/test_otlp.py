@@ -14,6 +14,7 @@ Runs (one sockeye each, 1-second windows, a few seconds long):
 
 import contextlib
 import os
+import re
 import socket
 import sys
 import time
@@ -783,6 +784,349 @@ class Rejected400(Checks, unittest.TestCase):
         w = self.out.windows
         self.assertEqual(w, sorted(set(w)))
         self.assertEqual(w, self.out.stats_windows[2:])
+
+
+
+# --- spans: requests with trace context get their own span, the rest are summarised -------------
+
+SERVER_KIND, CLIENT_KIND = "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT"
+KIND_ROLE = {SERVER_KIND: "server", CLIENT_KIND: "client"}
+ERROR = "STATUS_CODE_ERROR"
+SPAN_TIME_SLACK_NS = 100 * 10**6  # kernel (monotonic) times converted to wall clock
+
+
+def hex_id(nbytes):
+    """A random id as hex, never all zero (W3C and B3 both forbid it)."""
+    while True:
+        v = os.urandom(nbytes).hex()
+        if int(v, 16):
+            return v
+
+
+def traced_request(via, path, status, bits=128):
+    """One request with trace context: via "w3c", "b3" (single header) or "b3multi"; bits is
+    the B3 trace id's width (64 or 128). "trace" is the id sockeye must report (a 64-bit B3 id
+    right-aligned into 16 bytes), "parent" the span id sent."""
+    t, p = hex_id(16 if via == "w3c" else bits // 8), hex_id(8)
+    if via == "w3c":
+        headers = [f"traceparent: 00-{t}-{p}-01"]
+    elif via == "b3":
+        headers = [f"b3: {t}-{p}-1"]
+    else:
+        headers = [f"X-B3-TraceId: {t}", f"X-B3-SpanId: {p}", "X-B3-Sampled: 1"]
+    return {"via": via, "path": path, "status": status, "trace": t.rjust(32, "0"), "parent": p,
+            "headers": headers}
+
+
+def curl_each(reqs):
+    """GET every (path, headers) of reqs with one curl (--next between them: its own headers
+    each, one keep-alive connection); returns the status codes."""
+    args = []
+    for i, (path, headers) in enumerate(reqs):
+        if i:
+            args.append("--next")
+        args += ["-s", "-S"]
+        for h in headers:
+            args += ["-H", h]
+        args += ["-o", "/dev/null", "-w", "%{http_code}\n", f"http://127.0.0.1:{NGINX.port}{path}"]
+    return [int(c) for c in harness.curl(*args).split()]
+
+
+def send_traced(traced, untraced=()):
+    """The traced requests (dicts of traced_request), then untraced [(path, status)]; every
+    status checked."""
+    reqs = [(t["path"], t["headers"]) for t in traced] + [(p, []) for p, _ in untraced]
+    codes = curl_each(reqs)
+    assert codes == [t["status"] for t in traced] + [s for _, s in untraced], codes
+    harness.wait_port_idle(NGINX.port)
+
+
+def traces_bodies(run):
+    return [r["body"] for r in run.records
+            if r["path"] == "/v1/traces" and r["status"] == 200 and "body" in r]
+
+
+def spans_of(body):
+    out = []
+    for rs in body.get("resourceSpans", []):
+        for ss in rs.get("scopeSpans", []):
+            out += ss.get("spans", [])
+    return out
+
+
+def is_traced(span):
+    """A traced request's span has the caller's span as parent; a summary span has none."""
+    return bool(span.get("parentSpanId"))
+
+
+def span_key(span):
+    """(role, method, path, status) of a span, from its kind and attributes."""
+    a = attrs(span.get("attributes"))
+    return (KIND_ROLE.get(span.get("kind")), a.get("http.request.method"), a.get("url.path"),
+            a.get("http.response.status_code"))
+
+
+def workers_of(stderr):
+    m = re.search(r"capturing: (\d+) workers", stderr)
+    if not m:
+        raise AssertionError(f"no 'capturing: N workers' on stderr: {stderr}")
+    return int(m.group(1))
+
+
+class SpanChecks:
+    """What the spans of a run with traced requests satisfy (a mixin: setUpClass sets
+    cls.out, cls.traced (the requests sent with context), cls.untraced (how many without),
+    cls.t_lo and cls.t_hi (unix ns around the sending))."""
+
+    out = traced = untraced = t_lo = t_hi = None
+
+    @classmethod
+    def collect(cls):
+        cls.bodies = traces_bodies(cls.out)
+        cls.traced_spans = [s for b in cls.bodies for s in spans_of(b) if is_traced(s)]
+        cls.summary_spans = [s for b in cls.bodies for s in spans_of(b) if not is_traced(s)]
+        cls.by_trace = {t["trace"]: t for t in cls.traced}
+        print(f"[{cls.__name__}] {len(cls.bodies)} /v1/traces bodies, "
+              f"{len(cls.traced_spans)} traced spans, {len(cls.summary_spans)} summary spans",
+              file=sys.stderr)
+
+    def stat_total(self, name):
+        return sum(s[name] for s in self.out.report.stats)
+
+    def test_every_window_delivered(self):
+        """Precondition of the accounting below: nothing lost on the way."""
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+        self.assertTrue(all(r["status"] == 200 for r in self.out.records),
+                        [(r["path"], r["status"]) for r in self.out.records])
+
+    def test_traces_requests_are_protobuf(self):
+        recs = [r for r in self.out.records if r["path"] == "/v1/traces"]
+        self.assertTrue(recs, "no POST /v1/traces")
+        for r in recs:
+            self.assertNotIn("decode_error", r, r)
+            self.assertEqual(r["method"], "POST", r)
+            self.assertEqual(r["content_type"], "application/x-protobuf", r)
+            self.assertEqual(r["status"], 200, r)
+
+    def test_traces_resource_and_scope(self):
+        for b in self.bodies:
+            self.assertEqual(len(b["resourceSpans"]), 1, b)
+            rs = b["resourceSpans"][0]
+            a = attrs(rs["resource"].get("attributes"))
+            self.assertEqual(a.get("service.name"), SERVICE, a)
+            self.assertEqual(a.get("process.pid"), self.out.pid, a)
+            self.assertEqual(len(rs["scopeSpans"]), 1)
+            self.assertEqual(rs["scopeSpans"][0]["scope"]["name"], "sockeye")
+
+    def test_traced_spans_carry_the_callers_context(self):
+        """Each kept span is in a trace that was sent, child of the span that was sent, with
+        a new 8-byte span id; at most one span per (trace, role)."""
+        seen = set()
+        for s in self.traced_spans:
+            want = self.by_trace.get(s.get("traceId"))
+            self.assertIsNotNone(want, f"span in a trace never sent: {s}")
+            self.assertEqual(s.get("parentSpanId"), want["parent"], f"{want['via']}: {s}")
+            sid = s.get("spanId", "")
+            self.assertEqual(len(sid), 16, f"an 8-byte span id: {s}")
+            self.assertNotEqual(int(sid, 16), 0, s)
+            self.assertNotEqual(sid, want["parent"], f"a new span, not the caller's: {s}")
+            self.assertIn(s.get("kind"), KIND_ROLE, s)
+            k = (s["traceId"], s["kind"])
+            self.assertNotIn(k, seen, f"two {s['kind']} spans for trace {s['traceId']}")
+            seen.add(k)
+        ids = [s["spanId"] for s in self.traced_spans]
+        self.assertEqual(len(ids), len(set(ids)), "span ids unique")
+
+    def test_traced_span_fields(self):
+        for s in self.traced_spans:
+            want = self.by_trace[s["traceId"]]
+            role = KIND_ROLE[s["kind"]]
+            self.assertEqual(s.get("name"), "GET", s)
+            a = attrs(s.get("attributes"))
+            self.assertEqual(a, {"http.request.method": "GET", "url.path": want["path"],
+                                 "http.response.status_code": want["status"],
+                                 "network.peer.address": "127.0.0.1"}, f"{want['via']}: {s}")
+            start, end = int_field(s, "startTimeUnixNano"), int_field(s, "endTimeUnixNano")
+            self.assertLess(start, end, s)
+            self.assertGreaterEqual(start, self.t_lo - SPAN_TIME_SLACK_NS, s)
+            self.assertLessEqual(end, self.t_hi + SPAN_TIME_SLACK_NS, s)
+            error = want["status"] >= 500 or (role == "client" and want["status"] >= 400)
+            code = s.get("status", {}).get("code")
+            if error:
+                self.assertEqual(code, ERROR, f"{role} {want['status']}: {s}")
+            else:
+                self.assertNotEqual(code, ERROR, f"{role} {want['status']}: {s}")
+
+    def test_summary_spans(self):
+        """Summary spans: no parent, a new trace each, the group's attributes and its request
+        count; one per (role, method, path, status) per window; each matches the window's
+        stdout http line (count - spanned requests, ending at the window's end, lasting the
+        group's mean duration)."""
+        sent = set(self.by_trace)
+        ends = set(self.out.stats_windows)
+        lines = {(l["window_end"], l["role"], l["method"], l["path"], l["status"]): l
+                 for l in self.out.report.http_lines}
+        trace_ids = []
+        for b in self.bodies:
+            keys = []
+            for s in spans_of(b):
+                if is_traced(s):
+                    continue
+                self.assertEqual(len(s.get("traceId", "")), 32, s)
+                self.assertNotEqual(int(s["traceId"], 16), 0, s)
+                self.assertNotIn(s["traceId"], sent, s)
+                self.assertEqual(len(s.get("spanId", "")), 16, s)
+                trace_ids.append(s["traceId"])
+                a = attrs(s.get("attributes"))
+                self.assertEqual(set(a), HTTP_ATTRS | {"sockeye.request.count"}, a)
+                self.assertEqual(a["network.peer.address"], "127.0.0.1", a)
+                self.assertGreater(a["sockeye.request.count"], 0, a)
+                key = span_key(s)
+                self.assertEqual(s.get("name"), key[1], s)
+                keys.append(key)
+                start, end = int_field(s, "startTimeUnixNano"), int_field(s, "endTimeUnixNano")
+                self.assertLessEqual(start, end, s)
+                w = end // 10**6
+                self.assertIn(w, ends, f"summary span ends at a window's end: {s}")
+                line = lines.get((w, *key))
+                self.assertIsNotNone(line, f"no stdout http line for {key} in window {w}")
+                self.assertEqual(a["sockeye.request.count"], line["count"] - line["spanned"],
+                                 f"{key} {line}")
+                d = line["duration_ms"]
+                self.assertAlmostEqual((end - start) / 1e6, d["sum"] / d["count"], delta=0.002,
+                                       msg=f"mean duration {key}")
+                error = key[3] >= 500 or (key[0] == "client" and key[3] >= 400)
+                code = s.get("status", {}).get("code")
+                self.assertEqual(code == ERROR, error, f"{key}: {s}")
+            self.assertEqual(len(keys), len(set(keys)), f"one summary span per group: {keys}")
+        self.assertEqual(len(trace_ids), len(set(trace_ids)), "a new trace per summary span")
+        # and every window's group with requests that have no span of their own (untraced,
+        # or past the span limit) has its summary span
+        got = {(int_field(s, "endTimeUnixNano") // 10**6, *span_key(s))
+               for s in self.summary_spans}
+        want = {k for k, l in lines.items() if l["count"] > l["spanned"]}
+        self.assertEqual(got, want)
+
+    def test_stdout_traced_counts(self):
+        """stdout's http lines count every request that came with context as traced."""
+        for role in ("server", "client"):
+            n = sum(l["traced"] for l in self.out.report.http_lines if l["role"] == role)
+            self.assertEqual(n, len(self.traced), role)
+
+    def test_spans_stat_equals_spans_received(self):
+        self.assertEqual(self.stat_total("spans"), len(self.traced_spans))
+        self.assertEqual(self.out.report.total_dropped().get("spans_alloc"), 0)
+
+    def test_over_limit_plus_received_equals_traced(self):
+        self.assertEqual(self.stat_total("spans_over_limit") + len(self.traced_spans),
+                         2 * len(self.traced), "a span per traced request and role")
+
+    def test_summary_counts_untraced_and_over_limit(self):
+        """Per role, the summary spans count the requests without context, plus the traced
+        ones past the span limit (which got no span of their own)."""
+        got, want = {}, {}
+        for kind, role in KIND_ROLE.items():
+            kept = sum(1 for s in self.traced_spans if s["kind"] == kind)
+            got[role] = sum(attrs(s["attributes"])["sockeye.request.count"]
+                            for s in self.summary_spans if s.get("kind") == kind)
+            want[role] = self.untraced + len(self.traced) - kept
+        self.assertEqual(got, want, f"summary spans' sockeye.request.count by role; sent "
+                         f"{self.untraced} untraced, {len(self.traced)} traced of which "
+                         f"{len(self.traced_spans)} spans kept over both roles")
+
+
+class Spans(SpanChecks, unittest.TestCase):
+    """W3C traceparent, B3 single (64- and 128-bit ids) and B3 multi, to 200, 404 and 500
+    locations, then requests without context to two paths over two windows; the default span
+    limit (nothing over it)."""
+
+    TRACED = [("w3c", "/traced", 200, 128)] * 3 + [
+        ("w3c", "/error", 500, 128), ("w3c", "/missing", 404, 128),
+        ("b3", "/traced", 200, 64), ("b3", "/traced", 200, 128), ("b3", "/error", 500, 64),
+        ("b3multi", "/traced", 200, 64), ("b3multi", "/traced", 200, 128),
+        ("b3multi", "/missing", 404, 128)]
+    UNTRACED_A = [("/ok", 200)] * 4 + [("/missing", 404)] * 2
+    UNTRACED_B = [("/ok", 200)] * 3 + [("/missing", 404)]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.traced = [traced_request(*t) for t in cls.TRACED]
+        cls.untraced = len(cls.UNTRACED_A) + len(cls.UNTRACED_B)
+        with otlp.OtlpReceiver() as rx:
+            def script(run):
+                cls.t_lo = time.time_ns()
+                send_traced(cls.traced, cls.UNTRACED_A)
+                time.sleep(1.1)
+                send_traced([], cls.UNTRACED_B)
+                cls.t_hi = time.time_ns()
+
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url], FAULT_ENV, script)
+        cls.collect()
+
+    def test_one_server_and_one_client_span_per_traced_request(self):
+        got = {}
+        for s in self.traced_spans:
+            got.setdefault(s["traceId"], []).append(s["kind"])
+        for t in self.traced:
+            self.assertEqual(sorted(got.get(t["trace"], [])), [CLIENT_KIND, SERVER_KIND],
+                             f"{t['via']} {t['path']}: trace {t['trace']}")
+        self.assertEqual(self.stat_total("spans_over_limit"), 0)
+
+    def test_b3_64bit_ids_right_aligned(self):
+        short = [t for t in self.traced if t["via"] != "w3c" and t["trace"].startswith("0" * 16)]
+        self.assertTrue(short, "64-bit B3 ids were sent")
+        for t in short:
+            self.assertTrue(any(s["traceId"] == t["trace"] for s in self.traced_spans), t)
+
+    def test_summary_groups_per_window(self):
+        """The untraced requests went in two windows: each (role, GET, path, status) has a
+        summary span in two windows at least."""
+        per_key = {}
+        for s in self.summary_spans:
+            per_key.setdefault(span_key(s), set()).add(int_field(s, "endTimeUnixNano"))
+        for role in ("server", "client"):
+            for path, status in (("/ok", 200), ("/missing", 404)):
+                self.assertGreaterEqual(len(per_key.get((role, "GET", path, status), ())), 2,
+                                        f"{role} {path}: {per_key}")
+
+
+class SpanLimit(SpanChecks, unittest.TestCase):
+    """--max-spans-per-second 2 --window 1: 20 traced requests at once (and 3 without
+    context); at most the limit of spans per window, the rest counted in spans_over_limit."""
+
+    LIMIT = 2
+
+    @classmethod
+    def setUpClass(cls):
+        vias = ("w3c", "b3", "b3multi")
+        cls.traced = [traced_request(vias[i % 3], "/traced", 200, 64 if i % 2 else 128)
+                      for i in range(20)]
+        cls.untraced = 3
+        with otlp.OtlpReceiver() as rx:
+            def script(run):
+                cls.t_lo = time.time_ns()
+                send_traced(cls.traced, [("/ok", 200)] * cls.untraced)
+                cls.t_hi = time.time_ns()
+
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url, "--max-spans-per-second",
+                               str(cls.LIMIT)], FAULT_ENV, script)
+        cls.collect()
+        cls.workers = workers_of(cls.out.stderr)
+        # per window: LIMIT x 1 s, shared out among the workers, rounded up
+        cls.per_window = cls.workers * -(-cls.LIMIT * 1 // cls.workers)
+        print(f"[SpanLimit] {cls.workers} workers: at most {cls.per_window} spans a window; "
+              f"spans_over_limit {sum(s['spans_over_limit'] for s in cls.out.report.stats)}",
+              file=sys.stderr)
+
+    def test_at_most_the_limit_per_window(self):
+        for b in self.bodies:
+            n = sum(1 for s in spans_of(b) if is_traced(s))
+            self.assertLessEqual(n, self.per_window, f"{self.workers} workers")
+        self.assertGreater(len(self.traced_spans), 0, "some traced requests got a span")
+        windows = {l["window_end"] for l in self.out.report.http_lines if l["traced"]}
+        self.assertLessEqual(len(self.traced_spans), self.per_window * len(windows))
+        self.assertGreaterEqual(self.stat_total("spans_over_limit"),
+                                2 * len(self.traced) - self.per_window * len(windows))
 
 
 if __name__ == "__main__":

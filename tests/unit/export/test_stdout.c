@@ -662,7 +662,7 @@ static void test_http_line_exact(void **state)
 		  "\"counts\":[1,1,0,0,0,0,0,0,0,0,0,1]},"
 		  "\"request_body_bytes\":{\"count\":3,\"sum\":250,\"min\":0,\"max\":150,"
 		  "\"bounds\":[100,1000,10000,100000,1000000],\"counts\":[2,1,0,0,0,0]},"
-		  "\"traced\":1,\"path_truncated\":false,\"overflow\":false}\n");
+		  "\"traced\":1,\"spanned\":0,\"path_truncated\":false,\"overflow\":false}\n");
 	free(line);
 	line = line_copy(&o, 1);
 	assert_string_equal(
@@ -675,7 +675,7 @@ static void test_http_line_exact(void **state)
 		  "\"request_body_bytes\":{\"count\":1,\"sum\":2000000,\"min\":2000000,"
 		  "\"max\":2000000,\"bounds\":[100,1000,10000,100000,1000000],"
 		  "\"counts\":[0,0,0,0,0,1]},"
-		  "\"traced\":0,\"path_truncated\":false,\"overflow\":false}\n");
+		  "\"traced\":0,\"spanned\":0,\"path_truncated\":false,\"overflow\":false}\n");
 	free(line);
 	assert_line_has(&o, 2, "\"method\":\"_OTHER\",\"path\":\"/api/v1\"");
 	assert_line_has(&o, 2, "\"peer\":\"10.1.2.3\"");
@@ -713,7 +713,7 @@ static void test_http_overflow_and_empty(void **state)
 		  "\"counts\":[0,2,0,0,0,0,0,0,0,0,0,0]},"
 		  "\"request_body_bytes\":{\"count\":2,\"sum\":0,\"min\":0,\"max\":0,"
 		  "\"bounds\":[100,1000,10000,100000,1000000],\"counts\":[2,0,0,0,0,0]},"
-		  "\"traced\":0,\"path_truncated\":false,\"overflow\":true}\n");
+		  "\"traced\":0,\"spanned\":0,\"path_truncated\":false,\"overflow\":true}\n");
 	free(line);
 	free(o.text);
 
