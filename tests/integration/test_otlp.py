@@ -617,6 +617,40 @@ class CollectorDownAtStart(Checks, unittest.TestCase):
         self.assertEqual(self.out.windows, self.out.stats_windows)
 
 
+class CollectorGoesDownAndComesBack(Checks, unittest.TestCase):
+    """(a'') The collector accepts windows, goes away for 3 s while traffic goes on, and comes
+    back on the same port: sockeye keeps capturing, the windows of the outage wait in the
+    export queue and go out in order once it is back, none is lost, totals end exact."""
+
+    @classmethod
+    def setUpClass(cls):
+        rx = otlp.OtlpReceiver()
+
+        def script(run):
+            rx.start()
+            send(BATCH1)
+            run.wait_delivered_past(time.time())
+            rx.stop()  # its log (what it received so far) stays
+            down = time.time()
+            send(BATCH2)  # while it is down
+            time.sleep(max(0.0, down + 3 - time.time()))
+            rx.start()
+            run.wait_delivered_past(time.time() + 1)
+
+        try:
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url], FAULT_ENV, script)
+        finally:
+            rx.stop()
+            rx.cleanup()
+
+    def test_connect_failures_counted(self):
+        self.assertGreater(self.out.failures()["connect"], 0, self.out.failures())
+        self.assertEqual(self.out.failures()["gave_up"], 0, self.out.failures())
+
+    def test_every_window_delivered(self):
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+
+
 class QueueOverflow(Checks, unittest.TestCase):
     """(a') Collector down for 4 s with --export-queue 2: windows are dropped from the queue
     (counted in windows_dropped; their HTTP requests in http_export_dropped), the rest is
