@@ -2,19 +2,22 @@
 # What attaching sockeye costs a service, per syscall, measured A/B/A/B in one run:
 # a one-way stream of 100-byte writes on a watched port (8080: every write and read is
 # captured) and on an unwatched one (9999: filtered out in the kernel), a watched ping-pong
-# (request/response round trips), and writes to /dev/null (not a socket). Prints medians
+# (request/response round trips), writes to /dev/null (not a socket), and getppid(2) (a
+# syscall sockeye does not hook: what attaching costs every other syscall). Prints medians
 # and the ratio with/without, and sockeye's own CPU time per 10k captured writes. As root.
-#   bench/capture_overhead.sh [BUILD_DIR] [REPEATS]
+#   [PORT=8080] bench/capture_overhead.sh [BUILD_DIR] [REPEATS]
 set -euo pipefail
 BUILD=${1:-build}
 REPEATS=${2:-5}
 ROUNDS=${ROUNDS:-50000}
 COST=$BUILD/bench/syscall_cost
+PORT=${PORT:-8080} # a watched port (in the default --ports)
 SOCKEYE=$BUILD/sockeye
 
-measure() { # prints: watched-stream unwatched-stream watched-pingpong devnull
-	echo "$($COST stream 8080 $((ROUNDS * 4))) $($COST stream 9999 $((ROUNDS * 4)))" \
-		"$($COST pingpong 8080 "$ROUNDS") $($COST devnull $((ROUNDS * 4)))"
+measure() { # prints: watched-stream unwatched-stream watched-pingpong devnull other
+	echo "$($COST stream "$PORT" $((ROUNDS * 4))) $($COST stream 9999 $((ROUNDS * 4)))" \
+		"$($COST pingpong "$PORT" "$ROUNDS") $($COST devnull $((ROUNDS * 4)))" \
+		"$($COST other $((ROUNDS * 4)))"
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -39,8 +42,8 @@ col() { local arr=("$@"); for r in "${arr[@]:1}"; do echo "$r" | cut -d' ' -f"$1
 
 printf "%-36s %12s %12s %7s\n" "median of $REPEATS (ns per op)" "without" "with" "ratio"
 names=("watched stream, per 100 B write" "unwatched stream, per 100 B write"
-	"watched ping-pong, per round trip" "write 100 B to /dev/null")
-for c in 1 2 3 4; do
+	"watched ping-pong, per round trip" "write 100 B to /dev/null" "getppid (not hooked)")
+for c in 1 2 3 4 5; do
 	a=$(col "$c" x "${A[@]}" | median)
 	b=$(col "$c" x "${B[@]}" | median)
 	printf "%-36s %12s %12s %7.3f\n" "${names[$((c - 1))]}" "$a" "$b" "$(awk "BEGIN {print $b / $a}")"

@@ -4,11 +4,11 @@
  * 100-byte messages (each round trip is two writes and two reads, like a small request and
  * its response) on a given port; a one-way stream of 100-byte writes on a given port (a
  * reader thread drains it), where the syscalls themselves dominate rather than wake-ups;
- * and 100-byte writes to /dev/null (I/O that is not a socket, which the tracepoints see
- * too). Prints nanoseconds per round trip or per write; run it with and without sockeye
- * attached (bench/capture_overhead.sh does, interleaved) and compare.
+ * 100-byte writes to /dev/null (I/O that is not a socket, which the hooks see too); and
+ * getppid(2), a syscall sockeye does not hook (what attaching costs every other syscall). Prints nanoseconds per round trip, write or call; run it with and without
+ * sockeye attached (bench/capture_overhead.sh does, interleaved) and compare.
  *
- *   syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | devnull WRITES
+ *   syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | devnull WRITES | other CALLS
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,6 +191,15 @@ static double devnull(long writes)
 	return per;
 }
 
+static double other(long calls)
+{
+	uint64_t start = now_ns();
+
+	for (long i = 0; i < calls; i++)
+		syscall(SYS_getppid); /* not the libc wrapper: nothing may be cached */
+	return (double)(now_ns() - start) / calls;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pingpong"))
@@ -198,9 +208,11 @@ int main(int argc, char **argv)
 		printf("%.1f\n", stream(atoi(argv[2]), atol(argv[3])));
 	else if (argc == 3 && !strcmp(argv[1], "devnull"))
 		printf("%.1f\n", devnull(atol(argv[2])));
+	else if (argc == 3 && !strcmp(argv[1], "other"))
+		printf("%.1f\n", other(atol(argv[2])));
 	else {
 		fprintf(stderr, "usage: syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | "
-				"devnull WRITES\n");
+				"devnull WRITES | other CALLS\n");
 		return 2;
 	}
 	return 0;
