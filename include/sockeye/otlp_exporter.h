@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The OTLP exporter of the sender thread: each window is encoded once (otlp_metrics.h) and
- * POSTed to <endpoint>/v1/metrics (otlp_http.h), retried per otlp_retry.h until delivered,
- * rejected, or given up after a minute; failures are counted by reason and exported with
- * the next window (sockeye.export.failures). While it retries, only the sender waits: newer
+ * The OTLP exporter of the sender thread: each window is encoded once as metrics
+ * (otlp_metrics.h), POSTed to <endpoint>/v1/metrics, then, when it has any, as spans
+ * (otlp_spans.h) to <endpoint>/v1/traces (otlp_http.h); each POST is retried per
+ * otlp_retry.h until delivered, rejected, or given up after a minute; failures are counted
+ * by reason and exported with the next window (sockeye.export.failures). While it retries, only the sender waits: newer
  * windows wait in the bounded export queue, which drops its oldest when full (counted).
  * Once the queue is closed (sockeye is stopping) there is no backoff: each remaining window
  * gets one attempt, and after a failed one the rest are given up, so stopping is bounded.
