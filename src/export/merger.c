@@ -183,8 +183,11 @@ static void *se_merger_main(void *arg)
 	se_publish_collect(m->pub, se_merger_take, m);
 	while (m->npending)
 		se_merger_emit_oldest(m);
-	if (m->late_shards) { /* late data with no window left to carry it: one more */
-		se_merger_window(m, m->exported_until_ns, m->exported_until_ns);
+	if (m->late_shards) { /* late data with no window left to carry it: one more, from
+			       * the last end to now (at least a millisecond: ends only increase) */
+		uint64_t now = se_clock_real_ns(), end = m->exported_until_ns + SE_NS_PER_MS;
+
+		se_merger_window(m, m->exported_until_ns, now > end ? now : end);
 		se_merger_emit_oldest(m);
 	}
 	se_publish_thread_offline();

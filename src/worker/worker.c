@@ -576,7 +576,12 @@ static void *se_worker_main(void *arg)
 
 		if (!end) /* this worker failed: main has not stopped anything */
 			end = se_clock_real_ns();
-		w->shard->end_ns = end > w->shard->start_ns ? end : w->shard->start_ns;
+		/* Kernel time maps to wall-clock time through an offset taken at start, so a last
+		 * record can open a window that begins just after main's stop time: the final
+		 * window still lasts at least a millisecond, so that window ends only increase
+		 * (OTLP points must move forward in time). */
+		w->shard->end_ns =
+		    end > w->shard->start_ns ? end : w->shard->start_ns + SE_NS_PER_MS;
 		se_worker_seal(w, 0, 0, true, se_clock_mono_ns());
 		w->shard = NULL;
 	}
