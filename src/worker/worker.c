@@ -426,9 +426,9 @@ static void se_worker_point_sink(struct se_worker *w)
 static void se_worker_check_idle(struct se_worker *w, uint64_t now_mono)
 {
 	const uint64_t *active = w->proto.http.active_requests;
-	uint64_t slice =
-	    ((uint64_t)w->conns.capacity * w->window_ns + SE_SESSION_IDLE_TIMEOUT_NS - 1) /
-	    SE_SESSION_IDLE_TIMEOUT_NS;
+	uint64_t seals_per_pass = SE_SESSION_IDLE_TIMEOUT_NS / w->window_ns; /* 0: window > 60 s */
+	uint64_t slice = seals_per_pass ? (w->conns.capacity + seals_per_pass - 1) / seals_per_pass
+					: w->conns.capacity;
 
 	if (!active[SE_ROLE_UNKNOWN] && !active[SE_ROLE_SERVER] && !active[SE_ROLE_CLIENT])
 		return;
