@@ -5,8 +5,9 @@
  * its response) on a given port; a one-way stream of 100-byte writes on a given port (a
  * reader thread drains it), where the syscalls themselves dominate rather than wake-ups;
  * 100-byte writes to /dev/null (I/O that is not a socket, which the hooks see too); and
- * getppid(2), a syscall sockeye does not hook (what attaching costs every other syscall). Prints nanoseconds per round trip, write or call; run it with and without
- * sockeye attached (bench/capture_overhead.sh does, interleaved) and compare.
+ * getppid(2), a syscall sockeye does not hook (what attaching costs every other syscall). Prints
+ * nanoseconds per round trip, write or call; run it with and without sockeye attached
+ * (bench/capture_overhead.sh does, interleaved) and compare.
  *
  *   syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | devnull WRITES | other CALLS
  */

@@ -4,10 +4,10 @@
  * (otlp_metrics.h), POSTed to <endpoint>/v1/metrics, then, when it has any, as spans
  * (otlp_spans.h) to <endpoint>/v1/traces (otlp_http.h); each POST is retried per
  * otlp_retry.h until delivered, rejected, or given up after a minute; failures are counted
- * by reason and exported with the next window (sockeye.export.failures). While it retries, only the sender waits: newer
- * windows wait in the bounded export queue, which drops its oldest when full (counted).
- * Once the queue is closed (sockeye is stopping) there is no backoff: each remaining window
- * gets one attempt, and after a failed one the rest are given up, so stopping is bounded.
+ * by reason and exported with the next window (sockeye.export.failures). While it retries, only the
+ * sender waits: newer windows wait in the bounded export queue, which drops its oldest when full
+ * (counted). Once the queue is closed (sockeye is stopping) there is no backoff: each remaining
+ * window gets one attempt, and after a failed one the rest are given up, so stopping is bounded.
  */
 #ifndef SOCKEYE_OTLP_EXPORTER_H
 #define SOCKEYE_OTLP_EXPORTER_H
@@ -27,8 +27,8 @@ void se_otlp_exporter_free(struct se_otlp_exporter *e);
 /* Export one window. closing(arg) says whether sockeye is stopping. Context: sender. */
 void se_otlp_exporter_export(struct se_otlp_exporter *e, const struct se_export_window *ew,
 			     bool (*closing)(void *arg), void *arg);
-/* Failures so far by reason, and windows delivered. Context: sender. */
+/* Failures so far by reason. Context: sender. */
 void se_otlp_exporter_counts(const struct se_otlp_exporter *e,
-			     uint64_t failures[SE_EXPORT_FAIL__COUNT], uint64_t *delivered);
+			     uint64_t failures[SE_EXPORT_FAIL__COUNT]);
 
 #endif /* SOCKEYE_OTLP_EXPORTER_H */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sockeye/config.h"
+#include "sockeye/percent.h"
 
 /* RFC 9110 token characters. */
 static int se_is_tchar(unsigned char c)
@@ -62,35 +63,6 @@ int se_config_add_header(struct se_config *cfg, const char *name_eq_value)
 	return 0;
 }
 
-static int se_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decode in place; -EINVAL on a bad escape. */
-static int se_percent_decode(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (*s == '%') {
-			int hi = se_hexval(s[1]), lo = hi < 0 ? -1 : se_hexval(s[2]);
-
-			if (hi < 0 || lo < 0)
-				return -EINVAL;
-			*o++ = (char)(hi << 4 | lo);
-			s += 2;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-	return 0;
-}
-
 static int se_env_fail(char *err, size_t errlen, const char *var, const char *value,
 		       const char *what)
 {
@@ -109,9 +81,8 @@ static int se_env_headers(struct se_config *cfg, const char *list, char *err, si
 		if (len) {
 			if (len >= sizeof(item))
 				return se_env_fail(err, errlen, var, list, "has an entry too long");
-			memcpy(item, list, len);
-			item[len] = '\0';
-			if (se_percent_decode(item) || se_config_add_header(cfg, item)) {
+			if (se_percent_decode(list, len, item, sizeof(item)) ||
+			    se_config_add_header(cfg, item)) {
 				/* values are secrets, and may hold CR/LF: never echoed */
 				snprintf(err, errlen,
 					 "%s: an entry is not a NAME=VALUE header (NAME an HTTP "

@@ -29,7 +29,6 @@ struct se_otlp_exporter {
 	struct se_otlp_resource resource;
 	struct se_otlp_metrics metrics;
 	uint64_t failures[SE_EXPORT_FAIL__COUNT];
-	uint64_t delivered;
 	uint64_t rnd;	     /* xorshift state for jitter */
 	bool giving_up_rest; /* stopping, and the collector failed: no more attempts */
 	bool was_failing;    /* for logging the change only */
@@ -82,10 +81,9 @@ void se_otlp_exporter_free(struct se_otlp_exporter *e)
 }
 
 void se_otlp_exporter_counts(const struct se_otlp_exporter *e,
-			     uint64_t failures[SE_EXPORT_FAIL__COUNT], uint64_t *delivered)
+			     uint64_t failures[SE_EXPORT_FAIL__COUNT])
 {
 	memcpy(failures, e->failures, sizeof(e->failures));
-	*delivered = e->delivered;
 }
 
 static uint64_t se_otlp_rand(struct se_otlp_exporter *e)
@@ -126,7 +124,6 @@ static void se_otlp_deliver(struct se_otlp_exporter *e, const char *url, const u
 		o = se_otlp_http_post(e->http, url, body, len, &r) ? SE_OTLP_RETRY
 								   : se_otlp_classify(r.status);
 		if (o == SE_OTLP_DELIVERED) {
-			e->delivered++;
 			if (e->was_failing)
 				se_info("OTLP: %s accepts exports again", url);
 			e->was_failing = false;

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "sockeye/percent.h"
+
 const char *se_otlp_resource_get(const struct se_otlp_resource *r, const char *key)
 {
 	for (uint32_t i = 0; i < r->n; i++)
@@ -41,44 +43,14 @@ static bool se_otlp_resource_set(struct se_otlp_resource *r, const char *key, si
 	return true;
 }
 
-static int se_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decode [s, s+n) into out (cap bytes, NUL-terminated), trimming blanks. */
 static bool se_otlp_decode_value(const char *s, size_t n, char *out, size_t cap)
 {
-	size_t o = 0;
-
 	while (n && isspace((unsigned char)*s))
 		s++, n--;
 	while (n && isspace((unsigned char)s[n - 1]))
 		n--;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= n) /* "%" and "%4" at the end */
-				return false;
-			hi = se_hex(s[i + 1]);
-			lo = se_hex(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return false;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		}
-		if (o + 1 >= cap)
-			return false;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-	return true;
+	return se_percent_decode(s, n, out, cap) == 0;
 }
 
 static unsigned int se_otlp_resource_parse(struct se_otlp_resource *r, const char *list)

@@ -54,9 +54,9 @@ static bool se_sender_closing(void *arg)
  */
 static void se_sender_count_failures(struct se_sender *s, struct se_export_window *ew)
 {
-	uint64_t f[SE_EXPORT_FAIL__COUNT], delivered;
+	uint64_t f[SE_EXPORT_FAIL__COUNT];
 
-	se_otlp_exporter_counts(s->otlp, f, &delivered);
+	se_otlp_exporter_counts(s->otlp, f);
 	ew->w.counters[SE_UC_OTLP_REJECTED] +=
 	    f[SE_EXPORT_FAIL_REJECTED] - s->failures_shown[SE_EXPORT_FAIL_REJECTED];
 	ew->w.counters[SE_UC_OTLP_UNSENT] +=

@@ -19,32 +19,12 @@
 
 #include <cmocka.h>
 
+#include "fake_env.h"
 #include "sockeye/config.h"
 
 /* ---- fake environment ----------------------------------------------------------------- */
 
-#define ENV_MAX 8
-
-static struct {
-	const char *name, *value;
-} env[ENV_MAX];
-static unsigned int nenv;
 static char err[256];
-
-static const char *fake_getenv(const char *name)
-{
-	for (unsigned int i = 0; i < nenv; i++)
-		if (!strcmp(env[i].name, name))
-			return env[i].value;
-	return NULL;
-}
-
-static void setenv_fake(const char *name, const char *value)
-{
-	assert_true(nenv < ENV_MAX);
-	env[nenv].name = name;
-	env[nenv++].value = value;
-}
 
 static int reset_env(void **state)
 {

@@ -3,9 +3,10 @@
  * Unit tests of the OTLP resource (src/export/otlp_resource.c), with a fake environment:
  * service.name defaults to unknown_service:sockeye, OTEL_SERVICE_NAME wins over the
  * service.name of OTEL_RESOURCE_ATTRIBUTES, POD_NAME and POD_NAMESPACE become k8s.pod.name and
- * k8s.namespace.name, OTEL_RESOURCE_ATTRIBUTES wins over what is detected, values are percent-decoded and keys and values trimmed, malformed
- * entries (no '=', empty key, bad escape) and those too long are skipped and counted, and
- * the table never holds more than SE_OTLP_RESOURCE_MAX attributes.
+ * k8s.namespace.name, OTEL_RESOURCE_ATTRIBUTES wins over what is detected, values are
+ * percent-decoded and keys and values trimmed, malformed entries (no '=', empty key, bad escape)
+ * and those too long are skipped and counted, and the table never holds more than
+ * SE_OTLP_RESOURCE_MAX attributes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,31 +17,10 @@
 
 #include <cmocka.h>
 
+#include "fake_env.h"
 #include "sockeye/otlp_resource.h"
 
 /* ---- fake environment ----------------------------------------------------------------- */
-
-#define ENV_MAX 8
-
-static struct {
-	const char *name, *value;
-} env[ENV_MAX];
-static unsigned int nenv;
-
-static const char *fake_getenv(const char *name)
-{
-	for (unsigned int i = 0; i < nenv; i++)
-		if (!strcmp(env[i].name, name))
-			return env[i].value;
-	return NULL;
-}
-
-static void setenv_fake(const char *name, const char *value)
-{
-	assert_true(nenv < ENV_MAX);
-	env[nenv].name = name;
-	env[nenv++].value = value;
-}
 
 static int reset_env(void **state)
 {
