@@ -79,8 +79,11 @@ static int se_env_headers(struct se_config *cfg, const char *list, char *err, si
 		char item[SE_OTLP_HEADER_MAX];
 
 		if (len) {
-			if (len >= sizeof(item))
-				return se_env_fail(err, errlen, var, list, "has an entry too long");
+			if (len >= sizeof(item)) { /* values are secrets: never echoed */
+				snprintf(err, errlen, "%s: an entry is longer than %zu bytes", var,
+					 sizeof(item) - 1);
+				return -EINVAL;
+			}
 			if (se_percent_decode(list, len, item, sizeof(item)) ||
 			    se_config_add_header(cfg, item)) {
 				/* values are secrets, and may hold CR/LF: never echoed */
