@@ -62,7 +62,8 @@ static __always_inline bool se_sock_watched(struct sock *sk)
 
 	if (family != SE_AF_INET && family != SE_AF_INET6)
 		return false;
-	if (BPF_CORE_READ(sk, sk_protocol) != SE_IPPROTO_TCP)
+	if (BPF_CORE_READ(sk, sk_protocol) != SE_IPPROTO_TCP ||
+	    BPF_CORE_READ(sk, sk_type) != SE_SOCK_STREAM) /* not a raw socket of protocol 6 */
 		return false;
 	if (target_netns && BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != target_netns)
 		return false;
@@ -92,16 +93,53 @@ static __always_inline struct file *se_fd_to_file(int fd)
 	return slot;
 }
 
-/* The struct sock of a stream socket's file, or NULL for any other file. */
+/*
+ * The f_op of every socket file (socket_file_ops: static, and not in kallsyms without
+ * CONFIG_KALLSYMS_ALL), learned from the first file whose inode says it is a socket. Once
+ * known, one pointer comparison replaces two reads (f_inode, then i_mode).
+ */
+__u64 socket_fops = 0;
+
+/* f_op and private_data of file; false if the file cannot be read. */
+static __always_inline bool se_file_head(struct file *file, __u64 *f_op, __u64 *private_data)
+{
+	__u32 op_off = bpf_core_field_offset(struct file, f_op);
+	__u32 pd_off = bpf_core_field_offset(struct file, private_data);
+	__u64 w[3];
+
+	/* Adjacent but for f_mapping since 6.12 (struct file reordered): one read of both. The
+	 * offsets are constants after relocation, so the verifier keeps only one branch. */
+	if (pd_off == op_off + 2 * sizeof(__u64)) {
+		if (bpf_probe_read_kernel(w, sizeof(w), (void *)file + op_off))
+			return false;
+		*f_op = w[0];
+		*private_data = w[2];
+		return true;
+	}
+	return !bpf_probe_read_kernel(f_op, sizeof(*f_op), (void *)file + op_off) &&
+	       !bpf_probe_read_kernel(private_data, sizeof(*private_data), (void *)file + pd_off);
+}
+
+/*
+ * The struct sock of a socket's file, or NULL for any other file. Runs for every read and
+ * write of the selected processes, so it reads as little as it can: f_op and private_data
+ * together, then socket->sk. The socket type is not checked here: only TCP sockets ever
+ * enter `conns`, and se_sock_watched tests the type before one does.
+ */
 static __always_inline struct sock *se_file_to_sock(struct file *file)
 {
-	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & SE_S_IFMT) != SE_S_IFSOCK)
-		return NULL;
-	struct socket *sock = BPF_CORE_READ(file, private_data);
+	__u64 f_op, private_data;
 
-	if (!sock || BPF_CORE_READ(sock, type) != SE_SOCK_STREAM)
+	if (!file || !se_file_head(file, &f_op, &private_data) || !private_data)
 		return NULL;
-	return BPF_CORE_READ(sock, sk);
+	if (f_op != socket_fops) {
+		if (socket_fops)
+			return NULL;
+		if ((BPF_CORE_READ(file, f_inode, i_mode) & SE_S_IFMT) != SE_S_IFSOCK)
+			return NULL;
+		socket_fops = f_op;
+	}
+	return BPF_CORE_READ((struct socket *)private_data, sk);
 }
 
 /* The struct sock behind descriptor fd of the current task, or NULL if it is not one. */
@@ -140,18 +178,14 @@ static __always_inline __u8 se_guess_role(struct sock *sk)
 }
 
 /*
- * The conns entry of sk, created with role/origin if missing. The ring is the CPU that first
- * saw the connection: connections spread over rings like flows over RSS queues, and every
- * later event of the connection, from any CPU, goes to that same ring so it stays in order.
+ * A new conns entry for sk (or the one another CPU just created). The ring is the CPU that
+ * first saw the connection: connections spread over rings like flows over RSS queues, and
+ * every later event of the connection, from any CPU, goes to that same ring so it stays in
+ * order.
  */
-static __always_inline struct se_conn_state *se_conn_get(struct sock *sk, __u8 role, __u8 origin)
+static __always_inline struct se_conn_state *se_conn_create(struct sock *sk, __u8 role, __u8 origin)
 {
 	__u64 key = (__u64)sk;
-	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
-
-	if (c)
-		return c;
-
 	struct se_conn_state fresh = {};
 
 	fresh.id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
@@ -164,6 +198,38 @@ static __always_inline struct se_conn_state *se_conn_get(struct sock *sk, __u8 r
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&conns, &key);
+}
+
+/* The conns entry of sk, created with role/origin if missing. */
+static __always_inline struct se_conn_state *se_conn_get(struct sock *sk, __u8 role, __u8 origin)
+{
+	__u64 key = (__u64)sk;
+	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
+
+	return c ? c : se_conn_create(sk, role, origin);
+}
+
+/*
+ * The conns entry of descriptor fd if it is a watched socket (the whole filter of the data
+ * syscalls), created for a connection first seen mid-stream; NULL otherwise. A socket
+ * already in `conns` is known to be watched: one hash lookup, not the field reads of
+ * se_sock_watched and se_guess_role, on every syscall of every tracked connection.
+ */
+static __always_inline struct se_conn_state *se_watched_conn_of_fd(int fd, struct sock **skp)
+{
+	struct sock *sk = se_fd_to_sock(fd);
+	__u64 key = (__u64)sk;
+
+	if (!sk)
+		return NULL;
+	*skp = sk;
+	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (c)
+		return c;
+	if (!se_sock_watched(sk))
+		return NULL;
+	return se_conn_create(sk, se_guess_role(sk), SE_ORIGIN_MIDSTREAM);
 }
 
 static __always_inline void se_sock_addrs(struct sock *sk, struct se_ev_open *o)

@@ -203,10 +203,9 @@ static __always_inline __u32 se_copy_iov(const struct iovec *iov, __u64 iovcnt, 
  * space sees the hole as a gap rather than silently shifted data.
  */
 static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_state *c, __u8 dir,
-					 __u8 syscall, __u64 total, __u32 captured, __u64 enter_ns)
+					 __u8 syscall, __u64 total, __u32 captured, __u64 enter_ns,
+					 __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
 	if (dir >= SE_DIR__COUNT)
 		return;
 	if (captured < total && syscall != SE_SYS_SENDFILE) /* sendfile is length-only */
@@ -220,7 +219,9 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 	s->ev.direction = dir;
 	s->ev.syscall = syscall;
 	s->ev.role = c->role;
-	s->ev.syscall_ns = s->ev.h.ts_ns - enter_ns > 0xffffffffull
+	/* enter_ns 0: no start stamp (receives, or a send whose stamp was not kept) */
+	s->ev.syscall_ns = !enter_ns || enter_ns > s->ev.h.ts_ns ? 0
+			   : s->ev.h.ts_ns - enter_ns > 0xffffffffull
 			       ? 0xffffffffu
 			       : (__u32)(s->ev.h.ts_ns - enter_ns);
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The syscall data path: sys_enter saves the arguments of a syscall on a watched socket,
- * sys_exit turns its result into data records. The descriptor is resolved at enter, so
- * the exit of a syscall on anything else (files, pipes, unwatched sockets) costs one
- * task-storage lookup that finds nothing (or a slot not marked valid).
+ * The syscall data path. Everything happens at sys_exit, where the result is known: the
+ * arguments are read back from the registers the task entered the kernel with, so a data
+ * syscall runs one program, not an enter/exit pair (each attached syscall tracepoint costs
+ * ~110 ns on our machines before any program code runs, and the enter would also have to
+ * find the socket). When a send began comes from tcp:tcp_sendmsg_locked (se_send_start).
  */
 #ifndef SOCKEYE_IO_BPF_H
 #define SOCKEYE_IO_BPF_H
@@ -19,60 +20,71 @@
 #define SE_MSG_TRUNC	    0x20   /* TCP: bytes are discarded, not copied: nothing to capture */
 #define SE_MSG_ERRQUEUE	    0x2000 /* error queue (timestamps), not stream bytes */
 #define SE_EINPROGRESS	    115
-#define SE_INFLIGHT_CONNECT 0 /* se_inflight.syscall of a connect */
+#define SE_INFLIGHT_CONNECT 0  /* se_inflight.syscall of a connect */
+#define SE_NO_ARG	    -1 /* a syscall without a MSG_* flags argument */
 
 static __always_inline bool se_syscall_receives(__u8 syscall)
 {
 	return syscall <= SE_SYS_RECVMMSG || syscall == SE_SYS_PREADV2;
 }
 
-/* Keep a syscall's arguments in the thread's own slot until its exit. */
-static __always_inline void se_inflight_put(const struct se_inflight *a)
+/*
+ * Argument n of the current syscall, at its sys_exit. x86-64: the entry registers are saved
+ * in pt_regs and a syscall returns through them unchanged but for ax (the return value), so
+ * arguments 0-5 are di, si, dx, r10, r8, r9 (other architectures keep the first argument
+ * elsewhere: arm64's orig_x0). bpf_task_pt_regs gives a BTF pointer: plain loads, no copy.
+ */
+static __always_inline __u64 se_syscall_arg(const struct pt_regs *regs, int n)
+{
+	switch (n) {
+	case 0:
+		return regs->di;
+	case 1:
+		return regs->si;
+	case 2:
+		return regs->dx;
+	case 3:
+		return regs->r10;
+	default:
+		return regs->r8;
+	}
+}
+
+/* Keep a connect's descriptor in the thread's own slot until its exit. */
+static __always_inline bool se_inflight_put(const struct se_inflight *a)
 {
 	struct se_inflight *slot = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
 							BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	if (!slot) {
-		se_count(SE_KC_DROP_ARGS_LOST);
-		return;
-	}
+	if (!slot)
+		return false;
 	*slot = *a;
-}
-
-/* sys_enter of a data syscall: remember its arguments if fd is a watched socket. */
-static __always_inline int se_io_enter(__u8 syscall, int fd, __u64 buf, __u64 count, __u64 flags)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if (!se_tgid_selected(id >> 32) || !se_task_in_netns())
-		return 0;
-	bool receives = se_syscall_receives(syscall);
-
-	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
-		return 0;
-	struct sock *sk = se_watched_sock_of_fd(fd);
-
-	if (!sk)
-		return 0;
-	struct se_inflight a = {
-		.sk = (__u64)sk,
-		.buf = buf,
-		/* count 0 = nothing to copy; for the msghdr calls it is only that flag */
-		.count = (receives && (flags & SE_MSG_TRUNC)) ? 0 : count,
-		.enter_ns = bpf_ktime_get_ns(),
-		.fd = fd,
-		.syscall = syscall,
-		.valid = 1,
-	};
-
-	se_inflight_put(&a);
-	return 0;
+	return true;
 }
 
 /*
- * Take (and remove) the saved arguments of the current thread's syscall, if they are this
- * syscall's: when an enter was missed (hooks attach one by one; the kernel can skip a
- * program), the arguments left by an earlier syscall must not be read as these.
+ * When the current send on c began, or 0 if unknown; takes the stamp. A client's request
+ * starts at its first byte, and a blocking write of a large one returns long after that byte
+ * left; the response, read by another thread, can even end before the write returns. The
+ * stamp is set by tcp:tcp_sendmsg_locked when the send starts copying. It is this send's if
+ * this thread set it: another thread's concurrent send, or a send by a path without a
+ * syscall hook (io_uring), must not date this one. Without the tracepoint (kernels before
+ * 6.7), or for sendfile, a send starts at its exit, like a receive.
+ */
+static __always_inline __u64 se_send_start(struct se_conn_state *c, __u32 tid)
+{
+	__u64 start = c->send_start_ns;
+
+	if (!start)
+		return 0;
+	c->send_start_ns = 0;
+	return c->send_tid == tid ? start : 0;
+}
+
+/*
+ * Take (and remove) the saved state of the current thread's connect, if it is this one's:
+ * when an enter was missed (hooks attach one by one; the kernel can skip a program), what an
+ * earlier syscall left must not be read as this one's.
  */
 static __always_inline bool se_inflight_take(__u8 syscall, struct se_inflight *out)
 {
@@ -89,15 +101,15 @@ static __always_inline bool se_inflight_take(__u8 syscall, struct se_inflight *o
 	return true;
 }
 
-/* The connection of a syscall about to report data, announced to user space first. */
-static __always_inline struct se_conn_state *se_io_conn(struct sock *sk)
-{
-	struct se_conn_state *c = se_conn_get(sk, se_guess_role(sk), SE_ORIGIN_MIDSTREAM);
-
-	if (c)
-		se_announce(sk, c, bpf_get_current_pid_tgid() >> 32);
-	return c;
-}
+/* What the exit of a data syscall works from: its arguments and its connection. */
+struct se_io_args {
+	__u64 sk;
+	__u64 buf;	/* plain buffer, iovec array, msghdr or mmsghdr array */
+	__u64 count;	/* buffer length, iovec count or message count; 0 = copy nothing */
+	__u64 enter_ns; /* when a send began; 0 = unknown (the record's own time is used) */
+	__u64 pid_tgid;
+	__u8 syscall;
+};
 
 /* One message of a msghdr: its iovec, copied into the scratch record. */
 static __always_inline __u32 se_copy_msghdr(const struct user_msghdr *m, __u64 total)
@@ -112,7 +124,7 @@ static __always_inline __u32 se_copy_msghdr(const struct user_msghdr *m, __u64 t
 }
 
 struct se_mmsg_walk {
-	struct se_inflight args;
+	struct se_io_args args;
 	__u8 dir;
 };
 
@@ -139,25 +151,49 @@ static long se_mmsg_one(__u32 i, void *ctx)
 	}
 	__u32 captured = w->args.count ? se_copy_msghdr(&msgs[i].msg_hdr, len) : 0;
 
-	se_emit_data(s, c, w->dir, w->args.syscall, len, captured, w->args.enter_ns);
+	se_emit_data(s, c, w->dir, w->args.syscall, len, captured, w->args.enter_ns,
+		     w->args.pid_tgid);
 	return 0;
 }
 
-/* sys_exit of a data syscall: ret is bytes moved (or messages, for the mmsg pair). */
-static __always_inline int se_io_exit(__u8 syscall, long ret)
+/*
+ * sys_exit of a data syscall: ret is bytes moved (or messages, for the mmsg pair); the
+ * arguments are read back from the entry registers (buf_arg, count_arg, flags_arg: their
+ * positions; flags_arg SE_NO_ARG when there is none).
+ */
+static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int count_arg,
+				      int flags_arg)
 {
-	struct se_inflight a;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
 
-	if (!se_inflight_take(syscall, &a) || ret <= 0)
+	if (ret <= 0 || !se_tgid_selected(tgid) || !se_task_in_netns())
 		return 0;
-	struct sock *sk = (struct sock *)a.sk;
-	struct se_conn_state *c = se_io_conn(sk);
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	bool receives = se_syscall_receives(syscall);
+	__u64 flags = flags_arg == SE_NO_ARG ? 0 : se_syscall_arg(regs, flags_arg);
+
+	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
+		return 0;
+	int fd = (int)se_syscall_arg(regs, 0);
+	struct sock *sk = NULL;
+	struct se_conn_state *c = se_watched_conn_of_fd(fd, &sk);
 
 	if (!c)
 		return 0;
-	__u8 dir = se_syscall_receives(a.syscall) ? SE_DIR_IN : SE_DIR_OUT;
+	se_announce(sk, c, tgid);
+	struct se_io_args a = {
+		.sk = (__u64)sk,
+		.buf = se_syscall_arg(regs, buf_arg),
+		/* for the msghdr calls `count` is only the "copy payload" flag */
+		.count = (receives && (flags & SE_MSG_TRUNC)) ? 0 : se_syscall_arg(regs, count_arg),
+		.enter_ns = receives ? 0 : se_send_start(c, (__u32)pid_tgid),
+		.pid_tgid = pid_tgid,
+		.syscall = syscall,
+	};
+	__u8 dir = receives ? SE_DIR_IN : SE_DIR_OUT;
 
-	if (a.syscall == SE_SYS_RECVMMSG || a.syscall == SE_SYS_SENDMMSG) {
+	if (syscall == SE_SYS_RECVMMSG || syscall == SE_SYS_SENDMMSG) {
 		struct se_mmsg_walk w = { .args = a, .dir = dir };
 		__u32 n = ret < SE_MMSG_MAX ? ret : SE_MMSG_MAX;
 
@@ -170,7 +206,7 @@ static __always_inline int se_io_exit(__u8 syscall, long ret)
 
 	if (!s)
 		return 0;
-	switch (a.syscall) {
+	switch (syscall) {
 	case SE_SYS_READ:
 	case SE_SYS_RECVFROM:
 	case SE_SYS_WRITE:
@@ -192,7 +228,7 @@ static __always_inline int se_io_exit(__u8 syscall, long ret)
 	default: /* SE_SYS_SENDFILE: the bytes come from a file, only the length is kept */
 		break;
 	}
-	se_emit_data(s, c, dir, a.syscall, ret, captured, a.enter_ns);
+	se_emit_data(s, c, dir, syscall, ret, captured, a.enter_ns, pid_tgid);
 	return 0;
 }
 
@@ -232,7 +268,8 @@ static __always_inline int se_connect_enter(int fd)
 		se_conn_end(sk, SE_CLOSE_RECONNECT);
 	struct se_inflight a = { .fd = fd, .syscall = SE_INFLIGHT_CONNECT, .valid = 1 };
 
-	se_inflight_put(&a);
+	if (!se_inflight_put(&a))
+		se_count(SE_KC_DROP_ARGS_LOST);
 	return 0;
 }
 

@@ -54,24 +54,19 @@ struct {
 	__type(value, struct se_conn_state);
 } conns SEC(".maps");
 
-/* Arguments of a syscall in flight, saved at sys_enter for its sys_exit. */
+/* What connect's sys_enter leaves for its sys_exit. */
 struct se_inflight {
-	__u64 sk;	/* struct sock of the descriptor (0 for connect: resolved at exit) */
-	__u64 buf;	/* plain buffer, iovec array, msghdr or mmsghdr array */
-	__u64 count;	/* buffer length, iovec count or message count */
-	__u64 enter_ns; /* when the syscall entered */
 	__s32 fd;
-	__u8 syscall; /* enum se_syscall, or 0 for connect */
+	__u8 syscall; /* 0 for connect (the only user since data syscalls are exit-only) */
 	__u8 valid;   /* set at enter, cleared when the exit takes it */
 	__u8 pad[2];
 };
 
 /*
  * inflight: task-local storage (a slot in the thread itself, no hashing, freed with the
- * thread; measured ~300 ns cheaper per captured syscall than a pid-keyed hash). Value:
- * struct se_inflight. Writer: sys_enter programs, only for watched sockets (a thread gets
- * its slot on its first one); reader: the matching sys_exit, which clears `valid`.
- * Allocation failure = counted drop (args_lost). Tracing programs may use it since 5.12.
+ * thread). Value: struct se_inflight. Writer: connect's sys_enter (a thread gets its slot on
+ * its first connect); reader: connect's sys_exit, which clears `valid`. Allocation failure =
+ * counted drop (args_lost). Tracing programs may use it since 5.12.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);

@@ -14,42 +14,37 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define ARG(ctx, n) ((ctx)->args[n])
-
-/* read(fd, buf, count) and friends: enter saves, exit emits. */
-#define SE_DATA_SYSCALL(name, kind, fd_arg, buf_arg, count_arg, flags)                             \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                                \
-	int se_enter_##name(struct trace_event_raw_sys_enter *ctx)                                 \
-	{                                                                                          \
-		return se_io_enter(kind, (int)ARG(ctx, fd_arg), ARG(ctx, buf_arg),                 \
-				   ARG(ctx, count_arg), flags);                                    \
-	}                                                                                          \
+/*
+ * A data syscall: one sys_exit program (the arguments come back from the entry registers,
+ * see io.bpf.h). fd is always argument 0; buf, count and flags are argument positions.
+ */
+#define SE_DATA_SYSCALL(name, kind, buf_arg, count_arg, flags_arg)                                 \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                                 \
 	int se_exit_##name(struct trace_event_raw_sys_exit *ctx)                                   \
 	{                                                                                          \
-		return se_io_exit(kind, ctx->ret);                                                 \
+		return se_io_exit(kind, ctx->ret, buf_arg, count_arg, flags_arg);                  \
 	}
 
 /* One row per syscall: kept as a table. */
 // clang-format off
 /* For the msghdr calls `count` is the msghdr pointer again: any non-zero value means
  * "copy payload" (MSG_TRUNC clears it). */
-/*              name        kind               fd buf count flags */
-SE_DATA_SYSCALL(read,       SE_SYS_READ,       0, 1, 2, 0)
-SE_DATA_SYSCALL(readv,      SE_SYS_READV,      0, 1, 2, 0)
-SE_DATA_SYSCALL(recvfrom,   SE_SYS_RECVFROM,   0, 1, 2, ARG(ctx, 3))
-SE_DATA_SYSCALL(recvmsg,    SE_SYS_RECVMSG,    0, 1, 1, ARG(ctx, 2))
-SE_DATA_SYSCALL(recvmmsg,   SE_SYS_RECVMMSG,   0, 1, 2, ARG(ctx, 3))
-SE_DATA_SYSCALL(write,      SE_SYS_WRITE,      0, 1, 2, 0)
-SE_DATA_SYSCALL(writev,     SE_SYS_WRITEV,     0, 1, 2, 0)
-SE_DATA_SYSCALL(sendto,     SE_SYS_SENDTO,     0, 1, 2, ARG(ctx, 3))
-SE_DATA_SYSCALL(sendmsg,    SE_SYS_SENDMSG,    0, 1, 1, ARG(ctx, 2))
-SE_DATA_SYSCALL(sendmmsg,   SE_SYS_SENDMMSG,   0, 1, 2, ARG(ctx, 3))
-/* sendfile(out_fd, in_fd, offset, count): the socket is out_fd; no payload is copied */
-SE_DATA_SYSCALL(sendfile64, SE_SYS_SENDFILE,   0, 2, 3, 0)
+/*              name        kind               buf count flags */
+SE_DATA_SYSCALL(read,       SE_SYS_READ,       1,  2,    SE_NO_ARG)
+SE_DATA_SYSCALL(readv,      SE_SYS_READV,      1,  2,    SE_NO_ARG)
+SE_DATA_SYSCALL(recvfrom,   SE_SYS_RECVFROM,   1,  2,    3)
+SE_DATA_SYSCALL(recvmsg,    SE_SYS_RECVMSG,    1,  1,    2)
+SE_DATA_SYSCALL(recvmmsg,   SE_SYS_RECVMMSG,   1,  2,    3)
 /* preadv2(fd, iov, iovcnt, pos_l, pos_h, flags): RWF_* flags, not MSG_*: none apply */
-SE_DATA_SYSCALL(preadv2,    SE_SYS_PREADV2,    0, 1, 2, 0)
-SE_DATA_SYSCALL(pwritev2,   SE_SYS_PWRITEV2,   0, 1, 2, 0)
+SE_DATA_SYSCALL(preadv2,    SE_SYS_PREADV2,    1,  2,    SE_NO_ARG)
+SE_DATA_SYSCALL(write,      SE_SYS_WRITE,      1,  2,    SE_NO_ARG)
+SE_DATA_SYSCALL(writev,     SE_SYS_WRITEV,     1,  2,    SE_NO_ARG)
+SE_DATA_SYSCALL(sendto,     SE_SYS_SENDTO,     1,  2,    SE_NO_ARG)
+SE_DATA_SYSCALL(sendmsg,    SE_SYS_SENDMSG,    1,  1,    SE_NO_ARG)
+SE_DATA_SYSCALL(sendmmsg,   SE_SYS_SENDMMSG,   1,  2,    SE_NO_ARG)
+/* sendfile(out_fd, in_fd, offset, count): the socket is out_fd; no payload is copied */
+SE_DATA_SYSCALL(sendfile64, SE_SYS_SENDFILE,   2,  3,    SE_NO_ARG)
+SE_DATA_SYSCALL(pwritev2,   SE_SYS_PWRITEV2,   1,  2,    SE_NO_ARG)
 // clang-format on
 
 SEC("tracepoint/syscalls/sys_exit_accept")
@@ -67,7 +62,7 @@ int se_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_connect")
 int se_enter_connect(struct trace_event_raw_sys_enter *ctx)
 {
-	return se_connect_enter((int)ARG(ctx, 0));
+	return se_connect_enter((int)ctx->args[0]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
@@ -79,7 +74,7 @@ int se_exit_connect(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_close")
 int se_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
-	return se_close_enter((int)ARG(ctx, 0));
+	return se_close_enter((int)ctx->args[0]);
 }
 
 /*
@@ -101,6 +96,29 @@ int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
 						  : se_guess_role(sk);
 
 	se_conn_get(sk, role, SE_ORIGIN_HANDSHAKE);
+	return 0;
+}
+
+/*
+ * tcp:tcp_sendmsg_locked(sk, msg, skb, size_goal), raw (kernel 6.7+; optional, see
+ * se_send_start in io.bpf.h): a send on a tracked connection is copying its bytes. It fires
+ * per skb filled; the first firing of a send stamps when the send began.
+ */
+SEC("raw_tracepoint/tcp_sendmsg_locked")
+int se_tcp_sendmsg_locked(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 key = ctx->args[0];
+	__u64 id = bpf_get_current_pid_tgid();
+
+	/* every TCP send on the node comes here: the cheap filters before the hash lookup */
+	if (!se_tgid_selected(id >> 32) || !se_task_in_netns())
+		return 0;
+	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (c && !c->send_start_ns) {
+		c->send_tid = (__u32)id;
+		c->send_start_ns = bpf_ktime_get_ns();
+	}
 	return 0;
 }
 

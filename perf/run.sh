@@ -6,7 +6,7 @@
 # sockeye's CPU time per 10k requests, its drops, and the requests it counted (server role)
 # against those nginx served; and appends one line per run to perf/results.tsv, keyed by the
 # commit, so regressions show. As root.
-#   perf/run.sh [BUILD_DIR] [REPEATS] [DURATION]
+#   [SOCKEYE_ARGS='--workers 1'] perf/run.sh [BUILD_DIR] [REPEATS] [DURATION]
 set -euo pipefail
 BUILD=${1:-build}
 REPEATS=${2:-5}
@@ -44,7 +44,7 @@ cpu_ticks_total=0 served_with=0 counted=0 dropped=0
 for ((i = 0; i < REPEATS; i++)); do
 	A+=("$(run_load)")
 	: >"$DIR/access.log"
-	"$SOCKEYE" --stdout --ports $PORT >"$DIR/out.json" 2>"$DIR/sockeye.err" &
+	"$SOCKEYE" --stdout --ports $PORT ${SOCKEYE_ARGS:-} >"$DIR/out.json" 2>"$DIR/sockeye.err" &
 	pid=$!
 	for _ in $(seq 200); do grep -q capturing: "$DIR/sockeye.err" && break; sleep 0.05; done
 	before=$(cpu_ticks "$pid")

@@ -128,8 +128,9 @@ struct se_ev_data {
 	__u8 syscall;	 /* enum se_syscall */
 	__u8 role;	 /* enum se_role, as in the connection's SE_EV_OPEN */
 	__u8 pad;
-	__u32 syscall_ns; /* from the syscall's enter to this record (saturated): h.ts_ns minus
-			   * this is when the syscall began, e.g. when a request began to go out */
+	__u32 syscall_ns; /* from when a send began to this record (saturated): h.ts_ns minus
+			   * this is when a request began to go out; 0 for a receive, or a send
+			   * whose start is unknown (see se_send_start in bpf/io.bpf.h) */
 			  /* followed by `captured` bytes of payload */
 };
 _Static_assert(sizeof(struct se_ev_data) == 56, "se_ev_data layout");
@@ -166,7 +167,11 @@ struct se_conn_state {
 	__u8 origin;		     /* enum se_origin */
 	__u8 pad[2];
 	__u32 announced; /* 1 once an SE_EV_OPEN record is written (32-bit: BPF cmpxchg size) */
+	__u64
+	    send_start_ns; /* when the send in progress began copying (0: none); see bpf/io.bpf.h */
+	__u32 send_tid;	   /* the thread that began it */
+	__u32 pad2;
 };
-_Static_assert(sizeof(struct se_conn_state) == 40, "se_conn_state layout");
+_Static_assert(sizeof(struct se_conn_state) == 56, "se_conn_state layout");
 
 #endif /* SOCKEYE_ABI_H */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "sockeye.skel.h"
@@ -80,6 +81,24 @@ static void se_probe_explain_attach(struct bpf_program *prog, int error, char *e
 			      strerror(-error));
 }
 
+/*
+ * tcp:tcp_sendmsg_locked only exists from kernel 6.7. Without it a send starts at its exit
+ * (see se_send_start in bpf/io.bpf.h): say so once, and do not load the program.
+ */
+static void se_probe_optional_hooks(struct sockeye_bpf *skel)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool has = vmlinux && btf__find_by_name_kind(vmlinux, "btf_trace_tcp_sendmsg_locked",
+						     BTF_KIND_TYPEDEF) > 0;
+
+	btf__free(vmlinux);
+	if (has)
+		return;
+	bpf_program__set_autoload(skel->progs.se_tcp_sendmsg_locked, false);
+	se_info("this kernel has no tcp:tcp_sendmsg_locked tracepoint (added in 6.7): a "
+		"client request is timed from the end of its first write, not its start");
+}
+
 struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode, char *err,
 			      size_t errlen)
 {
@@ -107,6 +126,7 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 		goto fail;
 	}
 	se_probe_set_knobs(p->skel, cfg, netns_inode, p->nr_rings);
+	se_probe_optional_hooks(p->skel);
 	bpf_map__set_max_entries(p->skel->maps.rings, p->nr_rings);
 	bpf_map__set_max_entries(p->skel->maps.scratch, (uint32_t)p->nr_cpus);
 	bpf_map__set_max_entries(p->skel->maps.conns, cfg->max_connections);
@@ -148,8 +168,8 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 	}
 
 	/*
-	 * Exit hooks first: an enter hook whose exit is not attached yet would leave saved
-	 * arguments behind for a later syscall of the same kind to pick up.
+	 * Exit hooks first: connect's enter hook, with its exit not attached yet, would leave a
+	 * saved descriptor behind for a later connect to pick up.
 	 */
 	for (int pass = 0; pass < 2; pass++) {
 		bpf_object__for_each_program(prog, p->skel->obj)
@@ -157,7 +177,7 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 			bool is_enter = strstr(bpf_program__section_name(prog), "sys_enter_");
 			struct bpf_link *link;
 
-			if (is_enter != (pass == 1))
+			if (is_enter != (pass == 1) || !bpf_program__autoload(prog))
 				continue;
 			link = bpf_program__attach(prog);
 			if (!link) {

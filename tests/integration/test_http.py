@@ -582,6 +582,77 @@ class DeepPipeline(Scenario, harness.HttpAssertions):
                              {("GET", "/ok", 200), ("GET", "/missing", 404)})
 
 
+class BlockingUpload(Scenario, harness.HttpAssertions):
+    """A client sends a 4 MB POST in one blocking send() to a server that waits 0.5 s before
+    reading: the send returns only once the server has read most of it. The client's
+    duration starts when that send began (its first byte), not when it returned; the
+    server's starts at its first read, after the pause."""
+
+    PORT = 18125
+    PAUSE_S = 0.5
+    BODY = b"u" * (4 << 20)
+    SMALL_BUFFER = 64 << 10  # both ends: the send cannot complete into socket buffers
+
+    @classmethod
+    def drive(cls):
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, cls.SMALL_BUFFER)
+        listener.bind(("127.0.0.1", cls.PORT))
+        listener.listen(1)
+        server_saw = []
+
+        def serve():
+            sock, _ = listener.accept()
+            with sock:
+                time.sleep(cls.PAUSE_S)
+                conn = http_origin._Conn(sock)
+                method, path, headers = conn.read_head()
+                conn.read_body(headers)
+                server_saw.append((method, path, int(headers["content-length"])))
+                sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+        server = threading.Thread(target=serve, daemon=True)
+        server.start()
+        try:
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, cls.SMALL_BUFFER)
+            sock.connect(("127.0.0.1", cls.PORT))  # blocking: no timeout, one send()
+            with sock:
+                head = b"POST /upload HTTP/1.1\r\nHost: up\r\nContent-Length: %d\r\n\r\n"
+                started = time.monotonic()
+                sent = sock.send(head % len(cls.BODY) + cls.BODY)
+                cls.send_ms = (time.monotonic() - started) * 1000
+                cls.sent_whole = sent == len(head % len(cls.BODY)) + len(cls.BODY)
+                cls.response = http_origin._Conn(sock).read_response()
+                cls.client_local = "127.0.0.1:%d" % sock.getsockname()[1]
+            server.join(CLIENT_TIMEOUT_S)
+        finally:
+            listener.close()
+        cls.server_saw = server_saw
+
+    def test_premises(self):
+        self.assertTrue(self.sent_whole)
+        self.assertGreaterEqual(self.send_ms, self.PAUSE_S * 1000 * 0.99)
+        self.assertEqual(self.server_saw, [("POST", "/upload", len(self.BODY))])
+        self.assertEqual(self.response[0], 200)
+        conn = self.report.conn(CLIENT, self.client_local, f"127.0.0.1:{self.PORT}")
+        self.assertIsNotNone(conn)
+        self.assertEqual(conn["events_out"], 1)  # the whole request in one send()
+
+    def test_counts_and_body(self):
+        for role in ROLES:
+            self.assert_http_counts(self.report, role, {("POST", "/upload", 200): 1})
+            body = self.report.http_group(role, "POST", "/upload", 200)["request_body_bytes"]
+            self.assertEqual(body["sum"], len(self.BODY), role)
+
+    def test_client_timed_from_the_start_of_its_send(self):
+        client = self.report.http_group(CLIENT, "POST", "/upload", 200)["duration_ms"]
+        self.assertGreaterEqual(client["min"], self.send_ms * 0.99)
+        server = self.report.http_group(SERVER, "POST", "/upload", 200)["duration_ms"]
+        self.assertLess(server["max"], self.PAUSE_S * 1000)  # it began reading after the pause
+
+
 class LargeHeads(Scenario, harness.HttpAssertions):
     """A request head and a response head longer than the 4096 bytes sockeye keeps (a 6 KB
     header, a 6 KB Set-Cookie): both are counted, with their first 4096 bytes kept and
