@@ -55,22 +55,52 @@ static __always_inline bool se_tgid_selected(__u32 tgid)
 	return !target_tgid || tgid == target_tgid;
 }
 
-/* A TCP socket of the watched netns with a watched local or remote port? */
+/*
+ * Remote port, local port and family of sk. They are adjacent in sock_common (skc_dport,
+ * skc_num, skc_family) on every kernel we support, so one read gets them; the offsets are
+ * constants after relocation and the verifier keeps one branch.
+ */
+static __always_inline bool se_sock_ports(struct sock *sk, __u16 *rport, __u16 *lport,
+					  __u16 *family)
+{
+	__u32 dport_off = bpf_core_field_offset(struct sock, __sk_common.skc_dport);
+	__u32 num_off = bpf_core_field_offset(struct sock, __sk_common.skc_num);
+	__u32 family_off = bpf_core_field_offset(struct sock, __sk_common.skc_family);
+	__u16 w[3];
+
+	if (num_off == dport_off + 2 && family_off == dport_off + 4) {
+		if (bpf_probe_read_kernel(w, sizeof(w), (void *)sk + dport_off))
+			return false;
+	} else {
+		w[0] = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		w[1] = BPF_CORE_READ(sk, __sk_common.skc_num);
+		w[2] = BPF_CORE_READ(sk, __sk_common.skc_family);
+	}
+	*rport = bpf_ntohs(w[0]);
+	*lport = w[1];
+	*family = w[2];
+	return true;
+}
+
+/*
+ * A TCP socket of the watched netns with a watched local or remote port? The ports first:
+ * with the socket tier this runs on every send and receive of an untracked socket of the
+ * namespace, and most of those fail there, after one read.
+ */
 static __always_inline bool se_sock_watched(struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 rport, lport, family;
 
+	if (!se_sock_ports(sk, &rport, &lport, &family))
+		return false;
+	if (!se_port_watched(lport) && !se_port_watched(rport))
+		return false;
 	if (family != SE_AF_INET && family != SE_AF_INET6)
 		return false;
 	if (BPF_CORE_READ(sk, sk_protocol) != SE_IPPROTO_TCP ||
 	    BPF_CORE_READ(sk, sk_type) != SE_SOCK_STREAM) /* not a raw socket of protocol 6 */
 		return false;
-	if (target_netns && BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != target_netns)
-		return false;
-	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-
-	return se_port_watched(lport) || se_port_watched(rport);
+	return !target_netns || BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) == target_netns;
 }
 
 /*
@@ -223,6 +253,19 @@ static __always_inline struct se_conn_state *se_watched_conn_of_fd(int fd, struc
 	if (!sk)
 		return NULL;
 	*skp = sk;
+	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (c)
+		return c;
+	if (!se_sock_watched(sk))
+		return NULL;
+	return se_conn_create(sk, se_guess_role(sk), SE_ORIGIN_MIDSTREAM);
+}
+
+/* The conns entry of a socket a socket tracepoint reported, as se_watched_conn_of_fd. */
+static __always_inline struct se_conn_state *se_watched_conn_of_sock(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
 	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
 
 	if (c)

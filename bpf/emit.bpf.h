@@ -208,7 +208,8 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 {
 	if (dir >= SE_DIR__COUNT)
 		return;
-	if (captured < total && syscall != SE_SYS_SENDFILE) /* sendfile is length-only */
+	/* sendfile and the socket tier's other paths are length-only: not cut short */
+	if (captured < total && syscall != SE_SYS_SENDFILE && syscall != SE_SYS_OTHER)
 		se_count(SE_KC_TRUNCATED);
 	se_header(&s->ev.h, SE_EV_DATA, c->id);
 	s->ev.tgid = pid_tgid >> 32;

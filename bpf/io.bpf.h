@@ -157,36 +157,18 @@ static long se_mmsg_one(__u32 i, void *ctx)
 }
 
 /*
- * sys_exit of a data syscall: ret is bytes moved (or messages, for the mmsg pair); the
- * arguments are read back from the entry registers (buf_arg, count_arg, flags_arg: their
- * positions; flags_arg SE_NO_ARG when there is none).
+ * The data record(s) of ret bytes (or messages, for the mmsg pair) moved on connection c, the
+ * payload copied from the syscall's buffer `buf` (count: its length, iovec count, or for the
+ * msghdr calls only the "copy payload" flag; 0 = copy nothing). Both capture tiers end here.
  */
-static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int count_arg,
-				      int flags_arg)
+static __always_inline void se_io_record(struct se_conn_state *c, struct sock *sk, __u8 syscall,
+					 bool receives, long ret, __u64 buf, __u64 count,
+					 __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
-
-	if (ret <= 0 || !se_tgid_selected(tgid) || !se_task_in_netns())
-		return 0;
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	bool receives = se_syscall_receives(syscall);
-	__u64 flags = flags_arg == SE_NO_ARG ? 0 : se_syscall_arg(regs, flags_arg);
-
-	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
-		return 0;
-	int fd = (int)se_syscall_arg(regs, 0);
-	struct sock *sk = NULL;
-	struct se_conn_state *c = se_watched_conn_of_fd(fd, &sk);
-
-	if (!c)
-		return 0;
-	se_announce(sk, c, tgid);
 	struct se_io_args a = {
 		.sk = (__u64)sk,
-		.buf = se_syscall_arg(regs, buf_arg),
-		/* for the msghdr calls `count` is only the "copy payload" flag */
-		.count = (receives && (flags & SE_MSG_TRUNC)) ? 0 : se_syscall_arg(regs, count_arg),
+		.buf = buf,
+		.count = count,
 		.enter_ns = receives ? 0 : se_send_start(c, (__u32)pid_tgid),
 		.pid_tgid = pid_tgid,
 		.syscall = syscall,
@@ -198,14 +180,14 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 		__u32 n = ret < SE_MMSG_MAX ? ret : SE_MMSG_MAX;
 
 		bpf_loop(n, se_mmsg_one, &w, 0);
-		return 0;
+		return;
 	}
 
 	struct se_scratch *s = se_scratch_get();
 	__u32 captured = 0;
 
 	if (!s)
-		return 0;
+		return;
 	switch (syscall) {
 	case SE_SYS_READ:
 	case SE_SYS_RECVFROM:
@@ -225,10 +207,137 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 		if (a.count)
 			captured = se_copy_msghdr((const struct user_msghdr *)a.buf, ret);
 		break;
-	default: /* SE_SYS_SENDFILE: the bytes come from a file, only the length is kept */
+	default: /* sendfile, splice, io_uring: no user buffer to copy, only the length */
 		break;
 	}
 	se_emit_data(s, c, dir, syscall, ret, captured, a.enter_ns, pid_tgid);
+}
+
+/*
+ * Syscall tier. sys_exit of a data syscall: ret is bytes moved (or messages, for the mmsg
+ * pair); the arguments are read back from the entry registers (buf_arg, count_arg,
+ * flags_arg: their positions; flags_arg SE_NO_ARG when there is none).
+ */
+static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int count_arg,
+				      int flags_arg)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+
+	if (ret <= 0 || !se_tgid_selected(tgid) || !se_task_in_netns())
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	bool receives = se_syscall_receives(syscall);
+	__u64 flags = flags_arg == SE_NO_ARG ? 0 : se_syscall_arg(regs, flags_arg);
+
+	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
+		return 0;
+	struct sock *sk = NULL;
+	struct se_conn_state *c = se_watched_conn_of_fd((int)se_syscall_arg(regs, 0), &sk);
+
+	if (!c)
+		return 0;
+	se_announce(sk, c, tgid);
+	se_io_record(c, sk, syscall, receives, ret, se_syscall_arg(regs, buf_arg),
+		     (receives && (flags & SE_MSG_TRUNC)) ? 0 : se_syscall_arg(regs, count_arg),
+		     pid_tgid);
+	return 0;
+}
+
+/* x86-64 syscall numbers of the data syscalls, as the socket tier finds them in orig_ax. */
+#define SE_NR_READ	0
+#define SE_NR_WRITE	1
+#define SE_NR_READV	19
+#define SE_NR_WRITEV	20
+#define SE_NR_SENDFILE	40
+#define SE_NR_SENDTO	44
+#define SE_NR_RECVFROM	45
+#define SE_NR_SENDMSG	46
+#define SE_NR_RECVMSG	47
+#define SE_NR_RECVMMSG	299
+#define SE_NR_SENDMMSG	307
+#define SE_NR_PREADV2	327
+#define SE_NR_PWRITEV2	328
+#define SE_PF_IO_WORKER 0x00000010
+#define SE_PF_KTHREAD	0x00200000
+
+/*
+ * Socket tier (kernel 6.3+). sock:sock_send_length / sock:sock_recv_length fire after every
+ * sendmsg/recvmsg of a socket, with the socket itself: no descriptor walk, and the syscalls
+ * that move no socket data (files, pipes, epoll) run no program at all. The user buffer
+ * comes from the syscall the task is in (orig_ax and its saved argument registers). Paths
+ * without such a syscall (splice, io_uring, kernel threads) give a length-only record, like
+ * sendfile. recvmmsg/sendmmsg fire once per message here but keep their own sys_exit
+ * programs (which message this is cannot be told), so they are skipped.
+ */
+static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bool receives)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+
+	if (ret <= 0 || !se_tgid_selected(tgid) || !se_task_in_netns())
+		return 0;
+	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr = task->flags & (SE_PF_IO_WORKER | SE_PF_KTHREAD) ? -1 : regs->orig_ax;
+
+	if (nr == SE_NR_RECVMMSG || nr == SE_NR_SENDMMSG)
+		return 0;
+	struct se_conn_state *c = se_watched_conn_of_sock(sk);
+
+	if (!c)
+		return 0;
+	se_announce(sk, c, tgid);
+	__u64 count = regs->dx;
+	__u8 syscall;
+
+	switch (nr) {
+	case SE_NR_READ:
+		syscall = SE_SYS_READ;
+		break;
+	case SE_NR_WRITE:
+		syscall = SE_SYS_WRITE;
+		break;
+	case SE_NR_READV:
+		syscall = SE_SYS_READV;
+		break;
+	case SE_NR_WRITEV:
+		syscall = SE_SYS_WRITEV;
+		break;
+	case SE_NR_RECVFROM:
+		syscall = SE_SYS_RECVFROM;
+		break;
+	case SE_NR_SENDTO:
+		syscall = SE_SYS_SENDTO;
+		break;
+	case SE_NR_RECVMSG:
+		syscall = SE_SYS_RECVMSG;
+		count = 1;
+		break;
+	case SE_NR_SENDMSG:
+		syscall = SE_SYS_SENDMSG;
+		count = 1;
+		break;
+	case SE_NR_PREADV2:
+		syscall = SE_SYS_PREADV2;
+		break;
+	case SE_NR_PWRITEV2:
+		syscall = SE_SYS_PWRITEV2;
+		break;
+	case SE_NR_SENDFILE:
+		syscall = SE_SYS_SENDFILE;
+		count = 0;
+		break;
+	default:
+		syscall = SE_SYS_OTHER;
+		count = 0;
+		break;
+	}
+	if (receives && (flags & SE_MSG_TRUNC))
+		count = 0;
+	se_io_record(c, sk, syscall, receives, ret, regs->si, count, pid_tgid);
 	return 0;
 }
 

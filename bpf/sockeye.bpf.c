@@ -100,6 +100,25 @@ int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /*
+ * The socket tier's data hooks (kernel 6.3+; chosen at start, see src/capture/probe.c):
+ * sock:sock_send_length(sk, ret, flags) and sock:sock_recv_length(sk, ret, flags), raw.
+ * With them, only recvmmsg/sendmmsg of the data syscall programs above are attached.
+ */
+SEC("raw_tracepoint/sock_send_length")
+int se_sock_send_length(struct bpf_raw_tracepoint_args *ctx)
+{
+	return se_sock_io((struct sock *)ctx->args[0], (int)ctx->args[1], (__u32)ctx->args[2],
+			  false);
+}
+
+SEC("raw_tracepoint/sock_recv_length")
+int se_sock_recv_length(struct bpf_raw_tracepoint_args *ctx)
+{
+	return se_sock_io((struct sock *)ctx->args[0], (int)ctx->args[1], (__u32)ctx->args[2],
+			  true);
+}
+
+/*
  * tcp:tcp_sendmsg_locked(sk, msg, skb, size_goal), raw (kernel 6.7+; optional, see
  * se_send_start in io.bpf.h): a send on a tracked connection is copying its bytes. It fires
  * per skb filled; the first firing of a send stamps when the send began.

@@ -174,13 +174,14 @@ int main(int argc, char **argv)
 		}
 	}
 	se_info("capturing: %u workers, %u rings of %llu bytes, ports %s, netns %s%s, window %us, "
-		"allocator %s",
+		"allocator %s, data hooks %s",
 		nworkers, se_probe_nr_rings(probe), (unsigned long long)cfg.ring_size,
 		cfg.ports_text,
 		cfg.netns_mode == SE_NETNS_ALL	  ? "all"
 		: cfg.netns_mode == SE_NETNS_PATH ? cfg.netns_path
 						  : "self",
-		cfg.pid ? " (one process)" : "", cfg.window_s, se_alloc_name(alloc, sizeof(alloc)));
+		cfg.pid ? " (one process)" : "", cfg.window_s, se_alloc_name(alloc, sizeof(alloc)),
+		se_probe_data_hooks(probe));
 	status = se_main_wait(&sigs, cfg.duration_s, workers, nworkers) ? SE_EXIT_FAILURE : 0;
 out:
 	/* Reverse order: stop capturing, let the workers drain and seal, export, free. */

@@ -57,6 +57,7 @@ enum se_syscall {
 	SE_SYS_SENDFILE = 11,
 	SE_SYS_PREADV2 = 12,
 	SE_SYS_PWRITEV2 = 13,
+	SE_SYS_OTHER = 14, /* socket tier: splice, io_uring, a kernel thread: length only */
 };
 
 /* How a connection was first recognised (kept for diagnostics and for role confidence). */

@@ -40,6 +40,13 @@ enum se_netns_mode {
 	SE_NETNS_PATH = 2, /* the namespace bound at netns_path */
 };
 
+/* Which kernel hooks report the data (see "How capture works" in the README). */
+enum se_data_hooks {
+	SE_HOOKS_AUTO = 0,    /* socket when the kernel has it, else syscall */
+	SE_HOOKS_SOCKET = 1,  /* sock:sock_send_length / sock_recv_length (6.3+) */
+	SE_HOOKS_SYSCALL = 2, /* sys_exit of each data syscall (every kernel we support) */
+};
+
 struct se_config {
 	unsigned int workers; /* 0 = one per online CPU */
 	uint64_t ring_size;   /* bytes per ring, a power of two */
@@ -51,8 +58,9 @@ struct se_config {
 	bool connections;	 /* add one conn line per active connection */
 	enum se_netns_mode netns_mode;
 	char netns_path[PATH_MAX];
-	int pid;		      /* 0 = every process of the namespace */
-	unsigned int capture_bytes;   /* payload prefix copied per syscall */
+	int pid;		    /* 0 = every process of the namespace */
+	unsigned int capture_bytes; /* payload prefix copied per syscall */
+	enum se_data_hooks data_hooks;
 	unsigned int poll_ms;	      /* worker drain interval */
 	uint64_t wakeup_bytes;	      /* queued bytes that wake a worker early; 0 = timer only */
 	unsigned int max_connections; /* kernel conns map and each worker's table */

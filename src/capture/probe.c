@@ -23,6 +23,7 @@
 
 struct se_probe {
 	struct sockeye_bpf *skel;
+	bool socket_hooks; /* data from the socket tracepoints, not the syscall exits */
 	unsigned int nr_rings;
 	int *ring_fds;
 	int nr_cpus; /* possible CPUs: the width of per-CPU values */
@@ -81,22 +82,67 @@ static void se_probe_explain_attach(struct bpf_program *prog, int error, char *e
 			      strerror(-error));
 }
 
+static bool se_probe_has_tracepoint(const struct btf *vmlinux, const char *name)
+{
+	char type[128];
+
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return vmlinux && btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+}
+
+/* The syscall-exit programs the socket tier replaces (recvmmsg/sendmmsg stay: see io.bpf.h). */
+static bool se_probe_socket_tier_replaces(const struct bpf_program *prog)
+{
+	static const char *const names[] = {
+		"se_exit_read",	   "se_exit_readv",	 "se_exit_recvfrom", "se_exit_recvmsg",
+		"se_exit_preadv2", "se_exit_write",	 "se_exit_writev",   "se_exit_sendto",
+		"se_exit_sendmsg", "se_exit_sendfile64", "se_exit_pwritev2",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(bpf_program__name(prog), names[i]))
+			return true;
+	return false;
+}
+
 /*
- * tcp:tcp_sendmsg_locked only exists from kernel 6.7. Without it a send starts at its exit
- * (see se_send_start in bpf/io.bpf.h): say so once, and do not load the program.
+ * Choose the programs to load from what this kernel has: the data hooks (socket tracepoints
+ * from 6.3, else the syscall exits; --data-hooks may force either) and
+ * tcp:tcp_sendmsg_locked (6.7: without it a send is timed from its end). 0, or -1 with err.
  */
-static void se_probe_optional_hooks(struct sockeye_bpf *skel)
+static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg, char *err,
+				 size_t errlen)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool has = vmlinux && btf__find_by_name_kind(vmlinux, "btf_trace_tcp_sendmsg_locked",
-						     BTF_KIND_TYPEDEF) > 0;
+	bool has_socket = se_probe_has_tracepoint(vmlinux, "sock_send_length") &&
+			  se_probe_has_tracepoint(vmlinux, "sock_recv_length");
+	bool has_send_start = se_probe_has_tracepoint(vmlinux, "tcp_sendmsg_locked");
+	struct bpf_program *prog;
 
 	btf__free(vmlinux);
-	if (has)
-		return;
-	bpf_program__set_autoload(skel->progs.se_tcp_sendmsg_locked, false);
-	se_info("this kernel has no tcp:tcp_sendmsg_locked tracepoint (added in 6.7): a "
-		"client request is timed from the end of its first write, not its start");
+	if (cfg->data_hooks == SE_HOOKS_SOCKET && !has_socket) {
+		se_probe_fail(err, errlen,
+			      "--data-hooks socket: this kernel has no sock:sock_send_length and "
+			      "sock:sock_recv_length tracepoints (added in Linux 6.3); use "
+			      "--data-hooks syscall");
+		return -1;
+	}
+	p->socket_hooks = has_socket && cfg->data_hooks != SE_HOOKS_SYSCALL;
+	bpf_object__for_each_program(prog, p->skel->obj)
+	{
+		if (p->socket_hooks && se_probe_socket_tier_replaces(prog))
+			bpf_program__set_autoload(prog, false);
+	}
+	if (!p->socket_hooks) {
+		bpf_program__set_autoload(p->skel->progs.se_sock_send_length, false);
+		bpf_program__set_autoload(p->skel->progs.se_sock_recv_length, false);
+	}
+	if (!has_send_start) {
+		bpf_program__set_autoload(p->skel->progs.se_tcp_sendmsg_locked, false);
+		se_info("this kernel has no tcp:tcp_sendmsg_locked tracepoint (added in 6.7): a "
+			"client request is timed from the end of its first write, not its start");
+	}
+	return 0;
 }
 
 struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode, char *err,
@@ -126,7 +172,8 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 		goto fail;
 	}
 	se_probe_set_knobs(p->skel, cfg, netns_inode, p->nr_rings);
-	se_probe_optional_hooks(p->skel);
+	if (se_probe_choose_hooks(p, cfg, err, errlen))
+		goto fail;
 	bpf_map__set_max_entries(p->skel->maps.rings, p->nr_rings);
 	bpf_map__set_max_entries(p->skel->maps.scratch, (uint32_t)p->nr_cpus);
 	bpf_map__set_max_entries(p->skel->maps.conns, cfg->max_connections);
@@ -215,6 +262,11 @@ void se_probe_free(struct se_probe *p)
 			close(p->ring_fds[i]);
 	free(p->ring_fds);
 	free(p);
+}
+
+const char *se_probe_data_hooks(const struct se_probe *p)
+{
+	return p->socket_hooks ? "socket" : "syscall";
 }
 
 unsigned int se_probe_nr_rings(const struct se_probe *p)

@@ -24,6 +24,7 @@ enum {
 	OPT_NETNS,
 	OPT_PID,
 	OPT_CAPTURE_BYTES,
+	OPT_DATA_HOOKS,
 	OPT_POLL_MS,
 	OPT_WAKEUP_BYTES,
 	OPT_MAX_CONNECTIONS,
@@ -49,6 +50,7 @@ static const struct option se_cli_options[] = {
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "capture-bytes", required_argument, NULL, OPT_CAPTURE_BYTES },
+	{ "data-hooks", required_argument, NULL, OPT_DATA_HOOKS },
 	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
 	{ "wakeup-bytes", required_argument, NULL, OPT_WAKEUP_BYTES },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
@@ -101,6 +103,9 @@ static void se_cli_usage(FILE *out)
 	    "                           /var/run/netns/NAME or /proc/PID/ns/net (default self)\n"
 	    "  --pid PID                only this process (default: every process)\n"
 	    "  --capture-bytes N        payload prefix copied per syscall, 0..%u (default %u)\n"
+	    "  --data-hooks auto|socket|syscall  where the kernel reports data: socket\n"
+	    "                           tracepoints (Linux 6.3+, cheapest), or the exit of\n"
+	    "                           each data syscall; auto = socket when available\n"
 	    "\n"
 	    "Tuning:\n"
 	    "  -w, --workers N          worker threads draining the rings, 1..%u\n"
@@ -267,6 +272,18 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 						   "--max-spans-per-second: '%s' is not a number "
 						   "from 0 to 1000000",
 						   arg);
+			break;
+		case OPT_DATA_HOOKS:
+			if (!strcmp(arg, "auto"))
+				cfg->data_hooks = SE_HOOKS_AUTO;
+			else if (!strcmp(arg, "socket"))
+				cfg->data_hooks = SE_HOOKS_SOCKET;
+			else if (!strcmp(arg, "syscall"))
+				cfg->data_hooks = SE_HOOKS_SYSCALL;
+			else
+				return se_cli_fail(
+				    err, errlen,
+				    "--data-hooks: '%s' is not auto, socket or syscall", arg);
 			break;
 		case OPT_TEMPORALITY:
 			if (strcmp(arg, "cumulative") && strcmp(arg, "delta"))

@@ -16,6 +16,9 @@ import unittest
 SOCKEYE = os.environ.get("SOCKEYE_BIN", "build/sockeye")
 TCP_PEER = os.environ.get("TCP_PEER_BIN", "build/tests/integration/tcp_peer")
 NGINX = os.environ.get("NGINX_BIN", "/usr/sbin/nginx")
+# ctest runs the data-path suites once per capture tier: default (socket here) and syscall
+DATA_HOOKS = (["--data-hooks", os.environ["SOCKEYE_DATA_HOOKS"]]
+              if os.environ.get("SOCKEYE_DATA_HOOKS") else [])
 HERE = os.path.dirname(os.path.abspath(__file__))
 READY_TIMEOUT_S = 60
 
@@ -34,7 +37,7 @@ class Sockeye:
         self.err_path = self.out_path[:-4] + ".err"
         self.out = open(self.out_path, "w")
         self.err = open(self.err_path, "w")
-        cmd = list(prefix) + [SOCKEYE, "--stdout", "--connections"] + list(args)
+        cmd = list(prefix) + [SOCKEYE, "--stdout", "--connections"] + DATA_HOOKS + list(args)
         self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL)
         self._wait_ready()
 

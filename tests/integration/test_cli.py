@@ -9,7 +9,7 @@ import unittest
 import harness
 
 FLAGS = ("--workers", "--ring-size", "--ports", "--window", "--duration", "--stdout",
-         "--connections", "--netns", "--pid", "--capture-bytes", "--poll-ms",
+         "--connections", "--netns", "--pid", "--capture-bytes", "--data-hooks", "--poll-ms",
          "--wakeup-bytes", "--max-connections", "--max-groups", "--export-queue", "--verbose",
          "--version", "--help")
 
@@ -21,6 +21,7 @@ BAD = [
     ("--netns", "relative/path"), ("--pid", "0"), ("--capture-bytes", "99999"),
     ("--poll-ms", "0"), ("--wakeup-bytes", "lots"), ("--max-connections", "1"),
     ("--max-groups", "15"), ("--export-queue", "0"), ("--export-queue", "2000"),
+    ("--data-hooks", "kprobe"),
 ]
 
 

@@ -341,6 +341,21 @@ static void test_otlp_compression_timeout_temporality(void **state)
 	assert_true(cfg.otlp_gzip);
 }
 
+static void test_data_hooks(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.data_hooks, SE_HOOKS_AUTO);
+	assert_int_equal(parse(&cfg, "--data-hooks", "socket", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.data_hooks, SE_HOOKS_SOCKET);
+	assert_int_equal(parse(&cfg, "--data-hooks=syscall", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.data_hooks, SE_HOOKS_SYSCALL);
+	assert_int_equal(parse(&cfg, "--data-hooks", "syscall", "--data-hooks", "auto", NULL),
+			 SE_CLI_RUN);
+	assert_int_equal(cfg.data_hooks, SE_HOOKS_AUTO);
+}
+
 /* A header value with CR or LF is rejected (no header injection) with a one-line error. */
 static void test_otlp_header_crlf(void **state)
 {
@@ -423,6 +438,9 @@ static void test_bad_values(void **state)
 		{ "--temporality", "DELTA", "--temporality" },
 		{ "--temporality", "deltas", "--temporality" },
 		{ "--temporality", "", "--temporality" },
+		{ "--data-hooks", "kprobe", "--data-hooks" },
+		{ "--data-hooks", "Socket", "--data-hooks" },
+		{ "--data-hooks", "", "--data-hooks" },
 	};
 	struct se_config cfg;
 
@@ -436,7 +454,8 @@ static void test_bad_values(void **state)
 			if (*bad[i].value && strstr(err, bad[i].value))
 				fail_msg("error '%s' echoes the header '%s'", err, bad[i].value);
 		} else if ((!strncmp(bad[i].flag, "--otlp", 6) ||
-			    !strcmp(bad[i].flag, "--temporality")) &&
+			    !strcmp(bad[i].flag, "--temporality") ||
+			    !strcmp(bad[i].flag, "--data-hooks")) &&
 			   !strstr(err, bad[i].value)) {
 			fail_msg("error '%s' does not quote '%s'", err, bad[i].value);
 		}
@@ -693,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_otlp_endpoint_too_long),
 		cmocka_unit_test(test_otlp_headers),
 		cmocka_unit_test(test_otlp_compression_timeout_temporality),
+		cmocka_unit_test(test_data_hooks),
 		cmocka_unit_test(test_otlp_header_crlf),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_too_long_netns_path),
