@@ -5,7 +5,7 @@
 # (request/response round trips), writes to /dev/null (not a socket), and getppid(2) (a
 # syscall sockeye does not hook: what attaching costs every other syscall). Prints medians
 # and the ratio with/without, and sockeye's own CPU time per 10k captured writes. As root.
-#   [PORT=8080] bench/capture_overhead.sh [BUILD_DIR] [REPEATS]
+#   [PORT=8080] [SOCKEYE_ARGS=--data-hooks=syscall] bench/capture_overhead.sh [BUILD_DIR] [REPEATS]
 set -euo pipefail
 BUILD=${1:-build}
 REPEATS=${2:-5}
@@ -26,7 +26,7 @@ declare -a A B
 cpu_total=0
 for ((i = 0; i < REPEATS; i++)); do
 	A+=("$(measure)")
-	"$SOCKEYE" --stdout --window 1 >/dev/null 2>/tmp/capture_overhead.err &
+	"$SOCKEYE" --stdout --window 1 ${SOCKEYE_ARGS:-} >/dev/null 2>/tmp/capture_overhead.err &
 	pid=$!
 	for _ in $(seq 200); do grep -q capturing: /tmp/capture_overhead.err && break; sleep 0.05; done
 	before=$(cpu_ticks "$pid")
