@@ -137,7 +137,7 @@ static __always_inline bool se_file_head(struct file *file, __u64 *f_op, __u64 *
 	__u32 pd_off = bpf_core_field_offset(struct file, private_data);
 	__u64 w[3];
 
-	/* Adjacent but for f_mapping since 6.12 (struct file reordered): one read of both. The
+	/* Two words apart (f_mapping between) in recent kernels (6.18): one read of both. The
 	 * offsets are constants after relocation, so the verifier keeps only one branch. */
 	if (pd_off == op_off + 2 * sizeof(__u64)) {
 		if (bpf_probe_read_kernel(w, sizeof(w), (void *)file + op_off))
@@ -240,29 +240,11 @@ static __always_inline struct se_conn_state *se_conn_get(struct sock *sk, __u8 r
 }
 
 /*
- * The conns entry of descriptor fd if it is a watched socket (the whole filter of the data
- * syscalls), created for a connection first seen mid-stream; NULL otherwise. A socket
- * already in `conns` is known to be watched: one hash lookup, not the field reads of
- * se_sock_watched and se_guess_role, on every syscall of every tracked connection.
+ * The conns entry of sk if it is a watched socket, created for a connection first seen
+ * mid-stream; NULL otherwise. A socket already in `conns` is known to be watched: one hash
+ * lookup, not the field reads of se_sock_watched and se_guess_role, on every send and
+ * receive of every tracked connection.
  */
-static __always_inline struct se_conn_state *se_watched_conn_of_fd(int fd, struct sock **skp)
-{
-	struct sock *sk = se_fd_to_sock(fd);
-	__u64 key = (__u64)sk;
-
-	if (!sk)
-		return NULL;
-	*skp = sk;
-	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
-
-	if (c)
-		return c;
-	if (!se_sock_watched(sk))
-		return NULL;
-	return se_conn_create(sk, se_guess_role(sk), SE_ORIGIN_MIDSTREAM);
-}
-
-/* The conns entry of a socket a socket tracepoint reported, as se_watched_conn_of_fd. */
 static __always_inline struct se_conn_state *se_watched_conn_of_sock(struct sock *sk)
 {
 	__u64 key = (__u64)sk;
@@ -273,6 +255,17 @@ static __always_inline struct se_conn_state *se_watched_conn_of_sock(struct sock
 	if (!se_sock_watched(sk))
 		return NULL;
 	return se_conn_create(sk, se_guess_role(sk), SE_ORIGIN_MIDSTREAM);
+}
+
+/* The same for descriptor fd of the current task (the syscall tier's whole filter). */
+static __always_inline struct se_conn_state *se_watched_conn_of_fd(int fd, struct sock **skp)
+{
+	struct sock *sk = se_fd_to_sock(fd);
+
+	if (!sk)
+		return NULL;
+	*skp = sk;
+	return se_watched_conn_of_sock(sk);
 }
 
 static __always_inline void se_sock_addrs(struct sock *sk, struct se_ev_open *o)

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The syscall data path. Everything happens at sys_exit, where the result is known: the
- * arguments are read back from the registers the task entered the kernel with, so a data
- * syscall runs one program, not an enter/exit pair (each attached syscall tracepoint costs
- * ~110 ns on our machines before any program code runs, and the enter would also have to
- * find the socket). When a send began comes from tcp:tcp_sendmsg_locked (se_send_start).
+ * The data path, in two tiers that end in the same record writer (se_io_record). The socket
+ * tier (se_sock_io) runs at sock:sock_send_length / sock_recv_length, with the socket in
+ * hand. The syscall tier (se_io_exit) runs at each data syscall's sys_exit and walks the
+ * descriptor to its socket. Both run after the data moved, where the result is known, and
+ * read the syscall's arguments back from the registers the task entered the kernel with: one
+ * program per syscall, not an enter/exit pair (each attached syscall tracepoint costs ~110 ns
+ * on our machines before any program code runs). When a send began comes from
+ * tcp:tcp_sendmsg_locked (se_send_start). Also here: accept, connect and close.
  */
 #ifndef SOCKEYE_IO_BPF_H
 #define SOCKEYE_IO_BPF_H
@@ -69,7 +72,7 @@ static __always_inline bool se_inflight_put(const struct se_inflight *a)
  * stamp is set by tcp:tcp_sendmsg_locked when the send starts copying. It is this send's if
  * this thread set it: another thread's concurrent send, or a send by a path without a
  * syscall hook (io_uring), must not date this one. Without the tracepoint (kernels before
- * 6.7), or for sendfile, a send starts at its exit, like a receive.
+ * 6.7) a send starts at its exit, like a receive.
  */
 static __always_inline __u64 se_send_start(struct se_conn_state *c, __u32 tid)
 {
@@ -267,8 +270,9 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
  * that move no socket data (files, pipes, epoll) run no program at all. The user buffer
  * comes from the syscall the task is in (orig_ax and its saved argument registers). Paths
  * without such a syscall (splice, io_uring, kernel threads) give a length-only record, like
- * sendfile. recvmmsg/sendmmsg fire once per message here but keep their own sys_exit
- * programs (which message this is cannot be told), so they are skipped.
+ * sendfile; so does a 32-bit task (its orig_ax numbers another table; none of ours collide
+ * with a socket I/O call there). recvmmsg/sendmmsg fire once per message here but keep their
+ * own sys_exit programs (which message this is cannot be told), so they are skipped.
  */
 static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bool receives)
 {
