@@ -5,7 +5,7 @@
  * successful syscalls per direction and an FNV-1a digest of the bytes in order. The
  * integration tests compare sockeye's report of the same connection with these lines.
  *
- *   tcp_peer --family rw|v|to|msg|mmsg|sendfile|v2 [--port P] [--v6] [--up N] [--down N]
+ *   tcp_peer --family rw|v|to|msg|mmsg|sendfile|splice|v2 [--port P] [--v6] [--up N] [--down N]
  *            [--chunk N] [--migrate] [--split-threads] [--peek] [--wait-file PATH]
  *            [--no-close] [--rst]
  *
@@ -42,7 +42,7 @@
 #define MMSG_VLEN 4
 #define IOV_PARTS 3
 
-enum family { F_RW, F_V, F_TO, F_MSG, F_MMSG, F_SENDFILE, F_V2 };
+enum family { F_RW, F_V, F_TO, F_MSG, F_MMSG, F_SENDFILE, F_V2, F_SPLICE };
 
 struct opts {
 	enum family family;
@@ -158,6 +158,32 @@ static int split_mmsg(struct mmsghdr *mm, struct iovec *iov, const unsigned char
 	return k;
 }
 
+/*
+ * splice family: the server's bytes go into a pipe with write(2) (not a socket: not
+ * captured), then from the pipe into the socket with splice(2). splice_calls: the splice
+ * calls that moved bytes in the last splice_out.
+ */
+static int splice_pipe[2] = { -1, -1 };
+static unsigned int splice_calls;
+
+static ssize_t splice_out(int fd, const unsigned char *buf, size_t n)
+{
+	size_t moved = 0;
+
+	splice_calls = 0;
+	if (write(splice_pipe[1], buf, n) != (ssize_t)n)
+		die("write to pipe");
+	while (moved < n) {
+		ssize_t r = splice(splice_pipe[0], NULL, fd, NULL, n - moved, 0);
+
+		if (r <= 0)
+			die("splice");
+		moved += (size_t)r;
+		splice_calls++;
+	}
+	return (ssize_t)moved;
+}
+
 /* Send all of buf[0..n) with the family's send call; every call that moved bytes counts. */
 static void send_all(int fd, const unsigned char *buf, size_t n, struct side *s, int file_fd)
 {
@@ -226,6 +252,21 @@ static void send_all(int fd, const unsigned char *buf, size_t n, struct side *s,
 			}
 			break;
 		}
+		case F_SPLICE: {
+			if (file_fd < 0) { /* the client's requests go out with write(2) */
+				r = write(fd, buf + done, want);
+				break;
+			}
+			r = splice_out(fd, buf + done, want);
+			if (r > 0) {
+				s->bytes[1] += r;
+				s->events[1] += splice_calls;
+				s->digest[1] = fnv(s->digest[1], buf + done, r);
+				done += r;
+				continue;
+			}
+			break;
+		}
 		default:
 			r = -1;
 		}
@@ -236,7 +277,7 @@ static void send_all(int fd, const unsigned char *buf, size_t n, struct side *s,
 	}
 }
 
-/* Receive exactly n bytes with the family's receive call (sendfile: read). */
+/* Receive exactly n bytes with the family's receive call (sendfile, splice: read). */
 static void recv_all(int fd, unsigned char *buf, size_t n, struct side *s)
 {
 	size_t done = 0;
@@ -255,6 +296,7 @@ static void recv_all(int fd, unsigned char *buf, size_t n, struct side *s)
 		switch (o.family) {
 		case F_RW:
 		case F_SENDFILE:
+		case F_SPLICE:
 			r = read(fd, buf + done, want);
 			break;
 		case F_TO:
@@ -434,6 +476,12 @@ static void run_server(int lfd)
 	struct side s = { .digest = { FNV_INIT, FNV_INIT } };
 	unsigned char *up = malloc(o.up ? o.up : 1), *down = payload(o.down, 2);
 	int file_fd = o.family == F_SENDFILE ? payload_file(down, o.down) : -1;
+
+	if (o.family == F_SPLICE) {
+		if (pipe(splice_pipe))
+			die("pipe");
+		file_fd = splice_pipe[1]; /* >= 0: the server sends through the pipe */
+	}
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	struct endpoints ends;
 	char eof;
@@ -472,9 +520,9 @@ static void run_server(int lfd)
 
 static enum family parse_family(const char *s)
 {
-	static const char *names[] = { "rw", "v", "to", "msg", "mmsg", "sendfile", "v2" };
+	static const char *names[] = { "rw", "v", "to", "msg", "mmsg", "sendfile", "v2", "splice" };
 
-	for (int i = 0; i < 7; i++)
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(s, names[i]))
 			return (enum family)i;
 	fprintf(stderr, "tcp_peer: unknown family %s\n", s);

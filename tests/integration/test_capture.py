@@ -39,6 +39,8 @@ class CaptureOneRun(harness.CaptureAssertions):
             cls.runs["peek"] = harness.run_peer("--family", "to", "--peek", "--port", WATCHED_PORT,
                                                 "--up", "30000", "--down", "30000")
             cls.runs["unwatched"] = harness.run_peer("--family", "rw", "--port", UNWATCHED_PORT)
+            cls.runs["splice"] = harness.run_peer("--family", "splice", "--port", WATCHED_PORT,
+                                                  "--up", "20000", "--down", "100000")
         finally:
             cls.report = sockeye.stop()
 
@@ -71,6 +73,20 @@ class CaptureOneRun(harness.CaptureAssertions):
         server = [s for s in self.runs["sendfile"] if s["role"] == "server"][0]
         got = self.report.conn("server", server["local"], server["peer"])
         self.assertEqual(got["captured_out"], 0)
+
+    def test_splice_by_tier(self):
+        """splice(2) from a pipe into the socket: the socket tier sees it (length only, like
+        sendfile: no user buffer to copy); the syscall tier has no hook for splice, so the
+        server's outgoing direction stays empty there. The client's side is exact on both."""
+        client, server = sorted(self.runs["splice"], key=lambda s: s["role"])
+        self.assert_side_matches(self.report, client)
+        got = self.report.conn("server", server["local"], server["peer"])
+        if harness.DATA_HOOKS == ["--data-hooks", "syscall"]:
+            self.assertEqual((got["bytes_out"], got["events_out"]), (0, 0))
+            self.assertEqual(got["bytes_in"], server["bytes_in"])
+        else:
+            self.assert_side_matches(self.report, server, check_digest_out=False)
+            self.assertEqual(got["captured_out"], 0)
 
     def test_cpu_migration_keeps_stream_order(self):
         self.check_run("migrate")
