@@ -6,7 +6,11 @@
 # sockeye's CPU time per 10k requests, its drops, and the requests it counted (server role)
 # against those nginx served; and appends one line per run to perf/results.tsv, keyed by the
 # commit, so regressions show. As root.
-#   [SOCKEYE_ARGS='--workers 1'] perf/run.sh [BUILD_DIR] [REPEATS] [DURATION]
+#   [POD=1] [SOCKEYE_ARGS='--workers 1'] perf/run.sh [BUILD_DIR] [REPEATS] [DURATION]
+# POD=1: nginx and sockeye run in their own network namespace (a pod: sockeye watches its
+# own namespace, its default) and loadgen reaches nginx from outside over a veth pair, as a
+# client in another pod would; sockeye then sees only the server side. Results go to
+# perf/results-pod.tsv.
 set -euo pipefail
 BUILD=${1:-build}
 REPEATS=${2:-5}
@@ -16,21 +20,38 @@ SOCKEYE=$BUILD/sockeye
 LOADGEN=$BUILD/bench/loadgen/loadgen
 RESULTS=$(dirname "$0")/results.tsv
 DIR=$(mktemp -d /tmp/sockeye-http-overhead.XXXXXX)
+ADDR=127.0.0.1
+IN_POD=()
+if [ "${POD:-0}" = 1 ]; then
+	NS=sockeye-perf-pod
+	RESULTS=$(dirname "$0")/results-pod.tsv
+	ADDR=10.231.0.2
+	ip netns del $NS 2>/dev/null || true
+	ip link del sockeye-perf0 2>/dev/null || true
+	ip netns add $NS
+	ip link add sockeye-perf0 type veth peer name eth0 netns $NS
+	ip addr add 10.231.0.1/24 dev sockeye-perf0
+	ip link set sockeye-perf0 up
+	ip -n $NS addr add $ADDR/24 dev eth0
+	ip -n $NS link set eth0 up
+	ip -n $NS link set lo up
+	IN_POD=(ip netns exec $NS)
+fi
 
 cat >"$DIR/nginx.conf" <<CONF
 daemon off; master_process on; worker_processes 1; pid $DIR/nginx.pid;
 error_log $DIR/error.log;
 events { worker_connections 1024; }
 http { access_log $DIR/access.log; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$PORT; location / { return 200 "ok\n"; } } }
+  server { listen $ADDR:$PORT; location / { return 200 "ok\n"; } } }
 CONF
-nginx -c "$DIR/nginx.conf" -p "$DIR" &
+"${IN_POD[@]}" nginx -c "$DIR/nginx.conf" -p "$DIR" &
 nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
+trap 'kill $nginx_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"; [ -z "${NS:-}" ] || ip netns del "$NS"' EXIT
 sleep 0.5
 
 run_load() { # prints: requests/s p99_ms
-	"$LOADGEN" --url "http://127.0.0.1:$PORT/ok" --connections 10 --duration "$DURATION" \
+	"$LOADGEN" --url "http://$ADDR:$PORT/ok" --connections 10 --duration "$DURATION" \
 		--json >"$DIR/load.json"
 	python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))
@@ -44,7 +65,8 @@ cpu_ticks_total=0 served_with=0 counted=0 dropped=0
 for ((i = 0; i < REPEATS; i++)); do
 	A+=("$(run_load)")
 	: >"$DIR/access.log"
-	"$SOCKEYE" --stdout --ports $PORT ${SOCKEYE_ARGS:-} >"$DIR/out.json" 2>"$DIR/sockeye.err" &
+	"${IN_POD[@]}" "$SOCKEYE" --stdout --ports $PORT ${SOCKEYE_ARGS:-} >"$DIR/out.json" \
+		2>"$DIR/sockeye.err" &
 	pid=$!
 	for _ in $(seq 200); do grep -q capturing: "$DIR/sockeye.err" && break; sleep 0.05; done
 	before=$(cpu_ticks "$pid")
