@@ -71,8 +71,8 @@ static __always_inline bool se_inflight_put(const struct se_inflight *a)
  * left; the response, read by another thread, can even end before the write returns. The
  * stamp is set by tcp:tcp_sendmsg_locked when the send starts copying. It is this send's if
  * this thread set it: another thread's concurrent send, or a send by a path without a
- * syscall hook (io_uring), must not date this one. Without the tracepoint (kernels before
- * 6.7) a send starts at its exit, like a receive.
+ * syscall hook (io_uring), must not date this one. Without the tracepoint (a 2025 addition:
+ * older kernels lack it) a send starts at its exit, like a receive.
  */
 static __always_inline __u64 se_send_start(struct se_conn_state *c, __u32 tid)
 {

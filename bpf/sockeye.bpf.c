@@ -119,7 +119,7 @@ int se_sock_recv_length(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /*
- * tcp:tcp_sendmsg_locked(sk, msg, skb, size_goal), raw (kernel 6.7+; optional, see
+ * tcp:tcp_sendmsg_locked(sk, msg, skb, size_goal), raw (added in 2025; optional, see
  * se_send_start in io.bpf.h): a send on a tracked connection is copying its bytes. It fires
  * per skb filled; the first firing of a send stamps when the send began.
  */

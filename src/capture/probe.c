@@ -108,7 +108,8 @@ static bool se_probe_socket_tier_replaces(const struct bpf_program *prog)
 /*
  * Choose the programs to load from what this kernel has: the data hooks (socket tracepoints
  * from 6.3, else the syscall exits; --data-hooks may force either) and
- * tcp:tcp_sendmsg_locked (6.7: without it a send is timed from its end). 0, or -1 with err.
+ * tcp:tcp_sendmsg_locked (added in 2025: without it a send is timed from its end). 0, or -1
+ * with err.
  */
 static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg, char *err,
 				 size_t errlen)
@@ -139,7 +140,7 @@ static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg
 	}
 	if (!has_send_start) {
 		bpf_program__set_autoload(p->skel->progs.se_tcp_sendmsg_locked, false);
-		se_info("this kernel has no tcp:tcp_sendmsg_locked tracepoint (added in 6.7): a "
+		se_info("this kernel has no tcp:tcp_sendmsg_locked tracepoint (added in 2025): a "
 			"client request is timed from the end of its first write, not its start");
 	}
 	return 0;
