@@ -179,9 +179,8 @@ static __always_inline struct sock *se_fd_to_sock(int fd)
 }
 
 /*
- * The watched struct sock behind fd, or NULL (the whole filter for syscall programs). A
- * socket already in `conns` is known to be watched: one hash lookup instead of the six
- * field reads of se_sock_watched, on every syscall of every tracked connection.
+ * The watched struct sock behind fd, or NULL: the filter of accept and connect, which create
+ * the entry themselves. A socket already in `conns` is known to be watched.
  */
 static __always_inline struct sock *se_watched_sock_of_fd(int fd)
 {

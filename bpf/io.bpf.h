@@ -23,6 +23,7 @@
 #define SE_MSG_TRUNC	    0x20   /* TCP: bytes are discarded, not copied: nothing to capture */
 #define SE_MSG_ERRQUEUE	    0x2000 /* error queue (timestamps), not stream bytes */
 #define SE_EINPROGRESS	    115
+#define SE_ENOSYS	    38
 #define SE_INFLIGHT_CONNECT 0  /* se_inflight.syscall of a connect */
 #define SE_NO_ARG	    -1 /* a syscall without a MSG_* flags argument */
 
@@ -69,10 +70,13 @@ static __always_inline bool se_inflight_put(const struct se_inflight *a)
  * When the current send on c began, or 0 if unknown; takes the stamp. A client's request
  * starts at its first byte, and a blocking write of a large one returns long after that byte
  * left; the response, read by another thread, can even end before the write returns. The
- * stamp is set by tcp:tcp_sendmsg_locked when the send starts copying. It is this send's if
- * this thread set it: another thread's concurrent send, or a send by a path without a
- * syscall hook (io_uring), must not date this one. Without the tracepoint (a 2025 addition:
- * older kernels lack it) a send starts at its exit, like a receive.
+ * stamp is set by tcp:tcp_sendmsg_locked when the send enters its copy loop. It is this
+ * send's if this thread set it: another thread's concurrent send, or an io_uring worker's,
+ * must not date this one. A send that fails (EAGAIN once the loop started) clears it
+ * (se_send_failed). Left behind: a send of this thread on the same connection that no hook
+ * reports (splice on the syscall tier) dates this thread's next send there. Without the
+ * tracepoint (a 2025 addition: older kernels lack it) a send starts at its exit, like a
+ * receive.
  */
 static __always_inline __u64 se_send_start(struct se_conn_state *c, __u32 tid)
 {
@@ -82,6 +86,16 @@ static __always_inline __u64 se_send_start(struct se_conn_state *c, __u32 tid)
 		return 0;
 	c->send_start_ns = 0;
 	return c->send_tid == tid ? start : 0;
+}
+
+/* A send on sk returned nothing: its stamp, if it set one, is not the next send's. */
+static __always_inline void se_send_failed(struct sock *sk, __u32 tid)
+{
+	__u64 key = (__u64)sk;
+	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (c && c->send_start_ns && c->send_tid == tid)
+		c->send_start_ns = 0;
 }
 
 /*
@@ -104,7 +118,7 @@ static __always_inline bool se_inflight_take(__u8 syscall, struct se_inflight *o
 	return true;
 }
 
-/* What the exit of a data syscall works from: its arguments and its connection. */
+/* What a data record is made from (both tiers): the arguments and the connection. */
 struct se_io_args {
 	__u64 sk;
 	__u64 buf;	/* plain buffer, iovec array, msghdr or mmsghdr array */
@@ -226,11 +240,19 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
+	bool receives = se_syscall_receives(syscall);
 
-	if (ret <= 0 || !se_tgid_selected(tgid) || !se_task_in_netns())
+	if ((ret <= 0 && receives) || !se_tgid_selected(tgid) || !se_task_in_netns())
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	bool receives = se_syscall_receives(syscall);
+
+	if (ret <= 0) { /* a send that moved nothing: only its stamp to clear */
+		struct sock *sk = se_fd_to_sock((int)se_syscall_arg(regs, 0));
+
+		if (sk)
+			se_send_failed(sk, (__u32)pid_tgid);
+		return 0;
+	}
 	__u64 flags = flags_arg == SE_NO_ARG ? 0 : se_syscall_arg(regs, flags_arg);
 
 	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
@@ -265,27 +287,43 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 #define SE_PF_KTHREAD	0x00200000
 
 /*
- * Socket tier (kernel 6.3+). sock:sock_send_length / sock:sock_recv_length fire after every
- * sendmsg/recvmsg of a socket, with the socket itself: no descriptor walk, and the syscalls
- * that move no socket data (files, pipes, epoll) run no program at all. The user buffer
- * comes from the syscall the task is in (orig_ax and its saved argument registers). Paths
- * without such a syscall (splice, io_uring, kernel threads) give a length-only record, like
- * sendfile; so does a 32-bit task (its orig_ax numbers another table; none of ours collide
- * with a socket I/O call there). recvmmsg/sendmmsg fire once per message here but keep their
- * own sys_exit programs (which message this is cannot be told), so they are skipped.
+ * Socket tier (kernel 6.3+). sock:sock_send_length / sock:sock_recv_length fire after each
+ * sendmsg/recvmsg of a socket (sock_sendmsg/sock_recvmsg: every data syscall, and splice or
+ * sendfile into a socket), with the socket itself: no descriptor walk, and the syscalls that
+ * move no socket data (files, pipes, epoll) run no program at all. The user buffer comes from
+ * the syscall the task is in (orig_ax and its saved argument registers). Paths without such
+ * a syscall (splice or sendfile into a socket, io_uring, kernel threads) give a length-only
+ * record; so does a 32-bit task (its orig_ax numbers another table; none of ours collide
+ * with a socket I/O call there). Not seen by either tier: splice out of a TCP socket,
+ * TCP_ZEROCOPY_RECEIVE. recvmmsg/sendmmsg fire once per message here but keep their own
+ * sys_exit programs (which message this is cannot be told), so they are skipped. One
+ * sendfile or splice larger than a pipe's 16 buffers is several records here, one on the
+ * syscall tier (same bytes).
  */
 static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bool receives)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 
-	if (ret <= 0 || !se_tgid_selected(tgid) || !se_task_in_netns())
+	if ((ret <= 0 && receives) || !se_tgid_selected(tgid) || !se_task_in_netns())
 		return 0;
+	if (ret <= 0) {
+		se_send_failed(sk, (__u32)pid_tgid);
+		return 0;
+	}
 	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	long nr = task->flags & (SE_PF_IO_WORKER | SE_PF_KTHREAD) ? -1 : regs->orig_ax;
+	/*
+	 * Inside a syscall, ax still holds the -ENOSYS the entry code put there (the handler's
+	 * result replaces it on return). Otherwise this is io_uring task work run on the way
+	 * back to user space (after another syscall, an interrupt or a fault: orig_ax is not
+	 * this operation's), an io_uring worker or a kernel thread: no user buffer to trust.
+	 */
+	long nr = (task->flags & (SE_PF_IO_WORKER | SE_PF_KTHREAD)) || regs->ax != -SE_ENOSYS
+		      ? -1
+		      : regs->orig_ax;
 
 	if (nr == SE_NR_RECVMMSG || nr == SE_NR_SENDMMSG)
 		return 0;

@@ -4,6 +4,7 @@ drive real processes, and read back its JSON lines.
 Paths come from the environment that ctest sets (SOCKEYE_BIN, TCP_PEER_BIN)."""
 
 import json
+import re
 import os
 import shutil
 import signal
@@ -48,7 +49,12 @@ class Sockeye:
     def _wait_ready(self):
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
-            if "capturing:" in self._stderr():
+            err = self._stderr()
+            if "capturing:" in err:
+                # what this kernel gave: the data hooks' tier, and whether a send's start
+                # is known (tcp:tcp_sendmsg_locked) or it is timed from its end
+                self.data_hooks = re.search(r"data hooks (\w+)", err).group(1)
+                self.send_start_known = "no tcp:tcp_sendmsg_locked" not in err
                 return
             if self.proc.poll() is not None:
                 raise AssertionError(f"sockeye exited {self.proc.returncode}: {self._stderr()}")
