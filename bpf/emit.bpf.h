@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Writing records into the rings: ring choice (the connection's own ring), the wake-up
- * policy (never per event: the consumer is woken once when the queued bytes cross
- * --wakeup-bytes, otherwise it drains on its poll timer), payload copy from user memory, and
- * drop counting for everything that cannot be written.
+ * Writing records into the rings: ring choice (the connection's own ring), payload copy
+ * from user memory, and drop counting for everything that cannot be written. The header and
+ * the wake-up policy (once per crossing of --wakeup-bytes) are in record.bpf.h.
  */
 #ifndef SOCKEYE_EMIT_BPF_H
 #define SOCKEYE_EMIT_BPF_H
@@ -12,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include "maps.bpf.h"
 #include "conn.bpf.h"
+#include "record.bpf.h"
 
 static __always_inline void *se_ring_of(const struct se_conn_state *c)
 {
@@ -21,26 +21,6 @@ static __always_inline void *se_ring_of(const struct se_conn_state *c)
 	if (!ring)
 		se_count(SE_KC_DROP_NO_RING);
 	return ring;
-}
-
-/* Wake the consumer only on the record that makes the queue cross the threshold. */
-static __always_inline __u64 se_wakeup_flag(void *ring, __u64 size)
-{
-	if (!wakeup_bytes)
-		return BPF_RB_NO_WAKEUP;
-	__u64 queued = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-
-	if (queued < wakeup_bytes && queued + size >= wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
-static __always_inline void se_header(struct se_ev_header *h, __u8 kind, __u64 conn_id)
-{
-	h->kind = kind;
-	h->cpu = bpf_get_smp_processor_id();
-	h->conn_id = conn_id;
-	h->ts_ns = bpf_ktime_get_ns();
 }
 
 /* Write the SE_EV_OPEN record of c once, before its first other record. */
@@ -67,7 +47,7 @@ static __always_inline void se_announce(struct sock *sk, struct se_conn_state *c
 	__builtin_memset(o->local_addr, 0, sizeof(o->local_addr));
 	__builtin_memset(o->peer_addr, 0, sizeof(o->peer_addr));
 	se_sock_addrs(sk, o);
-	bpf_ringbuf_submit(o, se_wakeup_flag(ring, sizeof(*o)));
+	bpf_ringbuf_submit(o, se_wakeup_flag(ring, sizeof(*o), wakeup_bytes));
 	se_count(SE_KC_EVENTS);
 }
 
@@ -113,7 +93,7 @@ static __always_inline void se_conn_end(struct sock *sk, __u8 reason)
 	e->bytes[SE_DIR_OUT] = c.offset[SE_DIR_OUT];
 	e->reason = reason;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_ringbuf_submit(e, se_wakeup_flag(ring, sizeof(*e)));
+	bpf_ringbuf_submit(e, se_wakeup_flag(ring, sizeof(*e), wakeup_bytes));
 	se_count(SE_KC_EVENTS);
 }
 
@@ -233,7 +213,7 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 
 	if (captured > 2 * SE_CAPTURE_MAX) /* restated for the verifier */
 		return;
-	if (bpf_ringbuf_output(ring, s, size, se_wakeup_flag(ring, size))) {
+	if (bpf_ringbuf_output(ring, s, size, se_wakeup_flag(ring, size, wakeup_bytes))) {
 		se_count(SE_KC_DROP_RING_FULL);
 		return;
 	}

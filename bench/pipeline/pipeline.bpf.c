@@ -11,15 +11,17 @@
  * nreq requests round-robin over them: an SE_EV_DATA IN record with an HTTP/1.1 request and an
  * SE_EV_DATA OUT record with its response, each stamped with bpf_ktime_get_ns(). Connections
  * are announced (SE_EV_OPEN) before their first record and ended (SE_EV_CLOSE) when the
- * producer ends the generation. The write path copies bpf/emit.bpf.h on purpose: a record
- * built in a scratch slot and written with bpf_ringbuf_output, the wake-up only when the ring
- * crosses wakeup_bytes, offsets that advance even when a record is dropped, an announce that
+ * producer ends the generation. The write path follows bpf/emit.bpf.h (the record header and
+ * the wake-up policy are its own, from bpf/record.bpf.h): a record built in a scratch slot
+ * and written with bpf_ringbuf_output, the wake-up only when the ring crosses wakeup_bytes,
+ * offsets that advance even when a record is dropped, an announce that
  * is retried with the next record, and close records parked in `lost_closes` when the ring is
  * full. One producer thread runs this program, so its state needs no atomics.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "pipeline.h"
+#include "record.bpf.h" /* bpf/: the header and wake-up policy of every record */
 
 /* Knobs, set by the producer through the skeleton's rodata before load. */
 const volatile __u32 nr_rings = 1;     /* entries of sockeye's `rings` */
@@ -80,25 +82,6 @@ static __always_inline void *se_pl_ring(const struct se_pl_conn *c)
 	return ring;
 }
 
-static __always_inline __u64 se_pl_wakeup_flag(void *ring, __u64 size)
-{
-	if (!wakeup_bytes)
-		return BPF_RB_NO_WAKEUP;
-	__u64 queued = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-
-	if (queued < wakeup_bytes && queued + size >= wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
-static __always_inline void se_pl_header(struct se_ev_header *h, __u8 kind, __u64 conn_id)
-{
-	h->kind = kind;
-	h->cpu = bpf_get_smp_processor_id();
-	h->conn_id = conn_id;
-	h->ts_ns = bpf_ktime_get_ns();
-}
-
 /* As se_announce: the SE_EV_OPEN record before the connection's first other record. */
 static __always_inline void se_pl_announce(struct se_pl_conn *c, void *ring)
 {
@@ -112,7 +95,7 @@ static __always_inline void se_pl_announce(struct se_pl_conn *c, void *ring)
 		return;
 	}
 	c->announced = 1;
-	se_pl_header(&o->h, SE_EV_OPEN, c->id);
+	se_header(&o->h, SE_EV_OPEN, c->id);
 	__builtin_memset(o->h.pad, 0, sizeof(o->h.pad));
 	o->tgid = tgid;
 	o->role = SE_ROLE_SERVER;
@@ -128,7 +111,7 @@ static __always_inline void se_pl_announce(struct se_pl_conn *c, void *ring)
 	__builtin_memset(o->peer_addr, 0, sizeof(o->peer_addr));
 	__builtin_memcpy(o->local_addr, &laddr, sizeof(laddr));
 	__builtin_memcpy(o->peer_addr, &paddr, sizeof(paddr));
-	bpf_ringbuf_submit(o, se_pl_wakeup_flag(ring, sizeof(*o)));
+	bpf_ringbuf_submit(o, se_wakeup_flag(ring, sizeof(*o), wakeup_bytes));
 	se_pl_count(SE_PL_EVENTS);
 	se_pl_count(SE_PL_OPENS);
 }
@@ -141,11 +124,11 @@ static __always_inline int se_pl_data(struct se_pl_record *r, struct se_pl_conn 
 
 	if (dir >= SE_DIR__COUNT || len > SE_PL_PAYLOAD_MAX)
 		return -1;
-	se_pl_header(&r->ev.h, SE_EV_DATA, c->id);
+	se_header(&r->ev.h, SE_EV_DATA, c->id);
 	r->ev.offset = c->offset[dir];
 	c->offset[dir] += len;
 	size = sizeof(r->ev) + len;
-	if (bpf_ringbuf_output(ring, r, size, se_pl_wakeup_flag(ring, size))) {
+	if (bpf_ringbuf_output(ring, r, size, se_wakeup_flag(ring, size, wakeup_bytes))) {
 		se_pl_count(SE_PL_RING_FULL);
 		return -1;
 	}
@@ -206,13 +189,13 @@ static __always_inline void se_pl_close(struct se_pl_conn *c)
 		}
 		return;
 	}
-	se_pl_header(&e->h, SE_EV_CLOSE, c->id);
+	se_header(&e->h, SE_EV_CLOSE, c->id);
 	__builtin_memset(e->h.pad, 0, sizeof(e->h.pad));
 	e->bytes[SE_DIR_IN] = c->offset[SE_DIR_IN];
 	e->bytes[SE_DIR_OUT] = c->offset[SE_DIR_OUT];
 	e->reason = SE_CLOSE_SYSCALL;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_ringbuf_submit(e, se_pl_wakeup_flag(ring, sizeof(*e)));
+	bpf_ringbuf_submit(e, se_wakeup_flag(ring, sizeof(*e), wakeup_bytes));
 	se_pl_count(SE_PL_EVENTS);
 	se_pl_count(SE_PL_CLOSES);
 }

@@ -512,6 +512,18 @@ class Checks:
             seen = now
 
 
+class OutageChecks:
+    """What every run with a collector that is unreachable for a while must show: the failed
+    connections counted, none given up, every window delivered once it is back."""
+
+    def test_connect_failures_counted(self):
+        self.assertGreater(self.out.failures()["connect"], 0, self.out.failures())
+        self.assertEqual(self.out.failures()["gave_up"], 0, self.out.failures())
+
+    def test_every_window_delivered(self):
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+
+
 class Cumulative(Checks, unittest.TestCase):
     """The default temporality. The endpoint comes from the flag although
     OTEL_EXPORTER_OTLP_ENDPOINT names a decoy; headers from both the flag and the env."""
@@ -598,7 +610,7 @@ class DeltaGzip(Checks, unittest.TestCase):
 FAULT_ENV = {"OTEL_SERVICE_NAME": SERVICE, "POD_NAME": POD, "POD_NAMESPACE": NAMESPACE}
 
 
-class CollectorDownAtStart(Checks, unittest.TestCase):
+class CollectorDownAtStart(Checks, OutageChecks, unittest.TestCase):
     """(a) Nothing listens for the first 3 s: sockeye keeps capturing, the queued windows go
     in order once the collector is up, and the cumulative totals end exact."""
 
@@ -619,15 +631,8 @@ class CollectorDownAtStart(Checks, unittest.TestCase):
             rx.stop()
             rx.cleanup()
 
-    def test_connect_failures_counted(self):
-        self.assertGreater(self.out.failures()["connect"], 0, self.out.failures())
-        self.assertEqual(self.out.failures()["gave_up"], 0, self.out.failures())
 
-    def test_every_window_delivered(self):
-        self.assertEqual(self.out.windows, self.out.stats_windows)
-
-
-class CollectorGoesDownAndComesBack(Checks, unittest.TestCase):
+class CollectorGoesDownAndComesBack(Checks, OutageChecks, unittest.TestCase):
     """(a'') The collector accepts windows, goes away for 3 s while traffic goes on, and comes
     back on the same port: sockeye keeps capturing, the windows of the outage wait in the
     export queue and go out in order once it is back, none is lost, totals end exact."""
@@ -653,12 +658,6 @@ class CollectorGoesDownAndComesBack(Checks, unittest.TestCase):
             rx.stop()
             rx.cleanup()
 
-    def test_connect_failures_counted(self):
-        self.assertGreater(self.out.failures()["connect"], 0, self.out.failures())
-        self.assertEqual(self.out.failures()["gave_up"], 0, self.out.failures())
-
-    def test_every_window_delivered(self):
-        self.assertEqual(self.out.windows, self.out.stats_windows)
 
 
 class QueueOverflow(Checks, unittest.TestCase):
