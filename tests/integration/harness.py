@@ -55,12 +55,19 @@ class Sockeye:
                 # is known (tcp:tcp_sendmsg_locked) or it is timed from its end
                 self.data_hooks = re.search(r"data hooks (\w+)", err).group(1)
                 self.send_start_known = "no tcp:tcp_sendmsg_locked" not in err
+                self.ready_at = time.time()
                 return
             if self.proc.poll() is not None:
                 raise AssertionError(f"sockeye exited {self.proc.returncode}: {self._stderr()}")
             time.sleep(0.05)
         self.proc.kill()
         raise AssertionError("sockeye did not start capturing in time: " + self._stderr())
+
+    def wait_past_window_edge(self, window_s):
+        """Sleep until a wall-clock-aligned window edge has passed since sockeye was ready,
+        so a run that finished quickly still spans two windows."""
+        edge = (int(self.ready_at // window_s) + 1) * window_s
+        time.sleep(max(0.0, edge + 0.1 - time.time()))
 
     def stop(self):
         self.proc.send_signal(signal.SIGINT)

@@ -41,6 +41,8 @@ class CaptureOneRun(harness.CaptureAssertions):
             cls.runs["unwatched"] = harness.run_peer("--family", "rw", "--port", UNWATCHED_PORT)
             cls.runs["splice"] = harness.run_peer("--family", "splice", "--port", WATCHED_PORT,
                                                   "--up", "20000", "--down", "100000")
+            # the window test needs an edge inside the run, however fast the peers were
+            sockeye.wait_past_window_edge(1)
         finally:
             cls.report = sockeye.stop()
         cls.data_hooks = sockeye.data_hooks
