@@ -6,6 +6,7 @@ watched) and its own assertions on the groups summed over windows: exact counts 
 method, path, status) for both roles (loopback: every request is seen once by the server
 that accepted and once by the client that connected), and nothing dropped."""
 
+import bisect
 import json
 import os
 import re
@@ -233,15 +234,14 @@ class CurlAgainstNginx(Scenario, harness.HttpAssertions):
 
 class WrkAgainstNginx(Scenario, harness.HttpAssertions):
     """wrk, 10 connections for 3 s, against nginx with one worker: every request counted,
-    nothing dropped, at the default settings. Under ThreadSanitizer sockeye's workers are
+    nothing dropped, at the default settings. Under a sanitizer sockeye's workers are
     several times slower than the uninstrumented nginx and wrk, so there the rings are made
     large enough to hold the whole run: the counts stay exact, the rate is not the point."""
 
     PORT = 18111
     NGINX = True
     SECONDS = 3
-    SOCKEYE_ARGS = (("--ring-size", "256M")
-                    if os.environ.get("SOCKEYE_SANITIZER") == "thread" else ())
+    SOCKEYE_ARGS = harness.SANITIZED_RING
 
     @classmethod
     def drive(cls):
@@ -402,12 +402,12 @@ class HeadSplitOverWrites(Scenario, harness.HttpAssertions):
         # the client wrote the first part before after_first and read the response after
         # before_last: its duration covers at least that span
         self.assertGreaterEqual(client["min"], self.head_ms)
-        # nginx read the first part when it came (an idle machine: within a few ms)
+        # nginx read the first part when it came (idle: within a few ms; loaded: later)
         server = self.report.http_group(SERVER, "GET", "/ok", 200)["duration_ms"]
-        self.assertGreaterEqual(server["min"], self.head_ms - 20)
+        self.assertGreaterEqual(server["min"], self.head_ms - 100)
         self.assertLess(server["max"], self.head_ms + 1000)
-        for h in (client, server):
-            self.assertEqual(h["counts"][DURATION_BOUNDS.index(250)], 1, h)  # 100 < d <= 250
+        for h in (client, server):  # the one request sits in the bucket of its duration
+            self.assertEqual(h["counts"][bisect.bisect_left(DURATION_BOUNDS, h["min"])], 1, h)
 
 
 class ServerClosesEachConnection(Scenario, harness.HttpAssertions):

@@ -148,9 +148,12 @@ class Lifecycle(harness.CaptureAssertions):
                 for side in sides:
                     self.assert_side_matches(report, side)
 
-    def reconnect_case(self, first_connect):
+    def reconnect_case(self, first_connect, control=False):
         """A socket first aimed at a watched port, then connected to an unwatched one
-        without being closed: only what it did on the watched port may be reported."""
+        without being closed: only what it did on the watched port may be reported.
+        control: also run a plain peer on the watched port, which must be reported exactly
+        (for a case where nothing else reaches the watched port, so the test could not pass
+        with a sockeye that captured nothing)."""
         watched, unwatched = 18088, 18089
         sockeye = harness.Sockeye("--window", "1", "--ports", str(watched))
         try:
@@ -170,9 +173,12 @@ class Lifecycle(harness.CaptureAssertions):
             c.recv(99, socket.MSG_WAITALL)
             for s in (c, a, other):
                 s.close()
+            sides = harness.run_peer("--family", "rw", "--port", str(watched)) if control else []
             time.sleep(0.5)
         finally:
             report = sockeye.stop()
+        for side in sides:
+            self.assert_side_matches(report, side)
         self.assertNotIn(unwatched, report.ports_seen())
         for key, got in report.conns.items():  # nothing of the second peer's traffic
             self.assertNotEqual(got["bytes_out"], 4321, key)
@@ -187,7 +193,7 @@ class Lifecycle(harness.CaptureAssertions):
             self.assertEqual(c.connect_ex(("127.0.0.1", port)), errno.ECONNREFUSED)
             c.setblocking(True)
 
-        self.reconnect_case(refused)
+        self.reconnect_case(refused, control=True)
 
     def test_socket_reconnected_after_disconnect(self):
         listener = socket.socket()

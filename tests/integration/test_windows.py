@@ -15,7 +15,8 @@ class OneWorkerManyRings(harness.CaptureAssertions):
     @classmethod
     def setUpClass(cls):
         harness.require_root(cls)
-        sockeye = harness.Sockeye("--window", "1", "--workers", "1", "--ports", "18060-18061")
+        sockeye = harness.Sockeye("--window", "1", "--workers", "1", "--ports", "18060-18061",
+                                  *harness.SANITIZED_RING)
         stop = threading.Event()
         # Round trips with no pause on one connection: every edge meets records at once
         # (the peers below come and go, with gaps between them).
