@@ -106,10 +106,12 @@ printf "sockeye CPU per 10k requests: %.2f ms\n" \
 echo "requests served by nginx with sockeye: $served_with; counted by sockeye (server role):" \
 	"$counted (ratio $(calc "$counted / $served_with")); dropped: $dropped"
 commit=$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -f "$RESULTS" ] || printf "date\tcommit\trepeats\tduration_s\trps_without\trps_with\trps_ratio\tp99_ms_without\tp99_ms_with\tp99_ratio\tcpu_ms_per_10k\tdropped\tcounted\tserved\n" >"$RESULTS"
-printf "%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%s\t%s\t%s\n" \
+[ -f "$RESULTS" ] || printf "date\tcommit\trepeats\tduration_s\trps_without\trps_with\trps_ratio\tp99_ms_without\tp99_ms_with\tp99_ratio\tcpu_ms_per_10k\tdropped\tcounted\tserved\tsockeye_args\n" >"$RESULTS"
+# sockeye_args: the flags the "with" side ran with ("-" = the defaults), so lines measured
+# with different settings are not compared as a regression
+printf "%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%s\t%s\t%s\t%s\n" \
 	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$commit" "$REPEATS" "$DURATION" "$a_rps" "$b_rps" \
 	"$(calc "$b_rps / $a_rps")" "$a_p99" "$b_p99" "$(calc "$b_p99 / $a_p99")" \
 	"$(calc "$cpu_ticks_total * 1000 / $hz * 10000 / $served_with")" "$dropped" "$counted" \
-	"$served_with" >>"$RESULTS"
+	"$served_with" "${SOCKEYE_ARGS:--}" >>"$RESULTS"
 echo "appended to $RESULTS"
