@@ -42,10 +42,11 @@ struct {
 
 /*
  * conns: every watched TCP connection the kernel side knows.
- * key: struct sock address; value: struct se_conn_state. Writers: the syscall programs
- * (create, offsets, announce; delete on the last close(2) or a reconnect),
- * inet_sock_set_state (create on ESTABLISHED) and tcp_destroy_sock (delete); reader: the
- * same programs. Size: --max-connections (set before load); full = counted drop.
+ * key: struct sock address; value: struct se_conn_state. Writers: the data programs of
+ * either tier (create, offsets, announce), the syscall tier's accept/connect/close (create,
+ * announce; delete on the last close(2) or a reconnect), inet_sock_set_state (create and
+ * announce on ESTABLISHED, delete on a reconnect) and tcp_destroy_sock (delete); reader:
+ * the same programs. Size: --max-connections (set before load); full = counted drop.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Entry hooks of sockeye's capture tier for kernels without kprobes or fentry: syscall
- * tracepoints for every way a process moves TCP data, accept/connect/close for the
- * connection lifecycle, and the sock:inet_sock_set_state raw tracepoint for the TCP state
- * machine. Each hook only unpacks its arguments and dispatches to io.bpf.h / emit.bpf.h.
+ * Entry hooks of sockeye's capture tiers for kernels without kprobes or fentry. Syscall
+ * tier: syscall tracepoints for every way a process moves TCP data, and accept/connect/close.
+ * Socket tier (chosen at load, src/capture/probe.c): the sock_send_length/sock_recv_length
+ * raw tracepoints, and no syscall tracepoint. Both: the TCP state machine
+ * (inet_sock_set_state), the socket's end (tcp_destroy_sock) and a send's start
+ * (tcp_sendmsg_locked), all raw. Each hook only unpacks its arguments and dispatches to
+ * io.bpf.h / emit.bpf.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -79,8 +82,14 @@ int se_enter_close(struct trace_event_raw_sys_enter *ctx)
 
 /*
  * sock:inet_sock_set_state(sk, oldstate, newstate), as a raw tracepoint (no tracefs
- * needed): reaching ESTABLISHED gives the role from the handshake direction. Runs in
- * softirq, where there is no process: with --pid the syscall hooks create the entries.
+ * needed). Leaving CLOSE for SYN_SENT is a connect(2) (in the connecting task): a socket
+ * connected again without being closed (after a refused connect, or connect(AF_UNSPEC)) ends
+ * what it was before, whose entry must not stand for the new peer. Reaching ESTABLISHED
+ * gives the role from the handshake direction and announces the connection, so one that
+ * never moves data is still opened and closed; this runs in softirq, where there is no
+ * process: the open record's pid is 0 and user space takes it from the first data record.
+ * With --pid the entry waits for the selected process's first data (or accept/connect on
+ * the syscall tier).
  */
 SEC("raw_tracepoint/inet_sock_set_state")
 int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
@@ -89,20 +98,26 @@ int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
 	int oldstate = (int)ctx->args[1];
 	int newstate = (int)ctx->args[2];
 
+	if (newstate == SE_TCP_SYN_SENT) {
+		se_conn_end(sk, SE_CLOSE_RECONNECT);
+		return 0;
+	}
 	if (newstate != SE_TCP_ESTABLISHED || target_tgid || !se_sock_watched(sk))
 		return 0;
 	__u8 role = oldstate == SE_TCP_SYN_SENT	  ? SE_ROLE_CLIENT
 		    : oldstate == SE_TCP_SYN_RECV ? SE_ROLE_SERVER
 						  : se_guess_role(sk);
+	struct se_conn_state *c = se_conn_get(sk, role, SE_ORIGIN_HANDSHAKE);
 
-	se_conn_get(sk, role, SE_ORIGIN_HANDSHAKE);
+	if (c)
+		se_announce(sk, c, 0);
 	return 0;
 }
 
 /*
  * The socket tier's data hooks (kernel 6.3+; chosen at start, see src/capture/probe.c):
  * sock:sock_send_length(sk, ret, flags) and sock:sock_recv_length(sk, ret, flags), raw.
- * With them, only recvmmsg/sendmmsg of the data syscall programs above are attached.
+ * With them, none of the syscall programs above is attached.
  */
 SEC("raw_tracepoint/sock_send_length")
 int se_sock_send_length(struct bpf_raw_tracepoint_args *ctx)
@@ -142,8 +157,9 @@ int se_tcp_sendmsg_locked(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /*
- * tcp:tcp_destroy_sock(sk): the socket is gone (after its last close, or when the process
- * exited without closing it). Ends the connection if no close(2) did; fires once per socket.
+ * tcp:tcp_destroy_sock(sk): the socket is gone (after its last close and the FIN exchange, or
+ * when the process exited without closing it). Ends the connection: on the socket tier
+ * always, on the syscall tier if no close(2) did first. Fires once per socket.
  */
 SEC("raw_tracepoint/tcp_destroy_sock")
 int se_tcp_destroy_sock(struct bpf_raw_tracepoint_args *ctx)

@@ -24,8 +24,8 @@ struct se_conn_activity {
 };
 
 struct se_conn {
-	uint64_t id; /* 0: free slot */
-	uint32_t pid;
+	uint64_t id;	/* 0: free slot */
+	uint32_t pid;	/* 0 until known: taken from the first data record if the open had none */
 	uint8_t role;	/* enum se_role */
 	uint8_t origin; /* enum se_origin */
 	uint16_t family;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Start-up checks of the kernel and of our privileges (see include/sockeye/features.h).
- * The capture tier used here is the one that must always work: syscall tracepoints, raw
- * tracepoints and ring buffers; it needs BTF (CO-RE) and tracefs (tracepoint ids).
+ * Every tier needs BTF (CO-RE), raw tracepoints and ring buffers; only the syscall tier
+ * needs tracefs too (syscall tracepoints are attached by their tracefs ids).
  */
 #include "sockeye/features.h"
 
@@ -70,7 +70,7 @@ static int se_features_check_caps(char *err, size_t errlen)
 				"run as root, or grant them (see deploy/README.md)");
 }
 
-static int se_features_check_tracefs(char *err, size_t errlen)
+int se_features_check_tracefs(char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -103,7 +103,7 @@ int se_features_check(char *err, size_t errlen)
 					"no kernel BTF at " SE_BTF_VMLINUX
 					": sockeye needs a kernel built with "
 					"CONFIG_DEBUG_INFO_BTF=y");
-	return se_features_check_tracefs(err, errlen);
+	return 0;
 }
 
 int se_features_resolve_netns(const struct se_config *cfg, uint32_t *inode, char *err,

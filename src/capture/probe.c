@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "sockeye.skel.h"
+#include "sockeye/features.h"
 #include "sockeye/log.h"
 
 struct se_probe {
@@ -90,19 +91,17 @@ static bool se_probe_has_tracepoint(const struct btf *vmlinux, const char *name)
 	return vmlinux && btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
 }
 
-/* The syscall-exit programs the socket tier replaces (recvmmsg/sendmmsg stay: see io.bpf.h). */
-static bool se_probe_socket_tier_replaces(const struct bpf_program *prog)
+/*
+ * A syscall tracepoint program (data, accept, connect, close): the socket tier loads none.
+ * One attached syscall tracepoint, whichever, puts every syscall of every task on the node
+ * on the kernel's slow syscall path; the socket tier takes the connection lifecycle from
+ * raw tracepoints instead (see bpf/io.bpf.h).
+ */
+static bool se_probe_is_syscall_hook(const struct bpf_program *prog)
 {
-	static const char *const names[] = {
-		"se_exit_read",	   "se_exit_readv",	 "se_exit_recvfrom", "se_exit_recvmsg",
-		"se_exit_preadv2", "se_exit_write",	 "se_exit_writev",   "se_exit_sendto",
-		"se_exit_sendmsg", "se_exit_sendfile64", "se_exit_pwritev2",
-	};
+	static const char prefix[] = "tracepoint/syscalls/";
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(bpf_program__name(prog), names[i]))
-			return true;
-	return false;
+	return !strncmp(bpf_program__section_name(prog), prefix, sizeof(prefix) - 1);
 }
 
 /*
@@ -129,9 +128,11 @@ static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg
 		return -1;
 	}
 	p->socket_hooks = has_socket && cfg->data_hooks != SE_HOOKS_SYSCALL;
+	if (!p->socket_hooks && se_features_check_tracefs(err, errlen))
+		return -1;
 	bpf_object__for_each_program(prog, p->skel->obj)
 	{
-		if (p->socket_hooks && se_probe_socket_tier_replaces(prog))
+		if (p->socket_hooks && se_probe_is_syscall_hook(prog))
 			bpf_program__set_autoload(prog, false);
 	}
 	if (!p->socket_hooks) {

@@ -151,6 +151,9 @@ static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, s
 		w->shard->counters[SE_UC_UNKNOWN_CONN]++;
 		return;
 	}
+	/* Announced at the handshake, in softirq: the process is the first one to move data. */
+	if (!c->pid)
+		c->pid = e->tgid;
 	seg.offset = e->offset;
 	seg.len = e->total_len;
 	seg.ts_ns = e->h.ts_ns;

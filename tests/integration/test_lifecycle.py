@@ -61,6 +61,27 @@ class Lifecycle(harness.CaptureAssertions):
         self.assertEqual(report.total("conns_opened"), 2)
         self.assertEqual(report.total("conns_closed"), 2)
 
+    def test_connection_without_data_opened_and_closed(self):
+        """A connection that never moves a byte (a health check's connect and close) is
+        still opened and closed, from the handshake and the socket's end, on both sides."""
+        port = 18090
+        sockeye = harness.Sockeye("--window", "1", "--ports", str(port))
+        try:
+            listener = socket.socket()
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", port))
+            listener.listen(1)
+            client = socket.create_connection(("127.0.0.1", port))
+            server, _ = listener.accept()
+            for s in (client, server, listener):
+                s.close()
+            harness.wait_port_idle(port)
+        finally:
+            report = sockeye.stop()
+        self.assertEqual(report.total("conns_opened"), 2)
+        self.assertEqual(report.total("conns_closed"), 2)
+        self.assertEqual(report.total("events"), report.total("kernel_events"))
+
     def test_each_connection_opened_and_closed_once(self):
         port = "18083"
         sockeye = harness.Sockeye("--window", "1", "--ports", port)

@@ -3,6 +3,7 @@ missing and what to do, exit status 1; and the things sockeye fixes itself (an u
 tracefs) are fixed. Each case runs in a private mount namespace (unshare -m) so the
 machine itself is left alone."""
 
+import json
 import os
 import subprocess
 import sys
@@ -37,11 +38,13 @@ class Startup(unittest.TestCase):
                              capture_output=True, text=True, timeout=60)
         self.assert_one_line_error(res, "missing capabilities")
 
+    # tracefs gives the syscall tracepoints their ids: only the syscall tier needs it
+
     def test_unmounted_tracefs_is_mounted(self):
         res = in_private_mounts(
             f"umount {TRACEFS} 2>/dev/null || true\n"
             f"test ! -e {TRACEFS}/events\n"
-            f"{harness.SOCKEYE} --duration 1 --window 1\n"
+            f"{harness.SOCKEYE} --duration 1 --window 1 --data-hooks syscall\n"
             f"test -e {TRACEFS}/events/syscalls\n")
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertIn("mounted tracefs", res.stderr)
@@ -51,9 +54,31 @@ class Startup(unittest.TestCase):
         res = in_private_mounts(
             f"umount {TRACEFS} 2>/dev/null || true\n"
             f"exec setpriv --bounding-set -sys_admin --inh-caps -sys_admin "
-            f"{harness.SOCKEYE} --duration 1\n")
+            f"{harness.SOCKEYE} --duration 1 --data-hooks syscall\n")
         self.assert_one_line_error(res, "tracefs is not mounted")
         self.assertIn("mount -t tracefs", res.stderr)
+
+    def test_socket_tier_needs_no_tracefs(self):
+        # the same machine without tracefs and without the right to mount it: the socket
+        # tier attaches raw tracepoints only, so it starts, captures, and mounts nothing
+        err = f"/tmp/sockeye-startup-{os.getpid()}.err"
+        res = in_private_mounts(
+            f"umount {TRACEFS} 2>/dev/null || true\n"
+            f"setpriv --bounding-set -sys_admin --inh-caps -sys_admin "
+            f"{harness.SOCKEYE} --stdout --window 1 --ports 18089 --data-hooks socket "
+            f"2>{err} &\n"
+            f"pid=$!\n"
+            f"for i in $(seq 600); do grep -q capturing: {err} && break; sleep 0.1; done\n"
+            f"{harness.TCP_PEER} --family rw --port 18089 >/dev/null\n"
+            f"kill -INT $pid\n"
+            f"wait $pid || {{ cat {err} >&2; exit 1; }}\n"
+            f"cat {err} >&2; rm -f {err}\n"
+            f"test ! -e {TRACEFS}/events\n")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertNotIn("mounted tracefs", res.stderr)
+        self.assertIn("data hooks socket", res.stderr)
+        lines = [json.loads(l) for l in res.stdout.splitlines()]
+        self.assertEqual(sum(l["conns_opened"] for l in lines if l["type"] == "stats"), 2)
 
     def test_no_btf(self):
         res = in_private_mounts(
@@ -62,11 +87,11 @@ class Startup(unittest.TestCase):
         self.assert_one_line_error(res, "no kernel BTF")
 
     def test_missing_tracepoint(self):
-        # a tracefs without the syscall tracepoints sockeye attaches to
+        # a tracefs without the syscall tracepoints the syscall tier attaches to
         res = in_private_mounts(
             f"mount -t tmpfs none {TRACEFS}\n"
             f"mkdir -p {TRACEFS}/events/syscalls\n"
-            f"exec {harness.SOCKEYE} --duration 1\n")
+            f"exec {harness.SOCKEYE} --duration 1 --data-hooks syscall\n")
         self.assert_one_line_error(res, "cannot attach to tracepoint syscalls/sys_")
         self.assertIn("does not exist", res.stderr)
 
