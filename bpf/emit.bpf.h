@@ -23,10 +23,21 @@ static __always_inline void *se_ring_of(const struct se_conn_state *c)
 	return ring;
 }
 
-/* Write the SE_EV_OPEN record of c once, before its first other record. */
+/*
+ * Write the SE_EV_OPEN record of c before its first other record. Two programs can announce
+ * one connection at once (the handshake's softirq, and a data hook on another CPU with TCP
+ * Fast Open): the one that wins the compare-and-swap writes the record; one that finds it
+ * still being written writes its own rather than let its data record go first (the worker
+ * keeps the first open record of a connection and ignores a second).
+ */
 static __always_inline void se_announce(struct sock *sk, struct se_conn_state *c, __u32 tgid)
 {
-	if (c->announced || __sync_val_compare_and_swap(&c->announced, 0, 1) != 0)
+	if (c->announced == SE_ANNOUNCE_DONE)
+		return;
+	__u32 prev =
+	    __sync_val_compare_and_swap(&c->announced, SE_ANNOUNCE_NONE, SE_ANNOUNCE_WRITING);
+
+	if (prev == SE_ANNOUNCE_DONE)
 		return;
 	c->tgid = tgid;
 
@@ -37,7 +48,8 @@ static __always_inline void se_announce(struct sock *sk, struct se_conn_state *c
 
 	if (!o) {
 		se_count(SE_KC_DROP_RING_FULL);
-		c->announced = 0; /* try again with the next event of this connection */
+		if (prev == SE_ANNOUNCE_NONE) /* try again with the next event of this connection */
+			c->announced = SE_ANNOUNCE_NONE;
 		return;
 	}
 	se_header(&o->h, SE_EV_OPEN, c->id);
@@ -48,6 +60,7 @@ static __always_inline void se_announce(struct sock *sk, struct se_conn_state *c
 	__builtin_memset(o->peer_addr, 0, sizeof(o->peer_addr));
 	se_sock_addrs(sk, o);
 	bpf_ringbuf_submit(o, se_wakeup_flag(ring, sizeof(*o), wakeup_bytes));
+	c->announced = SE_ANNOUNCE_DONE;
 	se_count(SE_KC_EVENTS);
 }
 

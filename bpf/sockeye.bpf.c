@@ -88,8 +88,9 @@ int se_enter_close(struct trace_event_raw_sys_enter *ctx)
  * gives the role from the handshake direction and announces the connection, so one that
  * never moves data is still opened and closed; this runs in softirq, where there is no
  * process: the open record's pid is 0 and user space takes it from the first data record.
- * With --pid the entry waits for the selected process's first data (or accept/connect on
- * the syscall tier).
+ * With --pid the process is not known here: the entry keeps the role and is announced by
+ * the selected process's first data (or accept/connect on the syscall tier); entries of
+ * other processes are never announced and go at the socket's end.
  */
 SEC("raw_tracepoint/inet_sock_set_state")
 int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
@@ -102,14 +103,14 @@ int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
 		se_conn_end(sk, SE_CLOSE_RECONNECT);
 		return 0;
 	}
-	if (newstate != SE_TCP_ESTABLISHED || target_tgid || !se_sock_watched(sk))
+	if (newstate != SE_TCP_ESTABLISHED || !se_sock_watched(sk))
 		return 0;
 	__u8 role = oldstate == SE_TCP_SYN_SENT	  ? SE_ROLE_CLIENT
 		    : oldstate == SE_TCP_SYN_RECV ? SE_ROLE_SERVER
 						  : se_guess_role(sk);
 	struct se_conn_state *c = se_conn_get(sk, role, SE_ORIGIN_HANDSHAKE);
 
-	if (c)
+	if (c && !target_tgid)
 		se_announce(sk, c, 0);
 	return 0;
 }

@@ -158,6 +158,13 @@ struct se_lost_close {
 };
 _Static_assert(sizeof(struct se_lost_close) == 32, "se_lost_close layout");
 
+/* se_conn_state.announced: has the connection's SE_EV_OPEN record been written? */
+enum se_announce_state {
+	SE_ANNOUNCE_NONE = 0,
+	SE_ANNOUNCE_WRITING = 1, /* a program won the right to write it and is writing it */
+	SE_ANNOUNCE_DONE = 2,	 /* submitted to the connection's ring */
+};
+
 /* Value of the BPF `conns` map, keyed by the kernel's struct sock address. */
 struct se_conn_state {
 	__u64 id;
@@ -167,7 +174,7 @@ struct se_conn_state {
 	__u8 role;		     /* enum se_role */
 	__u8 origin;		     /* enum se_origin */
 	__u8 pad[2];
-	__u32 announced; /* 1 once an SE_EV_OPEN record is written (32-bit: BPF cmpxchg size) */
+	__u32 announced; /* enum se_announce_state (32-bit: BPF cmpxchg size) */
 	__u64
 	    send_start_ns; /* when the send in progress began copying (0: none); see bpf/io.bpf.h */
 	__u32 send_tid;	   /* the thread that began it */

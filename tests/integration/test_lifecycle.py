@@ -138,6 +138,48 @@ class Lifecycle(harness.CaptureAssertions):
         self.assertEqual(list(report.conns), [("server", sides["server"]["local"],
                                                sides["server"]["peer"])])
 
+    def test_pid_keeps_the_handshake_role(self):
+        """With --pid the handshake (softirq: no process) cannot be told apart by process,
+        but its role is kept for the selected process's first data: a client whose own
+        ephemeral port is watched too is still the client (the guess from ports would say
+        server)."""
+        port = 18091
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(1)
+        client = subprocess.Popen(
+            [sys.executable, "-c", "import socket, sys\n"
+             "sys.stdin.readline()\n"
+             f"c = socket.create_connection(('127.0.0.1', {port}))\n"
+             "c.sendall(b'q' * 10)\n"
+             "c.recv(5, socket.MSG_WAITALL)\n"
+             "print('%s:%d' % c.getsockname())\n"
+             "c.close()\n"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            sockeye = harness.Sockeye("--window", "1", "--ports", "1024-65535",
+                                      "--pid", str(client.pid))
+            try:
+                client.stdin.write("go\n")
+                client.stdin.flush()
+                server, _ = listener.accept()
+                server.recv(10, socket.MSG_WAITALL)
+                server.sendall(b"r" * 5)
+                local = client.stdout.readline().strip()
+                self.assertEqual(client.wait(timeout=30), 0)
+                server.close()
+                harness.wait_port_idle(port)
+            finally:
+                report = sockeye.stop()
+        finally:
+            listener.close()
+            if client.poll() is None:
+                client.kill()
+        self.assertEqual(list(report.conns), [("client", local, f"127.0.0.1:{port}")])
+        got = report.conns[("client", local, f"127.0.0.1:{port}")]
+        self.assertEqual((got["bytes_out"], got["bytes_in"], got["pid"]), (10, 5, client.pid))
+
     def test_duration_and_sigterm_flush_the_last_window(self):
         port = "18086"
         for how in ("duration", "sigterm"):
