@@ -201,13 +201,19 @@ def run_peer(*args, prefix=()):
     return sides
 
 
-def trickle(port, stop, pause_s):
-    """One connection on port making 10-byte round trips, pause_s apart, until stop (a
-    threading.Event) is set; traffic with no gap, for tests whose edges must meet it."""
+def listen_on(port, backlog=1):
+    """A listening TCP socket on 127.0.0.1:port (SO_REUSEADDR: ports are reused across tests)."""
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
-    listener.listen(1)
+    listener.listen(backlog)
+    return listener
+
+
+def trickle(port, stop, pause_s):
+    """One connection on port making 10-byte round trips, pause_s apart, until stop (a
+    threading.Event) is set; traffic with no gap, for tests whose edges must meet it."""
+    listener = listen_on(port)
     client = socket.create_connection(("127.0.0.1", port))
     server, _ = listener.accept()
     while not stop.is_set():

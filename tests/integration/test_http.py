@@ -811,10 +811,7 @@ class NotHttp(Scenario, harness.HttpAssertions):
 
     @classmethod
     def drive(cls):
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", cls.PORT))
-        listener.listen(8)
+        listener = harness.listen_on(cls.PORT, 8)
         stop = threading.Event()
         server = threading.Thread(target=_echo_server, args=(listener, stop, cls.BANNERS))
         server.start()

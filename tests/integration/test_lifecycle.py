@@ -67,10 +67,7 @@ class Lifecycle(harness.CaptureAssertions):
         port = 18090
         sockeye = harness.Sockeye("--window", "1", "--ports", str(port))
         try:
-            listener = socket.socket()
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind(("127.0.0.1", port))
-            listener.listen(1)
+            listener = harness.listen_on(port)
             client = socket.create_connection(("127.0.0.1", port))
             server, _ = listener.accept()
             for s in (client, server, listener):
@@ -144,10 +141,7 @@ class Lifecycle(harness.CaptureAssertions):
         ephemeral port is watched too is still the client (the guess from ports would say
         server)."""
         port = 18091
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", port))
-        listener.listen(1)
+        listener = harness.listen_on(port)
         client = subprocess.Popen(
             [sys.executable, "-c", "import socket, sys\n"
              "sys.stdin.readline()\n"
@@ -220,10 +214,7 @@ class Lifecycle(harness.CaptureAssertions):
         watched, unwatched = 18088, 18089
         sockeye = harness.Sockeye("--window", "1", "--ports", str(watched))
         try:
-            other = socket.socket()
-            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            other.bind(("127.0.0.1", unwatched))
-            other.listen(1)
+            other = harness.listen_on(unwatched)
             c = socket.socket()
             first_connect(c, watched)
             c.connect(("127.0.0.1", unwatched))
@@ -259,10 +250,7 @@ class Lifecycle(harness.CaptureAssertions):
         self.reconnect_case(refused, control=True)
 
     def test_socket_reconnected_after_disconnect(self):
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 18088))
-        listener.listen(1)
+        listener = harness.listen_on(18088)
 
         def connected_then_unspec(c, port):
             c.connect(("127.0.0.1", port))
