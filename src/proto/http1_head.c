@@ -256,8 +256,7 @@ static int se_http1_request_line(const uint8_t **pp, const uint8_t *end, struct 
 	while (p < end && *p == ' ')
 		p++;
 	t = p;
-	while (p < end && se_http1_is(*p, SE_HTTP1_C_TARGET))
-		p++;
+	p = se_http1_span(p, end, SE_HTTP1_C_TARGET);
 	if (p == end)
 		return SE_HTTP1_R_MORE;
 	if (*p != ' ' || p == t)
@@ -304,10 +303,8 @@ static int se_http1_status_line(const uint8_t **pp, const uint8_t *end, struct s
 		return SE_HTTP1_R_BAD;
 	if (p == end)
 		return SE_HTTP1_R_MORE;
-	if (*p == ' ') {
-		while (p < end && se_http1_is(*p, SE_HTTP1_C_VALUE))
-			p++;
-	}
+	if (*p == ' ')
+		p = se_http1_span(p, end, SE_HTTP1_C_VALUE);
 	r = se_http1_eol(&p, end);
 	if (r != SE_HTTP1_R_OK)
 		return r;
@@ -483,8 +480,7 @@ static int se_http1_header_line(const uint8_t **pp, const uint8_t *end, struct s
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	v = p;
-	while (p < end && se_http1_is(*p, SE_HTTP1_C_VALUE))
-		p++;
+	p = se_http1_span(p, end, SE_HTTP1_C_VALUE);
 	ve = p;
 	r = se_http1_eol(&p, end);
 	if (r != SE_HTTP1_R_OK)

@@ -341,8 +341,7 @@ static int se_http1_skip_scan(struct se_http1_skip *k, const uint8_t **pp, const
 				lim = (size_t)(end - p) > SE_HTTP1_HEAD_TOTAL_MAX - k->total
 					  ? p + (SE_HTTP1_HEAD_TOTAL_MAX - k->total)
 					  : end;
-				while (q < lim && se_http1_is(*q, SE_HTTP1_C_VALUE))
-					q++;
+				q = se_http1_span(q, lim, SE_HTTP1_C_VALUE);
 				k->total += (uint32_t)(q - p);
 				p = q;
 			} else if (c == '\r') {

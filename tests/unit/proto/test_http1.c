@@ -23,6 +23,8 @@
 
 #include "fail_malloc.h"
 #include "sockeye/http1.h"
+/* se_http1_span, the scanner shared by the head parser and the framer (not API) */
+#include "../../../src/proto/http1_internal.h"
 
 #define EV_MAX	  256
 #define MODES_MAX 16
@@ -2059,10 +2061,49 @@ static void test_stream_malformed(void **state)
 	}
 }
 
+/* The class a byte-by-byte scan of the table gives: what se_http1_span must equal. */
+static const uint8_t *span_by_table(const uint8_t *p, const uint8_t *end, uint8_t cls)
+{
+	while (p < end && se_http1_is(*p, cls))
+		p++;
+	return p;
+}
+
+/*
+ * se_http1_span (16 bytes at a time for values and targets) stops exactly where the table
+ * scan does: every byte value, at every position of buffers of every length up to 48, each
+ * buffer a heap block of exactly its length (AddressSanitizer sees any read past its end).
+ */
+static void test_span_equals_table(void **state)
+{
+	static const uint8_t classes[] = { SE_HTTP1_C_VALUE, SE_HTTP1_C_TARGET, SE_HTTP1_C_TCHAR };
+	(void)state;
+
+	for (size_t len = 0; len <= 48; len++) {
+		uint8_t *buf = malloc(len ? len : 1);
+
+		assert_non_null(buf);
+		for (size_t c = 0; c < sizeof(classes); c++) {
+			for (size_t pos = 0; pos < len; pos++) {
+				for (unsigned int b = 0; b < 256; b++) {
+					memset(buf, 'a', len); /* in every class */
+					buf[pos] = (uint8_t)b;
+					assert_ptr_equal(se_http1_span(buf, buf + len, classes[c]),
+							 span_by_table(buf, buf + len, classes[c]));
+				}
+			}
+			memset(buf, 'a', len);
+			assert_ptr_equal(se_http1_span(buf, buf + len, classes[c]), buf + len);
+		}
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_method_names),
+		cmocka_unit_test(test_span_equals_table),
 		cmocka_unit_test(test_looks_like_head),
 		cmocka_unit_test(test_parse_request),
 		cmocka_unit_test(test_parse_methods),
