@@ -2,7 +2,8 @@
 /*
  * HTTP/1.x heads, the stateless layer 1 of include/sockeye/http1.h: see there for the
  * contract. The head parser makes one pass over the bytes with character-class tables (a
- * line's end is found by the scan that validates it). The pieces the stream framer
+ * line's end is found by the scan that validates it); field values and request targets, most
+ * of the bytes, go 16 at a time (se_http1_span, http1_internal.h). The pieces the stream framer
  * (http1_stream.c) reuses are declared in http1_internal.h.
  *
  * Choices the header leaves open, made here:
