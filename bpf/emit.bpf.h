@@ -39,7 +39,6 @@ static __always_inline void se_announce(struct sock *sk, struct se_conn_state *c
 
 	if (prev == SE_ANNOUNCE_DONE)
 		return;
-	c->tgid = tgid;
 
 	void *ring = se_ring_of(c);
 	if (!ring)

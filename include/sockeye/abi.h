@@ -170,16 +170,14 @@ struct se_conn_state {
 	__u64 id;
 	__u64 offset[SE_DIR__COUNT]; /* next stream offset per direction */
 	__u32 ring;		     /* ring every event of this connection goes to */
-	__u32 tgid;		     /* process that first moved data on it (0 until then) */
 	__u8 role;		     /* enum se_role */
 	__u8 origin;		     /* enum se_origin */
 	__u8 pad[2];
 	__u32 announced; /* enum se_announce_state (32-bit: BPF cmpxchg size) */
+	__u32 send_tid;	 /* the thread that began the send in progress */
 	__u64
 	    send_start_ns; /* when the send in progress began copying (0: none); see bpf/io.bpf.h */
-	__u32 send_tid;	   /* the thread that began it */
-	__u32 pad2;
 };
-_Static_assert(sizeof(struct se_conn_state) == 56, "se_conn_state layout");
+_Static_assert(sizeof(struct se_conn_state) == 48, "se_conn_state layout");
 
 #endif /* SOCKEYE_ABI_H */

@@ -12,6 +12,9 @@ import unittest
 import harness
 
 TRACEFS = "/sys/kernel/tracing"
+UNMOUNT_TRACEFS = f"umount {TRACEFS} 2>/dev/null || true\n"
+# root without CAP_SYS_ADMIN may load BPF (CAP_BPF, CAP_PERFMON) but not mount
+WITHOUT_SYS_ADMIN = "setpriv --bounding-set -sys_admin --inh-caps -sys_admin "
 
 
 def in_private_mounts(script):
@@ -42,7 +45,7 @@ class Startup(unittest.TestCase):
 
     def test_unmounted_tracefs_is_mounted(self):
         res = in_private_mounts(
-            f"umount {TRACEFS} 2>/dev/null || true\n"
+            UNMOUNT_TRACEFS +
             f"test ! -e {TRACEFS}/events\n"
             f"{harness.SOCKEYE} --duration 1 --window 1 --data-hooks syscall\n"
             f"test -e {TRACEFS}/events/syscalls\n")
@@ -50,11 +53,9 @@ class Startup(unittest.TestCase):
         self.assertIn("mounted tracefs", res.stderr)
 
     def test_tracefs_not_mountable(self):
-        # root without CAP_SYS_ADMIN may load BPF (CAP_BPF, CAP_PERFMON) but not mount
         res = in_private_mounts(
-            f"umount {TRACEFS} 2>/dev/null || true\n"
-            f"exec setpriv --bounding-set -sys_admin --inh-caps -sys_admin "
-            f"{harness.SOCKEYE} --duration 1 --data-hooks syscall\n")
+            UNMOUNT_TRACEFS +
+            f"exec {WITHOUT_SYS_ADMIN}{harness.SOCKEYE} --duration 1 --data-hooks syscall\n")
         self.assert_one_line_error(res, "tracefs is not mounted")
         self.assertIn("mount -t tracefs", res.stderr)
 
@@ -63,9 +64,8 @@ class Startup(unittest.TestCase):
         # tier attaches raw tracepoints only, so it starts, captures, and mounts nothing
         err = f"/tmp/sockeye-startup-{os.getpid()}.err"
         res = in_private_mounts(
-            f"umount {TRACEFS} 2>/dev/null || true\n"
-            f"setpriv --bounding-set -sys_admin --inh-caps -sys_admin "
-            f"{harness.SOCKEYE} --stdout --window 1 --ports 18089 --data-hooks socket "
+            UNMOUNT_TRACEFS +
+            f"{WITHOUT_SYS_ADMIN}{harness.SOCKEYE} --stdout --window 1 --ports 18089 --data-hooks socket "
             f"2>{err} &\n"
             f"pid=$!\n"
             f"for i in $(seq 600); do grep -q capturing: {err} && break; sleep 0.1; done\n"
