@@ -41,18 +41,29 @@ static __always_inline bool se_port_watched(__u16 port)
  * write on the node runs this, so it uses BTF-typed loads (one instruction each, faults
  * read as zero) rather than a bpf_probe_read_kernel call per hop.
  */
+static __always_inline bool se_task_in_netns_of(struct task_struct *task)
+{
+	return !target_netns || task->nsproxy->net_ns->ns.inum == target_netns;
+}
+
 static __always_inline bool se_task_in_netns(void)
 {
-	if (!target_netns)
-		return true;
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	return task->nsproxy->net_ns->ns.inum == target_netns;
+	return !target_netns || se_task_in_netns_of(bpf_get_current_task_btf());
 }
 
 static __always_inline bool se_tgid_selected(__u32 tgid)
 {
 	return !target_tgid || tgid == target_tgid;
+}
+
+/*
+ * What bpf_get_current_pid_tgid returns, read from the task in hand: a helper call saved.
+ * On the hot paths every helper call counts (a return is a mispredicted one under the SRSO
+ * "safe RET" mitigation).
+ */
+static __always_inline __u64 se_task_pid_tgid(struct task_struct *task)
+{
+	return (__u64)task->tgid << 32 | (__u32)task->pid;
 }
 
 /*

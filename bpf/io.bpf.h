@@ -129,7 +129,8 @@ struct se_io_args {
 };
 
 /* One message of a msghdr: its iovec, copied into the scratch record. */
-static __always_inline __u32 se_copy_msghdr(const struct user_msghdr *m, __u64 total)
+static __always_inline __u32 se_copy_msghdr(struct se_scratch *s, const struct user_msghdr *m,
+					    __u64 total)
 {
 	struct user_msghdr hdr;
 
@@ -137,7 +138,7 @@ static __always_inline __u32 se_copy_msghdr(const struct user_msghdr *m, __u64 t
 		se_count(SE_KC_DROP_READ_FAULT);
 		return 0;
 	}
-	return se_copy_iov(hdr.msg_iov, hdr.msg_iovlen, total);
+	return se_copy_iov(s, hdr.msg_iov, hdr.msg_iovlen, total);
 }
 
 struct se_mmsg_walk {
@@ -166,7 +167,7 @@ static long se_mmsg_one(__u32 i, void *ctx)
 		se_count(SE_KC_DROP_CONN_RACE); /* later messages' bytes are lost with it */
 		return 1;
 	}
-	__u32 captured = w->args.count ? se_copy_msghdr(&msgs[i].msg_hdr, len) : 0;
+	__u32 captured = w->args.count ? se_copy_msghdr(s, &msgs[i].msg_hdr, len) : 0;
 
 	se_emit_data(s, c, w->dir, w->args.syscall, len, captured, w->args.enter_ns,
 		     w->args.pid_tgid);
@@ -217,12 +218,12 @@ static __always_inline void se_io_record(struct se_conn_state *c, struct sock *s
 	case SE_SYS_WRITEV:
 	case SE_SYS_PREADV2: /* on a socket the offset must be -1: plain readv/writev */
 	case SE_SYS_PWRITEV2:
-		captured = se_copy_iov((const struct iovec *)a.buf, a.count, ret);
+		captured = se_copy_iov(s, (const struct iovec *)a.buf, a.count, ret);
 		break;
 	case SE_SYS_RECVMSG:
 	case SE_SYS_SENDMSG:
 		if (a.count)
-			captured = se_copy_msghdr((const struct user_msghdr *)a.buf, ret);
+			captured = se_copy_msghdr(s, (const struct user_msghdr *)a.buf, ret);
 		break;
 	default: /* sendfile, splice, io_uring: no user buffer to copy, only the length */
 		break;
@@ -238,13 +239,17 @@ static __always_inline void se_io_record(struct se_conn_state *c, struct sock *s
 static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int count_arg,
 				      int flags_arg)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
 	bool receives = se_syscall_receives(syscall);
 
-	if ((ret <= 0 && receives) || !se_tgid_selected(tgid) || !se_task_in_netns())
+	if (ret <= 0 && receives) /* before any helper call, as in se_sock_io */
 		return 0;
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = se_task_pid_tgid(task);
+	__u32 tgid = pid_tgid >> 32;
+
+	if (!se_tgid_selected(tgid) || !se_task_in_netns_of(task))
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
 	if (ret <= 0) { /* a send that moved nothing: only its stamp to clear */
 		struct sock *sk = se_fd_to_sock((int)se_syscall_arg(regs, 0));
@@ -307,10 +312,15 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
  */
 static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bool receives)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	/* Every helper call costs here (see se_task_pid_tgid): the common no-data receive
+	 * (EAGAIN) makes none, and the task, fetched once, gives the ids and the registers. */
+	if (ret <= 0 && receives)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = se_task_pid_tgid(task);
 	__u32 tgid = pid_tgid >> 32;
 
-	if ((ret <= 0 && receives) || !se_tgid_selected(tgid) || !se_task_in_netns())
+	if (!se_tgid_selected(tgid) || !se_task_in_netns_of(task))
 		return 0;
 	if (ret <= 0) {
 		se_send_failed(sk, (__u32)pid_tgid);
@@ -318,7 +328,11 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 	}
 	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
 		return 0;
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct se_conn_state *c = se_watched_conn_of_sock(sk);
+
+	if (!c) /* before the registers: most sockets of the namespace end here */
+		return 0;
+	se_announce(sk, c, tgid);
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	/*
 	 * Inside a syscall, ax still holds the -ENOSYS the entry code put there (the handler's
@@ -329,12 +343,6 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 	long nr = (task->flags & (SE_PF_IO_WORKER | SE_PF_KTHREAD)) || regs->ax != -SE_ENOSYS
 		      ? -1
 		      : regs->orig_ax;
-
-	struct se_conn_state *c = se_watched_conn_of_sock(sk);
-
-	if (!c)
-		return 0;
-	se_announce(sk, c, tgid);
 	__u64 count = regs->dx;
 	__u8 syscall;
 

@@ -137,20 +137,23 @@ int se_sock_recv_length(struct bpf_raw_tracepoint_args *ctx)
 /*
  * tcp:tcp_sendmsg_locked(sk, msg, skb, size_goal), raw (added in 2025; optional, see
  * se_send_start in io.bpf.h): a send on a tracked connection is copying its bytes. It fires
- * per skb filled; the first firing of a send stamps when the send began.
+ * per skb filled; the first firing of a client's send stamps when the send began.
  */
 SEC("raw_tracepoint/tcp_sendmsg_locked")
 int se_tcp_sendmsg_locked(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 key = ctx->args[0];
-	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = se_task_pid_tgid(task);
 
 	/* every TCP send on the node comes here: the cheap filters before the hash lookup */
-	if (!se_tgid_selected(id >> 32) || !se_task_in_netns())
+	if (!se_tgid_selected(id >> 32) || !se_task_in_netns_of(task))
 		return 0;
 	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
 
-	if (c && !c->send_start_ns) {
+	/* Only a request going out is dated from its send's start (src/proto/http_track.c): a
+	 * server's sends are responses, and reading the clock for them is wasted. */
+	if (c && c->role == SE_ROLE_CLIENT && !c->send_start_ns) {
 		c->send_tid = (__u32)id;
 		c->send_start_ns = bpf_ktime_get_ns();
 	}
