@@ -7,11 +7,13 @@
 # shows in the paired difference long before it shows in two separate perf/run.sh lines.
 # As root. Nothing is appended to perf/results.tsv.
 #   perf/compare.sh OLD_SOCKEYE NEW_SOCKEYE [BUILD_DIR] [ROUNDS] [DURATION]
+# OLD and NEW are commands: a binary and any flags of its own, so one build can also be set
+# against itself with a flag changed ('build/sockeye --capture-bytes 0').
 # e.g. git worktree add /tmp/old HEAD~1 && make -C /tmp/old build && make build && \
 #   perf/compare.sh /tmp/old/build/sockeye build/sockeye build 8 4
 set -euo pipefail
-OLD=${1:?old sockeye binary}
-NEW=${2:?new sockeye binary}
+OLD=${1:?old sockeye command}
+NEW=${2:?new sockeye command}
 BUILD=${3:-build}
 ROUNDS=${4:-8}
 DURATION=${5:-4}
@@ -35,8 +37,10 @@ rate() { # requests/s of one loadgen run
 	"$LOADGEN" --url "http://127.0.0.1:$PORT/ok" --connections 10 --duration "$DURATION" \
 		--json | python3 -c 'import json, sys; print(json.load(sys.stdin)["rate"])'
 }
-rate_with() { # requests/s with the sockeye binary $1 watching the port
-	"$1" --stdout --ports $PORT >/dev/null 2>"$DIR/sockeye.err" &
+rate_with() { # requests/s with the sockeye command $1 (binary and flags) watching the port
+	local cmd
+	read -r -a cmd <<<"$1"
+	"${cmd[@]}" --stdout --ports $PORT >/dev/null 2>"$DIR/sockeye.err" &
 	local pid=$!
 	for _ in $(seq 200); do grep -q capturing: "$DIR/sockeye.err" && break; sleep 0.05; done
 	grep -q capturing: "$DIR/sockeye.err" || { cat "$DIR/sockeye.err" >&2; exit 1; }
