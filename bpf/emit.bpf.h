@@ -15,6 +15,7 @@
 
 /* iovec entries copied in line, before the bpf_loop walk takes over (see se_copy_iov) */
 #define SE_IOV_HEAD 2
+_Static_assert(SE_IOV_HEAD <= SE_IOV_MAX, "the head is part of the walk");
 
 static __always_inline void *se_ring_of(const struct se_conn_state *c)
 {
@@ -142,7 +143,8 @@ static __always_inline struct se_scratch *se_scratch_get(void)
 
 /*
  * Copy what one iovec entry contributes, at offset off of the scratch payload, at most left
- * bytes; returns the bytes copied, or -1 to stop the walk (a fault, counted).
+ * bytes; returns the bytes copied, or -1 to stop the walk (a fault, counted, or a bound the
+ * verifier needs and that never fails).
  */
 static __always_inline long se_copy_iov_entry(struct se_scratch *s, __u32 off, __u64 left,
 					      const struct iovec *v)
@@ -212,6 +214,8 @@ static __always_inline __u32 se_copy_iov(struct se_scratch *s, const struct iove
 
 	if (!nhead || !left)
 		return 0;
+	/* Both entries in one read. If it faults (the array unmapped under the call), nothing
+	 * is copied, not even an entry that alone could have been read: counted, and rare. */
 	if (bpf_probe_read_user(head, nhead * sizeof(head[0]), iov)) {
 		se_count(SE_KC_DROP_READ_FAULT);
 		return 0;

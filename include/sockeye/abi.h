@@ -130,8 +130,9 @@ struct se_ev_data {
 	__u8 role;	 /* enum se_role, as in the connection's SE_EV_OPEN */
 	__u8 pad;
 	__u32 syscall_ns; /* from when a send began to this record (saturated): h.ts_ns minus
-			   * this is when a request began to go out; 0 for a receive, or a send
-			   * whose start is unknown (see se_send_start in bpf/io.bpf.h) */
+			   * this is when a request began to go out; 0 for a receive, a send
+			   * on a server connection, or a send whose start is unknown (see
+			   * se_send_start in bpf/io.bpf.h) */
 			  /* followed by `captured` bytes of payload */
 };
 _Static_assert(sizeof(struct se_ev_data) == 56, "se_ev_data layout");
@@ -173,10 +174,10 @@ struct se_conn_state {
 	__u8 role;		     /* enum se_role */
 	__u8 origin;		     /* enum se_origin */
 	__u8 pad[2];
-	__u32 announced; /* enum se_announce_state (32-bit: BPF cmpxchg size) */
-	__u32 send_tid;	 /* the thread that began the send in progress */
-	__u64
-	    send_start_ns; /* when the send in progress began copying (0: none); see bpf/io.bpf.h */
+	__u32 announced;     /* enum se_announce_state (32-bit: BPF cmpxchg size) */
+	__u32 send_tid;	     /* the thread that began the send in progress */
+	__u64 send_start_ns; /* when the client send in progress began copying (0: none, or a server
+			      * connection); see bpf/io.bpf.h */
 };
 _Static_assert(sizeof(struct se_conn_state) == 48, "se_conn_state layout");
 
