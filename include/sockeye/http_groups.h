@@ -37,7 +37,7 @@ struct se_http_request {
 	uint64_t end_ns;   /* kernel time of the response's last byte */
 	uint64_t request_body_bytes;
 	uint64_t response_body_bytes;
-	struct se_trace_ctx trace; /* source SE_TRACE_GENERATED when none came with it */
+	struct se_trace_ctx trace; /* source SE_TRACE_NONE when none came with it */
 	bool spanned;		   /* it has a span of its own (span_buf.h) */
 };
 

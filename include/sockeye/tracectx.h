@@ -18,7 +18,7 @@ enum se_trace_source {
 	SE_TRACE_W3C = 1,
 	SE_TRACE_B3_SINGLE = 2,
 	SE_TRACE_B3_MULTI = 3,
-	SE_TRACE_GENERATED = 4, /* none came with the request: sockeye made the trace id */
+	SE_TRACE_GENERATED = 4, /* sockeye made the trace id (a group's summary span) */
 };
 
 struct se_trace_ctx {

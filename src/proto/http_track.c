@@ -245,8 +245,10 @@ static enum se_http1_body_mode se_http_on_request_head(void *ctx, const struct s
 	p->body_bytes = 0;
 	p->method = (uint8_t)hd->method;
 	se_http_copy_path(p, &hd->path);
+	/* Without context of its own, a request has no trace: its group's span gets ids when
+	 * one is exported (otlp_spans.c), so none are drawn per request. */
 	if (!se_tracectx_extract(hd, &p->trace))
-		se_tracectx_generate(c->sink->rng, &p->trace);
+		memset(&p->trace, 0, sizeof(p->trace)); /* SE_TRACE_NONE */
 	c->sink->active_requests[h->role]++;
 	se_http_orphan_adopt(h, c->sink);
 	return SE_HTTP1_BODY_FROM_HEADERS;
