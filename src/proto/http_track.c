@@ -90,8 +90,7 @@ static void se_http_emit(struct se_http_conn *h, struct se_http_sink *sink,
 	};
 
 	memcpy(r.peer_addr, h->peer_addr, sizeof(r.peer_addr));
-	if (sink->spans && p->trace.source != SE_TRACE_GENERATED &&
-	    p->trace.source != SE_TRACE_NONE) {
+	if (sink->spans && p->trace.source != SE_TRACE_NONE) { /* a context came with it */
 		int ret = se_span_buf_add(sink->spans, &r, sink->real_minus_mono_ns, sink->rng);
 
 		r.spanned = ret == 0; /* the others are summarised in their group's span */
