@@ -46,6 +46,7 @@ static __always_inline bool se_task_in_netns_of(struct task_struct *task)
 	return !target_netns || task->nsproxy->net_ns->ns.inum == target_netns;
 }
 
+/* target_netns tested first: no helper call at all when every namespace is watched */
 static __always_inline bool se_task_in_netns(void)
 {
 	return !target_netns || se_task_in_netns_of(bpf_get_current_task_btf());
@@ -64,6 +65,20 @@ static __always_inline bool se_tgid_selected(__u32 tgid)
 static __always_inline __u64 se_task_pid_tgid(struct task_struct *task)
 {
 	return (__u64)task->tgid << 32 | (__u32)task->pid;
+}
+
+/*
+ * The calling task if it passes the --pid and namespace filters (NULL otherwise), and its
+ * ids in *pid_tgid: the first step of every data hook, with one helper call.
+ */
+static __always_inline struct task_struct *se_selected_task(__u64 *pid_tgid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	*pid_tgid = se_task_pid_tgid(task);
+	if (!se_tgid_selected(*pid_tgid >> 32) || !se_task_in_netns_of(task))
+		return NULL;
+	return task;
 }
 
 /*

@@ -244,11 +244,11 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 
 	if (ret <= 0 && receives) /* before any helper call, as in se_sock_io */
 		return 0;
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 pid_tgid = se_task_pid_tgid(task);
+	__u64 pid_tgid;
+	struct task_struct *task = se_selected_task(&pid_tgid);
 	__u32 tgid = pid_tgid >> 32;
 
-	if (!se_tgid_selected(tgid) || !se_task_in_netns_of(task))
+	if (!task)
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
@@ -317,11 +317,11 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 	 * (EAGAIN) makes none, and the task, fetched once, gives the ids and the registers. */
 	if (ret <= 0 && receives)
 		return 0;
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 pid_tgid = se_task_pid_tgid(task);
+	__u64 pid_tgid;
+	struct task_struct *task = se_selected_task(&pid_tgid);
 	__u32 tgid = pid_tgid >> 32;
 
-	if (!se_tgid_selected(tgid) || !se_task_in_netns_of(task))
+	if (!task)
 		return 0;
 	if (ret <= 0) {
 		se_send_failed(sk, (__u32)pid_tgid);

@@ -143,11 +143,10 @@ SEC("raw_tracepoint/tcp_sendmsg_locked")
 int se_tcp_sendmsg_locked(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 key = ctx->args[0];
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 id = se_task_pid_tgid(task);
+	__u64 id;
 
 	/* every TCP send on the node comes here: the cheap filters before the hash lookup */
-	if (!se_tgid_selected(id >> 32) || !se_task_in_netns_of(task))
+	if (!se_selected_task(&id))
 		return 0;
 	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
 
