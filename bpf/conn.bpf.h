@@ -37,6 +37,30 @@ static __always_inline bool se_port_watched(__u16 port)
 }
 
 /*
+ * bpf_rdonly_cast: a typed (BTF) view of a kernel pointer. The verifier turns the call into a
+ * move, so loads through the result are single instructions (a fault reads as zero), where
+ * bpf_probe_read_kernel is a helper call per read. Kernel 6.2+, hence weak: only programs
+ * that load on newer kernels use it (the socket tier needs 6.3, tcp:tcp_sendmsg_locked is
+ * from 2025); the syscall tier, from 5.17, never does.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * Cheap early filter of the socket-tier hooks, which fire for every TCP send and receive on
+ * the node: has sk (a tracepoint's socket argument) a watched local or remote port? Two BTF
+ * loads. A socket without one is never in `conns` (se_sock_watched tests the same ports
+ * before an entry is made, and a reconnect ends the entry), so nothing else need be looked
+ * at: no task, no hash lookup, no helper call.
+ */
+static __always_inline bool se_sock_ports_watched(struct sock *sk)
+{
+	const struct sock *s = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct sock));
+
+	return se_port_watched(s->__sk_common.skc_num) ||
+	       se_port_watched(bpf_ntohs(s->__sk_common.skc_dport));
+}
+
+/*
  * Cheap early filter: is the calling task in the watched network namespace? Every read and
  * write on the node runs this, so it uses BTF-typed loads (one instruction each, faults
  * read as zero) rather than a bpf_probe_read_kernel call per hop.

@@ -54,6 +54,25 @@ static __always_inline __u64 se_syscall_arg(const struct pt_regs *regs, int n)
 	}
 }
 
+/* Where a task's saved user registers sit above its stack page: the same for every task. */
+__u64 pt_regs_offset = 0;
+
+/*
+ * The user registers task entered the kernel with: what bpf_task_pt_regs returns, without
+ * the helper call on every record (each call and return costs here, see se_task_pid_tgid).
+ * The offset from the task's stack page is learned from the helper at the first call and
+ * added to task->stack after that (bpf_rdonly_cast, see conn.bpf.h: socket tier only).
+ */
+static __always_inline const struct pt_regs *se_task_regs(struct task_struct *task)
+{
+	__u64 stack = (__u64)task->stack;
+
+	if (!pt_regs_offset)
+		pt_regs_offset = (__u64)bpf_task_pt_regs(task) - stack;
+	return bpf_rdonly_cast((void *)(stack + pt_regs_offset),
+			       bpf_core_type_id_kernel(struct pt_regs));
+}
+
 /* Keep a connect's descriptor in the thread's own slot until its exit. */
 static __always_inline bool se_inflight_put(const struct se_inflight *a)
 {
@@ -317,6 +336,8 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 	 * (EAGAIN) makes none, and the task, fetched once, gives the ids and the registers. */
 	if (ret <= 0 && receives)
 		return 0;
+	if (!se_sock_ports_watched(sk)) /* most sockets of a node: no helper call at all */
+		return 0;
 	__u64 pid_tgid;
 	struct task_struct *task = se_selected_task(&pid_tgid);
 	__u32 tgid = pid_tgid >> 32;
@@ -331,10 +352,10 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 		return 0;
 	struct se_conn_state *c = se_watched_conn_of_sock(sk);
 
-	if (!c) /* before the registers: most sockets of the namespace end here */
+	if (!c) /* before the registers */
 		return 0;
 	se_announce(sk, c, tgid);
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	const struct pt_regs *regs = se_task_regs(task);
 	/*
 	 * Inside a syscall, ax still holds the -ENOSYS the entry code put there (the handler's
 	 * result replaces it on return). Otherwise this is io_uring task work run on the way
