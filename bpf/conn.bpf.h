@@ -46,23 +46,31 @@ static __always_inline bool se_port_watched(__u16 port)
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 /*
- * Cheap early filter of the socket-tier hooks, which fire for every TCP send and receive on
- * the node: has sk (a tracepoint's socket argument) a watched local or remote port? Two BTF
- * loads. A socket without one is never in `conns` (se_sock_watched tests the same ports
- * before an entry is made, and a reconnect ends the entry), so nothing else need be looked
- * at: no task, no hash lookup, no helper call.
+ * Cheap early filter of the socket-tier hooks, which fire for every send and receive of any
+ * socket on the node: could sk (a tracepoint's socket argument) be in `conns`? Entries are
+ * made only for sockets with a watched local or remote port (se_sock_watched), and a
+ * reconnect ends them, so a socket whose ports are both unwatched is not tracked: two BTF
+ * loads and no helper call, no task, no hash lookup. One exception: at TCP_CLOSE the kernel
+ * gives the local port back (inet_put_port sets skc_num to 0, unless bind(2) chose it) while
+ * the socket's file lives on. A reset connection still returns buffered data to read(2), and
+ * on loopback a send can even complete after the peer's reset was processed inside it. So
+ * an IPv4/IPv6 socket without a local port goes on to the lookup.
  */
-static __always_inline bool se_sock_ports_watched(struct sock *sk)
+static __always_inline bool se_sock_may_be_tracked(struct sock *sk)
 {
 	const struct sock *s = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct sock));
+	__u16 lport = s->__sk_common.skc_num;
 
-	return se_port_watched(s->__sk_common.skc_num) ||
-	       se_port_watched(bpf_ntohs(s->__sk_common.skc_dport));
+	if (!lport)
+		return s->__sk_common.skc_family == SE_AF_INET ||
+		       s->__sk_common.skc_family == SE_AF_INET6;
+	return se_port_watched(lport) || se_port_watched(bpf_ntohs(s->__sk_common.skc_dport));
 }
 
 /*
- * Cheap early filter: is the calling task in the watched network namespace? Every read and
- * write on the node runs this, so it uses BTF-typed loads (one instruction each, faults
+ * Cheap early filter: is the calling task in the watched network namespace? On the syscall
+ * tier every read and write on the node runs this (on the socket tier, every send and receive
+ * of a socket with a watched port), so it uses BTF-typed loads (one instruction each, faults
  * read as zero) rather than a bpf_probe_read_kernel call per hop.
  */
 static __always_inline bool se_task_in_netns_of(struct task_struct *task)
@@ -133,9 +141,10 @@ static __always_inline bool se_sock_ports(struct sock *sk, __u16 *rport, __u16 *
 }
 
 /*
- * A TCP socket of the watched netns with a watched local or remote port? The ports first:
- * with the socket tier this runs on every send and receive of an untracked socket of the
- * namespace, and most of those fail there, after one read.
+ * A TCP socket of the watched netns with a watched local or remote port? The test before a
+ * `conns` entry is made. The ports first: on the syscall tier this runs on every send and
+ * receive of an untracked socket of the namespace, and most of those fail there, after one
+ * read (the socket tier has already tested the ports, se_sock_may_be_tracked).
  */
 static __always_inline bool se_sock_watched(struct sock *sk)
 {

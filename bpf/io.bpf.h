@@ -54,7 +54,11 @@ static __always_inline __u64 se_syscall_arg(const struct pt_regs *regs, int n)
 	}
 }
 
-/* Where a task's saved user registers sit above its stack page: the same for every task. */
+/*
+ * Where a task's saved user registers sit from the base of its kernel stack (x86-64:
+ * THREAD_SIZE - TOP_OF_KERNEL_STACK_PADDING - sizeof(struct pt_regs)): one constant of the
+ * running kernel, the same for every task.
+ */
 __u64 pt_regs_offset = 0;
 
 /*
@@ -336,7 +340,7 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 	 * (EAGAIN) makes none, and the task, fetched once, gives the ids and the registers. */
 	if (ret <= 0 && receives)
 		return 0;
-	if (!se_sock_ports_watched(sk)) /* most sockets of a node: no helper call at all */
+	if (!se_sock_may_be_tracked(sk)) /* most sockets of a node: no helper call at all */
 		return 0;
 	__u64 pid_tgid;
 	struct task_struct *task = se_selected_task(&pid_tgid);

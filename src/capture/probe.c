@@ -107,24 +107,28 @@ static bool se_probe_is_syscall_hook(const struct bpf_program *prog)
 /*
  * Choose the programs to load from what this kernel has: the data hooks (socket tracepoints
  * from 6.3, else the syscall exits; --data-hooks may force either) and
- * tcp:tcp_sendmsg_locked (added in 2025: without it a send is timed from its end). 0, or -1
- * with err.
+ * tcp:tcp_sendmsg_locked (added in 2025: without it a send is timed from its end). Both of
+ * those read kernel memory through the bpf_rdonly_cast kfunc (6.2): a kernel that backports
+ * the tracepoints without it gets neither. 0, or -1 with err.
  */
 static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg, char *err,
 				 size_t errlen)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool has_socket = se_probe_has_tracepoint(vmlinux, "sock_send_length") &&
+	bool has_cast =
+	    vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	bool has_socket = has_cast && se_probe_has_tracepoint(vmlinux, "sock_send_length") &&
 			  se_probe_has_tracepoint(vmlinux, "sock_recv_length");
-	bool has_send_start = se_probe_has_tracepoint(vmlinux, "tcp_sendmsg_locked");
+	bool has_send_start = has_cast && se_probe_has_tracepoint(vmlinux, "tcp_sendmsg_locked");
 	struct bpf_program *prog;
 
 	btf__free(vmlinux);
 	if (cfg->data_hooks == SE_HOOKS_SOCKET && !has_socket) {
-		se_probe_fail(err, errlen,
-			      "--data-hooks socket: this kernel has no sock:sock_send_length and "
-			      "sock:sock_recv_length tracepoints (added in Linux 6.3); use "
-			      "--data-hooks syscall");
+		se_probe_fail(
+		    err, errlen,
+		    "--data-hooks socket: this kernel lacks the sock:sock_send_length and "
+		    "sock:sock_recv_length tracepoints (added in Linux 6.3) or the "
+		    "bpf_rdonly_cast kfunc (6.2); use --data-hooks syscall");
 		return -1;
 	}
 	p->socket_hooks = has_socket && cfg->data_hooks != SE_HOOKS_SYSCALL;
@@ -141,8 +145,9 @@ static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg
 	}
 	if (!has_send_start) {
 		bpf_program__set_autoload(p->skel->progs.se_tcp_sendmsg_locked, false);
-		se_info("this kernel has no tcp:tcp_sendmsg_locked tracepoint (added in 2025): a "
-			"client request is timed from the end of its first write, not its start");
+		se_info("this kernel has no tcp:tcp_sendmsg_locked tracepoint (added in 2025) or "
+			"no bpf_rdonly_cast kfunc: a client request is timed from the end of its "
+			"first write, not its start");
 	}
 	return 0;
 }

@@ -7,7 +7,7 @@
  *
  *   tcp_peer --family rw|v|to|msg|mmsg|sendfile|splice|v2 [--port P] [--v6] [--up N] [--down N]
  *            [--chunk N] [--migrate] [--split-threads] [--peek] [--wait-file PATH]
- *            [--no-close] [--rst]
+ *            [--no-close] [--rst | --client-rst]
  *
  * --migrate moves the sending and receiving threads to another CPU between syscalls;
  * --split-threads makes the client send from one thread and receive on another, each
@@ -16,7 +16,10 @@
  * connected (printing "connected" on stderr) until PATH exists, so a test can start sockeye
  * on an established connection; --no-close makes both sides exit without close(2), leaving
  * the descriptors to the kernel; --rst makes the server reset the connection (SO_LINGER 0)
- * right after its response, and the client read that response only after the reset.
+ * right after its response, and the client read that response only after the reset;
+ * --client-rst makes the client reset it right after its request, and the server read that
+ * request only after the reset (and send nothing back). A reset socket gives its local port
+ * back to the kernel: the server side is then a socket without a local port.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -49,7 +52,7 @@ struct opts {
 	int port;
 	bool v6;
 	size_t up, down, chunk;
-	bool migrate, split_threads, peek, no_close, rst;
+	bool migrate, split_threads, peek, no_close, rst, client_rst;
 	const char *wait_file;
 };
 
@@ -66,6 +69,10 @@ static void die(const char *what)
 	fprintf(stderr, "tcp_peer: %s: %s\n", what, strerror(errno));
 	exit(1);
 }
+
+/* --client-rst: the server says it has the connection's addresses before the client resets
+ * it (after the reset they can no longer be read) */
+static int accepted_pipe[2] = { -1, -1 };
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -444,6 +451,19 @@ static void run_client(struct sockaddr_storage *addr, socklen_t len)
 		pin_cpu(0);
 		send_all(fd, up, o.up, &s, -1);
 		pthread_join(t, NULL);
+	} else if (o.client_rst) {
+		struct linger hard = { .l_onoff = 1, .l_linger = 0 };
+		char ready;
+
+		if (read(accepted_pipe[0], &ready, 1) != 1)
+			die("wait for the server's accept");
+		send_all(fd, up, o.up, &s, -1);
+		print_side("client", &ends, &s);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+		close(fd); /* sends RST */
+		free(up);
+		free(down);
+		return;
 	} else {
 		send_all(fd, up, o.up, &s, -1);
 		if (o.rst)
@@ -490,6 +510,17 @@ static void run_server(int lfd)
 		die("accept");
 	endpoints_of(fd, &ends);
 	wait_for_file();
+	if (o.client_rst) {
+		if (write(accepted_pipe[1], "", 1) != 1)
+			die("tell the client");
+		usleep(300000); /* the reset arrives first; the request stays readable */
+		recv_all(fd, up, o.up, &s);
+		print_side("server", &ends, &s);
+		close(fd);
+		free(up);
+		free(down);
+		return;
+	}
 	recv_all(fd, up, o.up, &s);
 	send_all(fd, down, o.down, &s, file_fd);
 	if (o.rst) {
@@ -532,13 +563,13 @@ static enum family parse_family(const char *s)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "family", 1, NULL, 'f' },   { "port", 1, NULL, 'p' },
-		{ "v6", 0, NULL, '6' },	      { "up", 1, NULL, 'u' },
-		{ "down", 1, NULL, 'd' },     { "chunk", 1, NULL, 'c' },
-		{ "migrate", 0, NULL, 'm' },  { "split-threads", 0, NULL, 's' },
-		{ "peek", 0, NULL, 'k' },     { "wait-file", 1, NULL, 'W' },
-		{ "no-close", 0, NULL, 'n' }, { "rst", 0, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
+		{ "family", 1, NULL, 'f' },	{ "port", 1, NULL, 'p' },
+		{ "v6", 0, NULL, '6' },		{ "up", 1, NULL, 'u' },
+		{ "down", 1, NULL, 'd' },	{ "chunk", 1, NULL, 'c' },
+		{ "migrate", 0, NULL, 'm' },	{ "split-threads", 0, NULL, 's' },
+		{ "peek", 0, NULL, 'k' },	{ "wait-file", 1, NULL, 'W' },
+		{ "no-close", 0, NULL, 'n' },	{ "rst", 0, NULL, 'r' },
+		{ "client-rst", 0, NULL, 'R' }, { NULL, 0, NULL, 0 },
 	};
 	struct sockaddr_storage addr;
 	socklen_t alen;
@@ -583,6 +614,9 @@ int main(int argc, char **argv)
 		case 'r':
 			o.rst = true;
 			break;
+		case 'R':
+			o.client_rst = true;
+			break;
 		default:
 			return 2;
 		}
@@ -609,6 +643,8 @@ int main(int argc, char **argv)
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(lfd, (struct sockaddr *)&addr, alen) || listen(lfd, 8))
 		die("bind/listen");
+	if (o.client_rst && pipe(accepted_pipe))
+		die("pipe");
 	child = fork();
 	if (child < 0)
 		die("fork");

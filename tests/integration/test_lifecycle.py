@@ -110,6 +110,23 @@ class Lifecycle(harness.CaptureAssertions):
         self.assertEqual(report.total("conns_opened"), 2)
         self.assertEqual(report.total("conns_closed"), 2)
 
+    def test_bytes_read_after_the_clients_reset_stay_on_their_connection(self):
+        """The server reads a request that arrived before the client's reset. By then the
+        kernel has taken the server socket's local port back (it reads as 0): the socket is
+        still the tracked connection, and its bytes are still reported."""
+        port = "18092"
+        sockeye = harness.Sockeye("--window", "1", "--ports", port)
+        try:
+            sides = harness.run_peer("--family", "rw", "--port", port, "--client-rst",
+                                     "--up", "3000", "--down", "0")
+            time.sleep(0.5)
+        finally:
+            report = sockeye.stop()
+        for side in sides:
+            self.assert_side_matches(report, side)
+        self.assertEqual(len(report.conns), 2, sorted(report.conns))
+        self.assertEqual(report.total("conns_closed"), 2)
+
     def test_pid_selects_one_process(self):
         port = "18085"
         go = os.path.join(tempfile.mkdtemp(), "go")
