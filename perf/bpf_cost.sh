@@ -27,17 +27,9 @@ DIR=$(mktemp -d /tmp/sockeye-bpf-cost.XXXXXX)
 command -v bpftool >/dev/null || { echo "bpf_cost: bpftool is missing (tools/setup.sh)" >&2; exit 1; }
 stats_before=$(sysctl -n kernel.bpf_stats_enabled)
 
-cat >"$DIR/nginx.conf" <<CONF
-daemon off; master_process on; worker_processes 1; pid $DIR/nginx.pid;
-error_log $DIR/error.log;
-events { worker_connections 1024; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$PORT; location / { return 200 "ok\n"; } } }
-CONF
-nginx -c "$DIR/nginx.conf" -p "$DIR" &
-nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null; wait 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=$stats_before; rm -rf "$DIR"' EXIT
-sleep 0.5
+source "$(dirname "$0")/service.sh"
+trap 'kill ${pid:-} ${nginx_pid:-} 2>/dev/null; wait 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=$stats_before; rm -rf "$DIR"' EXIT
+perf_nginx_start "$DIR" $PORT off
 sysctl -q kernel.bpf_stats_enabled=1
 
 n=${#COMMANDS[@]}
@@ -78,7 +70,7 @@ PY
 	done
 done
 
-commit=$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=$(git -C "$BUILD" rev-parse --short HEAD 2>/dev/null || echo unknown) # what was measured
 append=$([ $# -eq 0 ] && echo "$RESULTS" || echo "")
 python3 - "$DIR/runs" "$REPEATS" "$DURATION" "$commit" "$append" "${COMMANDS[@]}" <<'PY'
 import collections, datetime, os, statistics, sys

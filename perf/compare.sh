@@ -21,17 +21,9 @@ PORT=18190
 LOADGEN=$BUILD/bench/loadgen/loadgen
 DIR=$(mktemp -d /tmp/sockeye-compare.XXXXXX)
 
-cat >"$DIR/nginx.conf" <<CONF
-daemon off; master_process on; worker_processes 1; pid $DIR/nginx.pid;
-error_log $DIR/error.log;
-events { worker_connections 1024; }
-http { access_log $DIR/access.log; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$PORT; location / { return 200 "ok\n"; } } }
-CONF
-nginx -c "$DIR/nginx.conf" -p "$DIR" &
-nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
-sleep 0.5
+source "$(dirname "$0")/service.sh"
+trap 'kill ${nginx_pid:-} 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
+perf_nginx_start "$DIR" $PORT "$DIR/access.log"
 
 rate() { # requests/s of one loadgen run
 	"$LOADGEN" --url "http://127.0.0.1:$PORT/ok" --connections 10 --duration "$DURATION" \

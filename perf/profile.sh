@@ -2,13 +2,16 @@
 # Where the CPU time that sockeye adds to each request goes: nginx (one worker,
 # 127.0.0.1:18190, access log off) under bench/loadgen (closed loop, 10 keep-alive
 # connections) is profiled system-wide (`perf record -a`) for DURATION s without sockeye and
-# again with it. Both cores are busy in either run, so the CPU time per request is
-# cores / requests per second; each symbol's share of it is its share of the samples. The
+# again with it. The CPU time per request is cores / requests per second (time a core
+# idles counts too, under the kernel's idle functions); each symbol's share of it is its
+# share of the samples. The
 # script prints the CPU time per request of each run, what sockeye adds grouped by kind
 # (its BPF programs, their reads of user memory, ring writes, tracepoint dispatch, map
 # lookups, clock reads, sockeye's own threads, the rest of the kernel), and the symbols that
 # grew most. As root, with perf (Debian: linux-perf).
-#   perf/profile.sh [BUILD_DIR] [DURATION] [SOCKEYE_COMMAND]
+#   [POD=1] perf/profile.sh [BUILD_DIR] [DURATION] [SOCKEYE_COMMAND]
+# POD=1: nginx and sockeye in a network namespace of their own and loadgen outside, over a
+# veth pair, as in `POD=1 perf/run.sh`: sockeye captures only the server side.
 # One pair of runs, so figures move by some tens of ns between invocations: it says where the
 # time goes, perf/compare.sh and perf/bpf_cost.sh say whether a change moved it.
 set -euo pipefail
@@ -20,26 +23,19 @@ LOADGEN=$BUILD/bench/loadgen/loadgen
 DIR=$(mktemp -d /tmp/sockeye-profile.XXXXXX)
 command -v perf >/dev/null || { echo "profile: perf is missing (apt-get install linux-perf)" >&2; exit 1; }
 
-cat >"$DIR/nginx.conf" <<CONF
-daemon off; master_process on; worker_processes 1; pid $DIR/nginx.pid;
-error_log $DIR/error.log;
-events { worker_connections 1024; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$PORT; location / { return 200 "ok\n"; } } }
-CONF
-nginx -c "$DIR/nginx.conf" -p "$DIR" &
-nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
-sleep 0.5
+source "$(dirname "$0")/service.sh"
+trap 'kill ${load:-} ${sockeye_pid:-} ${nginx_pid:-} 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"; [ -z "${NS:-}" ] || ip netns del "$NS"' EXIT
+if [ "${POD:-0}" = 1 ]; then perf_pod_create; fi
+perf_nginx_start "$DIR" $PORT off
 
 # profile NAME: DURATION s of `perf record -a` in the middle of a load 2 s longer; writes
 # NAME.samples (tgid, address and symbol of each sample) and NAME.rate (responses/s of the load)
 profile() {
-	"$LOADGEN" --url "http://127.0.0.1:$PORT/ok" --connections 10 \
+	"$LOADGEN" --url "http://$ADDR:$PORT/ok" --connections 10 \
 		--duration $((DURATION + 2)) --json >"$DIR/$1.json" &
-	local load=$!
+	load=$!
 	sleep 1
-	perf record -q -a -F 2999 -o "$DIR/$1.data" -- sleep "$DURATION" >/dev/null 2>&1
+	perf record -q -a -e cpu-clock -F 2999 -o "$DIR/$1.data" -- sleep "$DURATION" >/dev/null 2>&1
 	wait $load
 	perf script -i "$DIR/$1.data" -F pid,ip,sym 2>/dev/null >"$DIR/$1.samples"
 	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["rate"])' \
@@ -48,7 +44,7 @@ profile() {
 
 profile without
 read -r -a cmd <<<"$SOCKEYE"
-"${cmd[@]}" --stdout --ports $PORT >/dev/null 2>"$DIR/sockeye.err" &
+"${IN_POD[@]}" "${cmd[@]}" --stdout --ports $PORT >/dev/null 2>"$DIR/sockeye.err" &
 sockeye_pid=$!
 for _ in $(seq 200); do grep -q capturing: "$DIR/sockeye.err" && break; sleep 0.05; done
 grep -q capturing: "$DIR/sockeye.err" || { cat "$DIR/sockeye.err" >&2; exit 1; }
@@ -56,7 +52,7 @@ profile with
 kill -INT $sockeye_pid
 wait $sockeye_pid
 
-python3 - "$DIR" "$sockeye_pid" "$(nproc)" <<'PY'
+python3 - "$DIR" "$sockeye_pid" "$(getconf _NPROCESSORS_ONLN)" <<'PY'
 import collections, re, sys
 run_dir, sockeye_pid, cores = sys.argv[1], sys.argv[2], int(sys.argv[3])
 

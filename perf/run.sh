@@ -20,35 +20,13 @@ SOCKEYE=$BUILD/sockeye
 LOADGEN=$BUILD/bench/loadgen/loadgen
 RESULTS=$(dirname "$0")/results.tsv
 DIR=$(mktemp -d /tmp/sockeye-http-overhead.XXXXXX)
-ADDR=127.0.0.1
-IN_POD=()
+source "$(dirname "$0")/service.sh"
+trap 'kill ${nginx_pid:-} 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"; [ -z "${NS:-}" ] || ip netns del "$NS"' EXIT
 if [ "${POD:-0}" = 1 ]; then
-	NS=sockeye-perf-pod
 	RESULTS=$(dirname "$0")/results-pod.tsv
-	ADDR=10.231.0.2
-	ip netns del $NS 2>/dev/null || true
-	ip link del sockeye-perf0 2>/dev/null || true
-	ip netns add $NS
-	ip link add sockeye-perf0 type veth peer name eth0 netns $NS
-	ip addr add 10.231.0.1/24 dev sockeye-perf0
-	ip link set sockeye-perf0 up
-	ip -n $NS addr add $ADDR/24 dev eth0
-	ip -n $NS link set eth0 up
-	ip -n $NS link set lo up
-	IN_POD=(ip netns exec $NS)
+	perf_pod_create
 fi
-
-cat >"$DIR/nginx.conf" <<CONF
-daemon off; master_process on; worker_processes 1; pid $DIR/nginx.pid;
-error_log $DIR/error.log;
-events { worker_connections 1024; }
-http { access_log $DIR/access.log; keepalive_requests 1000000;
-  server { listen $ADDR:$PORT; location / { return 200 "ok\n"; } } }
-CONF
-"${IN_POD[@]}" nginx -c "$DIR/nginx.conf" -p "$DIR" &
-nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"; [ -z "${NS:-}" ] || ip netns del "$NS"' EXIT
-sleep 0.5
+perf_nginx_start "$DIR" $PORT "$DIR/access.log"
 
 run_load() { # prints: requests/s p99_ms
 	"$LOADGEN" --url "http://$ADDR:$PORT/ok" --connections 10 --duration "$DURATION" \
@@ -105,7 +83,7 @@ printf "sockeye CPU per 10k requests: %.2f ms\n" \
 	"$(calc "$cpu_ticks_total * 1000 / $hz * 10000 / $served_with")"
 echo "requests served by nginx with sockeye: $served_with; counted by sockeye (server role):" \
 	"$counted (ratio $(calc "$counted / $served_with")); dropped: $dropped"
-commit=$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=$(git -C "$BUILD" rev-parse --short HEAD 2>/dev/null || echo unknown) # what was measured
 [ -f "$RESULTS" ] || printf "date\tcommit\trepeats\tduration_s\trps_without\trps_with\trps_ratio\tp99_ms_without\tp99_ms_with\tp99_ratio\tcpu_ms_per_10k\tdropped\tcounted\tserved\tsockeye_args\n" >"$RESULTS"
 # sockeye_args: the flags the "with" side ran with ("-" = the defaults), so lines measured
 # with different settings are not compared as a regression
