@@ -49,7 +49,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
  * Cheap early filter of the socket-tier hooks, which fire for every send and receive of any
  * socket on the node: could sk (a tracepoint's socket argument) be in `conns`? Entries are
  * made only for sockets with a watched local or remote port (se_sock_watched), and a
- * reconnect ends them, so a socket whose ports are both unwatched is not tracked: two BTF
+ * reconnect ends them, so a socket whose ports are both unwatched is not tracked: a few BTF
  * loads and no helper call, no task, no hash lookup. One exception: at TCP_CLOSE the kernel
  * gives the local port back (inet_put_port sets skc_num to 0, unless bind(2) chose it) while
  * the socket's file lives on. A reset connection still returns buffered data to read(2), and
