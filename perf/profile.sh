@@ -1,19 +1,19 @@
 #!/bin/bash
-# Where the CPU time that sockeye adds to each request goes: nginx (one worker,
-# 127.0.0.1:18190, access log off) under bench/loadgen (closed loop, 10 keep-alive
+# Where the CPU time that sockeye adds to each request goes: nginx (one worker, port 18190,
+# access log off) under bench/loadgen (closed loop, 10 keep-alive
 # connections) is profiled system-wide (`perf record -a`) for DURATION s without sockeye and
 # again with it. The CPU time per request is cores / requests per second (time a core
 # idles counts too, under the kernel's idle functions); each symbol's share of it is its
-# share of the samples. The
-# script prints the CPU time per request of each run, what sockeye adds grouped by kind
+# share of the samples. The script prints the CPU time per request of each run, what sockeye adds grouped by kind
 # (its BPF programs, their reads of user memory, ring writes, tracepoint dispatch, map
-# lookups, clock reads, sockeye's own threads, the rest of the kernel), and the symbols that
-# grew most. As root, with perf (Debian: linux-perf).
+# lookups, clock reads, sockeye's own threads, everything else), and the symbols that grew
+# most. As root, with perf (Debian: linux-perf).
 #   [POD=1] perf/profile.sh [BUILD_DIR] [DURATION] [SOCKEYE_COMMAND]
 # POD=1: nginx and sockeye in a network namespace of their own and loadgen outside, over a
 # veth pair, as in `POD=1 perf/run.sh`: sockeye captures only the server side.
-# One pair of runs, so figures move by some tens of ns between invocations: it says where the
-# time goes, perf/compare.sh and perf/bpf_cost.sh say whether a change moved it.
+# One pair of runs: sockeye's own kinds repeat within some tens of ns between invocations,
+# "everything else" (the baseline's own variation) swings by a microsecond or more. It says
+# where the time goes; perf/compare.sh and perf/bpf_cost.sh say whether a change moved it.
 set -euo pipefail
 BUILD=${1:-build}
 DURATION=${2:-4}
@@ -35,9 +35,12 @@ profile() {
 		--duration $((DURATION + 2)) --json >"$DIR/$1.json" &
 	load=$!
 	sleep 1
-	perf record -q -a -e cpu-clock -F 2999 -o "$DIR/$1.data" -- sleep "$DURATION" >/dev/null 2>&1
+	perf record -q -a -e cpu-clock -F 2999 -o "$DIR/$1.data" -- sleep "$DURATION" \
+		>/dev/null 2>"$DIR/perf.err" || { cat "$DIR/perf.err" >&2; exit 1; }
 	wait $load
-	perf script -i "$DIR/$1.data" -F pid,ip,sym 2>/dev/null >"$DIR/$1.samples"
+	load=
+	perf script -i "$DIR/$1.data" -F pid,ip,sym 2>"$DIR/perf.err" >"$DIR/$1.samples" ||
+		{ cat "$DIR/perf.err" >&2; exit 1; }
 	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["rate"])' \
 		"$DIR/$1.json" >"$DIR/$1.rate"
 }
@@ -51,8 +54,11 @@ grep -q capturing: "$DIR/sockeye.err" || { cat "$DIR/sockeye.err" >&2; exit 1; }
 profile with
 kill -INT $sockeye_pid
 wait $sockeye_pid
+measured_pid=$sockeye_pid
+sockeye_pid= # gone: the EXIT trap must not signal a reused pid
 
-python3 - "$DIR" "$sockeye_pid" "$(getconf _NPROCESSORS_ONLN)" <<'PY'
+# the rate is over the whole load (DURATION + 2 s), the samples over its middle DURATION s
+python3 - "$DIR" "$measured_pid" "$(getconf _NPROCESSORS_ONLN)" <<'PY'
 import collections, re, sys
 run_dir, sockeye_pid, cores = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
@@ -93,7 +99,7 @@ added = {k: b.get(k, 0) - a.get(k, 0) for k in set(a) | set(b)}
 by_kind = collections.Counter()
 for sym, ns in added.items():
     kind = "sockeye's threads" if sym == "sockeye's threads" else next(
-        (k for k, pattern in KINDS if re.search(pattern, sym)), "rest (kernel TCP, scheduling, ...)")
+        (k for k, pattern in KINDS if re.search(pattern, sym)), "everything else (TCP, scheduling, idle, nginx, loadgen)")
     by_kind[kind] += ns
 print("\nadded per request, by kind:")
 for kind, ns in sorted(by_kind.items(), key=lambda kv: -kv[1]):

@@ -4,6 +4,7 @@
 # outside over a veth pair, as a client in another pod would reach it. Sets NS, ADDR (the
 # service's address inside) and IN_POD (the prefix that runs a command inside); the caller
 # deletes NS. Without it, ADDR is 127.0.0.1 and IN_POD is empty.
+NS= # not one from the environment: the callers' traps delete NS when it is set
 ADDR=127.0.0.1
 IN_POD=()
 perf_pod_create() {
