@@ -1,13 +1,13 @@
 #!/bin/bash
 # Where the CPU time that sockeye adds to each request goes: nginx (one worker, port 18190,
-# access log off) under bench/loadgen (closed loop, 10 keep-alive
-# connections) is profiled system-wide (`perf record -a`) for DURATION s without sockeye and
-# again with it. The CPU time per request is cores / requests per second (time a core
-# idles counts too, under the kernel's idle functions); each symbol's share of it is its
-# share of the samples. The script prints the CPU time per request of each run, what sockeye adds grouped by kind
-# (its BPF programs, their reads of user memory, ring writes, tracepoint dispatch, map
-# lookups, clock reads, sockeye's own threads, everything else), and the symbols that grew
-# most. As root, with perf (Debian: linux-perf).
+# access log off) under bench/loadgen (closed loop, 10 keep-alive connections) is profiled
+# system-wide (`perf record -a`) for DURATION s without sockeye and again with it. The CPU
+# time per request is cores / requests per second (time a core idles counts too, under the
+# kernel's idle functions); each symbol's share of it is its share of the samples. The
+# script prints the CPU time per request of each run, what sockeye adds grouped by kind (its
+# BPF programs, their reads of user memory, ring writes, tracepoint dispatch, map lookups,
+# clock reads, sockeye's own threads, everything else), and the symbols that grew most. As
+# root, with perf (Debian: linux-perf).
 #   [POD=1] perf/profile.sh [BUILD_DIR] [DURATION] [SOCKEYE_COMMAND]
 # POD=1: nginx and sockeye in a network namespace of their own and loadgen outside, over a
 # veth pair, as in `POD=1 perf/run.sh`: sockeye captures only the server side.
@@ -98,8 +98,9 @@ print(f"CPU per request: {total_a:.0f} ns without, {total_b:.0f} ns with: +{tota
 added = {k: b.get(k, 0) - a.get(k, 0) for k in set(a) | set(b)}
 by_kind = collections.Counter()
 for sym, ns in added.items():
+    other = "everything else (TCP, scheduling, idle, nginx, loadgen)"
     kind = "sockeye's threads" if sym == "sockeye's threads" else next(
-        (k for k, pattern in KINDS if re.search(pattern, sym)), "everything else (TCP, scheduling, idle, nginx, loadgen)")
+        (k for k, pattern in KINDS if re.search(pattern, sym)), other)
     by_kind[kind] += ns
 print("\nadded per request, by kind:")
 for kind, ns in sorted(by_kind.items(), key=lambda kv: -kv[1]):
