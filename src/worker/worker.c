@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "sockeye/abi.h"
 #include "sockeye/clock.h"
@@ -27,6 +26,7 @@
 #include "sockeye/log.h"
 #include "sockeye/probe.h"
 #include "sockeye/publish.h"
+#include "sockeye/ring_reader.h"
 #include "sockeye/session.h"
 #include "sockeye/stream.h"
 #include "sockeye/window.h"
@@ -46,12 +46,12 @@
 #define SE_WORKER_LOST_CLOSES_BATCH 256
 
 struct se_worker {
-	unsigned int id;	     /* immutable after start */
-	unsigned int workers;	     /* immutable after start */
-	const struct se_config *cfg; /* immutable after start */
-	int lost_closes_fd;	     /* immutable after start */
-	struct se_publish *pub;	     /* this worker's list only (see publish.h) */
-	struct ring_buffer *rb;	     /* owner: worker */
+	unsigned int id;	      /* immutable after start */
+	unsigned int workers;	      /* immutable after start */
+	const struct se_config *cfg;  /* immutable after start */
+	int lost_closes_fd;	      /* immutable after start */
+	struct se_publish *pub;	      /* this worker's list only (see publish.h) */
+	struct se_ring_reader *rings; /* owner: worker */
 	pthread_t thread;
 	bool started;
 	int cpu; /* immutable after start: pinned CPU, -1 if unpinned */
@@ -255,7 +255,7 @@ static void se_worker_collect_lost_closes(struct se_worker *w)
 		n = se_worker_take_lost_closes(w, ids, vals, SE_WORKER_LOST_CLOSES_BATCH);
 		if (!n)
 			return;
-		ring_buffer__consume(w->rb);
+		se_ring_reader_consume(w->rings);
 		if (w->deferred_len)
 			se_worker_replay_deferred(w);
 		for (unsigned int i = 0; i < n; i++)
@@ -547,16 +547,17 @@ static void *se_worker_main(void *arg)
 		se_warn("worker %u: cannot pin to CPU %d", w->id, w->cpu);
 	se_publish_thread_online(); /* publishing frees with call_rcu */
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
-		int ret = ring_buffer__poll(w->rb, timeout_ms), more;
+		int64_t ret = se_ring_reader_poll(w->rings, timeout_ms), more;
 		uint64_t now;
 
 		if (ret < 0 && ret != -EINTR) {
-			se_err("worker %u: polling the rings failed: %s", w->id, strerror(-ret));
+			se_err("worker %u: polling the rings failed: %s", w->id,
+			       strerror((int)-ret));
 			atomic_store(&w->failed, true); /* main stops everything, exit status 1 */
 			break;
 		}
 		/* Rings written without a wake-up are not reported by epoll: drain them all. */
-		more = ring_buffer__consume(w->rb);
+		more = se_ring_reader_consume(w->rings);
 		timeout_ms = se_worker_next_timeout(w, timeout_ms, ret > 0 || more > 0);
 		if (w->deferred_len)
 			se_worker_replay_deferred(w);
@@ -569,7 +570,7 @@ static void *se_worker_main(void *arg)
 		}
 	}
 	/* The hooks are detached before stop: this drains everything that was captured. */
-	ring_buffer__consume(w->rb);
+	se_ring_reader_consume(w->rings);
 	if (w->deferred_len)
 		se_worker_replay_deferred(w);
 	se_worker_collect_lost_closes(w);
@@ -632,22 +633,20 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 	n = se_cpu_rings_of_worker(id, workers, se_probe_nr_rings(probe), rings,
 				   SE_WORKER_RINGS_MAX);
 	w->nrings = n;
+	w->rings = se_ring_reader_new(se_worker_on_record, w);
+	if (!w->rings) {
+		err = errno;
+		goto fail;
+	}
 	for (unsigned int i = 0; i < n; i++) {
-		int fd = se_probe_ring_fd(probe, rings[i]);
-		int ret;
+		int ret = se_ring_reader_add(w->rings, se_probe_ring_fd(probe, rings[i]));
 
-		if (!w->rb) {
-			w->rb = ring_buffer__new(fd, se_worker_on_record, w, NULL);
-			ret = w->rb ? 0 : -errno;
-		} else {
-			ret = ring_buffer__add(w->rb, fd, se_worker_on_record, w);
-		}
 		if (ret) {
 			err = -ret;
 			goto fail;
 		}
 	}
-	if (!w->rb) {
+	if (!n) {
 		err = EINVAL; /* more workers than rings: main never asks for that */
 		goto fail;
 	}
@@ -702,7 +701,7 @@ void se_worker_free(struct se_worker *w)
 	if (!w)
 		return;
 	se_worker_join(w);
-	ring_buffer__free(w->rb);
+	se_ring_reader_free(w->rings);
 	se_shard_free(w->shard);
 	for (uint32_t i = 0; w->conns.slots && i < w->conns.capacity; i++)
 		if (w->conns.slots[i].id)

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Reading BPF ring buffers (BPF_MAP_TYPE_RINGBUF) in place, as libbpf's ring_buffer does,
+ * but storing the consumer position once per drain instead of once per record.
+ *
+ * Why our own: every program that writes a record reads the ring's consumer position (the
+ * reserve checks for space, the wake-up policy asks bpf_ringbuf_query how much is queued).
+ * libbpf 1.1's consumer stores that position after every record, so while a worker drains,
+ * each of its stores takes the cache line away from the CPU that is producing, and the next
+ * record written there pays a miss. Storing once per drain, and after every eighth of the
+ * ring (SE_RING_RELEASE_SHIFT) so that a long drain still frees space, leaves the line
+ * shared. Measured in README.md ("The rings read in place").
+ *
+ * The layout is the kernel's (kernel/bpf/ringbuf.c): a consumer page the reader writes, a
+ * producer page, then the data area mapped twice in a row so that a record that wraps reads
+ * as one piece. Each record starts with a BPF_RINGBUF_HDR_SZ header whose first 32 bits are
+ * its length, with BPF_RINGBUF_BUSY_BIT set while it is being written and
+ * BPF_RINGBUF_DISCARD_BIT when it was discarded (<linux/bpf.h>); records are 8-byte aligned.
+ */
+#ifndef SOCKEYE_RING_READER_H
+#define SOCKEYE_RING_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The position is also stored after every 1 / (1 << SHIFT) of the ring drained. */
+#define SE_RING_RELEASE_SHIFT 3
+
+/* Called for each committed record; a negative return stops the drain and is returned. */
+typedef int (*se_ring_record_fn)(void *ctx, void *data, size_t size);
+
+/* One ring as mapped: the pointers may point at kernel pages or, in tests, at plain memory. */
+struct se_ring_view {
+	unsigned long *consumer_pos;	   /* written by the reader only */
+	const unsigned long *producer_pos; /* written by the producers */
+	const uint8_t *data;		   /* 2 * (mask + 1) readable bytes: mapped twice */
+	unsigned long mask;		   /* ring size - 1, a power of two minus one */
+};
+
+/*
+ * Hand every committed record of r to fn, in order, up to the first one still being written
+ * and until the producer position stops moving. Returns how many records fn got (discarded
+ * ones are skipped, not counted) or fn's negative return. Pure: touches only r's memory.
+ * Context: the ring's only reader.
+ */
+int64_t se_ring_drain(struct se_ring_view *r, se_ring_record_fn fn, void *ctx);
+
+/* A reader of several rings, woken through one epoll set. */
+struct se_ring_reader;
+
+/* NULL with errno set on failure. */
+struct se_ring_reader *se_ring_reader_new(se_ring_record_fn fn, void *ctx);
+
+/* Map the ring map_fd and add it to the epoll set. 0 or -errno. */
+int se_ring_reader_add(struct se_ring_reader *rr, int map_fd);
+
+/*
+ * Wait up to timeout_ms for a ring to signal a wake-up and drain the rings that did.
+ * Returns the records handed to fn, or -errno (-EINTR when a signal came first).
+ * Context: the reader's thread.
+ */
+int64_t se_ring_reader_poll(struct se_ring_reader *rr, int timeout_ms);
+
+/* Drain every ring, signalled or not. Returns the records handed to fn, or fn's error. */
+int64_t se_ring_reader_consume(struct se_ring_reader *rr);
+
+void se_ring_reader_free(struct se_ring_reader *rr);
+
+#endif /* SOCKEYE_RING_READER_H */

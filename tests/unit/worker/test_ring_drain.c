@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests of the ring drain (src/worker/ring_drain.c) on rings laid out as the kernel lays
+ * them: the data area is a memfd mapped twice in a row, so a record that wraps reads as one
+ * piece here exactly as it does in a BPF ring buffer. The producer side follows the kernel's
+ * protocol (kernel/bpf/ringbuf.c): reserve writes the header with the busy bit and publishes
+ * the producer position, commit clears the busy bit (or sets the discard bit) with a release.
+ * The threaded test runs a producer and the drain at once, for TSan.
+ */
+#define _GNU_SOURCE
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sockeye/ring_reader.h"
+
+#define RING_SIZE	 4096ul
+#define THREADED_RECORDS 200000u
+
+struct fake_ring {
+	unsigned long consumer_pos;
+	unsigned long producer_pos;
+	uint8_t *data; /* RING_SIZE bytes mapped twice */
+	struct se_ring_view view;
+};
+
+static void fake_ring_init(struct fake_ring *r)
+{
+	int fd = memfd_create("ring", 0);
+	uint8_t *area;
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, RING_SIZE), 0);
+	area = mmap(NULL, 2 * RING_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(area != MAP_FAILED);
+	assert_true(mmap(area, RING_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+		    area);
+	assert_true(mmap(area + RING_SIZE, RING_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0) == area + RING_SIZE);
+	close(fd);
+	r->consumer_pos = 0;
+	r->producer_pos = 0;
+	r->data = area;
+	r->view = (struct se_ring_view){ .consumer_pos = &r->consumer_pos,
+					 .producer_pos = &r->producer_pos,
+					 .data = area,
+					 .mask = RING_SIZE - 1 };
+}
+
+static void fake_ring_fini(struct fake_ring *r)
+{
+	munmap(r->data, 2 * RING_SIZE);
+}
+
+static unsigned long span_of(uint32_t len)
+{
+	return (len + BPF_RINGBUF_HDR_SZ + 7) & ~7ul;
+}
+
+/* Reserve len bytes (the caller checked the space); returns the record's position. */
+static unsigned long ring_reserve(struct fake_ring *r, uint32_t len)
+{
+	unsigned long pos = __atomic_load_n(&r->producer_pos, __ATOMIC_RELAXED);
+
+	__atomic_store_n((uint32_t *)(r->data + (pos & (RING_SIZE - 1))),
+			 len | BPF_RINGBUF_BUSY_BIT, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->producer_pos, pos + span_of(len), __ATOMIC_RELEASE);
+	return pos;
+}
+
+/* The payload's address; through the second mapping when the record wraps. */
+static uint8_t *ring_payload(struct fake_ring *r, unsigned long pos)
+{
+	return r->data + (pos & (RING_SIZE - 1)) + BPF_RINGBUF_HDR_SZ;
+}
+
+static void ring_commit(struct fake_ring *r, unsigned long pos, uint32_t len, bool discard)
+{
+	__atomic_store_n((uint32_t *)(r->data + (pos & (RING_SIZE - 1))),
+			 len | (discard ? BPF_RINGBUF_DISCARD_BIT : 0), __ATOMIC_RELEASE);
+}
+
+/* Reserve, fill with `fill` and commit a record of len bytes. */
+static unsigned long ring_write(struct fake_ring *r, uint32_t len, uint8_t fill)
+{
+	unsigned long pos = ring_reserve(r, len);
+
+	memset(ring_payload(r, pos), fill, len);
+	ring_commit(r, pos, len, false);
+	return pos;
+}
+
+/* What the callback saw, and what it returns. */
+struct seen {
+	unsigned int n;
+	size_t sizes[64];
+	uint8_t first[64], last[64];
+	unsigned long consumer_pos_during[64];
+	const unsigned long *consumer_pos;
+	int fail_at; /* -1: never */
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct seen *s = ctx;
+	const uint8_t *p = data;
+
+	if (s->n < 64) {
+		s->sizes[s->n] = size;
+		s->first[s->n] = size ? p[0] : 0;
+		s->last[s->n] = size ? p[size - 1] : 0;
+		s->consumer_pos_during[s->n] = *s->consumer_pos;
+	}
+	if ((int)s->n++ == s->fail_at)
+		return -5;
+	return 0;
+}
+
+static void seen_init(struct seen *s, const struct fake_ring *r)
+{
+	memset(s, 0, sizeof(*s));
+	s->consumer_pos = &r->consumer_pos;
+	s->fail_at = -1;
+}
+
+static void test_records_in_order_discarded_skipped(void **state)
+{
+	struct fake_ring r;
+	struct seen s;
+	unsigned long pos;
+
+	(void)state;
+	fake_ring_init(&r);
+	seen_init(&s, &r);
+	ring_write(&r, 5, 0xa1);
+	pos = ring_reserve(&r, 40);
+	ring_commit(&r, pos, 40, true);
+	ring_write(&r, 16, 0xa2);
+	ring_write(&r, 0, 0);
+	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 3);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.sizes[0], 5);
+	assert_int_equal(s.first[0], 0xa1);
+	assert_int_equal(s.sizes[1], 16);
+	assert_int_equal(s.last[1], 0xa2);
+	assert_int_equal(s.sizes[2], 0);
+	/* every record's span, headers included and 8-aligned, is given back */
+	assert_int_equal(r.consumer_pos, span_of(5) + span_of(40) + span_of(16) + span_of(0));
+	assert_int_equal(r.consumer_pos, r.producer_pos);
+	/* nothing new: nothing handed, nothing moves */
+	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 0);
+	assert_int_equal(r.consumer_pos, r.producer_pos);
+	fake_ring_fini(&r);
+}
+
+static void test_stops_at_a_record_still_being_written(void **state)
+{
+	struct fake_ring r;
+	struct seen s;
+	unsigned long first, busy;
+
+	(void)state;
+	fake_ring_init(&r);
+	seen_init(&s, &r);
+	first = ring_write(&r, 8, 1);
+	busy = ring_reserve(&r, 24);
+	ring_write(&r, 8, 3); /* committed, but behind the busy one */
+	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 1);
+	assert_int_equal(r.consumer_pos, first + span_of(8));
+	assert_int_equal(r.consumer_pos, busy);
+	memset(ring_payload(&r, busy), 2, 24);
+	ring_commit(&r, busy, 24, false);
+	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 2);
+	assert_int_equal(s.first[1], 2);
+	assert_int_equal(s.sizes[1], 24);
+	assert_int_equal(s.first[2], 3);
+	assert_int_equal(r.consumer_pos, r.producer_pos);
+	fake_ring_fini(&r);
+}
+
+static void test_a_record_across_the_end_reads_whole(void **state)
+{
+	struct fake_ring r;
+	struct seen s;
+	const uint32_t len = 200;
+	unsigned long pos;
+
+	(void)state;
+	fake_ring_init(&r);
+	seen_init(&s, &r);
+	/* start 64 bytes before the end: header and the first 56 bytes there, the rest at 0 */
+	r.consumer_pos = r.producer_pos = RING_SIZE - 64;
+	pos = ring_reserve(&r, len);
+	for (uint32_t i = 0; i < len; i++)
+		ring_payload(&r, pos)[i] = (uint8_t)i;
+	ring_commit(&r, pos, len, false);
+	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 1);
+	assert_int_equal(s.sizes[0], len);
+	assert_int_equal(s.first[0], 0);
+	assert_int_equal(s.last[0], (uint8_t)(len - 1));
+	assert_int_equal(r.data[len - 64 + BPF_RINGBUF_HDR_SZ - 1], (uint8_t)(len - 1));
+	assert_int_equal(r.consumer_pos, RING_SIZE - 64 + span_of(len));
+	fake_ring_fini(&r);
+}
+
+/* The position is stored at the end of a drain and after each eighth of the ring, not per
+ * record: the callback sees it unchanged until an eighth (512 bytes here) has gone by. */
+static void test_position_given_back_per_eighth_not_per_record(void **state)
+{
+	const unsigned long eighth = RING_SIZE >> SE_RING_RELEASE_SHIFT;
+	struct fake_ring r;
+	struct seen s;
+	unsigned long passed = 0;
+
+	(void)state;
+	fake_ring_init(&r);
+	seen_init(&s, &r);
+	for (int i = 0; i < 40; i++)
+		ring_write(&r, 56, (uint8_t)i); /* 64 bytes each */
+	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 40);
+	for (unsigned int i = 0; i < 40; i++) {
+		unsigned long stored = passed - passed % eighth;
+
+		assert_int_equal(s.consumer_pos_during[i], stored);
+		passed += span_of(56);
+	}
+	assert_int_equal(r.consumer_pos, 40 * span_of(56));
+	fake_ring_fini(&r);
+}
+
+static void test_a_callback_error_stops_past_its_record(void **state)
+{
+	struct fake_ring r;
+	struct seen s;
+
+	(void)state;
+	fake_ring_init(&r);
+	seen_init(&s, &r);
+	ring_write(&r, 8, 1);
+	ring_write(&r, 8, 2);
+	ring_write(&r, 8, 3);
+	s.fail_at = 1;
+	assert_int_equal(se_ring_drain(&r.view, on_record, &s), -5);
+	assert_int_equal(r.consumer_pos, 2 * span_of(8));
+	s.fail_at = -1;
+	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 1);
+	assert_int_equal(s.first[2], 3);
+	fake_ring_fini(&r);
+}
+
+/* A producer thread and the drain at once: every record arrives once, in order, whole. */
+static bool consumer_gave_up; /* the producer stops instead of waiting for space forever */
+
+struct counted {
+	uint32_t next;
+	uint32_t bad;
+};
+
+static int on_counted(void *ctx, void *data, size_t size)
+{
+	struct counted *c = ctx;
+	uint32_t seq;
+
+	memcpy(&seq, data, sizeof(seq));
+	if (seq != c->next || size != sizeof(seq) + seq % 97 ||
+	    (size > sizeof(seq) && ((uint8_t *)data)[size - 1] != (uint8_t)seq))
+		c->bad++;
+	c->next = seq + 1;
+	return 0;
+}
+
+static void *produce(void *arg)
+{
+	struct fake_ring *r = arg;
+
+	for (uint32_t seq = 0; seq < THREADED_RECORDS; seq++) {
+		uint32_t len = (uint32_t)sizeof(seq) + seq % 97;
+		unsigned long pos;
+
+		/* wait for space, as the kernel's reserve would fail */
+		while (__atomic_load_n(&r->producer_pos, __ATOMIC_RELAXED) + span_of(len) -
+			   __atomic_load_n(&r->consumer_pos, __ATOMIC_ACQUIRE) >
+		       RING_SIZE) {
+			if (__atomic_load_n(&consumer_gave_up, __ATOMIC_RELAXED))
+				return NULL;
+			sched_yield();
+		}
+		pos = ring_reserve(r, len);
+		memcpy(ring_payload(r, pos), &seq, sizeof(seq));
+		memset(ring_payload(r, pos) + sizeof(seq), (uint8_t)seq, len - sizeof(seq));
+		ring_commit(r, pos, len, false);
+	}
+	return NULL;
+}
+
+static void test_concurrent_producer_nothing_lost(void **state)
+{
+	struct fake_ring r;
+	struct counted c = { 0 };
+	pthread_t producer;
+
+	(void)state;
+	fake_ring_init(&r);
+	assert_int_equal(pthread_create(&producer, NULL, produce, &r), 0);
+	while (c.next < THREADED_RECORDS && !c.bad)
+		if (se_ring_drain(&r.view, on_counted, &c) < 0)
+			break;
+	__atomic_store_n(&consumer_gave_up, true, __ATOMIC_RELAXED);
+	pthread_join(producer, NULL);
+	assert_int_equal(c.bad, 0);
+	assert_int_equal(c.next, THREADED_RECORDS);
+	assert_int_equal(r.consumer_pos, r.producer_pos);
+	fake_ring_fini(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_records_in_order_discarded_skipped),
+		cmocka_unit_test(test_stops_at_a_record_still_being_written),
+		cmocka_unit_test(test_a_record_across_the_end_reads_whole),
+		cmocka_unit_test(test_position_given_back_per_eighth_not_per_record),
+		cmocka_unit_test(test_a_callback_error_stops_past_its_record),
+		cmocka_unit_test(test_concurrent_producer_nothing_lost),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
