@@ -41,7 +41,8 @@ struct se_ring_view {
  * Hand every committed record of r to fn, in order, up to the first one still being written
  * and until the producer position stops moving. Returns how many records fn got (discarded
  * ones are skipped, not counted) or fn's negative return. Pure: touches only r's memory.
- * Context: the ring's only reader.
+ * fn must not drain r itself: the position a nested drain would start from is not stored yet,
+ * so it would hand the same records again. Context: the ring's only reader.
  */
 int64_t se_ring_drain(struct se_ring_view *r, se_ring_record_fn fn, void *ctx);
 
