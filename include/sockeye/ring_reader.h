@@ -3,13 +3,16 @@
  * Reading BPF ring buffers (BPF_MAP_TYPE_RINGBUF) in place, as libbpf's ring_buffer does,
  * but storing the consumer position once per drain instead of once per record.
  *
- * Why our own: every program that writes a record reads the ring's consumer position (the
- * reserve checks for space, the wake-up policy asks bpf_ringbuf_query how much is queued).
+ * Why our own: every program that writes a record reads the ring's consumer position three
+ * times (the reserve checks for space, the commit for a wake-up, the wake-up policy asks
+ * bpf_ringbuf_query how much is queued).
  * libbpf 1.1's consumer stores that position after every record, so while a worker drains,
  * each of its stores takes the cache line away from the CPU that is producing, and the next
- * record written there pays a miss. Storing once per drain, and after every eighth of the
- * ring (SE_RING_RELEASE_SHIFT) so that a long drain still frees space, leaves the line
- * shared. Measured in README.md ("The rings read in place").
+ * record written there pays a miss. Storing once per pass over what the producers had
+ * written, and after every eighth of the ring (at most SE_RING_RELEASE_MAX bytes) so that a
+ * long drain still frees space, leaves the line shared. While a drain runs, the producers
+ * see the ring fuller than it is by at most that much. Measured in README.md ("The rings
+ * read in place").
  *
  * The layout is the kernel's (kernel/bpf/ringbuf.c): a consumer page the reader writes, a
  * producer page, then the data area mapped twice in a row so that a record that wraps reads
@@ -20,14 +23,20 @@
 #ifndef SOCKEYE_RING_READER_H
 #define SOCKEYE_RING_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* The position is also stored after every 1 / (1 << SHIFT) of the ring drained. */
+/* The position is also stored after every 1 / (1 << SHIFT) of the ring drained, and at
+ * least every MAX bytes: one store per hundreds of records is already free, and a large ring
+ * should not hold back a large share. */
 #define SE_RING_RELEASE_SHIFT 3
+#define SE_RING_RELEASE_MAX   (64ul << 10)
 
-/* Called for each committed record; a negative return stops the drain and is returned. */
-typedef int (*se_ring_record_fn)(void *ctx, void *data, size_t size);
+/* Called for each committed record; a negative return stops the drain (that record counts
+ * as consumed) and is returned. The record lives in the ring: copy what must outlive the
+ * call. */
+typedef int (*se_ring_record_fn)(void *ctx, const void *data, size_t size);
 
 /* One ring as mapped: the pointers may point at kernel pages or, in tests, at plain memory. */
 struct se_ring_view {
@@ -35,14 +44,16 @@ struct se_ring_view {
 	const unsigned long *producer_pos; /* written by the producers */
 	const uint8_t *data;		   /* 2 * (mask + 1) readable bytes: mapped twice */
 	unsigned long mask;		   /* ring size - 1, a power of two minus one */
+	bool draining;			   /* a drain is running: nested drains are a bug */
 };
 
 /*
  * Hand every committed record of r to fn, in order, up to the first one still being written
  * and until the producer position stops moving. Returns how many records fn got (discarded
- * ones are skipped, not counted) or fn's negative return. Pure: touches only r's memory.
- * fn must not drain r itself: the position a nested drain would start from is not stored yet,
- * so it would hand the same records again. Context: the ring's only reader.
+ * ones are skipped, not counted) or fn's negative return. No system call; apart from what
+ * fn does, touches only r's memory. fn must not drain r itself: the position a nested drain
+ * would start from is not stored yet, so it would hand the same records again (asserted).
+ * Context: the ring's only reader.
  */
 int64_t se_ring_drain(struct se_ring_view *r, se_ring_record_fn fn, void *ctx);
 
@@ -57,7 +68,8 @@ int se_ring_reader_add(struct se_ring_reader *rr, int map_fd);
 
 /*
  * Wait up to timeout_ms for a ring to signal a wake-up and drain the rings that did.
- * Returns the records handed to fn, or -errno (-EINTR when a signal came first).
+ * Returns the records handed to fn, -errno (-EINTR when a signal came first) or fn's
+ * negative return.
  * Context: the reader's thread.
  */
 int64_t se_ring_reader_poll(struct se_ring_reader *rr, int timeout_ms);

@@ -288,7 +288,7 @@ static bool se_worker_defer(struct se_worker *w, const void *data, size_t size)
 	return true;
 }
 
-static int se_worker_on_record(void *ctx, void *data, size_t size);
+static int se_worker_on_record(void *ctx, const void *data, size_t size);
 
 /* Every owned ring is drained: the held records now open the next window(s). */
 static void se_worker_replay_deferred(struct se_worker *w)
@@ -306,7 +306,7 @@ static void se_worker_replay_deferred(struct se_worker *w)
 	w->deferred_len = 0;
 }
 
-static int se_worker_on_record(void *ctx, void *data, size_t size)
+static int se_worker_on_record(void *ctx, const void *data, size_t size)
 {
 	struct se_worker *w = ctx;
 	const struct se_ev_header *h = data;
