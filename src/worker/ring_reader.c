@@ -65,7 +65,6 @@ int se_ring_reader_add(struct se_ring_reader *rr, int map_fd)
 	struct bpf_map_info info;
 	__u32 info_len = sizeof(info);
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct se_ring_view *v;
 	uint64_t data_len;
 	void *cons, *prod;
 	int err;
@@ -98,11 +97,12 @@ int se_ring_reader_add(struct se_ring_reader *rr, int map_fd)
 		munmap(cons, rr->page_size);
 		return err;
 	}
-	v = &rr->views[rr->n];
-	v->consumer_pos = cons;
-	v->producer_pos = prod;
-	v->data = (const uint8_t *)prod + rr->page_size;
-	v->mask = info.max_entries - 1;
+	rr->views[rr->n] = (struct se_ring_view){
+		.consumer_pos = cons,
+		.producer_pos = prod,
+		.data = (const uint8_t *)prod + rr->page_size,
+		.mask = info.max_entries - 1,
+	};
 	rr->data_map_len[rr->n] = (size_t)data_len;
 	rr->n++;
 	return 0;
