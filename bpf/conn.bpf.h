@@ -68,6 +68,20 @@ static __always_inline bool se_sock_may_be_tracked(struct sock *sk)
 }
 
 /*
+ * Is sk's remote port watched? The send-start stamp (tcp:tcp_sendmsg_locked) is kept only for
+ * client connections, and a client is tracked because the port it connected to is watched:
+ * testing that port first spares a server's every send the task and the hash lookup. A
+ * client tracked only for its own local port (one that bound a watched port before
+ * connecting) is not stamped: its sends start at their exit, like a server's.
+ */
+static __always_inline bool se_sock_remote_port_watched(struct sock *sk)
+{
+	const struct sock *s = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct sock));
+
+	return se_port_watched(bpf_ntohs(s->__sk_common.skc_dport));
+}
+
+/*
  * Cheap early filter: is the calling task in the watched network namespace? On the syscall
  * tier every read and write on the node runs this (on the socket tier, every send and receive
  * of a socket with a watched port), so it uses BTF-typed loads (one instruction each, faults

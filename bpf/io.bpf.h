@@ -100,7 +100,8 @@ static __always_inline bool se_inflight_put(const struct se_inflight *a)
  * reports (splice on the syscall tier) dates this thread's next send there. Without the
  * tracepoint (a 2025 addition: older kernels lack it) a send starts at its exit, like a
  * receive. Only a client connection's sends are stamped (user space dates only a request
- * going out from its send's start): a server's send, too, starts at its exit.
+ * going out from its send's start), and only those to a watched remote port (see
+ * se_sock_remote_port_watched): a server's send, too, starts at its exit.
  */
 static __always_inline __u64 se_send_start(struct se_conn_state *c, __u32 tid)
 {

@@ -146,7 +146,7 @@ int se_tcp_sendmsg_locked(struct bpf_raw_tracepoint_args *ctx)
 	__u64 id;
 
 	/* every TCP send on the node comes here: the cheap filters before the hash lookup */
-	if (!se_sock_may_be_tracked((struct sock *)key) || !se_selected_task(&id))
+	if (!se_sock_remote_port_watched((struct sock *)key) || !se_selected_task(&id))
 		return 0;
 	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
 

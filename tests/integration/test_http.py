@@ -11,6 +11,7 @@ import json
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -590,6 +591,8 @@ class BlockingUpload(Scenario, harness.HttpAssertions):
     server's starts at its first read, after the pause."""
 
     PORT = 18125
+    LISTEN_PORT = 18125  # where the server listens
+    CLIENT_BINDS_PORT = False  # the client's own local port is PORT
     PAUSE_S = 0.5
     BODY = b"u" * (4 << 20)
     SMALL_BUFFER = 64 << 10  # both ends: the send cannot complete into socket buffers
@@ -599,7 +602,7 @@ class BlockingUpload(Scenario, harness.HttpAssertions):
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, cls.SMALL_BUFFER)
-        listener.bind(("127.0.0.1", cls.PORT))
+        listener.bind(("127.0.0.1", cls.LISTEN_PORT))
         listener.listen(1)
         server_saw = []
 
@@ -618,7 +621,11 @@ class BlockingUpload(Scenario, harness.HttpAssertions):
         try:
             sock = socket.socket()
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, cls.SMALL_BUFFER)
-            sock.connect(("127.0.0.1", cls.PORT))  # blocking: no timeout, one send()
+            if cls.CLIENT_BINDS_PORT:
+                # closed with a reset: no TIME_WAIT to refuse the next tier's same 4-tuple
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.bind(("127.0.0.1", cls.PORT))
+            sock.connect(("127.0.0.1", cls.LISTEN_PORT))  # blocking: no timeout, one send()
             with sock:
                 head = b"POST /upload HTTP/1.1\r\nHost: up\r\nContent-Length: %d\r\n\r\n"
                 started = time.monotonic()
@@ -637,7 +644,7 @@ class BlockingUpload(Scenario, harness.HttpAssertions):
         self.assertGreaterEqual(self.send_ms, self.PAUSE_S * 1000 * 0.99)
         self.assertEqual(self.server_saw, [("POST", "/upload", len(self.BODY))])
         self.assertEqual(self.response[0], 200)
-        conn = self.report.conn(CLIENT, self.client_local, f"127.0.0.1:{self.PORT}")
+        conn = self.report.conn(CLIENT, self.client_local, f"127.0.0.1:{self.LISTEN_PORT}")
         self.assertIsNotNone(conn)
         self.assertEqual(conn["events_out"], 1)  # the whole request in one send()
 
@@ -655,6 +662,25 @@ class BlockingUpload(Scenario, harness.HttpAssertions):
             self.assertLess(client["max"], self.send_ms)
         server = self.report.http_group(SERVER, "POST", "/upload", 200)["duration_ms"]
         self.assertLess(server["max"], self.PAUSE_S * 1000)  # it began reading after the pause
+
+
+class BlockingUploadFromAWatchedLocalPort(BlockingUpload):
+    """The same upload from a client that bound the watched port and connected to an
+    unwatched one: both sides are tracked (one end's port is watched), but only a send to a
+    watched remote port is stamped at its start (README, "When a send began"), so this
+    client's request is timed from the send's exit, like a server's."""
+
+    PORT = 18126
+    LISTEN_PORT = 18127
+    CLIENT_BINDS_PORT = True
+    test_client_timed_from_the_start_of_its_send = None  # not this client (not collected)
+
+    def test_client_timed_from_the_end_of_its_send(self):
+        client = self.report.http_group(CLIENT, "POST", "/upload", 200)["duration_ms"]
+        # from the send's exit to the response: milliseconds; from its start: the pause
+        self.assertLess(client["max"], self.PAUSE_S * 1000 / 2)
+        server = self.report.http_group(SERVER, "POST", "/upload", 200)["duration_ms"]
+        self.assertLess(server["max"], self.PAUSE_S * 1000)
 
 
 class LargeHeads(Scenario, harness.HttpAssertions):
