@@ -70,9 +70,10 @@ static __always_inline bool se_sock_may_be_tracked(struct sock *sk)
 /*
  * Is sk's remote port watched? The send-start stamp (tcp:tcp_sendmsg_locked) is kept only for
  * client connections, and a client is tracked because the port it connected to is watched:
- * testing that port first spares a server's every send the task and the hash lookup. A
- * client tracked only for its own local port (one that bound a watched port before
- * connecting) is not stamped: its sends start at their exit, like a server's.
+ * testing that port first spares the sends of a server whose peers' ports are not watched
+ * (nginx's) the task and the hash lookup. A client tracked only for its own local port (it
+ * bound a watched port, or its ephemeral port is one) is not stamped: its sends start at
+ * their exit, like a server's.
  */
 static __always_inline bool se_sock_remote_port_watched(struct sock *sk)
 {

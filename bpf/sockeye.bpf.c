@@ -137,7 +137,8 @@ int se_sock_recv_length(struct bpf_raw_tracepoint_args *ctx)
 /*
  * tcp:tcp_sendmsg_locked(sk, msg, skb, size_goal), raw (added in 2025; optional, see
  * se_send_start in io.bpf.h): a send on a tracked connection is copying its bytes. It fires
- * per skb filled; the first firing of a client's send stamps when the send began.
+ * per skb filled; the first firing of a client's send to a watched port stamps when the send
+ * began.
  */
 SEC("raw_tracepoint/tcp_sendmsg_locked")
 int se_tcp_sendmsg_locked(struct bpf_raw_tracepoint_args *ctx)

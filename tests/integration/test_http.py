@@ -592,7 +592,7 @@ class BlockingUpload(Scenario, harness.HttpAssertions):
 
     PORT = 18125
     LISTEN_PORT = 18125  # where the server listens
-    CLIENT_BINDS_PORT = False  # the client's own local port is PORT
+    CLIENT_BINDS_PORT = False  # True: the client binds PORT as its own local port
     PAUSE_S = 0.5
     BODY = b"u" * (4 << 20)
     SMALL_BUFFER = 64 << 10  # both ends: the send cannot complete into socket buffers
@@ -622,7 +622,8 @@ class BlockingUpload(Scenario, harness.HttpAssertions):
             sock = socket.socket()
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, cls.SMALL_BUFFER)
             if cls.CLIENT_BINDS_PORT:
-                # closed with a reset: no TIME_WAIT to refuse the next tier's same 4-tuple
+                # closed with a reset: no TIME_WAIT left holding the port, which the other
+                # tier's run binds again seconds later (no SO_REUSEADDR here)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 sock.bind(("127.0.0.1", cls.PORT))
             sock.connect(("127.0.0.1", cls.LISTEN_PORT))  # blocking: no timeout, one send()
