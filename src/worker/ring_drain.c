@@ -37,8 +37,7 @@ int64_t se_ring_drain(struct se_ring_view *r, se_ring_record_fn fn, void *ctx)
 	while ((prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE)) != cons) {
 		while (cons != prod) {
 			const uint8_t *hdr = r->data + (cons & r->mask);
-			/* The producer clears the busy bit with a release once the record is whole.
-			 */
+			/* the producer clears the busy bit (a release) once the record is whole */
 			uint32_t len = __atomic_load_n((const uint32_t *)hdr, __ATOMIC_ACQUIRE);
 
 			if (len & BPF_RINGBUF_BUSY_BIT)
