@@ -46,6 +46,21 @@ static __always_inline bool se_port_watched(__u16 port)
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 /*
+ * Is sk's remote port watched? The send-start stamp (tcp:tcp_sendmsg_locked) is kept only for
+ * client connections, and a client is tracked because the port it connected to is watched:
+ * testing that port first spares the sends of a server whose peers' ports are not watched
+ * (nginx's) the task and the hash lookup. A client tracked only for its own local port (it
+ * bound a watched port, or its ephemeral port is one) is not stamped: its sends start at
+ * their exit, like a server's.
+ */
+static __always_inline bool se_sock_remote_port_watched(struct sock *sk)
+{
+	const struct sock *s = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct sock));
+
+	return se_port_watched(bpf_ntohs(s->__sk_common.skc_dport));
+}
+
+/*
  * Cheap early filter of the socket-tier hooks, which fire for every send and receive of any
  * socket on the node: could sk (a tracepoint's socket argument) be in `conns`? Entries are
  * made only for sockets with a watched local or remote port (se_sock_watched), and a
@@ -64,22 +79,7 @@ static __always_inline bool se_sock_may_be_tracked(struct sock *sk)
 	if (!lport)
 		return s->__sk_common.skc_family == SE_AF_INET ||
 		       s->__sk_common.skc_family == SE_AF_INET6;
-	return se_port_watched(lport) || se_port_watched(bpf_ntohs(s->__sk_common.skc_dport));
-}
-
-/*
- * Is sk's remote port watched? The send-start stamp (tcp:tcp_sendmsg_locked) is kept only for
- * client connections, and a client is tracked because the port it connected to is watched:
- * testing that port first spares the sends of a server whose peers' ports are not watched
- * (nginx's) the task and the hash lookup. A client tracked only for its own local port (it
- * bound a watched port, or its ephemeral port is one) is not stamped: its sends start at
- * their exit, like a server's.
- */
-static __always_inline bool se_sock_remote_port_watched(struct sock *sk)
-{
-	const struct sock *s = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct sock));
-
-	return se_port_watched(bpf_ntohs(s->__sk_common.skc_dport));
+	return se_port_watched(lport) || se_sock_remote_port_watched(sk);
 }
 
 /*

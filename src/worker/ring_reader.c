@@ -17,7 +17,6 @@ struct se_ring_reader {
 	int epoll_fd;
 	unsigned int n;		    /* rings added */
 	struct se_ring_view *views; /* n of them */
-	size_t *data_map_len;	    /* length of each producer + data mapping */
 	struct epoll_event *events; /* n of them, filled by epoll_wait */
 	size_t page_size;
 };
@@ -42,6 +41,13 @@ struct se_ring_reader *se_ring_reader_new(se_ring_record_fn fn, void *ctx)
 	return rr;
 }
 
+/* Length of a ring's second mapping: the producer page and the data area twice over (see
+ * the header). */
+static uint64_t se_ring_reader_data_map_len(const struct se_ring_reader *rr, uint64_t ring_size)
+{
+	return rr->page_size + 2 * ring_size;
+}
+
 /* Grow the per-ring arrays to hold n + 1 rings. 0 or -ENOMEM. */
 static int se_ring_reader_grow(struct se_ring_reader *rr)
 {
@@ -51,9 +57,6 @@ static int se_ring_reader_grow(struct se_ring_reader *rr)
 	if (!(p = realloc(rr->views, n * sizeof(*rr->views))))
 		return -ENOMEM;
 	rr->views = p;
-	if (!(p = realloc(rr->data_map_len, n * sizeof(*rr->data_map_len))))
-		return -ENOMEM;
-	rr->data_map_len = p;
 	if (!(p = realloc(rr->events, n * sizeof(*rr->events))))
 		return -ENOMEM;
 	rr->events = p;
@@ -77,8 +80,7 @@ int se_ring_reader_add(struct se_ring_reader *rr, int map_fd)
 	err = se_ring_reader_grow(rr);
 	if (err)
 		return err;
-	/* The producer page and the data area twice over (see the header). */
-	data_len = rr->page_size + 2 * (uint64_t)info.max_entries;
+	data_len = se_ring_reader_data_map_len(rr, info.max_entries);
 	if (data_len != (uint64_t)(size_t)data_len)
 		return -E2BIG;
 	cons = mmap(NULL, rr->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
@@ -103,7 +105,6 @@ int se_ring_reader_add(struct se_ring_reader *rr, int map_fd)
 		.data = (const uint8_t *)prod + rr->page_size,
 		.mask = info.max_entries - 1,
 	};
-	rr->data_map_len[rr->n] = (size_t)data_len;
 	rr->n++;
 	return 0;
 }
@@ -146,11 +147,11 @@ void se_ring_reader_free(struct se_ring_reader *rr)
 		return;
 	for (unsigned int i = 0; i < rr->n; i++) {
 		munmap(rr->views[i].consumer_pos, rr->page_size);
-		munmap((void *)rr->views[i].producer_pos, rr->data_map_len[i]);
+		munmap((void *)rr->views[i].producer_pos,
+		       (size_t)se_ring_reader_data_map_len(rr, rr->views[i].mask + 1));
 	}
 	close(rr->epoll_fd);
 	free(rr->views);
-	free(rr->data_map_len);
 	free(rr->events);
 	free(rr);
 }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -150,84 +151,102 @@ static void seen_init(struct seen *s, const struct fake_ring *r)
 	s->fail_at = -1;
 }
 
-static void test_records_in_order_discarded_skipped(void **state)
-{
+/* The common case: a small ring and an empty record of what the callback saw. */
+struct drain_case {
 	struct fake_ring r;
 	struct seen s;
+};
+
+static int drain_case_setup(void **state)
+{
+	struct drain_case *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	fake_ring_init(&t->r);
+	seen_init(&t->s, &t->r);
+	*state = t;
+	return 0;
+}
+
+static int drain_case_teardown(void **state)
+{
+	struct drain_case *t = *state;
+
+	fake_ring_fini(&t->r);
+	free(t);
+	return 0;
+}
+
+static void test_records_in_order_discarded_skipped(void **state)
+{
+	struct drain_case *t = *state;
+	struct fake_ring *r = &t->r;
+	struct seen *s = &t->s;
 	unsigned long pos;
 
-	(void)state;
-	fake_ring_init(&r);
-	seen_init(&s, &r);
-	ring_write(&r, 5, 0xa1);
-	pos = ring_reserve(&r, 40);
-	ring_commit(&r, pos, 40, true);
-	ring_write(&r, 16, 0xa2);
-	ring_write(&r, 0, 0);
-	assert_int_equal(r.producer_pos, 16 + 48 + 24 + 8); /* header included, 8-aligned */
-	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 3);
-	assert_int_equal(s.n, 3);
-	assert_int_equal(s.sizes[0], 5);
-	assert_int_equal(s.first[0], 0xa1);
-	assert_int_equal(s.sizes[1], 16);
-	assert_int_equal(s.last[1], 0xa2);
-	assert_int_equal(s.sizes[2], 0);
+	ring_write(r, 5, 0xa1);
+	pos = ring_reserve(r, 40);
+	ring_commit(r, pos, 40, true);
+	ring_write(r, 16, 0xa2);
+	ring_write(r, 0, 0);
+	assert_int_equal(r->producer_pos, 16 + 48 + 24 + 8); /* header included, 8-aligned */
+	assert_int_equal(se_ring_drain(&r->view, on_record, s), 3);
+	assert_int_equal(s->n, 3);
+	assert_int_equal(s->sizes[0], 5);
+	assert_int_equal(s->first[0], 0xa1);
+	assert_int_equal(s->sizes[1], 16);
+	assert_int_equal(s->last[1], 0xa2);
+	assert_int_equal(s->sizes[2], 0);
 	/* every record's span is given back, the discarded one's too */
-	assert_int_equal(r.consumer_pos, 16 + 48 + 24 + 8);
+	assert_int_equal(r->consumer_pos, 16 + 48 + 24 + 8);
 	/* nothing new: nothing handed, nothing moves */
-	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 0);
-	assert_int_equal(r.consumer_pos, r.producer_pos);
-	fake_ring_fini(&r);
+	assert_int_equal(se_ring_drain(&r->view, on_record, s), 0);
+	assert_int_equal(r->consumer_pos, r->producer_pos);
 }
 
 static void test_stops_at_a_record_still_being_written(void **state)
 {
-	struct fake_ring r;
-	struct seen s;
+	struct drain_case *t = *state;
+	struct fake_ring *r = &t->r;
+	struct seen *s = &t->s;
 	unsigned long first, busy;
 
-	(void)state;
-	fake_ring_init(&r);
-	seen_init(&s, &r);
-	first = ring_write(&r, 8, 1);
-	busy = ring_reserve(&r, 24);
-	ring_write(&r, 8, 3); /* committed, but behind the busy one */
-	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 1);
-	assert_int_equal(r.consumer_pos, first + span_of(8));
-	assert_int_equal(r.consumer_pos, busy);
-	memset(ring_payload(&r, busy), 2, 24);
-	ring_commit(&r, busy, 24, false);
-	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 2);
-	assert_int_equal(s.first[1], 2);
-	assert_int_equal(s.sizes[1], 24);
-	assert_int_equal(s.first[2], 3);
-	assert_int_equal(r.consumer_pos, r.producer_pos);
-	fake_ring_fini(&r);
+	first = ring_write(r, 8, 1);
+	busy = ring_reserve(r, 24);
+	ring_write(r, 8, 3); /* committed, but behind the busy one */
+	assert_int_equal(se_ring_drain(&r->view, on_record, s), 1);
+	assert_int_equal(r->consumer_pos, first + span_of(8));
+	assert_int_equal(r->consumer_pos, busy);
+	memset(ring_payload(r, busy), 2, 24);
+	ring_commit(r, busy, 24, false);
+	assert_int_equal(se_ring_drain(&r->view, on_record, s), 2);
+	assert_int_equal(s->first[1], 2);
+	assert_int_equal(s->sizes[1], 24);
+	assert_int_equal(s->first[2], 3);
+	assert_int_equal(r->consumer_pos, r->producer_pos);
 }
 
 static void test_a_record_across_the_end_reads_whole(void **state)
 {
-	struct fake_ring r;
-	struct seen s;
+	struct drain_case *t = *state;
+	struct fake_ring *r = &t->r;
+	struct seen *s = &t->s;
 	const uint32_t len = 200;
 	unsigned long pos;
 
-	(void)state;
-	fake_ring_init(&r);
-	seen_init(&s, &r);
 	/* start 64 bytes before the end: header and the first 56 bytes there, the rest at 0 */
-	r.consumer_pos = r.producer_pos = r.size - 64;
-	pos = ring_reserve(&r, len);
+	r->consumer_pos = r->producer_pos = r->size - 64;
+	pos = ring_reserve(r, len);
 	for (uint32_t i = 0; i < len; i++)
-		ring_payload(&r, pos)[i] = (uint8_t)i;
-	ring_commit(&r, pos, len, false);
-	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 1);
-	assert_int_equal(s.sizes[0], len);
-	assert_int_equal(s.first[0], 0);
-	assert_int_equal(s.last[0], (uint8_t)(len - 1));
-	assert_int_equal(r.data[len - 64 + BPF_RINGBUF_HDR_SZ - 1], (uint8_t)(len - 1));
-	assert_int_equal(r.consumer_pos, r.size - 64 + span_of(len));
-	fake_ring_fini(&r);
+		ring_payload(r, pos)[i] = (uint8_t)i;
+	ring_commit(r, pos, len, false);
+	assert_int_equal(se_ring_drain(&r->view, on_record, s), 1);
+	assert_int_equal(s->sizes[0], len);
+	assert_int_equal(s->first[0], 0);
+	assert_int_equal(s->last[0], (uint8_t)(len - 1));
+	assert_int_equal(r->data[len - 64 + BPF_RINGBUF_HDR_SZ - 1], (uint8_t)(len - 1));
+	assert_int_equal(r->consumer_pos, r->size - 64 + span_of(len));
 }
 
 /*
@@ -297,39 +316,33 @@ static void test_position_given_back_at_most_every_max_bytes(void **state)
  */
 static void test_records_written_during_the_drain_are_handed(void **state)
 {
-	struct fake_ring r;
-	struct seen s;
+	struct drain_case *t = *state;
+	struct fake_ring *r = &t->r;
+	struct seen *s = &t->s;
 
-	(void)state;
-	fake_ring_init(&r);
-	seen_init(&s, &r);
-	ring_write(&r, 8, 1);
-	s.write_into = &r;
-	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 2);
-	assert_int_equal(s.first[1], 0xee);
-	assert_int_equal(s.consumer_pos_during[1], span_of(8));
-	assert_int_equal(r.consumer_pos, span_of(8) + span_of(3));
-	fake_ring_fini(&r);
+	ring_write(r, 8, 1);
+	s->write_into = r;
+	assert_int_equal(se_ring_drain(&r->view, on_record, s), 2);
+	assert_int_equal(s->first[1], 0xee);
+	assert_int_equal(s->consumer_pos_during[1], span_of(8));
+	assert_int_equal(r->consumer_pos, span_of(8) + span_of(3));
 }
 
 static void test_a_callback_error_stops_past_its_record(void **state)
 {
-	struct fake_ring r;
-	struct seen s;
+	struct drain_case *t = *state;
+	struct fake_ring *r = &t->r;
+	struct seen *s = &t->s;
 
-	(void)state;
-	fake_ring_init(&r);
-	seen_init(&s, &r);
-	ring_write(&r, 8, 1);
-	ring_write(&r, 8, 2);
-	ring_write(&r, 8, 3);
-	s.fail_at = 1;
-	assert_int_equal(se_ring_drain(&r.view, on_record, &s), -5);
-	assert_int_equal(r.consumer_pos, 2 * span_of(8));
-	s.fail_at = -1;
-	assert_int_equal(se_ring_drain(&r.view, on_record, &s), 1);
-	assert_int_equal(s.first[2], 3);
-	fake_ring_fini(&r);
+	ring_write(r, 8, 1);
+	ring_write(r, 8, 2);
+	ring_write(r, 8, 3);
+	s->fail_at = 1;
+	assert_int_equal(se_ring_drain(&r->view, on_record, s), -5);
+	assert_int_equal(r->consumer_pos, 2 * span_of(8));
+	s->fail_at = -1;
+	assert_int_equal(se_ring_drain(&r->view, on_record, s), 1);
+	assert_int_equal(s->first[2], 3);
 }
 
 /* A producer thread and the drain at once: every record arrives once, in order, whole. */
@@ -409,13 +422,18 @@ int main(void)
 
 	small_ring = page > 4096 ? (unsigned long)page : 4096;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_records_in_order_discarded_skipped),
-		cmocka_unit_test(test_stops_at_a_record_still_being_written),
-		cmocka_unit_test(test_a_record_across_the_end_reads_whole),
+		cmocka_unit_test_setup_teardown(test_records_in_order_discarded_skipped,
+						drain_case_setup, drain_case_teardown),
+		cmocka_unit_test_setup_teardown(test_stops_at_a_record_still_being_written,
+						drain_case_setup, drain_case_teardown),
+		cmocka_unit_test_setup_teardown(test_a_record_across_the_end_reads_whole,
+						drain_case_setup, drain_case_teardown),
 		cmocka_unit_test(test_position_given_back_per_eighth_not_per_record),
 		cmocka_unit_test(test_position_given_back_at_most_every_max_bytes),
-		cmocka_unit_test(test_records_written_during_the_drain_are_handed),
-		cmocka_unit_test(test_a_callback_error_stops_past_its_record),
+		cmocka_unit_test_setup_teardown(test_records_written_during_the_drain_are_handed,
+						drain_case_setup, drain_case_teardown),
+		cmocka_unit_test_setup_teardown(test_a_callback_error_stops_past_its_record,
+						drain_case_setup, drain_case_teardown),
 		cmocka_unit_test(test_concurrent_producer_nothing_lost),
 	};
 
