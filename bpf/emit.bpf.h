@@ -27,6 +27,12 @@ static __always_inline void *se_ring_of(const struct se_conn_state *c)
 	return ring;
 }
 
+/* The wake-up flag for size bytes written to ring idx (the rule is in record.bpf.h). */
+static __always_inline __u64 se_ring_wakeup(__u32 idx, __u64 size)
+{
+	return se_wakeup_flag(bpf_map_lookup_elem(&ring_written, &idx), size, wakeup_bytes);
+}
+
 /*
  * Write the SE_EV_OPEN record of c before its first other record. Two programs can announce
  * one connection at once (the handshake's softirq, and a data hook on another CPU with TCP
@@ -62,7 +68,7 @@ static __always_inline void se_announce(struct sock *sk, struct se_conn_state *c
 	__builtin_memset(o->local_addr, 0, sizeof(o->local_addr));
 	__builtin_memset(o->peer_addr, 0, sizeof(o->peer_addr));
 	se_sock_addrs(sk, o);
-	bpf_ringbuf_submit(o, se_wakeup_flag(ring, sizeof(*o), wakeup_bytes));
+	bpf_ringbuf_submit(o, se_ring_wakeup(c->ring, sizeof(*o)));
 	c->announced = SE_ANNOUNCE_DONE;
 	se_count(SE_KC_EVENTS);
 }
@@ -109,7 +115,7 @@ static __always_inline void se_conn_end(struct sock *sk, __u8 reason)
 	e->bytes[SE_DIR_OUT] = c.offset[SE_DIR_OUT];
 	e->reason = reason;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_ringbuf_submit(e, se_wakeup_flag(ring, sizeof(*e), wakeup_bytes));
+	bpf_ringbuf_submit(e, se_ring_wakeup(c.ring, sizeof(*e)));
 	se_count(SE_KC_EVENTS);
 }
 
@@ -276,7 +282,7 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 
 	if (captured > 2 * SE_CAPTURE_MAX) /* restated for the verifier */
 		return;
-	if (bpf_ringbuf_output(ring, s, size, se_wakeup_flag(ring, size, wakeup_bytes))) {
+	if (bpf_ringbuf_output(ring, s, size, se_ring_wakeup(c->ring, size))) {
 		se_count(SE_KC_DROP_RING_FULL);
 		return;
 	}

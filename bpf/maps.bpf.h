@@ -9,13 +9,14 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "sockeye/abi.h"
+#include "record.bpf.h" /* struct se_ring_written */
 
 /* Knobs, written by user space into .rodata before load (see src/capture/probe.c). */
 const volatile __u32 target_netns = 0; /* inode of the watched netns; 0 = all namespaces */
 const volatile __u32 target_tgid = 0;  /* only this process; 0 = every process */
 const volatile __u32 capture_bytes = SE_CAPTURE_DEFAULT; /* payload prefix per syscall */
 const volatile __u32 nr_rings = 1;			 /* entries filled in `rings` */
-const volatile __u64 wakeup_bytes = 0; /* wake the consumer once this much is queued; 0 = never */
+const volatile __u64 wakeup_bytes = 0; /* wake the consumer every this many bytes; 0 = never */
 const volatile __u64 watched_ports[SE_PORT_BITMAP_WORDS] = {}; /* bit p set: port p watched */
 
 /* Connection ids: a global sequence, touched once per new connection, never per event. */
@@ -39,6 +40,18 @@ struct {
 	__type(key, __u32);
 	__array(values, struct se_ring);
 } rings SEC(".maps");
+
+/*
+ * ring_written: bytes written to each ring, for the wake-up rule (record.bpf.h).
+ * key: u32 ring index, as in `rings`; value: struct se_ring_written. Writer: every program
+ * that writes a record; reader: none outside them. Size: the rings' (set before load).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set to the number of rings before load */
+	__type(key, __u32);
+	__type(value, struct se_ring_written);
+} ring_written SEC(".maps");
 
 /*
  * conns: every watched TCP connection the kernel side knows.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What every writer of ring records shares: the record header and the wake-up policy (never
- * per event: the consumer is woken once, by the record that makes the queued bytes cross its
+ * per event: the consumer is woken by the record whose bytes cross the next multiple of its
  * threshold; otherwise it drains on its poll timer). Used by the capture programs
  * (emit.bpf.h) and by the pipeline benchmark's producer (bench/pipeline/pipeline.bpf.c), so
  * the benchmark's records travel the rings exactly as captured ones do.
@@ -13,16 +13,31 @@
 #include <bpf/bpf_helpers.h>
 #include "sockeye/abi.h"
 
-/* The flag for writing size bytes to ring: wake only on crossing threshold (0 = never). */
-static __always_inline __u64 se_wakeup_flag(void *ring, __u64 size, __u64 threshold)
-{
-	if (!threshold)
-		return BPF_RB_NO_WAKEUP;
-	__u64 queued = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
+/*
+ * Bytes ever written to one ring, counted by its writers for the wake-up rule; a cache line
+ * of its own, as the ring's producer position is (every CPU that writes the ring writes it).
+ */
+struct se_ring_written {
+	__u64 bytes;
+	__u64 pad[7];
+};
 
-	if (queued < threshold && queued + size >= threshold)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
+/*
+ * The flag for writing size bytes to the ring whose count is w: wake its consumer each time
+ * the bytes written cross another multiple of threshold (0 = never: the timer drains).
+ * The count is taken with one fetch-and-add, so of any number of writers, on any CPUs, the
+ * one whose bytes cross the multiple is the one that wakes. A rule on the bytes queued
+ * instead (read, then write) let two writers both see the ring below the threshold and
+ * together take it above: neither woke the consumer, and no later writer crossed again
+ * until the timer drained the ring, which had overflowed by then at a long --poll-ms.
+ */
+static __always_inline __u64 se_wakeup_flag(struct se_ring_written *w, __u64 size, __u64 threshold)
+{
+	if (!threshold || !w)
+		return BPF_RB_NO_WAKEUP;
+	__u64 before = __sync_fetch_and_add(&w->bytes, size);
+
+	return before % threshold + size >= threshold ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void se_header(struct se_ev_header *h, __u8 kind, __u64 conn_id)

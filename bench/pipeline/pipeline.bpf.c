@@ -13,7 +13,7 @@
  * are announced (SE_EV_OPEN) before their first record and ended (SE_EV_CLOSE) when the
  * producer ends the generation. The write path follows bpf/emit.bpf.h (the record header and
  * the wake-up policy are its own, from bpf/record.bpf.h): a record built in a scratch slot
- * and written with bpf_ringbuf_output, the wake-up only when the ring crosses wakeup_bytes,
+ * and written with bpf_ringbuf_output, the wake-up each time another wakeup_bytes are written,
  * offsets that advance even when a record is dropped, an announce that
  * is retried with the next record, and close records parked in `lost_closes` when the ring is
  * full. One producer thread runs this program, so its state needs no atomics.
@@ -57,6 +57,20 @@ struct {
 	__type(key, __u64);
 	__type(value, struct se_lost_close);
 } lost_closes SEC(".maps");
+
+/* The wake-up rule's count of bytes written per ring, as sockeye's ring_written. The
+ * producer's own: in a benchmark run its records are the only ones in these rings. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set to sockeye's number of rings before load */
+	__type(key, __u32);
+	__type(value, struct se_ring_written);
+} ring_written SEC(".maps");
+
+static __always_inline __u64 se_pl_wakeup(__u32 ring, __u64 size)
+{
+	return se_wakeup_flag(bpf_map_lookup_elem(&ring_written, &ring), size, wakeup_bytes);
+}
 
 /* .bss: the producer fills the templates' payloads and constant fields before load, and
  * reads the counters after each run (the skeleton maps this map into its memory). */
@@ -111,7 +125,7 @@ static __always_inline void se_pl_announce(struct se_pl_conn *c, void *ring)
 	__builtin_memset(o->peer_addr, 0, sizeof(o->peer_addr));
 	__builtin_memcpy(o->local_addr, &laddr, sizeof(laddr));
 	__builtin_memcpy(o->peer_addr, &paddr, sizeof(paddr));
-	bpf_ringbuf_submit(o, se_wakeup_flag(ring, sizeof(*o), wakeup_bytes));
+	bpf_ringbuf_submit(o, se_pl_wakeup(c->ring, sizeof(*o)));
 	se_pl_count(SE_PL_EVENTS);
 	se_pl_count(SE_PL_OPENS);
 }
@@ -128,7 +142,7 @@ static __always_inline int se_pl_data(struct se_pl_record *r, struct se_pl_conn 
 	r->ev.offset = c->offset[dir];
 	c->offset[dir] += len;
 	size = sizeof(r->ev) + len;
-	if (bpf_ringbuf_output(ring, r, size, se_wakeup_flag(ring, size, wakeup_bytes))) {
+	if (bpf_ringbuf_output(ring, r, size, se_pl_wakeup(c->ring, size))) {
 		se_pl_count(SE_PL_RING_FULL);
 		return -1;
 	}
@@ -195,7 +209,7 @@ static __always_inline void se_pl_close(struct se_pl_conn *c)
 	e->bytes[SE_DIR_OUT] = c->offset[SE_DIR_OUT];
 	e->reason = SE_CLOSE_SYSCALL;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_ringbuf_submit(e, se_wakeup_flag(ring, sizeof(*e), wakeup_bytes));
+	bpf_ringbuf_submit(e, se_pl_wakeup(c->ring, sizeof(*e)));
 	se_pl_count(SE_PL_EVENTS);
 	se_pl_count(SE_PL_CLOSES);
 }

@@ -37,6 +37,7 @@
 
 #include "pipeline.h"
 #include "pipeline.skel.h"
+#include "sockeye/config.h" /* sockeye's default --wakeup-bytes */
 
 #define SE_PL_NS_PER_S 1000000000ull
 /* Time between two runs at a fixed rate: short enough that a batch is small next to the
@@ -66,7 +67,7 @@ struct se_pl_opts {
 	unsigned int reqs_per_conn;
 	unsigned int paths;
 	unsigned int port;
-	long long wakeup_bytes; /* -1 = sockeye's default, ring size / 4 */
+	long long wakeup_bytes; /* -1 = sockeye's default */
 	double backpressure;	/* > 0: wait while the ring is fuller than this fraction */
 	unsigned int batch;	/* requests per run; 0 = from the rate */
 	unsigned int pad;	/* bytes of an extra header in each request and response */
@@ -307,7 +308,7 @@ static void se_pl_usage(FILE *out)
 		"  --requests-per-conn N requests before a connection closes (default: 256)\n"
 		"  --paths N             distinct request paths /bench/00.., 1..100 (default: 8)\n"
 		"  --port N              local port the connections claim (default: 8080)\n"
-		"  --wakeup-bytes N      as sockeye's --wakeup-bytes (default: ring size / 4)\n"
+		"  --wakeup-bytes N      as sockeye's --wakeup-bytes (default: sockeye's)\n"
 		"  --backpressure F      wait while the ring is fuller than F (0..1; default off)\n"
 		"  --batch N             requests per run (default: from the rate, %llu us apart)\n"
 		"  --pad N               add an N-byte header to requests and responses, 0..%zu\n"
@@ -508,8 +509,10 @@ static struct pipeline_bpf *se_pl_load(const struct se_pl_opts *o, const struct 
 		return NULL;
 	}
 	skel->rodata->nr_rings = m->nr_rings;
-	skel->rodata->wakeup_bytes =
-	    o->wakeup_bytes >= 0 ? (__u64)o->wakeup_bytes : ring_size / 4; /* sockeye's default */
+	bpf_map__set_max_entries(skel->maps.ring_written, m->nr_rings);
+	skel->rodata->wakeup_bytes = o->wakeup_bytes >= 0
+					 ? (__u64)o->wakeup_bytes
+					 : se_config_default_wakeup_bytes(ring_size);
 	skel->rodata->nconns = o->conns;
 	skel->rodata->npaths = o->paths;
 	se_pl_template(req, SE_PL_REQUEST_HEAD, o->pad, "");

@@ -182,6 +182,7 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 	if (se_probe_choose_hooks(p, cfg, err, errlen))
 		goto fail;
 	bpf_map__set_max_entries(p->skel->maps.rings, p->nr_rings);
+	bpf_map__set_max_entries(p->skel->maps.ring_written, p->nr_rings);
 	bpf_map__set_max_entries(p->skel->maps.scratch, (uint32_t)p->nr_cpus);
 	bpf_map__set_max_entries(p->skel->maps.conns, cfg->max_connections);
 	/* The inner-map template fixes the ring size every inner ring must have. */

@@ -115,8 +115,9 @@ static void se_cli_usage(FILE *out)
 	    "  --poll-ms MS             how often a worker drains its rings while records come,\n"
 	    "                           1..1000 (default %u); when they stop, the interval\n"
 	    "                           doubles up to 32 ms\n"
-	    "  --wakeup-bytes BYTES     wake a worker early once a ring holds this much,\n"
-	    "                           0 = timer only (default: ring size / 4)\n"
+	    "  --wakeup-bytes BYTES     wake a worker each time this much more is written to\n"
+	    "                           one of its rings, 0 = timer only (default: ring size\n"
+	    "                           / 4, at most 128K)\n"
 	    "  --max-connections N      connections tracked at once, 64..4194304 (default %u)\n"
 	    "  --max-groups N           HTTP groups kept per worker and window, 16..1048576;\n"
 	    "                           further requests go to an overflow group (default %u)\n"
@@ -384,7 +385,7 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 		return se_cli_fail(err, errlen, "%s: unexpected argument (see --help)",
 				   argv[optind]);
 	if (!wakeup_set)
-		cfg->wakeup_bytes = cfg->ring_size / 4;
+		cfg->wakeup_bytes = se_config_default_wakeup_bytes(cfg->ring_size);
 	if (cfg->wakeup_bytes >= cfg->ring_size)
 		return se_cli_fail(err, errlen, "--wakeup-bytes: must be below --ring-size (%llu)",
 				   (unsigned long long)cfg->ring_size);

@@ -21,7 +21,7 @@ void se_config_defaults(struct se_config *cfg)
 	cfg->netns_mode = SE_NETNS_SELF;
 	cfg->capture_bytes = SE_CAPTURE_DEFAULT;
 	cfg->poll_ms = SE_DEFAULT_POLL_MS;
-	cfg->wakeup_bytes = SE_DEFAULT_RING_SIZE / 4;
+	cfg->wakeup_bytes = se_config_default_wakeup_bytes(SE_DEFAULT_RING_SIZE);
 	cfg->max_connections = SE_DEFAULT_MAX_CONNECTIONS;
 	cfg->max_groups = SE_DEFAULT_MAX_GROUPS;
 	cfg->export_queue = SE_DEFAULT_EXPORT_QUEUE;

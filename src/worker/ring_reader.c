@@ -67,7 +67,11 @@ int se_ring_reader_add(struct se_ring_reader *rr, int map_fd)
 {
 	struct bpf_map_info info;
 	__u32 info_len = sizeof(info);
-	struct epoll_event ev = { .events = EPOLLIN };
+	/* Edge-triggered: a ring is reported once per wake-up its writers sent. Level-triggered,
+	 * epoll would report it again on every poll while it held any record, and a worker
+	 * under steady traffic would go round draining a few records at a time instead of
+	 * sleeping until the next --wakeup-bytes or its timer. */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
 	uint64_t data_len;
 	void *cons, *prod;
 	int err;

@@ -523,7 +523,7 @@ static void se_worker_seal_until(struct se_worker *w, uint64_t mono_ns)
 
 /*
  * The drain timer: --poll-ms while records come, doubling after each empty drain up to
- * SE_WORKER_IDLE_POLL_MS. An idle sidecar then wakes ~30 times a second instead of 1000,
+ * SE_WORKER_IDLE_POLL_MS. An idle sidecar then wakes ~30 times a second instead of 100,
  * yet the first records after a quiet spell wait at most that long, a burst still wakes
  * the worker at --wakeup-bytes, and the window edge is met within it (far inside the
  * merger's grace).

@@ -106,12 +106,14 @@ static void test_ring_size(void **state)
 
 	assert_int_equal(parse(&cfg, "--ring-size", "64K", NULL), SE_CLI_RUN);
 	assert_int_equal(cfg.ring_size, SE_RING_SIZE_MIN);
-	assert_int_equal(cfg.wakeup_bytes, SE_RING_SIZE_MIN / 4); /* follows the ring size */
+	assert_int_equal(cfg.wakeup_bytes, 16u << 10); /* a quarter of a small ring */
+	assert_int_equal(parse(&cfg, "--ring-size", "512K", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.wakeup_bytes, 128u << 10);
 	assert_int_equal(parse(&cfg, "--ring-size", "1G", NULL), SE_CLI_RUN);
 	assert_int_equal(cfg.ring_size, SE_RING_SIZE_MAX);
+	assert_int_equal(cfg.wakeup_bytes, 128u << 10); /* capped, however large the ring */
 	assert_int_equal(parse(&cfg, "--ring-size", "8388608", NULL), SE_CLI_RUN);
 	assert_int_equal(cfg.ring_size, 8u << 20);
-	assert_int_equal(cfg.wakeup_bytes, 2u << 20);
 }
 
 static void test_ports(void **state)

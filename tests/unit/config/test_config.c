@@ -185,8 +185,8 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.netns_path, "");
 	assert_int_equal(cfg.pid, 0);
 	assert_int_equal(cfg.capture_bytes, SE_CAPTURE_DEFAULT);
-	assert_int_equal(cfg.poll_ms, SE_DEFAULT_POLL_MS);
-	assert_int_equal(cfg.wakeup_bytes, SE_DEFAULT_RING_SIZE / 4);
+	assert_int_equal(cfg.poll_ms, 10);		/* README: --poll-ms */
+	assert_int_equal(cfg.wakeup_bytes, 128u << 10); /* the cap: a quarter of 4 MiB is more */
 	assert_int_equal(cfg.max_connections, SE_DEFAULT_MAX_CONNECTIONS);
 	assert_int_equal(cfg.max_groups, SE_DEFAULT_MAX_GROUPS);
 	assert_int_equal(cfg.export_queue, SE_DEFAULT_EXPORT_QUEUE);
