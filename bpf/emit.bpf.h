@@ -2,7 +2,7 @@
 /*
  * Writing records into the rings: ring choice (the connection's own ring), payload copy
  * from user memory, and drop counting for everything that cannot be written. The header and
- * the wake-up policy (once per crossing of --wakeup-bytes) are in record.bpf.h.
+ * the wake-up policy (once per --wakeup-bytes of ring space written) are in record.bpf.h.
  */
 #ifndef SOCKEYE_EMIT_BPF_H
 #define SOCKEYE_EMIT_BPF_H

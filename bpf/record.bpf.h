@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What every writer of ring records shares: the record header and the wake-up policy (never
- * per event: the consumer is woken by the record whose bytes cross the next multiple of its
- * threshold; otherwise it drains on its poll timer). Used by the capture programs
- * (emit.bpf.h) and by the pipeline benchmark's producer (bench/pipeline/pipeline.bpf.c), so
- * the benchmark's records travel the rings exactly as captured ones do.
+ * per event: the consumer is woken by the record that takes the ring space written past the
+ * next multiple of its threshold; otherwise it drains on its poll timer). Used by the
+ * capture programs (emit.bpf.h) and by the pipeline benchmark's producer
+ * (bench/pipeline/pipeline.bpf.c), so the benchmark's records travel the rings exactly as
+ * captured ones do.
  */
 #ifndef SOCKEYE_RECORD_BPF_H
 #define SOCKEYE_RECORD_BPF_H
@@ -12,10 +13,12 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "sockeye/abi.h"
+#include "sockeye/wakeup.h"
 
 /*
- * Bytes ever written to one ring, counted by its writers for the wake-up rule; a cache line
- * of its own, as the ring's producer position is (every CPU that writes the ring writes it).
+ * Ring space ever written to one ring, counted by its writers for the wake-up rule; a cache
+ * line of its own, as the ring's producer position is (every CPU that writes the ring writes
+ * it).
  */
 struct se_ring_written {
 	__u64 bytes;
@@ -23,21 +26,22 @@ struct se_ring_written {
 };
 
 /*
- * The flag for writing size bytes to the ring whose count is w: wake its consumer each time
- * the bytes written cross another multiple of threshold (0 = never: the timer drains).
- * The count is taken with one fetch-and-add, so of any number of writers, on any CPUs, the
- * one whose bytes cross the multiple is the one that wakes. A rule on the bytes queued
- * instead (read, then write) let two writers both see the ring below the threshold and
- * together take it above: neither woke the consumer, and no later writer crossed again
- * until the timer drained the ring, which had overflowed by then at a long --poll-ms.
+ * The flag for writing a record of size bytes to the ring whose count is w: wake its
+ * consumer each time the ring space written crosses another multiple of threshold (0 =
+ * never: the timer drains); the rule is in sockeye/wakeup.h. A rule on the bytes queued
+ * instead (bpf_ringbuf_query, then write) let two writers both see the ring below the
+ * threshold and together take it above: neither woke the consumer, and no later writer
+ * crossed again until the timer drained the ring, which had overflowed by then at a long
+ * --poll-ms.
  */
 static __always_inline __u64 se_wakeup_flag(struct se_ring_written *w, __u64 size, __u64 threshold)
 {
 	if (!threshold || !w)
 		return BPF_RB_NO_WAKEUP;
-	__u64 before = __sync_fetch_and_add(&w->bytes, size);
+	__u64 span = se_ring_record_span(size);
+	__u64 before = __sync_fetch_and_add(&w->bytes, span);
 
-	return before % threshold + size >= threshold ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return se_wakeup_crossed(before, span, threshold) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void se_header(struct se_ev_header *h, __u8 kind, __u64 conn_id)

@@ -116,8 +116,8 @@ static void se_cli_usage(FILE *out)
 	    "                           1..1000 (default %u); when they stop, the interval\n"
 	    "                           doubles up to 32 ms\n"
 	    "  --wakeup-bytes BYTES     wake a worker each time this much more is written to\n"
-	    "                           one of its rings, 0 = timer only (default: ring size\n"
-	    "                           / 4, at most 128K)\n"
+	    "                           one of its rings, 0 = timer only, at most half the\n"
+	    "                           ring (default: ring size / 4, at most 128K)\n"
 	    "  --max-connections N      connections tracked at once, 64..4194304 (default %u)\n"
 	    "  --max-groups N           HTTP groups kept per worker and window, 16..1048576;\n"
 	    "                           further requests go to an overflow group (default %u)\n"
@@ -386,9 +386,11 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 				   argv[optind]);
 	if (!wakeup_set)
 		cfg->wakeup_bytes = se_config_default_wakeup_bytes(cfg->ring_size);
-	if (cfg->wakeup_bytes >= cfg->ring_size)
-		return se_cli_fail(err, errlen, "--wakeup-bytes: must be below --ring-size (%llu)",
-				   (unsigned long long)cfg->ring_size);
+	/* A wake-up must come while the ring still has room for what is written meanwhile. */
+	if (cfg->wakeup_bytes > cfg->ring_size / 2)
+		return se_cli_fail(err, errlen,
+				   "--wakeup-bytes: must be at most half of --ring-size (%llu)",
+				   (unsigned long long)cfg->ring_size / 2);
 	/* The fallback output; se_config_apply_env decides again once the variables are read. */
 	cfg->out_stdout = cfg->out_stdout_explicit || !cfg->otlp_endpoint[0];
 	return SE_CLI_RUN;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The pinned drain loop of a worker (see include/sockeye/worker.h). Rings are written with
- * BPF_RB_NO_WAKEUP except when a ring crosses --wakeup-bytes, so the loop wakes on that or
- * on its --poll-ms timer, then consumes every owned ring to empty in one batch.
+ * BPF_RB_NO_WAKEUP except each time another --wakeup-bytes of a ring's space is written, so
+ * the loop wakes on that or on its --poll-ms timer, then consumes every owned ring to empty
+ * in one batch.
  *
  * Records are attributed to windows by their kernel timestamp: a record stamped at or after
  * the current window's end seals the window before it is counted.

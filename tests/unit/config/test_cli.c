@@ -107,6 +107,8 @@ static void test_ring_size(void **state)
 	assert_int_equal(parse(&cfg, "--ring-size", "64K", NULL), SE_CLI_RUN);
 	assert_int_equal(cfg.ring_size, SE_RING_SIZE_MIN);
 	assert_int_equal(cfg.wakeup_bytes, 16u << 10); /* a quarter of a small ring */
+	assert_int_equal(parse(&cfg, "--ring-size", "256K", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.wakeup_bytes, 64u << 10);
 	assert_int_equal(parse(&cfg, "--ring-size", "512K", NULL), SE_CLI_RUN);
 	assert_int_equal(cfg.wakeup_bytes, 128u << 10);
 	assert_int_equal(parse(&cfg, "--ring-size", "1G", NULL), SE_CLI_RUN);
@@ -114,6 +116,7 @@ static void test_ring_size(void **state)
 	assert_int_equal(cfg.wakeup_bytes, 128u << 10); /* capped, however large the ring */
 	assert_int_equal(parse(&cfg, "--ring-size", "8388608", NULL), SE_CLI_RUN);
 	assert_int_equal(cfg.ring_size, 8u << 20);
+	assert_int_equal(cfg.wakeup_bytes, 128u << 10);
 }
 
 static void test_ports(void **state)
@@ -210,6 +213,10 @@ static void test_wakeup_bytes(void **state)
 			 SE_CLI_RUN);
 	assert_int_equal(cfg.wakeup_bytes, 8u << 20);
 
+	/* at most half the ring: a wake-up must come while there is room left */
+	assert_int_equal(parse(&cfg, "--wakeup-bytes", "2M", NULL), SE_CLI_RUN);
+	assert_int_equal(parse(&cfg, "--wakeup-bytes", "2097160", NULL), SE_CLI_ERROR);
+	assert_error_names("--wakeup-bytes");
 	assert_int_equal(parse(&cfg, "--wakeup-bytes", "4M", NULL), SE_CLI_ERROR);
 	assert_error_names("--wakeup-bytes");
 	assert_int_equal(parse(&cfg, "--ring-size", "64K", "--wakeup-bytes", "64K", NULL),
@@ -218,7 +225,9 @@ static void test_wakeup_bytes(void **state)
 	assert_int_equal(parse(&cfg, "--wakeup-bytes", "1M", "--ring-size", "64K", NULL),
 			 SE_CLI_ERROR);
 	assert_error_names("--wakeup-bytes");
-	assert_int_equal(parse(&cfg, "--ring-size", "64K", "--wakeup-bytes", "65535", NULL),
+	assert_int_equal(parse(&cfg, "--ring-size", "64K", "--wakeup-bytes", "32769", NULL),
+			 SE_CLI_ERROR);
+	assert_int_equal(parse(&cfg, "--ring-size", "64K", "--wakeup-bytes", "32768", NULL),
 			 SE_CLI_RUN);
 }
 
