@@ -16,7 +16,7 @@ const volatile __u32 target_netns = 0; /* inode of the watched netns; 0 = all na
 const volatile __u32 target_tgid = 0;  /* only this process; 0 = every process */
 const volatile __u32 capture_bytes = SE_CAPTURE_DEFAULT; /* payload prefix per syscall */
 const volatile __u32 nr_rings = 1;			 /* entries filled in `rings` */
-const volatile __u64 wakeup_bytes = 0; /* wake the consumer every this many bytes; 0 = never */
+const volatile __u64 wakeup_bytes = 0; /* wake the consumer per this much ring space; 0 = never */
 const volatile __u64 watched_ports[SE_PORT_BITMAP_WORDS] = {}; /* bit p set: port p watched */
 
 /* Connection ids: a global sequence, touched once per new connection, never per event. */
@@ -42,7 +42,7 @@ struct {
 } rings SEC(".maps");
 
 /*
- * ring_written: bytes written to each ring, for the wake-up rule (record.bpf.h).
+ * ring_written: ring space written to each ring, for the wake-up rule (record.bpf.h).
  * key: u32 ring index, as in `rings`; value: struct se_ring_written. Writer: every program
  * that writes a record; reader: none outside them. Size: the rings' (set before load).
  */

@@ -58,7 +58,7 @@ struct {
 	__type(value, struct se_lost_close);
 } lost_closes SEC(".maps");
 
-/* The wake-up rule's count of bytes written per ring, as sockeye's ring_written. The
+/* The wake-up rule's count of ring space written per ring, as sockeye's ring_written. The
  * producer's own: in a benchmark run its records are the only ones in these rings. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
