@@ -17,6 +17,7 @@ import unittest
 SOCKEYE = os.environ.get("SOCKEYE_BIN", "build/sockeye")
 TCP_PEER = os.environ.get("TCP_PEER_BIN", "build/tests/integration/tcp_peer")
 NGINX = os.environ.get("NGINX_BIN", "/usr/sbin/nginx")
+LOADGEN = os.environ.get("LOADGEN_BIN", "build/bench/loadgen/loadgen")
 # ctest runs the data-path suites once per capture tier: default (socket here) and syscall
 DATA_HOOKS = (["--data-hooks", os.environ["SOCKEYE_DATA_HOOKS"]]
               if os.environ.get("SOCKEYE_DATA_HOOKS") else [])
@@ -271,6 +272,38 @@ def wait_port_idle(port, timeout=20):
         if time.monotonic() > deadline:
             raise AssertionError(f"connections on port {port} still open: {busy}")
         time.sleep(0.02)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def nginx_under_load(sockeye_args, rate, seconds, connections, log_settle_s=5):
+    """nginx on a free port, sockeye watching it (with sockeye_args), and bench/loadgen at a
+    fixed rate over keep-alive connections. Returns loadgen's summary, sockeye's report, the
+    requests nginx logged with a response sent, and the wall-clock ms the load ended at."""
+    port = free_port()
+    with NginxServer(port) as nginx:
+        sockeye = Sockeye("--ports", str(port), *sockeye_args)
+        try:
+            res = subprocess.run(
+                [LOADGEN, "--url", f"http://127.0.0.1:{port}/ok", "--rate", str(rate),
+                 "--duration", str(seconds), "--connections", str(connections), "--json"],
+                capture_output=True, text=True, timeout=60)
+            if res.returncode != 0:
+                raise AssertionError(f"loadgen exited {res.returncode}: {res.stderr}")
+            load = json.loads(res.stdout.splitlines()[0])
+            load_end_ms = time.time() * 1000
+            wait_port_idle(port)
+        finally:
+            report = sockeye.stop()
+        deadline = time.monotonic() + log_settle_s
+        while len(nginx.access_log()) < load["received"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        logged = [r for r in nginx.access_log() if r["bytes_sent"] > 0]
+    return load, report, logged, load_end_ms
 
 
 class NginxServer:

@@ -5,52 +5,24 @@ logged (server role) and what loadgen received (client role), with nothing dropp
 the release, ASan and TSan builds alike: the rate is one every build drains."""
 
 import json
-import os
-import socket
-import subprocess
 import sys
-import time
 import unittest
 
 import harness
 
-LOADGEN = os.environ.get("LOADGEN_BIN", "build/bench/loadgen/loadgen")
 RATE = 3000
 SECONDS = 4
 CONNECTIONS = 20
-LOG_SETTLE_S = 5
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PipelineUnderLoad(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.require_root(cls)
-        port = free_port()
-        with harness.NginxServer(port) as nginx:
-            sockeye = harness.Sockeye("--ports", str(port), "--window", "1", "--workers", "2")
-            try:
-                res = subprocess.run(
-                    [LOADGEN, "--url", f"http://127.0.0.1:{port}/ok", "--rate", str(RATE),
-                     "--duration", str(SECONDS), "--connections", str(CONNECTIONS), "--json"],
-                    capture_output=True, text=True, timeout=60)
-                if res.returncode != 0:
-                    raise AssertionError(f"loadgen exited {res.returncode}: {res.stderr}")
-                cls.load = json.loads(res.stdout.splitlines()[0])
-                harness.wait_port_idle(port)
-            finally:
-                cls.report = sockeye.stop()
-            deadline = time.monotonic() + LOG_SETTLE_S
-            while len(nginx.access_log()) < cls.load["received"] and time.monotonic() < deadline:
-                time.sleep(0.05)
-            cls.logged = [r for r in nginx.access_log() if r["bytes_sent"] > 0]
+        cls.load, cls.report, cls.logged, _ = harness.nginx_under_load(
+            ("--window", "1", "--workers", "2"), RATE, SECONDS, CONNECTIONS)
         cls.windows = sorted({l["window_start"] for l in cls.report.lines if l["type"] == "http"})
-        print(f"\nloadgen: {res.stdout.strip()}\nnginx logged {len(cls.logged)}; sockeye "
+        print(f"\nloadgen: {json.dumps(cls.load)}\nnginx logged {len(cls.logged)}; sockeye "
               f"{cls.report.http_counts('server')} / {cls.report.http_counts('client')} over "
               f"{len(cls.windows)} windows", file=sys.stderr)
 

@@ -10,55 +10,25 @@ whatever the interleaving of writers, is unit-tested (tests/unit/worker/test_wak
 this test shows it end to end, where a lost wake-up shows only when it happens."""
 
 import json
-import os
-import socket
-import subprocess
 import sys
-import time
 import unittest
 
 import harness
 
-LOADGEN = os.environ.get("LOADGEN_BIN", "build/bench/loadgen/loadgen")
 RATE = 20000
 SECONDS = 4
 CONNECTIONS = 20
 POLL_MS = 1000
-LOG_SETTLE_S = 5
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class WakeUpByBytes(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.require_root(cls)
-        port = free_port()
-        with harness.NginxServer(port) as nginx:
-            sockeye = harness.Sockeye("--ports", str(port), "--window", "1", "--workers", "2",
-                                      "--ring-size", "4M", "--wakeup-bytes", "64K",
-                                      "--poll-ms", str(POLL_MS))
-            try:
-                res = subprocess.run(
-                    [LOADGEN, "--url", f"http://127.0.0.1:{port}/ok", "--rate", str(RATE),
-                     "--duration", str(SECONDS), "--connections", str(CONNECTIONS), "--json"],
-                    capture_output=True, text=True, timeout=60)
-                if res.returncode != 0:
-                    raise AssertionError(f"loadgen exited {res.returncode}: {res.stderr}")
-                cls.load = json.loads(res.stdout.splitlines()[0])
-                cls.load_end_ms = time.time() * 1000
-                harness.wait_port_idle(port)
-            finally:
-                cls.report = sockeye.stop()
-            deadline = time.monotonic() + LOG_SETTLE_S
-            while len(nginx.access_log()) < cls.load["received"] and time.monotonic() < deadline:
-                time.sleep(0.05)
-            cls.logged = [r for r in nginx.access_log() if r["bytes_sent"] > 0]
-        print(f"\nloadgen: {res.stdout.strip()}\nsockeye delays (us, p50/p99 per window): "
+        cls.load, cls.report, cls.logged, cls.load_end_ms = harness.nginx_under_load(
+            ("--window", "1", "--workers", "2", "--ring-size", "4M", "--wakeup-bytes", "64K",
+             "--poll-ms", str(POLL_MS)), RATE, SECONDS, CONNECTIONS)
+        print(f"\nloadgen: {json.dumps(cls.load)}\nsockeye delays (us, p50/p99 per window): "
               f"{[(s['delay_us']['p50'], s['delay_us']['p99']) for s in cls.report.stats]}",
               file=sys.stderr)
 
