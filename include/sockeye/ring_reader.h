@@ -43,6 +43,7 @@ struct se_ring_view {
 	const uint8_t *data;		   /* 2 * (mask + 1) readable bytes: mapped twice */
 	unsigned long mask;		   /* ring size - 1, a power of two minus one */
 	bool draining;			   /* a drain is running: nested drains are a bug */
+	bool stopped_busy; /* the last drain stopped at a record still being written */
 };
 
 /*
@@ -74,6 +75,14 @@ int64_t se_ring_reader_poll(struct se_ring_reader *rr, int timeout_ms);
 
 /* Drain every ring, signalled or not. Returns the records handed to fn, or fn's error. */
 int64_t se_ring_reader_consume(struct se_ring_reader *rr);
+
+/*
+ * Whether the last drain of some ring stopped at a record still being written. That
+ * record's writer commits without a wake-up (only the writer that crosses --wakeup-bytes
+ * sends one), so whatever follows it would wait for the next wake-up or the timer: the
+ * reader should look again soon.
+ */
+bool se_ring_reader_stopped_busy(const struct se_ring_reader *rr);
 
 void se_ring_reader_free(struct se_ring_reader *rr);
 

@@ -5,11 +5,13 @@
 #include <assert.h>
 #include <linux/bpf.h>
 
-/* Bytes a record of payload length len takes in the ring: header included, 8-aligned. */
-static unsigned long se_ring_record_span(uint32_t len)
+#include "sockeye/wakeup.h" /* se_ring_record_span */
+
+/* Bytes the record whose header holds len takes in the ring. */
+static unsigned long se_ring_header_span(uint32_t len)
 {
-	len &= ~(uint32_t)(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
-	return ((unsigned long)len + BPF_RINGBUF_HDR_SZ + 7) & ~7ul;
+	return se_ring_record_span(len &
+				   ~(uint32_t)(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT));
 }
 
 /* Give the space up to cons back to the producers. */
@@ -30,6 +32,7 @@ int64_t se_ring_drain(struct se_ring_view *r, se_ring_record_fn fn, void *ctx)
 
 	assert(!r->draining); /* a nested drain would hand the same records again */
 	r->draining = true;
+	r->stopped_busy = false;
 	if (release_every > SE_RING_RELEASE_MAX)
 		release_every = SE_RING_RELEASE_MAX;
 	/* Until the producer position stops moving, as libbpf does. Positions only grow and
@@ -40,9 +43,11 @@ int64_t se_ring_drain(struct se_ring_view *r, se_ring_record_fn fn, void *ctx)
 			/* the producer clears the busy bit (a release) once the record is whole */
 			uint32_t len = __atomic_load_n((const uint32_t *)hdr, __ATOMIC_ACQUIRE);
 
-			if (len & BPF_RINGBUF_BUSY_BIT)
+			if (len & BPF_RINGBUF_BUSY_BIT) {
+				r->stopped_busy = true;
 				goto done;
-			cons += se_ring_record_span(len);
+			}
+			cons += se_ring_header_span(len);
 			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
 				int ret = fn(ctx, hdr + BPF_RINGBUF_HDR_SZ, len);
 

@@ -145,6 +145,14 @@ int64_t se_ring_reader_consume(struct se_ring_reader *rr)
 	return total;
 }
 
+bool se_ring_reader_stopped_busy(const struct se_ring_reader *rr)
+{
+	for (unsigned int i = 0; i < rr->n; i++)
+		if (rr->views[i].stopped_busy)
+			return true;
+	return false;
+}
+
 void se_ring_reader_free(struct se_ring_reader *rr)
 {
 	if (!rr)

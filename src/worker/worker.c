@@ -43,6 +43,9 @@
 #define SE_WORKER_DEFER_MAX (4u << 20)
 /* Longest drain timer when the rings stay empty (see se_worker_next_timeout). */
 #define SE_WORKER_IDLE_POLL_MS 32
+/* How soon a worker looks again at a ring whose drain stopped at a record still being
+ * written: that record's commit sends no wake-up (see se_ring_reader_stopped_busy). */
+#define SE_WORKER_BUSY_RETRY_MS 1
 /* Parked close records taken from the kernel map per batch. */
 #define SE_WORKER_LOST_CLOSES_BATCH 256
 
@@ -548,7 +551,9 @@ static void *se_worker_main(void *arg)
 		se_warn("worker %u: cannot pin to CPU %d", w->id, w->cpu);
 	se_publish_thread_online(); /* publishing frees with call_rcu */
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
-		int64_t ret = se_ring_reader_poll(w->rings, timeout_ms), more;
+		int wait_ms =
+		    se_ring_reader_stopped_busy(w->rings) ? SE_WORKER_BUSY_RETRY_MS : timeout_ms;
+		int64_t ret = se_ring_reader_poll(w->rings, wait_ms), more;
 		uint64_t now;
 
 		if (ret < 0 && ret != -EINTR) {

@@ -218,9 +218,11 @@ static void test_stops_at_a_record_still_being_written(void **state)
 	assert_int_equal(se_ring_drain(&r->view, on_record, s), 1);
 	assert_int_equal(r->consumer_pos, first + span_of(8));
 	assert_int_equal(r->consumer_pos, busy);
+	assert_true(r->view.stopped_busy); /* the reader is told to look again soon */
 	memset(ring_payload(r, busy), 2, 24);
 	ring_commit(r, busy, 24, false);
 	assert_int_equal(se_ring_drain(&r->view, on_record, s), 2);
+	assert_false(r->view.stopped_busy);
 	assert_int_equal(s->first[1], 2);
 	assert_int_equal(s->sizes[1], 24);
 	assert_int_equal(s->first[2], 3);
