@@ -7,8 +7,6 @@ The binary comes from the environment that ctest sets (LOADGEN_BIN). Needs no BP
 with the other integration tests, as root."""
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,21 +14,14 @@ import unittest
 
 import harness
 
-LOADGEN = os.environ.get("LOADGEN_BIN", "build/bench/loadgen/loadgen")
 CONNECTIONS = 10
 SECONDS = 2
 RATE = 2000
 LOG_SETTLE_S = 5  # nginx logs a request just after sending its response
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def loadgen(*args, timeout=60):
-    res = subprocess.run([LOADGEN] + list(args), capture_output=True, text=True,
+    res = subprocess.run([harness.LOADGEN] + list(args), capture_output=True, text=True,
                          timeout=timeout)
     return res.returncode, res.stdout, res.stderr
 
@@ -42,7 +33,7 @@ class LoadgenAgainstNginx(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.require_root(cls)
-        cls.port = free_port()
+        cls.port = harness.free_port()
         cls.runs = {}
         with harness.NginxServer(cls.port) as nginx:
             for name, extra in (("closed", ()), ("open", ("--rate", str(RATE)))):
@@ -127,8 +118,9 @@ class CommandLine(unittest.TestCase):
             self.assertIn(flag, out)
 
     def test_nothing_listening_counts_connect_errors(self):
-        rc, out, err = loadgen("--url", f"http://127.0.0.1:{free_port()}/", "--duration",
-                               "0.3", "--json")
+        port = harness.free_port()
+        rc, out, err = loadgen("--url", f"http://127.0.0.1:{port}/", "--duration", "0.3",
+                               "--json")
         self.assertEqual(rc, 0, err)
         s = json.loads(out)
         self.assertEqual((s["sent"], s["received"]), (0, 0))

@@ -8,7 +8,6 @@ ASan and TSan builds alike: the rate is one every build drains."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import unittest
@@ -26,18 +25,12 @@ REQUESTS_PER_CONN = 500  # several generations of connections open and close in 
 PATHS = 4
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PipelineBench(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.require_root(cls)
         # watched, nothing listens: sockeye's own capture has nothing to report
-        cls.port = free_port()
+        cls.port = harness.free_port()
         sockeye = harness.Sockeye("--ports", str(cls.port), "--window", "1", "--workers", "1")
         try:
             res = subprocess.run(
