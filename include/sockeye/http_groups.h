@@ -30,7 +30,7 @@ struct se_http_request {
 	uint16_t status; /* 0: no response */
 	uint16_t family; /* of peer_addr */
 	uint8_t peer_addr[16];
-	const char *path; /* view, valid during the call only */
+	const char *path; /* view, valid during the call only; valid UTF-8 (sockeye/utf8.h) */
 	uint32_t path_len;
 	bool path_truncated;
 	uint64_t start_ns; /* kernel time of the request's first byte */

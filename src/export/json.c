@@ -1,47 +1,18 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * JSON string escaping of untrusted bytes (see include/sockeye/json.h). UTF-8 is validated
- * by the table of well-formed byte sequences of the Unicode standard (chapter 3, table 3-7),
- * which rules out overlong forms, surrogates and code points past U+10FFFF by the range of
- * the second byte alone. Runs of bytes that need no escape are written with one fwrite.
+ * as sockeye/utf8.h does; each byte of an ill-formed sequence is written as U+FFFD (paths
+ * arrive here valid already: this is the writer's own guarantee for any other string). Runs
+ * of bytes that need no escape are written with one fwrite.
  */
 #include "sockeye/json.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sockeye/utf8.h"
+
 #define SE_JSON_REPLACEMENT "\\ufffd"
-
-/* Bytes of the well-formed UTF-8 sequence (2 to 4) starting at p, or 0 if none does. */
-static size_t se_json_utf8_len(const uint8_t *p, size_t left)
-{
-	uint8_t c = p[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0; /* below: overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* above: surrogates U+D800..U+DFFF */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90; /* below: overlong */
-		else if (c == 0xf4)
-			hi = 0x8f; /* above: past U+10FFFF */
-	} else {
-		return 0; /* continuation byte, C0/C1 (overlong ASCII), F5..FF */
-	}
-	if (left < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
 
 static bool se_json_plain(uint8_t c)
 {
@@ -93,7 +64,7 @@ void se_json_write_string(FILE *out, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		if (p[i] >= 0x80 && (n = se_json_utf8_len(p + i, len - i))) {
+		if (p[i] >= 0x80 && (n = se_utf8_seq_len(p + i, len - i, NULL))) {
 			i += n;
 			continue;
 		}

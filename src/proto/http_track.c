@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sockeye/abi.h"
+#include "sockeye/utf8.h"
 #include "sockeye/window.h"
 
 /* The callbacks of a framer get the connection and the sink through this. */
@@ -210,15 +211,14 @@ static void se_http_on_request_error(void *ctx, enum se_http1_error err)
 	p->lost = true;
 }
 
+/* The path as every sink exports it: valid UTF-8, cut on a code point (sockeye/utf8.h). */
 static void se_http_copy_path(struct se_http_pending *p, const struct se_str *path)
 {
-	uint32_t n = path->len;
+	bool cut;
 
-	p->path_truncated = n > SE_HTTP_PATH_MAX;
-	if (p->path_truncated)
-		n = SE_HTTP_PATH_MAX;
-	memcpy(p->path, path->p, n);
-	p->path_len = (uint16_t)n;
+	p->path_len = (uint16_t)se_utf8_sanitize(p->path, SE_HTTP_PATH_MAX,
+						 (const uint8_t *)path->p, path->len, &cut);
+	p->path_truncated = cut;
 }
 
 static enum se_http1_body_mode se_http_on_request_head(void *ctx, const struct se_http1_head *hd,

@@ -660,6 +660,63 @@ class CollectorGoesDownAndComesBack(Checks, OutageChecks, unittest.TestCase):
 
 
 
+def raw_get(port, target):
+    """One GET whose request target is the given bytes, sent as they are (curl would
+    percent-encode them); returns the status code."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+class InvalidUtf8Paths(unittest.TestCase):
+    """Paths that are not valid UTF-8 (a stray byte, a sequence cut short) or are cut at 255
+    bytes in the middle of a character reach the receiver as valid UTF-8: the receiver decodes
+    strings strictly (as Go's protobuf does), and one bad path used to make it reject the
+    whole window. Each ill-formed sequence becomes one U+FFFD, the cut falls before the
+    character that does not fit, and stdout prints the same paths as OTLP."""
+
+    LONG = b"/" + b"x" * 253
+    SENT = {b"/bad\xff\xfe": "/bad\ufffd\ufffd",
+            b"/cut\xe2\x82": "/cut\ufffd",
+            b"/caf\xc3\xa9": "/caf\u00e9",
+            LONG + "\u20ac".encode(): LONG.decode()}
+
+    @classmethod
+    def setUpClass(cls):
+        with otlp.OtlpReceiver() as rx:
+            def script(run):
+                for target in cls.SENT:
+                    assert raw_get(NGINX.port, target) == 404, target
+                harness.wait_port_idle(NGINX.port)
+                run.wait_delivered_past(time.time() + 1)
+
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url], FAULT_ENV, script)
+
+    def test_every_request_decodes_strictly(self):
+        self.assertTrue(self.out.metrics, "no request reached the receiver")
+        for r in self.out.records:
+            self.assertNotIn("decode_error", r, r)
+            self.assertEqual(r["status"], 200, r)
+
+    def test_paths_replaced_and_cut_on_a_character(self):
+        got = http_counts(self.out.last(), "server")
+        want = {("GET", path, 404): 1 for path in self.SENT.values()}
+        self.assertEqual(got, want)
+        g = self.out.report.http_group("server", "GET", self.LONG.decode(), 404)
+        self.assertIsNotNone(g, self.out.report.http_groups)
+        self.assertTrue(g["path_truncated"])
+
+    def test_stdout_and_otlp_agree(self):
+        stdout = {k[:3]: n for k, n in self.out.report.http_counts("server").items()}
+        self.assertEqual(stdout, http_counts(self.out.last(), "server"))
+
+
 class QueueOverflow(Checks, unittest.TestCase):
     """(a') Collector down for 4 s with --export-queue 2: windows are dropped from the queue
     (counted in windows_dropped; their HTTP requests in http_export_dropped), the rest is

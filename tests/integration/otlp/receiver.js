@@ -13,7 +13,8 @@
 //    "headers": {lowercased name: value}, "bytes" (as received), "status" (what it answered,
 //    or "hang"), "body": the decoded message (toObject: longs as strings, bytes as hex
 //    strings, enums as names, no defaults)}
-//   or, when the body does not decode, "decode_error": "..." instead of "body" (answered 400).
+//   or, when the body does not decode, "decode_error": "..." instead of "body" (answered 400);
+//   a string field that is not valid UTF-8 does not decode (strict, as Go's protobuf is).
 //
 // Answers 200 with an empty protobuf body (an empty Export*ServiceResponse) and
 // Content-Type: application/x-protobuf, unless a fault mode says otherwise. Modes are set at
@@ -34,6 +35,21 @@ const path = require("path");
 const zlib = require("zlib");
 
 const root = require("@opentelemetry/otlp-transformer/build/src/generated/root.js");
+const protobuf = require("protobufjs/minimal");
+
+// Strict, like the Go and C++ protobuf runtimes: a `string` field that is not valid UTF-8
+// fails the whole request (protobufjs alone would quietly replace the bad bytes).
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+function readStrictString() {
+  const bytes = this.bytes();
+  try {
+    return strictUtf8.decode(bytes);
+  } catch (e) {
+    throw new Error(`invalid UTF-8 in a string field: ${Buffer.from(bytes).toString("hex")}`);
+  }
+}
+protobuf.Reader.prototype.string = readStrictString;
+protobuf.BufferReader.prototype.string = readStrictString;
 
 const DECODERS = {
   "/v1/metrics": root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest,

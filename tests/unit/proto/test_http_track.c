@@ -590,6 +590,51 @@ static void test_response_head_before_request_body_still_framing(void **state)
 	fx_end(&f);
 }
 
+/* The path a group gets is valid UTF-8 whatever came on the wire: each ill-formed sequence is
+ * one U+FFFD, and the cut at SE_HTTP_PATH_MAX bytes never splits a code point. */
+static void test_paths_are_made_valid_utf8(void **state)
+{
+	struct fixture f;
+	char req[600], want[300];
+	const struct se_http_group *g;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1,
+		REQ_GET("/a\xff\xe2\x82"
+			"b\xc3\xa9"));
+	fx_send(&f, SE_DIR_OUT, 2, RESP_OK);
+	assert_int_equal(fx_count(&f, "GET",
+				  "/a\xef\xbf\xbd\xef\xbf\xbd"
+				  "b\xc3\xa9",
+				  200),
+			 1);
+	/* 253 bytes, then a 3-byte code point that would end at byte 256: cut before it */
+	memset(want, 0, sizeof(want));
+	want[0] = '/';
+	memset(want + 1, 'x', 252);
+	snprintf(req, sizeof(req), "GET %s\xe2\x82\xac HTTP/1.1\r\nHost: t\r\n\r\n", want);
+	fx_send(&f, SE_DIR_IN, 3, req);
+	fx_send(&f, SE_DIR_OUT, 4, RESP_OK);
+	g = fx_group(&f, "GET", want, 200);
+	assert_non_null(g);
+	assert_int_equal(g->path_len, 253);
+	assert_true(g->path_truncated);
+	/* exactly SE_HTTP_PATH_MAX bytes ending in a whole code point: kept, not cut */
+	memset(want + 1, 'y', 250);
+	memcpy(want + 251,
+	       "\xe2\x82\xac"
+	       "z",
+	       5); /* 255 bytes and the terminator */
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", want);
+	fx_send(&f, SE_DIR_IN, 5, req);
+	fx_send(&f, SE_DIR_OUT, 6, RESP_OK);
+	g = fx_group(&f, "GET", want, 200);
+	assert_non_null(g);
+	assert_int_equal(g->path_len, SE_HTTP_PATH_MAX);
+	assert_false(g->path_truncated);
+	fx_end(&f);
+}
+
 static void test_free_list_reuses_state(void **state)
 {
 	struct fixture f;
@@ -637,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_body_ending_in_a_hole_keeps_its_time),
 		cmocka_unit_test(test_response_recorded_before_its_request),
 		cmocka_unit_test(test_response_head_before_request_body_still_framing),
+		cmocka_unit_test(test_paths_are_made_valid_utf8),
 		cmocka_unit_test(test_free_list_reuses_state),
 	};
 
