@@ -28,6 +28,7 @@
 #define SE_OTLP_HEADER_MAX		512
 #define SE_DEFAULT_OTLP_TIMEOUT_S	10
 #define SE_DEFAULT_MAX_SPANS_PER_SECOND 1000
+#define SE_DEFAULT_METRICS_TTL_S	300 /* Beyla's and OBI's default: five minutes */
 #define SE_GIVEN_COMPRESSION		(1u << 0)
 #define SE_GIVEN_TIMEOUT		(1u << 1)
 #define SE_GIVEN_TEMPORALITY		(1u << 2)
@@ -74,7 +75,8 @@ struct se_config {
 	char otlp_headers[SE_OTLP_HEADERS_MAX][SE_OTLP_HEADER_MAX]; /* "Name: value" */
 	bool otlp_gzip;
 	unsigned int otlp_timeout_s;
-	bool delta;			   /* --temporality delta (default cumulative) */
+	bool delta;		    /* --temporality delta (default cumulative) */
+	unsigned int metrics_ttl_s; /* a cumulative series not counted into for this long ends */
 	unsigned int max_spans_per_second; /* spans of traced requests, all workers together */
 	unsigned int flags_given; /* SE_GIVEN_*: what flags set, so variables do not override */
 	int verbose;

@@ -7,7 +7,8 @@
  * Memory is bounded: a table keeps at most `max_groups` groups; a request that would need
  * one more goes into its role's overflow group (method "_OTHER", path "_overflow", status 0,
  * no peer, overflow flag set) and is counted in `overflowed`. Adding never allocates once the
- * table has grown to its limit, and grows geometrically before that.
+ * table has grown to its limit, and grows geometrically before that. A table of running totals
+ * (cumulative export) frees the room of series no longer seen with se_http_groups_expire.
  *
  * Context: one owner at a time (a worker for a shard's table, the sender for a window's).
  */
@@ -60,6 +61,10 @@ struct se_http_group {
 				      * summarised with the untraced ones) */
 	struct se_hist duration;     /* ns, se_hist_http_duration */
 	struct se_hist request_body; /* bytes, se_hist_http_body_size */
+	/* A running total's series (se_http_groups_merge_series): when it started, and the end of
+	 * the last window that counted into it. 0 in a window's table. */
+	uint64_t series_start_ns;
+	uint64_t series_seen_ns;
 };
 
 struct se_http_groups {
@@ -69,7 +74,7 @@ struct se_http_groups {
 	uint32_t max_groups; /* limit, overflow groups included */
 	uint32_t *index;     /* open addressing: slot -> groups index + 1, 0 = empty */
 	uint32_t index_mask;
-	uint64_t overflowed;	 /* requests put into an overflow group */
+	uint64_t overflowed;	 /* requests in the overflow groups */
 	uint64_t alloc_failures; /* requests lost because the table could not grow */
 };
 
@@ -79,5 +84,15 @@ void se_http_groups_fini(struct se_http_groups *g);
 int se_http_groups_add(struct se_http_groups *g, const struct se_http_request *r);
 /* Add every group of src into dst (same key rules, same limit). 0 or -ENOMEM. */
 int se_http_groups_merge(struct se_http_groups *dst, const struct se_http_groups *src);
+/* The same, for running totals: src is the window [start_ns, end_ns), and every group of dst
+ * it counts into (an overflow group too) is seen at end_ns; one it creates starts at
+ * start_ns. */
+int se_http_groups_merge_series(struct se_http_groups *dst, const struct se_http_groups *src,
+				uint64_t start_ns, uint64_t end_ns);
+/* Remove the groups last seen at or before seen_ns (their series end), but for those with a
+ * key in `keep` (the window about to be merged); the others keep their order. Returns how
+ * many went. */
+uint32_t se_http_groups_expire(struct se_http_groups *g, uint64_t seen_ns,
+			       const struct se_http_groups *keep);
 
 #endif /* SOCKEYE_HTTP_GROUPS_H */

@@ -12,8 +12,12 @@
  * HTTP attributes: http.request.method, url.path, http.response.status_code,
  * network.peer.address; an overflow group (--max-groups) has otel.metric.overflow=true
  * instead. Cumulative temporality by default: the state keeps running totals of every group
- * and counter since the first window (bounded by --max-groups like a window), start time the
- * first window's start; delta: each window alone, start time its start. Context: sender.
+ * (bounded by --max-groups like a window) and counter since the first window. A group's
+ * series starts with the window that first counts into it, and ends once no window has for
+ * --metrics-ttl: its room is then free for new keys, so a burst of distinct keys cannot lock
+ * the totals into the overflow group for good, and a series that comes back starts anew
+ * (the OTLP data model's reset). Counters start at the first window. Delta: each window alone,
+ * start time its start. Context: sender.
  */
 #ifndef SOCKEYE_OTLP_METRICS_H
 #define SOCKEYE_OTLP_METRICS_H
@@ -38,7 +42,8 @@ extern const char *const se_export_failure_names[SE_EXPORT_FAIL__COUNT];
 
 struct se_otlp_metrics {
 	bool delta;
-	uint64_t start_ns; /* cumulative series start: the first window's start */
+	uint64_t series_ttl_ns; /* a group's series ends when not counted into for this long */
+	uint64_t start_ns;	/* cumulative counters' start: the first window's start */
 	struct se_http_groups total;
 	uint64_t counters[SE_UC__COUNT];
 	uint64_t kernel[SE_KC__COUNT];
@@ -46,7 +51,8 @@ struct se_otlp_metrics {
 	uint64_t failures_sent[SE_EXPORT_FAIL__COUNT]; /* delta: the totals last reported */
 };
 
-void se_otlp_metrics_init(struct se_otlp_metrics *m, bool delta, uint32_t max_groups);
+void se_otlp_metrics_init(struct se_otlp_metrics *m, bool delta, uint32_t max_groups,
+			  uint64_t series_ttl_ns);
 void se_otlp_metrics_fini(struct se_otlp_metrics *m);
 
 /*

@@ -342,6 +342,12 @@ int se_http_groups_add(struct se_http_groups *g, const struct se_http_request *r
 
 int se_http_groups_merge(struct se_http_groups *dst, const struct se_http_groups *src)
 {
+	return se_http_groups_merge_series(dst, src, 0, 0);
+}
+
+int se_http_groups_merge_series(struct se_http_groups *dst, const struct se_http_groups *src,
+				uint64_t start_ns, uint64_t end_ns)
+{
 	int ret = 0;
 
 	for (uint32_t i = 0; i < src->n; i++) {
@@ -363,8 +369,43 @@ int se_http_groups_merge(struct se_http_groups *dst, const struct se_http_groups
 		grp->spanned += sg->spanned;
 		se_hist_merge(&grp->duration, &sg->duration, &se_hist_http_duration);
 		se_hist_merge(&grp->request_body, &sg->request_body, &se_hist_http_body_size);
+		if (end_ns) {
+			if (!grp->series_start_ns)
+				grp->series_start_ns = start_ns;
+			grp->series_seen_ns = end_ns;
+		}
 	}
 	dst->overflowed += src->overflowed;
 	dst->alloc_failures += src->alloc_failures;
 	return ret;
+}
+
+uint32_t se_http_groups_expire(struct se_http_groups *g, uint64_t seen_ns,
+			       const struct se_http_groups *keep)
+{
+	uint32_t kept = 0, gone;
+
+	for (uint32_t i = 0; i < g->n; i++) {
+		const struct se_http_group *grp = &g->groups[i];
+		struct se_http_key k;
+
+		se_http_key_of_group(&k, grp);
+		if (grp->series_seen_ns <= seen_ns && !se_http_find(keep, &k, grp->hash)) {
+			if (grp->overflow)
+				g->overflowed -= grp->count;
+			continue;
+		}
+		if (kept != i)
+			g->groups[kept] = g->groups[i];
+		kept++;
+	}
+	gone = g->n - kept;
+	if (!gone)
+		return 0;
+	g->n = kept;
+	/* Linear probing cannot leave holes in a run: the index is built again. */
+	memset(g->index, 0, ((size_t)g->index_mask + 1) * sizeof(*g->index));
+	for (uint32_t i = 0; i < kept; i++)
+		se_http_index_put(g->index, g->index_mask, g->groups[i].hash, i + 1);
+	return gone;
 }

@@ -35,6 +35,7 @@ enum {
 	OPT_OTLP_COMPRESSION,
 	OPT_OTLP_TIMEOUT,
 	OPT_TEMPORALITY,
+	OPT_METRICS_TTL,
 	OPT_MAX_SPANS,
 	OPT_VERSION,
 };
@@ -61,6 +62,7 @@ static const struct option se_cli_options[] = {
 	{ "otlp-compression", required_argument, NULL, OPT_OTLP_COMPRESSION },
 	{ "otlp-timeout", required_argument, NULL, OPT_OTLP_TIMEOUT },
 	{ "temporality", required_argument, NULL, OPT_TEMPORALITY },
+	{ "metrics-ttl", required_argument, NULL, OPT_METRICS_TTL },
 	{ "max-spans-per-second", required_argument, NULL, OPT_MAX_SPANS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -86,6 +88,8 @@ static void se_cli_usage(FILE *out)
 	    "  --otlp-compression none|gzip  body compression (default none)\n"
 	    "  --otlp-timeout SECONDS   per export attempt, 1..300 (default %u)\n"
 	    "  --temporality cumulative|delta  of sums and histograms (default cumulative)\n"
+	    "  --metrics-ttl SECONDS    a cumulative HTTP series not counted into for this long\n"
+	    "                           ends (its room goes to new ones), 1..86400 (default %u)\n"
 	    "  --max-spans-per-second N  requests with trace context that get a span of their\n"
 	    "                           own, 0..1000000 (default %u); the rest are counted\n"
 	    "  --connections            add one \"conn\" line per connection that moved data in\n"
@@ -130,9 +134,9 @@ static void se_cli_usage(FILE *out)
 	    "  -h, --help               print this help and exit\n"
 	    "\n"
 	    "Exit status: 0 on success, 1 on a run-time failure, 2 on a bad command line.\n",
-	    SE_DEFAULT_OTLP_TIMEOUT_S, SE_DEFAULT_MAX_SPANS_PER_SECOND, SE_DEFAULT_WINDOW_S,
-	    SE_DEFAULT_PORTS, SE_CAPTURE_MAX, SE_CAPTURE_DEFAULT, SE_WORKERS_MAX,
-	    SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS, SE_DEFAULT_MAX_GROUPS,
+	    SE_DEFAULT_OTLP_TIMEOUT_S, SE_DEFAULT_METRICS_TTL_S, SE_DEFAULT_MAX_SPANS_PER_SECOND,
+	    SE_DEFAULT_WINDOW_S, SE_DEFAULT_PORTS, SE_CAPTURE_MAX, SE_CAPTURE_DEFAULT,
+	    SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS, SE_DEFAULT_MAX_GROUPS,
 	    SE_DEFAULT_EXPORT_QUEUE);
 }
 
@@ -266,6 +270,13 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 				    "from 1 to 300",
 				    arg);
 			cfg->flags_given |= SE_GIVEN_TIMEOUT;
+			break;
+		case OPT_METRICS_TTL:
+			if (!se_cli_uint(arg, 1, 86400, &cfg->metrics_ttl_s))
+				return se_cli_fail(err, errlen,
+						   "--metrics-ttl: '%s' is not a number of seconds "
+						   "from 1 to 86400",
+						   arg);
 			break;
 		case OPT_MAX_SPANS:
 			if (!se_cli_uint(arg, 0, 1000000, &cfg->max_spans_per_second))

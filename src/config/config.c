@@ -27,6 +27,7 @@ void se_config_defaults(struct se_config *cfg)
 	cfg->export_queue = SE_DEFAULT_EXPORT_QUEUE;
 	cfg->otlp_timeout_s = SE_DEFAULT_OTLP_TIMEOUT_S;
 	cfg->max_spans_per_second = SE_DEFAULT_MAX_SPANS_PER_SECOND;
+	cfg->metrics_ttl_s = SE_DEFAULT_METRICS_TTL_S;
 }
 
 int se_config_parse_uint(const char *s, unsigned long long min, unsigned long long max,

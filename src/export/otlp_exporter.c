@@ -66,7 +66,8 @@ struct se_otlp_exporter *se_otlp_exporter_new(const struct se_config *cfg)
 	skipped = se_otlp_resource_init(&e->resource, se_getenv, host, (int64_t)getpid());
 	if (skipped)
 		se_warn("OTEL_RESOURCE_ATTRIBUTES: %u malformed entries ignored", skipped);
-	se_otlp_metrics_init(&e->metrics, cfg->delta, cfg->max_groups);
+	se_otlp_metrics_init(&e->metrics, cfg->delta, cfg->max_groups,
+			     (uint64_t)cfg->metrics_ttl_s * SE_NS_PER_S);
 	e->rnd = se_clock_mono_ns() | 1;
 	return e;
 }

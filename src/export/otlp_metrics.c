@@ -27,10 +27,12 @@ const char *const se_export_failure_names[SE_EXPORT_FAIL__COUNT] = {
 
 #define SE_OTLP_METRICS_MAX 16
 
-void se_otlp_metrics_init(struct se_otlp_metrics *m, bool delta, uint32_t max_groups)
+void se_otlp_metrics_init(struct se_otlp_metrics *m, bool delta, uint32_t max_groups,
+			  uint64_t series_ttl_ns)
 {
 	memset(m, 0, sizeof(*m));
 	m->delta = delta;
+	m->series_ttl_ns = series_ttl_ns;
 	se_http_groups_init(&m->total, max_groups);
 }
 
@@ -140,8 +142,9 @@ static void se_otlp_sum(struct se_otlp_ctx *c, const char *name, const char *des
 	m->sum = sum;
 }
 
-static se_pb_hist *se_otlp_hist_point(struct se_otlp_ctx *c, const struct se_hist *h,
-				      const struct se_hist_bounds *b,
+/* A point of group g's histogram h: a series of its own in cumulative totals. */
+static se_pb_hist *se_otlp_hist_point(struct se_otlp_ctx *c, const struct se_http_group *g,
+				      const struct se_hist *h, const struct se_hist_bounds *b,
 				      const struct se_otlp_attrs *attrs)
 {
 	se_pb_hist *p = se_arena_alloc(c->a, sizeof(*p));
@@ -155,7 +158,7 @@ static se_pb_hist *se_otlp_hist_point(struct se_otlp_ctx *c, const struct se_his
 	p->attributes = attrs->v;
 	p->n_attributes = attrs->n;
 	p->has_start_time_unix_nano = p->has_time_unix_nano = true;
-	p->start_time_unix_nano = c->start_ns;
+	p->start_time_unix_nano = g->series_start_ns ? g->series_start_ns : c->start_ns;
 	p->time_unix_nano = c->time_ns;
 	p->has_count = true;
 	p->count = h->count;
@@ -245,8 +248,8 @@ static void se_otlp_http_role(struct se_otlp_ctx *c, const struct se_http_groups
 		if (g->role != role)
 			continue;
 		se_otlp_group_attrs(c, g, &attrs);
-		pd = se_otlp_hist_point(c, &g->duration, &se_hist_http_duration, &attrs);
-		pb = se_otlp_hist_point(c, &g->request_body, &se_hist_http_body_size, &attrs);
+		pd = se_otlp_hist_point(c, g, &g->duration, &se_hist_http_duration, &attrs);
+		pb = se_otlp_hist_point(c, g, &g->request_body, &se_hist_http_body_size, &attrs);
 		if (!pd || !pb)
 			return;
 		hd->data_points[hd->n_data_points++] = pd;
@@ -290,8 +293,14 @@ static void se_otlp_account(struct se_otlp_metrics *m, const struct se_export_wi
 	for (int k = 0; k < SE_KC__COUNT; k++)
 		m->kernel[k] += ew->kernel.counters[k];
 	m->prog_missed += ew->kernel.prog_missed;
-	if (!m->delta)
-		se_http_groups_merge(&m->total, &ew->w.http); /* overflow/ENOMEM: counted there */
+	if (m->delta)
+		return;
+	/* Series end before this window is merged, so their room goes to its new keys; those it
+	 * counts into are seen now and go on. */
+	if (ew->w.end_ns > m->series_ttl_ns)
+		se_http_groups_expire(&m->total, ew->w.end_ns - m->series_ttl_ns, &ew->w.http);
+	/* overflow/ENOMEM: counted there */
+	se_http_groups_merge_series(&m->total, &ew->w.http, ew->w.start_ns, ew->w.end_ns);
 }
 
 int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resource *res,

@@ -464,10 +464,12 @@ class Checks:
         return [s for s in self.out.report.stats if s["window_end"] <= last]
 
     def test_times(self):
-        """Cumulative: one start time for every request, end times increasing. Delta: each
-        point starts where the previous window ended."""
+        """Cumulative: the sums start with the first window, each HTTP series with the window
+        that first counted into it and keeps that start (none ends within --metrics-ttl); end
+        times increasing. Delta: each point starts where the previous window ended."""
         prev_end = None
-        starts = set()
+        sum_starts = set()
+        series_start = {}
         for body in self.out.bodies:
             end = None
             for name, m in metrics_by_name(body).items():
@@ -480,15 +482,22 @@ class Checks:
                         continue
                     s = int_field(p, "startTimeUnixNano")
                     self.assertLess(s, e, name)
-                    if self.temporality == CUMULATIVE:
-                        starts.add(s)
-                    elif prev_end is not None:
-                        self.assertEqual(s, prev_end, f"{name}: delta start = previous end")
+                    if self.temporality != CUMULATIVE:
+                        if prev_end is not None:
+                            self.assertEqual(s, prev_end, f"{name}: delta start = previous end")
+                    elif t == "sum":
+                        sum_starts.add(s)
+                    else:
+                        key = series_key(m, p)
+                        self.assertEqual(series_start.setdefault(key, s), s, key)
             if prev_end is not None:
                 self.assertGreater(end, prev_end)
             prev_end = end
         if self.temporality == CUMULATIVE:
-            self.assertEqual(len(starts), 1, f"cumulative start times {sorted(starts)}")
+            self.assertEqual(len(sum_starts), 1, f"cumulative sum starts {sorted(sum_starts)}")
+            first = sum_starts.pop()
+            for key, s in series_start.items():
+                self.assertGreaterEqual(s, first, key)
 
     def test_series_never_decrease(self):
         """Cumulative: a series never vanishes nor goes down. Delta: every point of a
@@ -715,6 +724,59 @@ class InvalidUtf8Paths(unittest.TestCase):
     def test_stdout_and_otlp_agree(self):
         stdout = {k[:3]: n for k, n in self.out.report.http_counts("server").items()}
         self.assertEqual(stdout, http_counts(self.out.last(), "server"))
+
+
+class SeriesEndAfterTtl(unittest.TestCase):
+    """Cumulative totals hold --max-groups series. A burst of 2000 distinct paths fills them;
+    once --metrics-ttl has passed without those paths, their series end and ordinary traffic
+    is exported as itself again (before, every later series went to the overflow group until
+    a restart). A series that ends stops being exported; one that starts has its own start
+    time."""
+
+    BURST = 2000
+    TTL_S = 2
+
+    @classmethod
+    def setUpClass(cls):
+        with otlp.OtlpReceiver() as rx:
+            def script(run):
+                args = []
+                for i in range(cls.BURST):
+                    args += ["-o", "/dev/null", f"http://127.0.0.1:{NGINX.port}/unique/{i}"]
+                harness.curl(*args)
+                harness.wait_port_idle(NGINX.port)
+                cls.burst_done = time.time()
+                time.sleep(cls.TTL_S + 1.5)
+                cls.after = time.time()
+                send(BATCH1)
+                time.sleep(1.1)
+                send(BATCH1)
+                run.wait_delivered_past(time.time() + 1)
+
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url, "--max-groups", "16",
+                               "--metrics-ttl", str(cls.TTL_S)], FAULT_ENV, script)
+
+    def server_points(self, body):
+        m = metrics_by_name(body).get("http.server.request.duration")
+        return [(attrs(p.get("attributes")), p) for p in points(m)] if m else []
+
+    def test_burst_filled_the_totals(self):
+        overflowed = [b for b in self.out.bodies
+                      if any(a.get("otel.metric.overflow") for a, _ in self.server_points(b))]
+        self.assertTrue(overflowed, "the burst went past --max-groups")
+
+    def test_ordinary_traffic_exported_as_itself(self):
+        got = http_counts(self.out.last(), "server")
+        self.assertEqual(got, {("GET", "/a", 200): 2 * BATCH1[("GET", "/a", 200)]})
+
+    def test_burst_series_ended(self):
+        for a, _ in self.server_points(self.out.last()):
+            self.assertFalse(a.get("url.path", "").startswith("/unique/"), a)
+            self.assertNotIn("otel.metric.overflow", a)
+
+    def test_new_series_starts_after_the_burst(self):
+        (a, p), = self.server_points(self.out.last())
+        self.assertGreater(int_field(p, "startTimeUnixNano"), int(self.burst_done * 1e9))
 
 
 class QueueOverflow(Checks, unittest.TestCase):

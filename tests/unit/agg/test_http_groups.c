@@ -559,6 +559,64 @@ static void test_merge_overflow(void **state)
 }
 
 /* A merged destination with a smaller limit than the source overflows too. */
+/* Running totals: merge_series stamps the series it counts into; expire frees the room of
+ * those not seen since, keeps those the next window counts into, and leaves a sane table in
+ * which an ended key starts a new series. */
+static void test_series_expire_and_start_again(void **state)
+{
+	enum { MAX = 16, W = 1000 };
+	struct se_http_groups dst, win1, win2;
+	struct se_http_request r0, fresh = req(SE_ROLE_SERVER, SE_HTTP_GET, 200, 1, "/new");
+	const struct se_http_group *x;
+	char path[32];
+
+	se_http_groups_init(&dst, MAX);
+	se_http_groups_init(&win1, 64);
+	se_http_groups_init(&win2, 64);
+	for (unsigned int i = 0; i < 30; i++) {
+		path_of(path, sizeof(path), i);
+		r0 = req(SE_ROLE_SERVER, SE_HTTP_GET, 200, 1, path);
+		add_ok(&win1, &r0);
+	}
+	assert_int_equal(se_http_groups_merge_series(&dst, &win1, W, 2 * W), 0);
+	assert_int_equal(dst.n, MAX - 2); /* 13 ordinary and the server overflow group */
+	assert_true(dst.overflowed > 0);
+	for (uint32_t i = 0; i < dst.n; i++) {
+		assert_int_equal(dst.groups[i].series_start_ns, W);
+		assert_int_equal(dst.groups[i].series_seen_ns, 2 * W);
+	}
+	path_of(path, sizeof(path), 0);
+	r0 = req(SE_ROLE_SERVER, SE_HTTP_GET, 200, 1, path);
+	add_ok(&win2, &r0);
+	add_ok(&win2, &fresh);
+	/* nothing seen after 2W: all go but path 0, which the next window counts into */
+	assert_int_equal(se_http_groups_expire(&dst, 2 * W, &win2), MAX - 3);
+	assert_int_equal(dst.n, 1);
+	assert_int_equal(dst.overflowed, 0);
+	assert_table_sane(&dst);
+	assert_non_null(group_of(&dst, &r0));
+	/* seen later than the threshold: kept whatever keep holds */
+	assert_int_equal(se_http_groups_expire(&dst, 2 * W - 1, &win1), 0);
+	assert_int_equal(se_http_groups_merge_series(&dst, &win2, 2 * W, 3 * W), 0);
+	assert_table_sane(&dst);
+	x = group_of(&dst, &r0);
+	assert_non_null(x);
+	assert_int_equal(x->count, 2);
+	assert_int_equal(x->series_start_ns, W);
+	assert_int_equal(x->series_seen_ns, 3 * W);
+	x = group_of(&dst, &fresh);
+	assert_non_null(x);
+	assert_int_equal(x->count, 1);
+	assert_int_equal(x->series_start_ns, 2 * W);
+	/* a plain merge (a window's table) stamps nothing */
+	assert_int_equal(se_http_groups_merge(&win1, &win2), 0);
+	for (uint32_t i = 0; i < win1.n; i++)
+		assert_int_equal(win1.groups[i].series_seen_ns, 0);
+	se_http_groups_fini(&dst);
+	se_http_groups_fini(&win1);
+	se_http_groups_fini(&win2);
+}
+
 static void test_merge_into_smaller_limit(void **state)
 {
 	struct se_http_groups dst, src;
@@ -817,6 +875,7 @@ int main(void)
 		cmocka_unit_test(test_merge_overlap),
 		cmocka_unit_test(test_merge_overflow),
 		cmocka_unit_test(test_merge_into_smaller_limit),
+		cmocka_unit_test(test_series_expire_and_start_again),
 		cmocka_unit_test(test_many_groups_grow_index),
 		cmocka_unit_test(test_alloc_first_request),
 		cmocka_unit_test(test_alloc_growth),

@@ -350,6 +350,13 @@ static void test_otlp_compression_timeout_temporality(void **state)
 	assert_true(cfg.delta);
 	assert_int_equal(cfg.otlp_timeout_s, 5);
 	assert_true(cfg.otlp_gzip);
+
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.metrics_ttl_s, SE_DEFAULT_METRICS_TTL_S);
+	assert_int_equal(parse(&cfg, "--metrics-ttl", "1", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.metrics_ttl_s, 1);
+	assert_int_equal(parse(&cfg, "--metrics-ttl=86400", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.metrics_ttl_s, 86400);
 }
 
 static void test_data_hooks(void **state)
@@ -449,6 +456,9 @@ static void test_bad_values(void **state)
 		{ "--temporality", "DELTA", "--temporality" },
 		{ "--temporality", "deltas", "--temporality" },
 		{ "--temporality", "", "--temporality" },
+		{ "--metrics-ttl", "0", "--metrics-ttl" },
+		{ "--metrics-ttl", "86401", "--metrics-ttl" },
+		{ "--metrics-ttl", "5m", "--metrics-ttl" },
 		{ "--data-hooks", "kprobe", "--data-hooks" },
 		{ "--data-hooks", "Socket", "--data-hooks" },
 		{ "--data-hooks", "", "--data-hooks" },
@@ -538,6 +548,7 @@ static void test_missing_value(void **state)
 		"--otlp-compression",
 		"--otlp-timeout",
 		"--temporality",
+		"--metrics-ttl",
 	};
 	struct se_config cfg;
 
@@ -606,8 +617,8 @@ static void test_help(void **state)
 		"capture-bytes",   "poll-ms",	  "wakeup-bytes",
 		"max-connections", "max-groups",  "export-queue",
 		"otlp-endpoint",   "otlp-header", "otlp-compression",
-		"otlp-timeout",	   "temporality", "verbose",
-		"version",	   "help",
+		"otlp-timeout",	   "temporality", "metrics-ttl",
+		"verbose",	   "version",	  "help",
 	};
 	char names[OPTIONS_MAX][64];
 	unsigned int n = read_option_table(names);

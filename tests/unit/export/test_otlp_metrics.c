@@ -53,10 +53,12 @@ typedef Opentelemetry__Proto__Common__V1__AnyValue pb_any;
 #define AS_INT	  OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE
 
 /* 2026-01-01T00:00:00Z and 10 s windows. */
-#define T0	 (1767225600ull * SE_NS_PER_S)
-#define WINDOW	 (10ull * SE_NS_PER_S)
-#define MS	 SE_NS_PER_MS
-#define NO_LIMIT 2048 /* max_groups of hand-built windows: they never overflow themselves */
+#define T0	  (1767225600ull * SE_NS_PER_S)
+#define WINDOW	  (10ull * SE_NS_PER_S)
+#define MS	  SE_NS_PER_MS
+#define NO_LIMIT  2048	     /* max_groups of hand-built windows: they never overflow themselves */
+#define NO_TTL	  UINT64_MAX /* cumulative series never end */
+#define ANY_START UINT64_MAX /* points of several series: each start checked on its own */
 
 static const uint64_t no_failures[SE_EXPORT_FAIL__COUNT];
 
@@ -330,7 +332,8 @@ static void assert_histogram(const pb_metric *m, const char *unit, int temporali
 		const pb_hist *p = m->histogram->data_points[i];
 
 		assert_true(p->has_start_time_unix_nano);
-		assert_int_equal(p->start_time_unix_nano, start);
+		if (start != ANY_START)
+			assert_int_equal(p->start_time_unix_nano, start);
 		assert_true(p->has_time_unix_nano);
 		assert_int_equal(p->time_unix_nano, time);
 	}
@@ -388,7 +391,7 @@ static void test_resource_and_scope(void **state)
 	const Opentelemetry__Proto__Common__V1__InstrumentationScope *scope;
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, false, NO_LIMIT);
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
 	window_init(&ew, 0, NO_LIMIT);
 	req = encode(&m, &ew, no_failures, "tracepoint");
 	r = req->resource_metrics[0]->resource;
@@ -435,7 +438,7 @@ static void test_metric_list(void **state)
 	struct se_export_window ew;
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, false, NO_LIMIT);
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
 	window_init(&ew, 0, NO_LIMIT);
 	add_v4(&ew, SE_ROLE_SERVER, SE_HTTP_GET, 200, 0x0a000007, "/a", 2 * MS, 0);
 	add_v4(&ew, SE_ROLE_CLIENT, SE_HTTP_GET, 200, 0x0a000008, "/b", 2 * MS, 0);
@@ -474,7 +477,7 @@ static void test_histogram_points(void **state)
 	const pb_hist *p;
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, false, NO_LIMIT);
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
 	window_init(&ew, 0, NO_LIMIT);
 	add_v4(&ew, SE_ROLE_SERVER, SE_HTTP_GET, 200, 0x0a000007, "/api/users", MS / 2, 0);
 	add_v4(&ew, SE_ROLE_SERVER, SE_HTTP_GET, 200, 0x0a000007, "/api/users", 3 * MS, 150);
@@ -537,7 +540,7 @@ static void test_bounds_are_design_bounds(void **state)
 	const pb_hist *p;
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, false, NO_LIMIT);
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
 	window_init(&ew, 0, NO_LIMIT);
 	add_v4(&ew, SE_ROLE_CLIENT, SE_HTTP_PUT, 201, 0x7f000001, "/x", 42 * MS, 4242);
 	req = encode(&m, &ew, no_failures, "tracepoint");
@@ -562,7 +565,7 @@ static void test_roles(void **state)
 	const pb_metric *x;
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, true, NO_LIMIT);
+	se_otlp_metrics_init(&m, true, NO_LIMIT, NO_TTL);
 	window_init(&ew, 0, NO_LIMIT);
 	add_v4(&ew, SE_ROLE_CLIENT, SE_HTTP_GET, 200, 0x0a000001, "/upstream", 2 * MS, 0);
 	add_v4(&ew, SE_ROLE_CLIENT, SE_HTTP_GET, 200, 0x0a000001, "/upstream", 2 * MS, 0);
@@ -598,7 +601,7 @@ static void test_no_http_groups(void **state)
 	pb_request *req;
 
 	for (int delta = 0; delta <= 1; delta++) {
-		se_otlp_metrics_init(&m, delta, NO_LIMIT);
+		se_otlp_metrics_init(&m, delta, NO_LIMIT, NO_TTL);
 		window_init(&ew, 0, NO_LIMIT);
 		ew.w.counters[SE_UC_EVENTS] = 5;
 		req = encode(&m, &ew, no_failures, "tracepoint");
@@ -629,7 +632,7 @@ static void test_overflow_group(void **state)
 	char path[32];
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, true, 16);
+	se_otlp_metrics_init(&m, true, 16, NO_TTL);
 	window_init(&ew, 0, 16); /* the window itself overflows */
 	for (int i = 0; i < 20; i++) {
 		snprintf(path, sizeof(path), "/p%d", i);
@@ -664,7 +667,7 @@ static void test_gauges(void **state)
 	const pb_number *p;
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, false, NO_LIMIT);
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
 	window_init(&ew, 0, NO_LIMIT);
 	ew.w.active_requests[SE_ROLE_SERVER] = 5;
 	ew.w.active_requests[SE_ROLE_CLIENT] = 2;
@@ -759,7 +762,7 @@ static void test_events_and_dropped(void **state)
 	const pb_metric *x;
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, false, NO_LIMIT);
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
 	window_init(&ew, 0, NO_LIMIT);
 	fill_counters(&ew, 1);
 	req = encode(&m, &ew, no_failures, "tracepoint");
@@ -793,7 +796,7 @@ static void test_export_failures(void **state)
 		assert_string_equal(se_export_failure_names[f], reasons[f]);
 
 	for (int delta = 0; delta <= 1; delta++) {
-		se_otlp_metrics_init(&m, delta, NO_LIMIT);
+		se_otlp_metrics_init(&m, delta, NO_LIMIT, NO_TTL);
 		window_init(&ew, 0, NO_LIMIT);
 		req = encode(&m, &ew, f1, "tracepoint");
 		x = metric(req, "sockeye.export.failures");
@@ -861,18 +864,18 @@ static void test_cumulative_three_windows(void **state)
 	const pb_metric *dur;
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, false, NO_LIMIT);
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
 	three_windows(ew);
 	for (unsigned int i = 0; i < 3; i++) {
 		uint64_t end = T0 + (i + 1) * WINDOW;
 
 		req = encode(&m, &ew[i], no_failures, "tracepoint");
-		/* one start for every sum and histogram point: the first window's; time: this
-		 * window's end */
+		/* sums start with the first window, each HTTP series with the window that first
+		 * counted into it (/c: the third); time: this window's end */
 		dur = metric(req, "http.server.request.duration");
-		assert_histogram(dur, "ms", CUMULATIVE, T0, end);
-		assert_histogram(metric(req, "http.server.request.body_size"), "By", CUMULATIVE, T0,
-				 end);
+		assert_histogram(dur, "ms", CUMULATIVE, i < 2 ? T0 : ANY_START, end);
+		assert_histogram(metric(req, "http.server.request.body_size"), "By", CUMULATIVE,
+				 i < 2 ? T0 : ANY_START, end);
 		assert_sum(metric(req, "sockeye.events"), CUMULATIVE, T0, end);
 		assert_sum(metric(req, "sockeye.dropped"), CUMULATIVE, T0, end);
 		assert_sum(metric(req, "sockeye.export.failures"), CUMULATIVE, T0, end);
@@ -893,6 +896,12 @@ static void test_cumulative_three_windows(void **state)
 		}
 		/* the third: totals */
 		assert_int_equal(dur->histogram->n_data_points, 3);
+		assert_int_equal(point(dur, "/a")->start_time_unix_nano, T0);
+		assert_int_equal(point(dur, "/b")->start_time_unix_nano, T0);
+		assert_int_equal(point(dur, "/c")->start_time_unix_nano, T0 + 2 * WINDOW);
+		assert_int_equal(
+		    point(metric(req, "http.server.request.body_size"), "/c")->start_time_unix_nano,
+		    T0 + 2 * WINDOW);
 		assert_hist_values(point(dur, "/b"), &se_hist_http_duration, 6,
 				   2.0 + 2 * 22.0 + 3 * 42.0, 2.0, 42.0, b_buckets);
 		assert_hist_values(point(metric(req, "http.server.request.body_size"), "/b"),
@@ -924,7 +933,7 @@ static void test_cumulative_dropped_totals(void **state)
 	struct se_export_window ew;
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, false, NO_LIMIT);
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
 	for (unsigned int i = 0; i < 3; i++) {
 		window_init(&ew, i, NO_LIMIT);
 		fill_counters(&ew, i + 1); /* x1, x2, x3: totals x1, x3, x6 */
@@ -946,7 +955,7 @@ static void test_delta_three_windows(void **state)
 	const pb_metric *dur;
 	pb_request *req;
 
-	se_otlp_metrics_init(&m, true, NO_LIMIT);
+	se_otlp_metrics_init(&m, true, NO_LIMIT, NO_TTL);
 	three_windows(ew);
 	for (unsigned int i = 0; i < 3; i++) {
 		uint64_t start = T0 + i * WINDOW, end = start + WINDOW;
@@ -1000,13 +1009,96 @@ static void test_delta_three_windows(void **state)
  * all) overflow the totals, and the overflow point takes the rest; no request is lost, in the
  * first window or in the next one with the same paths.
  */
+/* A series no window counted into for the TTL ends (no longer exported); when its key comes
+ * back it is a new series: counted from zero, starting with the window it came back in. */
+static void test_cumulative_series_end_after_ttl(void **state)
+{
+	/* window: the paths counted in it; present: the series exported after it */
+	static const struct {
+		const char *paths[2];
+		const char *present[2];
+		const char *absent;
+		uint64_t a_count, a_start;
+	} steps[] = {
+		{ { "/a", "/b" }, { "/a", "/b" }, NULL, 1, T0 },
+		{ { "/b" }, { "/a", "/b" }, NULL, 1, T0 },
+		{ { "/b" }, { "/b" }, "/a", 0, 0 }, /* /a: two windows without it */
+		{ { "/a", "/b" }, { "/a", "/b" }, NULL, 1, T0 + 3 * WINDOW }, /* back: new series */
+		{ { "/a", "/b" }, { "/a", "/b" }, NULL, 2, T0 + 3 * WINDOW },
+	};
+	struct se_otlp_metrics m;
+
+	se_otlp_metrics_init(&m, false, NO_LIMIT, 2 * WINDOW);
+	for (unsigned int w = 0; w < sizeof(steps) / sizeof(steps[0]); w++) {
+		struct se_export_window ew;
+		const pb_metric *dur;
+		pb_request *req;
+
+		window_init(&ew, w, NO_LIMIT);
+		for (unsigned int i = 0; i < 2 && steps[w].paths[i]; i++)
+			add_v4(&ew, SE_ROLE_SERVER, SE_HTTP_GET, 200, 0x0a000001, steps[w].paths[i],
+			       2 * MS, 0);
+		req = encode(&m, &ew, no_failures, "tracepoint");
+		dur = metric(req, "http.server.request.duration");
+		for (unsigned int i = 0; i < 2 && steps[w].present[i]; i++)
+			assert_non_null(find_point(dur, steps[w].present[i]));
+		if (steps[w].absent)
+			assert_null(find_point(dur, steps[w].absent));
+		if (steps[w].a_count) {
+			assert_int_equal(point(dur, "/a")->count, steps[w].a_count);
+			assert_int_equal(point(dur, "/a")->start_time_unix_nano, steps[w].a_start);
+		}
+		assert_int_equal(point(dur, "/b")->count, w + 1); /* every window: never ends */
+		assert_int_equal(point(dur, "/b")->start_time_unix_nano, T0);
+		release(req);
+		se_window_fini(&ew.w);
+	}
+	se_otlp_metrics_fini(&m);
+}
+
+/* A burst of distinct paths fills the totals; once the TTL has passed without them, an
+ * ordinary path gets a series of its own again instead of the overflow group's (with no
+ * ending, every later series would be overflow until a restart). */
+static void test_cumulative_totals_never_lock_out(void **state)
+{
+	struct se_otlp_metrics m;
+	struct se_export_window ew;
+	const pb_metric *dur;
+	char path[32];
+	pb_request *req;
+
+	se_otlp_metrics_init(&m, false, 16, WINDOW);
+	window_init(&ew, 0, NO_LIMIT);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(path, sizeof(path), "/unique/%d", i);
+		add_v4(&ew, SE_ROLE_SERVER, SE_HTTP_GET, 404, 0x0a000001, path, 2 * MS, 0);
+	}
+	req = encode(&m, &ew, no_failures, "tracepoint");
+	assert_non_null(find_overflow_point(metric(req, "http.server.request.duration")));
+	release(req);
+	se_window_fini(&ew.w);
+	for (unsigned int w = 1; w < 4; w++) {
+		window_init(&ew, w, NO_LIMIT);
+		add_v4(&ew, SE_ROLE_SERVER, SE_HTTP_GET, 200, 0x0a000001, "/ok", 2 * MS, 0);
+		req = encode(&m, &ew, no_failures, "tracepoint");
+		dur = metric(req, "http.server.request.duration");
+		/* the burst's series (the overflow one too) ended: /ok alone, as itself */
+		assert_int_equal(dur->histogram->n_data_points, 1);
+		assert_int_equal(point(dur, "/ok")->count, w);
+		assert_null(find_overflow_point(dur));
+		release(req);
+		se_window_fini(&ew.w);
+	}
+	se_otlp_metrics_fini(&m);
+}
+
 static void test_max_groups_cumulative(void **state)
 {
 	struct se_otlp_metrics m;
 	struct se_export_window ew;
 	char path[32];
 
-	se_otlp_metrics_init(&m, false, 16);
+	se_otlp_metrics_init(&m, false, 16, NO_TTL);
 	for (unsigned int w = 0; w < 2; w++) {
 		const pb_metric *dur, *body;
 		const pb_hist *over;
@@ -1061,6 +1153,8 @@ int main(void)
 		cmocka_unit_test(test_cumulative_dropped_totals),
 		cmocka_unit_test(test_delta_three_windows),
 		cmocka_unit_test(test_max_groups_cumulative),
+		cmocka_unit_test(test_cumulative_series_end_after_ttl),
+		cmocka_unit_test(test_cumulative_totals_never_lock_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
