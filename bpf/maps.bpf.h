@@ -23,7 +23,8 @@ const volatile __u64 watched_ports[SE_PORT_BITMAP_WORDS] = {}; /* bit p set: por
 __u64 next_conn_id = 0;
 
 /*
- * rings: one ring buffer per possible CPU, chosen per connection (see emit.bpf.h).
+ * rings: --rings ring buffers (by default one per CPU sockeye may use), chosen per connection
+ * (see emit.bpf.h).
  * key: u32 ring index; value: BPF_MAP_TYPE_RINGBUF (size from --ring-size; the inner map
  * template is replaced by user space before load). Writer: every program; reader: the worker
  * that owns the ring. Multi-producer safe, so a connection pinned to one ring may be written
@@ -36,7 +37,7 @@ struct se_ring {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1); /* set to the number of possible CPUs before load */
+	__uint(max_entries, 1); /* set to the number of rings before load */
 	__type(key, __u32);
 	__array(values, struct se_ring);
 } rings SEC(".maps");

@@ -20,6 +20,7 @@
 #include "sockeye/cpu.h"
 #include "sockeye/features.h"
 #include "sockeye/log.h"
+#include "sockeye/memory.h"
 #include "sockeye/probe.h"
 #include "sockeye/export.h"
 #include "sockeye/otlp_http.h"
@@ -78,11 +79,9 @@ static int se_main_wait(const sigset_t *set, unsigned int duration_s, struct se_
 	}
 }
 
-static unsigned int se_main_worker_count(const struct se_config *cfg, unsigned int nr_rings)
+static unsigned int se_main_mib(uint64_t bytes)
 {
-	unsigned int n = cfg->workers ? cfg->workers : se_cpu_online_count();
-
-	return n > nr_rings ? nr_rings : n; /* a worker without a ring would have nothing to do */
+	return (unsigned int)((bytes + (1u << 20) - 1) >> 20);
 }
 
 int main(int argc, char **argv)
@@ -92,7 +91,9 @@ int main(int argc, char **argv)
 	struct se_probe *probe = NULL;
 	struct se_export *exp = NULL;
 	struct se_worker **workers = NULL;
-	unsigned int nworkers = 0, started = 0;
+	unsigned int nworkers = 0, nrings = 0, started = 0, usable, quota;
+	struct se_memory_bound mem;
+	char quota_text[32];
 	uint32_t netns = 0;
 	sigset_t sigs;
 	int status = SE_EXIT_FAILURE;
@@ -125,7 +126,9 @@ int main(int argc, char **argv)
 		se_err("%s", err); /* a --netns or --pid that names nothing: a bad value */
 		return SE_EXIT_USAGE;
 	}
-	probe = se_probe_new(&cfg, netns, err, sizeof(err));
+	usable = se_cpu_usable_count("/proc/self/cgroup", "/sys/fs/cgroup", &quota);
+	se_cpu_plan(usable, 0, cfg.workers, cfg.rings, &nworkers, &nrings);
+	probe = se_probe_new(&cfg, netns, nrings, err, sizeof(err));
 	if (!probe) {
 		se_err("%s", err);
 		return SE_EXIT_FAILURE;
@@ -142,7 +145,9 @@ int main(int argc, char **argv)
 		se_info("dropped all capabilities%s",
 			kept_bpf ? " but CAP_BPF (this kernel checks it on map access)" : "");
 	}
-	nworkers = se_main_worker_count(&cfg, se_probe_nr_rings(probe));
+	se_cpu_plan(usable, se_probe_possible_cpus(probe), cfg.workers, se_probe_nr_rings(probe),
+		    &nworkers, &nrings);
+	se_memory_bound(&cfg, nworkers, nrings, se_probe_possible_cpus(probe), &mem);
 	exp = se_export_new(&cfg, nworkers, probe, stdout);
 	workers = calloc(nworkers, sizeof(*workers));
 	if (!exp || !workers) {
@@ -173,15 +178,23 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	se_info("capturing: %u workers, %u rings of %llu bytes, ports %s, netns %s%s, window %us, "
-		"allocator %s, data hooks %s",
-		nworkers, se_probe_nr_rings(probe), (unsigned long long)cfg.ring_size,
+	if (quota)
+		snprintf(quota_text, sizeof(quota_text), "%u", quota);
+	else
+		snprintf(quota_text, sizeof(quota_text), "none");
+	se_info("capturing: %u workers, %u rings of %llu bytes (CPUs usable %u, cgroup CPU limit "
+		"%s), ports %s, netns %s%s, window %us, allocator %s, data hooks %s, memory bound "
+		"%u MiB (rings %u, kernel maps %u, connections %u, buffers %u, windows %u, "
+		"process %u)",
+		nworkers, nrings, (unsigned long long)cfg.ring_size, usable, quota_text,
 		cfg.ports_text,
 		cfg.netns_mode == SE_NETNS_ALL	  ? "all"
 		: cfg.netns_mode == SE_NETNS_PATH ? cfg.netns_path
 						  : "self",
 		cfg.pid ? " (one process)" : "", cfg.window_s, se_alloc_name(alloc, sizeof(alloc)),
-		se_probe_data_hooks(probe));
+		se_probe_data_hooks(probe), se_main_mib(mem.total), se_main_mib(mem.rings),
+		se_main_mib(mem.kernel_maps), se_main_mib(mem.conn_state), se_main_mib(mem.buffers),
+		se_main_mib(mem.windows), se_main_mib(mem.process));
 	status = se_main_wait(&sigs, cfg.duration_s, workers, nworkers) ? SE_EXIT_FAILURE : 0;
 out:
 	/* Reverse order: stop capturing, let the workers drain and seal, export, free. */

@@ -23,6 +23,9 @@
 #define SE_DEFAULT_WAKEUP_MAX		(128u << 10)
 #define SE_DEFAULT_MAX_CONNECTIONS	65536
 #define SE_DEFAULT_MAX_GROUPS		2048
+#define SE_DEFAULT_BUFFER_BUDGET	(32u << 20)
+#define SE_BUFFER_BUDGET_MIN		(256u << 10)
+#define SE_BUFFER_BUDGET_MAX		(4ull << 30)
 #define SE_OTLP_ENDPOINT_MAX		512
 #define SE_OTLP_HEADERS_MAX		16
 #define SE_OTLP_HEADER_MAX		512
@@ -35,6 +38,7 @@
 /* One minute of default windows: a collector restart fits, a dead one costs bounded memory. */
 #define SE_DEFAULT_EXPORT_QUEUE 12
 #define SE_WORKERS_MAX		256
+#define SE_RINGS_MAX		1024
 
 enum se_netns_mode {
 	SE_NETNS_SELF = 0, /* the network namespace sockeye runs in (the pod's) */
@@ -50,7 +54,8 @@ enum se_data_hooks {
 };
 
 struct se_config {
-	unsigned int workers; /* 0 = one per online CPU */
+	unsigned int workers; /* 0 = one per CPU sockeye may use (cpu.h) */
+	unsigned int rings;   /* 0 = one per CPU sockeye may use, at least one per worker */
 	uint64_t ring_size;   /* bytes per ring, a power of two */
 	uint64_t watched_ports[SE_PORT_BITMAP_WORDS];
 	char ports_text[256];	 /* as given, for logs */
@@ -67,6 +72,7 @@ struct se_config {
 	uint64_t wakeup_bytes;	      /* bytes written to a ring per wake-up; 0 = timer only */
 	unsigned int max_connections; /* kernel conns map and each worker's table */
 	unsigned int max_groups;      /* HTTP groups per worker and window */
+	uint64_t buffer_budget;	      /* bytes per worker for connection buffers (budget.h) */
 	unsigned int export_queue;    /* merged windows waiting for the sender */
 	bool out_stdout_explicit;     /* --stdout was given (else it is the fallback output) */
 	/* OTLP/HTTP export (flags first, then the OTEL_EXPORTER_OTLP_* variables) */

@@ -47,7 +47,8 @@ struct se_conn_table {
 	uint32_t capacity; /* power of two, at least twice max_live */
 	uint32_t max_live; /* inserts beyond this fail: memory is bounded by configuration */
 	uint32_t live;
-	uint32_t active_head; /* first connection with activity or a close in this window */
+	uint32_t active_head;	  /* first connection with activity or a close in this window */
+	struct se_budget *budget; /* where parked payload is given back; set by the owner */
 };
 
 int se_conn_table_init(struct se_conn_table *t, uint32_t max_live);

@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sockeye/budget.h"
 #include "sockeye/proto.h"
 #include "sockeye/stream.h"
 
@@ -80,7 +81,9 @@ enum se_http1_error {
 				     * any head longer than SE_HTTP1_HEAD_MAX) */
 	SE_HTTP1_ERR_LOST_SYNC = 3, /* head or chunk line in bytes not captured, or after a hole */
 	SE_HTTP1_ERR_ALLOC = 4,	    /* no memory to gather a split head */
-	SE_HTTP1_ERR__COUNT = 5,
+	SE_HTTP1_ERR_BUDGET = 5,    /* the budget refused the buffer of a split head (counted
+				     * there) */
+	SE_HTTP1_ERR__COUNT = 6,
 };
 
 struct se_http1_header {
@@ -181,12 +184,19 @@ struct se_http1_stream {
 	uint64_t head_ts; /* of the first byte of the head being gathered */
 	uint8_t *head;	  /* gathered head bytes (kept lines when truncated), NULL when none */
 	uint32_t head_len;
+	struct se_budget *budget; /* charged for `head`; set by the owner after init (NULL:
+				   * none) */
 };
 
 /* `resync`: start in SE_HTTP1_S_LOST (joined mid-stream) instead of expecting a head. */
 void se_http1_stream_init(struct se_http1_stream *s, bool request, uint64_t first_offset,
 			  bool resync);
 void se_http1_stream_fini(struct se_http1_stream *s);
+
+/* Give up a head being gathered (its buffer freed, back to the budget): the stream then waits
+ * for a segment that starts with a head, as after lost framing. No callback: the owner counts
+ * it. False when no head was being gathered. */
+bool se_http1_release_head(struct se_http1_stream *s);
 
 /* Take one segment; any number of heads and ends may be reported from it. */
 void se_http1_feed(struct se_http1_stream *s, const struct se_segment *seg,

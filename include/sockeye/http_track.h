@@ -33,7 +33,8 @@
 #include "sockeye/tracectx.h"
 
 /* Requests in flight on one connection (pipelining); two are kept inline, the rest in an
- * array allocated when a connection first pipelines deeper. */
+ * array allocated (from the worker's budget) when a connection pipelines deeper, and freed
+ * when its queue empties. */
 #define SE_HTTP_PIPELINE_MAX	32
 #define SE_HTTP_PIPELINE_INLINE 2
 
@@ -45,6 +46,7 @@ struct se_http_sink {
 	uint64_t rng[4];	       /* trace ids for requests that carry none */
 	struct se_span_buf *spans;     /* the current shard's; NULL: spans not kept */
 	int64_t real_minus_mono_ns;    /* kernel time to wall-clock time, for spans */
+	struct se_budget *budget;      /* the worker's (budget.h); NULL: none */
 };
 
 struct se_http_pending {
@@ -92,14 +94,17 @@ struct se_http_conn {
 		uint64_t end_ts;
 		uint64_t body;
 	} orphan;
+	struct se_budget *budget;	/* charged for the pipeline array and the framers' heads */
 	struct se_http_conn *next_free; /* in the worker's free list */
 	struct se_http_pending inline_q[SE_HTTP_PIPELINE_INLINE];
 };
 
 /* Start tracking (stream offsets of the first byte each way); `midstream`: joined an
- * established connection, so both framers wait for a head before parsing. */
+ * established connection, so both framers wait for a head before parsing. What the
+ * connection holds beyond its struct is charged to budget (NULL: none). */
 void se_http_conn_init(struct se_http_conn *h, uint8_t role, uint16_t family,
-		       const uint8_t peer_addr[16], const uint64_t first_offset[2], bool midstream);
+		       const uint8_t peer_addr[16], const uint64_t first_offset[2], bool midstream,
+		       struct se_budget *budget);
 /* Bytes of one direction, in stream order. */
 void se_http_conn_on_bytes(struct se_http_conn *h, struct se_http_sink *sink, unsigned int dir,
 			   const struct se_segment *seg);
@@ -108,6 +113,11 @@ void se_http_conn_close(struct se_http_conn *h, struct se_http_sink *sink);
 /* Nothing moved since idle_since_ns: count what is in flight as unanswered and wait for a
  * new head each way (a late response is then unpaired, never paired with a wrong request). */
 void se_http_conn_expire(struct se_http_conn *h, struct se_http_sink *sink);
+/* A head gathered over several segments whose last bytes came before before_ns makes no
+ * progress (a slow or stalled sender): its buffer is released and counted
+ * (SE_UC_HTTP_HEAD_STALLED); what is in flight is abandoned, as when bytes go missing. */
+void se_http_conn_release_stalled(struct se_http_conn *h, struct se_http_sink *sink,
+				  uint64_t before_ns);
 /* Latest kernel timestamp of bytes seen either way (0 before any). */
 uint64_t se_http_conn_last_ts(const struct se_http_conn *h);
 /* Release what init and tracking allocated (the struct itself is the caller's). */

@@ -17,17 +17,19 @@
 struct se_probe;
 
 /*
- * Load and attach. netns_inode 0 watches every namespace. On failure returns NULL and
- * writes a one-line explanation to err. Context: main, before the workers start.
+ * Load and attach, with nr_rings rings (se_cpu_plan). netns_inode 0 watches every namespace.
+ * On failure returns NULL and writes a one-line explanation to err. Context: main, before the
+ * workers start.
  */
-struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode, char *err,
-			      size_t errlen);
+struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
+			      unsigned int nr_rings, char *err, size_t errlen);
 
 /* Stop capturing (detach every hook); rings and maps stay readable. Context: main. */
 void se_probe_detach(struct se_probe *p);
 void se_probe_free(struct se_probe *p);
 
 unsigned int se_probe_nr_rings(const struct se_probe *p);
+unsigned int se_probe_possible_cpus(const struct se_probe *p);
 /* Where the data comes from: "socket" (socket tracepoints) or "syscall" (syscall exits). */
 const char *se_probe_data_hooks(const struct se_probe *p);
 /* File descriptor of ring i (an inner BPF_MAP_TYPE_RINGBUF). */

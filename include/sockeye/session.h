@@ -26,6 +26,12 @@
 #define SE_SESSION_MIDSTREAM_TRIES 16
 /* A connection idle this long has its requests in flight counted as unanswered. */
 #define SE_SESSION_IDLE_TIMEOUT_NS (60ull * 1000000000ull)
+/* A head gathered over segments that made no progress this long is released (slowloris):
+ * servers give up on a slow head after 10 to 60 s (nginx's client_header_timeout: 60 s). */
+#define SE_SESSION_HEAD_STALL_NS (30ull * 1000000000ull)
+
+/* Free tracker states a worker keeps for reuse; beyond this they go back to the allocator. */
+#define SE_SESSION_FREE_MAX 1024
 
 /* Per worker: where finished exchanges go, and recycled tracker state. */
 struct se_session_ctx {
@@ -61,7 +67,8 @@ void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsig
 /* The connection ended (after its streams were flushed). */
 void se_session_close(struct se_session *s, struct se_session_ctx *ctx);
 /* Called by the worker from time to time: an HTTP connection idle since before now_ns minus
- * the timeout counts its requests in flight as unanswered. */
+ * the timeout counts its requests in flight as unanswered, and a head that made no progress
+ * for SE_SESSION_HEAD_STALL_NS is released. */
 void se_session_check_idle(struct se_session *s, struct se_session_ctx *ctx, uint64_t now_ns);
 /* Release the tracker state (to the ctx's free list). */
 void se_session_fini(struct se_session *s, struct se_session_ctx *ctx);

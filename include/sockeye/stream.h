@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "sockeye/budget.h"
+
 /* Records parked while an earlier one is missing. Ring pinning keeps reordering rare. */
 #define SE_STREAM_PENDING_MAX 4
 
@@ -31,11 +33,10 @@ struct se_stream_counters {
 	uint64_t gap_bytes;		 /* their total length */
 	uint64_t duplicates;		 /* records entirely already delivered */
 	uint64_t reordered;		 /* records that arrived ahead of a missing one */
-	uint64_t pending_alloc_failures; /* parked copy failed or over budget: payload lost,
-					    length kept */
-	/* Not counters but state of the owner, kept across windows: */
-	uint64_t parked_bytes; /* payload bytes held by parked records now */
-	uint64_t parked_limit; /* cap on parked_bytes; 0 = no cap */
+	uint64_t pending_alloc_failures; /* parked copy failed: payload lost, length kept */
+	/* Not a counter: where parked payload is charged (a refusal is counted there, and the
+	 * payload is lost, its length kept); NULL: no budget. */
+	struct se_budget *budget;
 };
 
 struct se_stream {
@@ -48,7 +49,8 @@ struct se_stream {
 typedef void (*se_stream_sink_fn)(void *ctx, const struct se_segment *seg);
 
 void se_stream_init(struct se_stream *s, uint64_t first_offset);
-void se_stream_fini(struct se_stream *s);
+/* Free what is parked (its bytes given back to budget). */
+void se_stream_fini(struct se_stream *s, struct se_budget *budget);
 
 /* Take one record; delivers whatever becomes contiguous. */
 void se_stream_push(struct se_stream *s, const struct se_segment *seg, se_stream_sink_fn sink,

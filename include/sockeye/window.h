@@ -55,8 +55,12 @@ enum se_user_counter {
 					 * their group, no span of their own */
 	SE_UC_SPANS_ALLOC = 28,		/* drop: no memory to keep a span */
 	SE_UC_OTLP_REJECTED = 29,	/* drop: OTLP exports the collector refused (not retried) */
-	SE_UC_OTLP_UNSENT = 30, /* drop: OTLP exports given up after retries, or not encoded */
-	SE_UC__COUNT = 31,
+	SE_UC_OTLP_UNSENT = 30,	  /* drop: OTLP exports given up after retries, or not encoded */
+	SE_UC_BUFFER_BUDGET = 31, /* drop: what --buffer-budget refused (a split head, a
+				   * pipelined request, out-of-order payload: budget.h) */
+	SE_UC_HTTP_HEAD_STALLED = 32, /* drop: split heads released after no progress for
+				       * SE_SESSION_HEAD_STALL_NS */
+	SE_UC__COUNT = 33,
 };
 
 extern const char *const se_user_counter_names[SE_UC__COUNT];
@@ -96,6 +100,7 @@ struct se_shard {
 	/* gauges, sampled by the worker at the seal */
 	uint64_t active_requests[3]; /* by enum se_role: requests seen, response not ended */
 	uint64_t conns_active;	     /* connections in the worker's table */
+	uint64_t buffer_bytes;	     /* bytes its connections hold from --buffer-budget */
 	/* kernel timestamp to end of aggregation, one record in SE_SHARD_DELAY_EVERY */
 	struct se_delay_hist delay;
 	struct se_span_buf spans; /* limit set by the worker (0: none kept) */
@@ -130,6 +135,7 @@ struct se_window {
 	struct se_http_groups http;
 	uint64_t active_requests[3]; /* summed over the shards merged (not over added windows) */
 	uint64_t conns_active;
+	uint64_t buffer_bytes;
 	struct se_delay_hist delay; /* of every shard merged or window added */
 	struct se_span_buf spans;   /* no limit of its own: the shards' bound it */
 };

@@ -42,6 +42,8 @@ const char *const se_user_counter_names[SE_UC__COUNT] = {
 	[SE_UC_SPANS_ALLOC] = "spans_alloc",
 	[SE_UC_OTLP_REJECTED] = "otlp_rejected",
 	[SE_UC_OTLP_UNSENT] = "otlp_unsent",
+	[SE_UC_BUFFER_BUDGET] = "buffer_budget",
+	[SE_UC_HTTP_HEAD_STALLED] = "http_head_stalled",
 };
 
 bool se_user_counter_is_drop(enum se_user_counter c)
@@ -63,6 +65,8 @@ bool se_user_counter_is_drop(enum se_user_counter c)
 	case SE_UC_SPANS_ALLOC:
 	case SE_UC_OTLP_REJECTED:
 	case SE_UC_OTLP_UNSENT:
+	case SE_UC_BUFFER_BUDGET:
+	case SE_UC_HTTP_HEAD_STALLED:
 		return true;
 	default:
 		return false;
@@ -198,6 +202,7 @@ int se_window_merge(struct se_window *w, const struct se_shard *s)
 	for (size_t r = 0; r < sizeof(w->active_requests) / sizeof(w->active_requests[0]); r++)
 		w->active_requests[r] += s->active_requests[r];
 	w->conns_active += s->conns_active;
+	w->buffer_bytes += s->buffer_bytes;
 	return se_window_add_parts(w, s->counters, s->conns, s->nconns, &s->http, false, &s->delay,
 				   &s->spans);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Open, size, load and attach the capture programs (the skeleton generated from
- * bpf/sockeye.bpf.c). The per-CPU rings are created here, one per possible CPU, and put in
- * the ARRAY_OF_MAPS the programs look them up in.
+ * bpf/sockeye.bpf.c). The rings are created here and put in the ARRAY_OF_MAPS the programs
+ * look them up in.
  */
 #include "sockeye/probe.h"
 
@@ -152,8 +152,8 @@ static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg
 	return 0;
 }
 
-struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode, char *err,
-			      size_t errlen)
+struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
+			      unsigned int nr_rings, char *err, size_t errlen)
 {
 	struct se_probe *p = calloc(1, sizeof(*p));
 	struct bpf_program *prog;
@@ -172,7 +172,9 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 			      strerror(-p->nr_cpus));
 		goto fail;
 	}
-	p->nr_rings = (unsigned int)p->nr_cpus;
+	/* A connection's ring is its first CPU modulo the rings: more would stay empty. */
+	p->nr_rings =
+	    nr_rings && nr_rings < (unsigned int)p->nr_cpus ? nr_rings : (unsigned int)p->nr_cpus;
 	p->skel = sockeye_bpf__open();
 	if (!p->skel) {
 		se_probe_fail(err, errlen, "cannot open the BPF object: %s", strerror(errno));
@@ -280,6 +282,11 @@ const char *se_probe_data_hooks(const struct se_probe *p)
 unsigned int se_probe_nr_rings(const struct se_probe *p)
 {
 	return p->nr_rings;
+}
+
+unsigned int se_probe_possible_cpus(const struct se_probe *p)
+{
+	return (unsigned int)p->nr_cpus;
 }
 
 int se_probe_counters_fd(const struct se_probe *p)

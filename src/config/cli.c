@@ -16,6 +16,7 @@
 
 enum {
 	OPT_RING_SIZE = 0x100,
+	OPT_RINGS,
 	OPT_PORTS,
 	OPT_WINDOW,
 	OPT_DURATION,
@@ -29,6 +30,7 @@ enum {
 	OPT_WAKEUP_BYTES,
 	OPT_MAX_CONNECTIONS,
 	OPT_MAX_GROUPS,
+	OPT_BUFFER_BUDGET,
 	OPT_EXPORT_QUEUE,
 	OPT_OTLP_ENDPOINT,
 	OPT_OTLP_HEADER,
@@ -43,6 +45,7 @@ enum {
 static const struct option se_cli_options[] = {
 	{ "workers", required_argument, NULL, 'w' },
 	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+	{ "rings", required_argument, NULL, OPT_RINGS },
 	{ "ports", required_argument, NULL, OPT_PORTS },
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "duration", required_argument, NULL, OPT_DURATION },
@@ -56,6 +59,7 @@ static const struct option se_cli_options[] = {
 	{ "wakeup-bytes", required_argument, NULL, OPT_WAKEUP_BYTES },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
 	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+	{ "buffer-budget", required_argument, NULL, OPT_BUFFER_BUDGET },
 	{ "export-queue", required_argument, NULL, OPT_EXPORT_QUEUE },
 	{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
 	{ "otlp-header", required_argument, NULL, OPT_OTLP_HEADER },
@@ -113,8 +117,12 @@ static void se_cli_usage(FILE *out)
 	    "\n"
 	    "Tuning:\n"
 	    "  -w, --workers N          worker threads draining the rings, 1..%u\n"
-	    "                           (default: one per online CPU)\n"
-	    "  --ring-size BYTES        bytes per per-CPU ring, power of two, K/M/G suffixes,\n"
+	    "                           (default: one per CPU sockeye may use: its affinity\n"
+	    "                           and its cgroup's CPU limit)\n"
+	    "  --rings N                ring buffers, 1..%u; a connection writes to the ring of\n"
+	    "                           its first CPU modulo N (default: one per CPU sockeye\n"
+	    "                           may use, at least one per worker)\n"
+	    "  --ring-size BYTES        bytes per ring, power of two, K/M/G suffixes,\n"
 	    "                           64K..1G (default 4M)\n"
 	    "  --poll-ms MS             how often a worker drains its rings while records come,\n"
 	    "                           1..1000 (default %u); when they stop, the interval\n"
@@ -125,6 +133,10 @@ static void se_cli_usage(FILE *out)
 	    "  --max-connections N      connections tracked at once, 64..4194304 (default %u)\n"
 	    "  --max-groups N           HTTP groups kept per worker and window, 16..1048576;\n"
 	    "                           further requests go to an overflow group (default %u)\n"
+	    "  --buffer-budget BYTES    per worker, for what connections hold beyond their\n"
+	    "                           state (split heads, pipelined requests, out-of-order\n"
+	    "                           payload), 256K..4G; beyond it that is dropped, counted\n"
+	    "                           (default 32M)\n"
 	    "  --export-queue N         merged windows waiting for a slow exporter, 1..1024;\n"
 	    "                           beyond it the oldest are dropped, counted (default %u)\n"
 	    "\n"
@@ -136,8 +148,8 @@ static void se_cli_usage(FILE *out)
 	    "Exit status: 0 on success, 1 on a run-time failure, 2 on a bad command line.\n",
 	    SE_DEFAULT_OTLP_TIMEOUT_S, SE_DEFAULT_METRICS_TTL_S, SE_DEFAULT_MAX_SPANS_PER_SECOND,
 	    SE_DEFAULT_WINDOW_S, SE_DEFAULT_PORTS, SE_CAPTURE_MAX, SE_CAPTURE_DEFAULT,
-	    SE_WORKERS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS, SE_DEFAULT_MAX_GROUPS,
-	    SE_DEFAULT_EXPORT_QUEUE);
+	    SE_WORKERS_MAX, SE_RINGS_MAX, SE_DEFAULT_POLL_MS, SE_DEFAULT_MAX_CONNECTIONS,
+	    SE_DEFAULT_MAX_GROUPS, SE_DEFAULT_EXPORT_QUEUE);
 }
 
 static enum se_cli_result se_cli_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -200,6 +212,12 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 				return se_cli_fail(err, errlen,
 						   "--workers: '%s' is not a number from 1 to %u",
 						   arg, SE_WORKERS_MAX);
+			break;
+		case OPT_RINGS:
+			if (!se_cli_uint(arg, 1, SE_RINGS_MAX, &cfg->rings))
+				return se_cli_fail(err, errlen,
+						   "--rings: '%s' is not a number from 1 to %u",
+						   arg, SE_RINGS_MAX);
 			break;
 		case OPT_RING_SIZE:
 			if (!se_cli_ring_size(arg, &cfg->ring_size))
@@ -361,6 +379,15 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 				return se_cli_fail(err, errlen,
 						   "--max-groups: '%s' is not a number from "
 						   "16 to 1048576",
+						   arg);
+			break;
+		case OPT_BUFFER_BUDGET:
+			if (se_config_parse_size(arg, &cfg->buffer_budget) ||
+			    cfg->buffer_budget < SE_BUFFER_BUDGET_MIN ||
+			    cfg->buffer_budget > SE_BUFFER_BUDGET_MAX)
+				return se_cli_fail(err, errlen,
+						   "--buffer-budget: '%s' is not a size from "
+						   "256K to 4G",
 						   arg);
 			break;
 		case OPT_EXPORT_QUEUE:

@@ -24,6 +24,7 @@ void se_config_defaults(struct se_config *cfg)
 	cfg->wakeup_bytes = se_config_default_wakeup_bytes(SE_DEFAULT_RING_SIZE);
 	cfg->max_connections = SE_DEFAULT_MAX_CONNECTIONS;
 	cfg->max_groups = SE_DEFAULT_MAX_GROUPS;
+	cfg->buffer_budget = SE_DEFAULT_BUFFER_BUDGET;
 	cfg->export_queue = SE_DEFAULT_EXPORT_QUEUE;
 	cfg->otlp_timeout_s = SE_DEFAULT_OTLP_TIMEOUT_S;
 	cfg->max_spans_per_second = SE_DEFAULT_MAX_SPANS_PER_SECOND;

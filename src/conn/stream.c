@@ -12,10 +12,12 @@ void se_stream_init(struct se_stream *s, uint64_t first_offset)
 	s->next = first_offset;
 }
 
-void se_stream_fini(struct se_stream *s)
+void se_stream_fini(struct se_stream *s, struct se_budget *budget)
 {
-	for (uint32_t i = 0; i < s->npending; i++)
+	for (uint32_t i = 0; i < s->npending; i++) {
+		se_budget_give(budget, s->pending[i].captured);
 		free((void *)s->pending[i].data);
+	}
 	s->npending = 0;
 }
 
@@ -59,7 +61,7 @@ static uint32_t se_stream_lowest_pending(const struct se_stream *s)
 static void se_stream_remove_pending(struct se_stream *s, uint32_t i,
 				     struct se_stream_counters *cnt)
 {
-	cnt->parked_bytes -= s->pending[i].captured;
+	se_budget_give(cnt->budget, s->pending[i].captured);
 	free((void *)s->pending[i].data);
 	s->pending[i] = s->pending[--s->npending];
 }
@@ -100,19 +102,17 @@ static void se_stream_park(struct se_stream *s, const struct se_segment *seg,
 	uint8_t *copy = NULL;
 
 	*p = *seg;
-	if (seg->captured) {
-		bool over =
-		    cnt->parked_limit && cnt->parked_bytes + seg->captured > cnt->parked_limit;
-
-		copy = over ? NULL : malloc(seg->captured);
-		if (copy)
+	if (seg->captured && se_budget_take(cnt->budget, seg->captured)) {
+		copy = malloc(seg->captured);
+		if (copy) {
 			memcpy(copy, seg->data, seg->captured);
-		else
+		} else {
+			se_budget_give(cnt->budget, seg->captured);
 			cnt->pending_alloc_failures++;
+		}
 	}
 	p->data = copy;
 	p->captured = copy ? seg->captured : 0;
-	cnt->parked_bytes += p->captured;
 	cnt->reordered++;
 }
 

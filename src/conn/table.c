@@ -36,8 +36,8 @@ void se_conn_table_fini(struct se_conn_table *t)
 	for (uint32_t i = 0; i < t->capacity; i++) {
 		if (!t->slots[i].id)
 			continue;
-		se_stream_fini(&t->slots[i].stream[SE_DIR_IN]);
-		se_stream_fini(&t->slots[i].stream[SE_DIR_OUT]);
+		se_stream_fini(&t->slots[i].stream[SE_DIR_IN], t->budget);
+		se_stream_fini(&t->slots[i].stream[SE_DIR_OUT], t->budget);
 	}
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
@@ -89,8 +89,8 @@ void se_conn_table_remove(struct se_conn_table *t, struct se_conn *c)
 	uint32_t mask = t->capacity - 1;
 	uint32_t hole = (uint32_t)(c - t->slots);
 
-	se_stream_fini(&c->stream[SE_DIR_IN]);
-	se_stream_fini(&c->stream[SE_DIR_OUT]);
+	se_stream_fini(&c->stream[SE_DIR_IN], t->budget);
+	se_stream_fini(&c->stream[SE_DIR_OUT], t->budget);
 	for (uint32_t i = (hole + 1) & mask; t->slots[i].id; i = (i + 1) & mask) {
 		uint32_t home = se_conn_table_home(t, t->slots[i].id);
 

@@ -172,9 +172,9 @@ static void se_stdout_stats(FILE *out, const struct se_window *w, const struct s
 			fprintf(out, ",\"%s\":%" PRIu64, se_user_counter_names[u], w->counters[u]);
 	fprintf(out,
 		",\"active_requests\":{\"server\":%" PRIu64 ",\"client\":%" PRIu64
-		"},\"connections_active\":%" PRIu64,
+		"},\"connections_active\":%" PRIu64 ",\"buffer_bytes\":%" PRIu64,
 		w->active_requests[SE_ROLE_SERVER], w->active_requests[SE_ROLE_CLIENT],
-		w->conns_active);
+		w->conns_active, w->buffer_bytes);
 	/* sockeye's own lag, in microseconds: see struct se_shard's delay */
 	fprintf(out,
 		",\"delay_us\":{\"samples\":%" PRIu64

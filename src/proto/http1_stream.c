@@ -75,8 +75,12 @@ static void se_http1_error(struct se_http1_io *io, enum se_http1_error err)
 		io->cb->on_error(io->ctx, err);
 }
 
+static size_t se_http1_head_buf_size(void); /* below, where the buffer's layout is */
+
 static void se_http1_drop_head(struct se_http1_stream *s)
 {
+	if (s->head)
+		se_budget_give(s->budget, se_http1_head_buf_size());
 	free(s->head);
 	s->head = NULL;
 	s->head_len = 0;
@@ -233,6 +237,11 @@ _Static_assert(SE_HTTP1_HEAD_MAX % _Alignof(struct se_http1_skip) == 0,
 	       "the skip state follows the kept bytes in the head buffer");
 _Static_assert(SE_HTTP1_HEAD_TOTAL_MAX > SE_HTTP1_HEAD_MAX && SE_HTTP1_HEAD_TOTAL_MAX < UINT32_MAX,
 	       "head_len holds a truncated head's length");
+
+static size_t se_http1_head_buf_size(void)
+{
+	return SE_HTTP1_HEAD_BUF;
+}
 
 static struct se_http1_skip *se_http1_skip_of(struct se_http1_stream *s)
 {
@@ -404,14 +413,20 @@ static bool se_http1_truncated_found(struct se_http1_io *io, const uint8_t *buf,
 	return true;
 }
 
-/* The gather buffer; a failed allocation loses the head. */
+/* The gather buffer; the budget refusing it, or a failed allocation, loses the head. */
 static bool se_http1_head_alloc(struct se_http1_io *io)
 {
 	struct se_http1_stream *s = io->s;
 
-	if (!s->head)
-		s->head = malloc(SE_HTTP1_HEAD_BUF);
+	if (s->head)
+		return true;
+	if (!se_budget_take(s->budget, SE_HTTP1_HEAD_BUF)) {
+		se_http1_lose(io, SE_HTTP1_ERR_BUDGET);
+		return false;
+	}
+	s->head = malloc(SE_HTTP1_HEAD_BUF);
 	if (!s->head) {
+		se_budget_give(s->budget, SE_HTTP1_HEAD_BUF);
 		se_http1_lose(io, SE_HTTP1_ERR_ALLOC);
 		return false;
 	}
@@ -737,6 +752,17 @@ void se_http1_stream_fini(struct se_http1_stream *s)
 {
 	if (s)
 		se_http1_drop_head(s);
+}
+
+bool se_http1_release_head(struct se_http1_stream *s)
+{
+	if (!s->head)
+		return false;
+	se_http1_drop_head(s);
+	if (s->in_message)
+		s->lost_ts = s->last_ts;
+	s->state = SE_HTTP1_S_LOST;
+	return true;
 }
 
 void se_http1_feed(struct se_http1_stream *s, const struct se_segment *seg,

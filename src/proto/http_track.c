@@ -25,7 +25,10 @@ static struct se_http_pending *se_http_q_at(struct se_http_conn *h, unsigned int
 	return &h->q[(h->qhead + i) % h->qcap];
 }
 
-/* Room for one more request: grow the inline ring into a heap array once. */
+#define SE_HTTP_PIPELINE_BYTES (SE_HTTP_PIPELINE_MAX * sizeof(struct se_http_pending))
+
+/* Room for one more request: grow the inline ring into a heap array (false: no room, the
+ * request is lost; counted, by the budget when it refused). */
 static bool se_http_q_reserve(struct se_http_conn *h, struct se_http_sink *sink)
 {
 	struct se_http_pending *big;
@@ -36,8 +39,11 @@ static bool se_http_q_reserve(struct se_http_conn *h, struct se_http_sink *sink)
 		sink->counters[SE_UC_HTTP_PIPELINE_FULL]++;
 		return false;
 	}
-	big = malloc(SE_HTTP_PIPELINE_MAX * sizeof(*big));
+	if (!se_budget_take(h->budget, SE_HTTP_PIPELINE_BYTES))
+		return false;
+	big = malloc(SE_HTTP_PIPELINE_BYTES);
 	if (!big) {
+		se_budget_give(h->budget, SE_HTTP_PIPELINE_BYTES);
 		sink->counters[SE_UC_HTTP_ALLOC]++;
 		return false;
 	}
@@ -47,6 +53,19 @@ static bool se_http_q_reserve(struct se_http_conn *h, struct se_http_sink *sink)
 	h->qcap = SE_HTTP_PIPELINE_MAX;
 	h->qhead = 0;
 	return true;
+}
+
+/* An empty queue goes back inline: a connection that pipelined deeper once does not keep
+ * the array (nor its budget) for the rest of its life. */
+static void se_http_q_shrink(struct se_http_conn *h)
+{
+	if (h->q == h->inline_q)
+		return;
+	free(h->q);
+	se_budget_give(h->budget, SE_HTTP_PIPELINE_BYTES);
+	h->q = h->inline_q;
+	h->qcap = SE_HTTP_PIPELINE_INLINE;
+	h->qhead = 0;
 }
 
 static void se_http_q_pop(struct se_http_conn *h, struct se_http_sink *sink)
@@ -61,7 +80,8 @@ static void se_http_q_pop(struct se_http_conn *h, struct se_http_sink *sink)
 		return;
 	}
 	h->qhead = (uint8_t)((h->qhead + 1) % h->qcap);
-	h->qlen--;
+	if (--h->qlen == 0)
+		se_http_q_shrink(h);
 }
 
 /* A request that cannot be queued (queue full, counted) still has its turn: it is recorded
@@ -135,6 +155,7 @@ static void se_http_count_error(struct se_http_sink *sink, enum se_http1_error e
 	case SE_HTTP1_ERR_ALLOC:
 		cnt[SE_UC_HTTP_ALLOC]++;
 		break;
+	case SE_HTTP1_ERR_BUDGET: /* counted by the budget */
 	default:
 		break;
 	}
@@ -375,17 +396,26 @@ static const struct se_http1_callbacks se_http_response_cb = {
 
 /* ---- connection ------------------------------------------------------------------------ */
 
+/* A framer for one direction, charging its head buffer to the connection's budget. */
+static void se_http_stream_start(struct se_http_conn *h, unsigned int dir, uint64_t offset,
+				 bool resync)
+{
+	se_http1_stream_init(&h->stream[dir], dir == h->request_dir, offset, resync);
+	h->stream[dir].budget = h->budget;
+}
+
 void se_http_conn_init(struct se_http_conn *h, uint8_t role, uint16_t family,
-		       const uint8_t peer_addr[16], const uint64_t first_offset[2], bool midstream)
+		       const uint8_t peer_addr[16], const uint64_t first_offset[2], bool midstream,
+		       struct se_budget *budget)
 {
 	memset(h, 0, sizeof(*h));
 	h->role = role < 3 ? role : SE_ROLE_UNKNOWN;
 	h->family = family;
+	h->budget = budget;
 	memcpy(h->peer_addr, peer_addr, sizeof(h->peer_addr));
 	h->request_dir = role == SE_ROLE_CLIENT ? SE_DIR_OUT : SE_DIR_IN;
 	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++)
-		se_http1_stream_init(&h->stream[dir], dir == h->request_dir, first_offset[dir],
-				     midstream);
+		se_http_stream_start(h, dir, first_offset[dir], midstream);
 	h->q = h->inline_q;
 	h->qcap = SE_HTTP_PIPELINE_INLINE;
 }
@@ -429,12 +459,25 @@ void se_http_conn_expire(struct se_http_conn *h, struct se_http_sink *sink)
 	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
 		struct se_http1_stream *s = &h->stream[dir];
 		uint64_t next = s->expected;
-		bool request = s->request;
 
 		if (s->state == SE_HTTP1_S_STOPPED)
 			continue;
 		se_http1_stream_fini(s);
-		se_http1_stream_init(s, request, next, true);
+		se_http_stream_start(h, dir, next, true);
+	}
+}
+
+void se_http_conn_release_stalled(struct se_http_conn *h, struct se_http_sink *sink,
+				  uint64_t before_ns)
+{
+	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
+		struct se_http1_stream *s = &h->stream[dir];
+
+		if (!s->head || s->last_ts >= before_ns || !se_http1_release_head(s))
+			continue;
+		sink->counters[SE_UC_HTTP_HEAD_STALLED]++;
+		/* Bytes of that head go unparsed: how many messages they hold is unknown. */
+		se_http_abandon_all(h, sink, SE_UC_HTTP_ABANDONED);
 	}
 }
 
@@ -449,7 +492,5 @@ void se_http_conn_fini(struct se_http_conn *h)
 {
 	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++)
 		se_http1_stream_fini(&h->stream[dir]);
-	if (h->q != h->inline_q)
-		free(h->q);
-	h->q = h->inline_q;
+	se_http_q_shrink(h);
 }

@@ -8,9 +8,6 @@
 #include "sockeye/abi.h"
 #include "sockeye/window.h"
 
-/* Free tracker states kept for reuse; beyond this they go back to the allocator. */
-#define SE_SESSION_FREE_MAX 1024
-
 void se_session_ctx_init(struct se_session_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
@@ -121,7 +118,8 @@ static void se_session_start_http(struct se_session *s, struct se_session_ctx *c
 	}
 	feed[n] = *seg;
 	feed_dir[n++] = dir;
-	se_http_conn_init(s->http, s->role, s->family, s->peer_addr, first, s->midstream);
+	se_http_conn_init(s->http, s->role, s->family, s->peer_addr, first, s->midstream,
+			  ctx->http.budget);
 	/* At most three segments: a stable insertion sort by timestamp. */
 	for (unsigned int i = 1; i < n; i++)
 		for (unsigned int j = i; j > 0 && feed[j].ts_ns < feed[j - 1].ts_ns; j--) {
@@ -191,7 +189,12 @@ void se_session_close(struct se_session *s, struct se_session_ctx *ctx)
 
 void se_session_check_idle(struct se_session *s, struct se_session_ctx *ctx, uint64_t now_ns)
 {
-	if (s->proto != SE_PROTO_HTTP1 || !s->http->qlen)
+	if (s->proto != SE_PROTO_HTTP1)
+		return;
+	if (now_ns > SE_SESSION_HEAD_STALL_NS)
+		se_http_conn_release_stalled(s->http, &ctx->http,
+					     now_ns - SE_SESSION_HEAD_STALL_NS);
+	if (!s->http->qlen)
 		return;
 	if (now_ns > SE_SESSION_IDLE_TIMEOUT_NS &&
 	    se_http_conn_last_ts(s->http) < now_ns - SE_SESSION_IDLE_TIMEOUT_NS)

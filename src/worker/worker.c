@@ -37,10 +37,12 @@
  * microseconds behind or lost: 100 ms is generous for the first, and bounds the second. */
 #define SE_WORKER_REORDER_WAIT_NS (100 * SE_NS_PER_MS)
 #define SE_WORKER_RINGS_MAX	  1024
-/* Payload a worker may hold in out-of-order records; beyond it only lengths are kept. */
-#define SE_WORKER_PARK_BUDGET (16u << 20)
-/* Records held past a window edge while other rings drain (see se_worker_on_record). */
-#define SE_WORKER_DEFER_MAX (4u << 20)
+/* Records held past a window edge while other rings drain (see se_worker_on_record): at most
+ * this, and within the budget. */
+#define SE_WORKER_DEFER_MAX	(4u << 20)
+#define SE_WORKER_DEFER_INITIAL (64u << 10)
+/* One pass of the idle walk over the connection table (see se_worker_check_idle). */
+#define SE_WORKER_IDLE_PASS_NS SE_SESSION_HEAD_STALL_NS
 /* Longest drain timer when the rings stay empty (see se_worker_next_timeout). */
 #define SE_WORKER_IDLE_POLL_MS 32
 /* How soon a worker looks again at a ring whose drain stopped at a record still being
@@ -72,6 +74,7 @@ struct se_worker {
 	struct se_conn_table conns;
 	struct se_shard *shard;
 	struct se_stream_counters scnt;
+	struct se_budget budget;     /* --buffer-budget: what connections hold beyond their state */
 	struct se_session_ctx proto; /* parsers' sink: points into the current shard */
 	unsigned int nrings;	     /* rings this worker drains */
 	uint8_t *deferred;	     /* records stamped past the window edge: [u64 size][data], each
@@ -269,19 +272,27 @@ static void se_worker_collect_lost_closes(struct se_worker *w)
 
 static void se_worker_seal_until(struct se_worker *w, uint64_t mono_ns);
 
-/* Keep a copy of a record for se_worker_replay_deferred; false when the buffer is full. */
+/* Keep a copy of a record for se_worker_replay_deferred; false when the buffer is full (at
+ * its cap or the budget's: the window is then sealed early, nothing is lost). */
 static bool se_worker_defer(struct se_worker *w, const void *data, size_t size)
 {
 	size_t need = sizeof(uint64_t) + ((size + 7) & ~(size_t)7);
 
 	if (w->deferred_len + need > w->deferred_cap) {
-		size_t cap = w->deferred_cap ? w->deferred_cap : 64u << 10;
+		size_t cap = w->deferred_cap ? w->deferred_cap : SE_WORKER_DEFER_INITIAL;
 		uint8_t *grown;
 
 		while (cap < w->deferred_len + need)
 			cap *= 2;
-		if (cap > SE_WORKER_DEFER_MAX || !(grown = realloc(w->deferred, cap)))
+		if (cap > SE_WORKER_DEFER_MAX)
 			return false;
+		/* Not through se_budget_take: a refusal here loses nothing, so it is no drop. */
+		if (w->budget.limit && w->budget.used + (cap - w->deferred_cap) > w->budget.limit)
+			return false;
+		grown = realloc(w->deferred, cap);
+		if (!grown)
+			return false;
+		w->budget.used += cap - w->deferred_cap;
 		w->deferred = grown;
 		w->deferred_cap = cap;
 	}
@@ -307,6 +318,11 @@ static void se_worker_replay_deferred(struct se_worker *w)
 		off += sizeof(uint64_t) + ((size + 7) & ~(size_t)7);
 	}
 	w->replaying = false;
+	/* Held once a window at most: its memory goes back rather than stay reserved. */
+	free(w->deferred);
+	se_budget_give(&w->budget, w->deferred_cap);
+	w->deferred = NULL;
+	w->deferred_cap = 0;
 	w->deferred_len = 0;
 }
 
@@ -378,8 +394,10 @@ static void se_worker_take_stream_counters(struct se_worker *w, struct se_shard 
 	s->counters[SE_UC_DUPLICATE] += w->scnt.duplicates;
 	s->counters[SE_UC_REORDERED] += w->scnt.reordered;
 	s->counters[SE_UC_PARK_ALLOC] += w->scnt.pending_alloc_failures;
+	s->counters[SE_UC_BUFFER_BUDGET] += w->budget.refused;
 	w->scnt.gaps = w->scnt.gap_bytes = w->scnt.duplicates = w->scnt.reordered = 0;
-	w->scnt.pending_alloc_failures = 0; /* parked_bytes and parked_limit carry over */
+	w->scnt.pending_alloc_failures = 0;
+	w->budget.refused = 0;
 }
 
 static bool se_worker_stream_stale(const struct se_stream *st, uint64_t now_mono)
@@ -423,21 +441,23 @@ static void se_worker_point_sink(struct se_worker *w)
 }
 
 /*
- * Requests in flight on a connection idle past the timeout end unanswered. Each seal walks
- * one slice of the table, sized so that a whole pass takes one timeout period (an idle
- * request ends between one and two periods after its last byte). Walking the whole table at
- * once stalled the worker ~15 ms at the default size (the pipeline benchmark saw the ring
- * overflow behind it); a slice costs a window's share. Nothing is walked while nothing is in
- * flight.
+ * Requests in flight on a connection idle past the timeout end unanswered, and split heads
+ * that made no progress are released (session.h). Each seal walks one slice of the table,
+ * sized so that a whole pass takes SE_WORKER_IDLE_PASS_NS (so an idle request ends 60 to 90 s
+ * after its last byte, a stalled head goes 30 to 60 s after its last). Walking the whole
+ * table at once stalled the worker ~15 ms at the default size (the pipeline benchmark saw the
+ * ring overflow behind it); a slice costs a window's share. Nothing is walked while nothing
+ * is in flight and no connection holds a buffer.
  */
 static void se_worker_check_idle(struct se_worker *w, uint64_t now_mono)
 {
 	const uint64_t *active = w->proto.http.active_requests;
-	uint64_t seals_per_pass = SE_SESSION_IDLE_TIMEOUT_NS / w->window_ns; /* 0: window > 60 s */
+	uint64_t seals_per_pass = SE_WORKER_IDLE_PASS_NS / w->window_ns; /* 0: window > a pass */
 	uint64_t slice = seals_per_pass ? (w->conns.capacity + seals_per_pass - 1) / seals_per_pass
 					: w->conns.capacity;
 
-	if (!active[SE_ROLE_UNKNOWN] && !active[SE_ROLE_SERVER] && !active[SE_ROLE_CLIENT])
+	if (!active[SE_ROLE_UNKNOWN] && !active[SE_ROLE_SERVER] && !active[SE_ROLE_CLIENT] &&
+	    !w->budget.used)
 		return;
 	for (uint64_t k = 0; k < slice && k < w->conns.capacity; k++) {
 		struct se_conn *c = &w->conns.slots[w->idle_cursor];
@@ -494,6 +514,7 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 	se_worker_take_stream_counters(w, s);
 	memcpy(s->active_requests, w->proto.http.active_requests, sizeof(s->active_requests));
 	s->conns_active = w->conns.live;
+	s->buffer_bytes = w->budget.used;
 	s->final = final;
 
 	if (!final) {
@@ -614,7 +635,8 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 	w->workers = workers;
 	w->cfg = cfg;
 	w->lost_closes_fd = se_probe_lost_closes_fd(probe);
-	w->scnt.parked_limit = SE_WORKER_PARK_BUDGET;
+	w->budget.limit = cfg->buffer_budget;
+	w->scnt.budget = &w->budget;
 	w->pub = pub;
 	w->cpu = se_cpu_nth_online(id);
 	w->real_minus_mono_ns = real_minus_mono_ns;
@@ -624,12 +646,14 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 	atomic_init(&w->stop_real_ns, 0);
 	se_session_ctx_init(&w->proto);
 	w->proto.http.real_minus_mono_ns = real_minus_mono_ns;
+	w->proto.http.budget = &w->budget;
 	/* --max-spans-per-second over a window, shared out (rounded up) among the workers */
 	w->span_limit =
 	    (uint32_t)(((uint64_t)cfg->max_spans_per_second * cfg->window_s + workers - 1) /
 		       workers);
 	if (se_conn_table_init(&w->conns, cfg->max_connections))
 		goto fail;
+	w->conns.budget = &w->budget;
 	w->ids_cap = cfg->max_connections;
 	w->closed_ids = calloc(w->ids_cap, sizeof(*w->closed_ids));
 	w->keep_ids = calloc(w->ids_cap, sizeof(*w->keep_ids));

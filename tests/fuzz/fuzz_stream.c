@@ -162,6 +162,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(s.npending == 0);
 	CHECK(s.next == st.expect);
 	CHECK(s.next == furthest);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 	return 0;
 }

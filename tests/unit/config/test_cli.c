@@ -98,6 +98,23 @@ static void test_workers(void **state)
 	assert_int_equal(cfg.workers, SE_WORKERS_MAX);
 	assert_int_equal(parse(&cfg, "-w7", NULL), SE_CLI_RUN);
 	assert_int_equal(cfg.workers, 7);
+	assert_int_equal(cfg.rings, 0); /* the default: planned from the usable CPUs */
+	assert_int_equal(parse(&cfg, "--rings", "1", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.rings, 1);
+	assert_int_equal(parse(&cfg, "--rings=1024", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.rings, SE_RINGS_MAX);
+}
+
+static void test_buffer_budget(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.buffer_budget, SE_DEFAULT_BUFFER_BUDGET);
+	assert_int_equal(parse(&cfg, "--buffer-budget", "256K", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.buffer_budget, 256u << 10);
+	assert_int_equal(parse(&cfg, "--buffer-budget", "4G", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.buffer_budget, 4ull << 30);
 }
 
 static void test_ring_size(void **state)
@@ -401,6 +418,12 @@ static void test_bad_values(void **state)
 		{ "--workers", "", "--workers" },
 		{ "--workers", "-1", "--workers" },
 		{ "-w", "0", "--workers" },
+		{ "--rings", "0", "--rings" },
+		{ "--rings", "1025", "--rings" },
+		{ "--rings", "two", "--rings" },
+		{ "--buffer-budget", "255K", "--buffer-budget" },
+		{ "--buffer-budget", "5G", "--buffer-budget" },
+		{ "--buffer-budget", "32X", "--buffer-budget" },
 		{ "--ring-size", "32K", "--ring-size" },
 		{ "--ring-size", "2G", "--ring-size" },
 		{ "--ring-size", "100K", "--ring-size" }, /* not a power of two */
@@ -530,25 +553,13 @@ static void test_unknown_option_in_group(void **state)
 static void test_missing_value(void **state)
 {
 	static const char *const need_value[] = {
-		"--workers",
-		"--ring-size",
-		"--ports",
-		"--window",
-		"--duration",
-		"--netns",
-		"--pid",
-		"--capture-bytes",
-		"--poll-ms",
-		"--wakeup-bytes",
-		"--max-connections",
-		"--max-groups",
-		"--export-queue",
-		"--otlp-endpoint",
-		"--otlp-header",
-		"--otlp-compression",
-		"--otlp-timeout",
-		"--temporality",
-		"--metrics-ttl",
+		"--workers",	   "--ring-size",	"--ports",
+		"--window",	   "--duration",	"--netns",
+		"--pid",	   "--capture-bytes",	"--poll-ms",
+		"--wakeup-bytes",  "--max-connections", "--max-groups",
+		"--rings",	   "--buffer-budget",	"--export-queue",
+		"--otlp-endpoint", "--otlp-header",	"--otlp-compression",
+		"--otlp-timeout",  "--temporality",	"--metrics-ttl",
 	};
 	struct se_config cfg;
 
@@ -611,14 +622,32 @@ static unsigned int read_option_table(char names[OPTIONS_MAX][64])
 static void test_help(void **state)
 {
 	static const char *const expected[] = {
-		"workers",	   "ring-size",	  "ports",
-		"window",	   "duration",	  "stdout",
-		"connections",	   "netns",	  "pid",
-		"capture-bytes",   "poll-ms",	  "wakeup-bytes",
-		"max-connections", "max-groups",  "export-queue",
-		"otlp-endpoint",   "otlp-header", "otlp-compression",
-		"otlp-timeout",	   "temporality", "metrics-ttl",
-		"verbose",	   "version",	  "help",
+		"workers",
+		"ring-size",
+		"ports",
+		"window",
+		"duration",
+		"stdout",
+		"connections",
+		"netns",
+		"pid",
+		"capture-bytes",
+		"poll-ms",
+		"wakeup-bytes",
+		"max-connections",
+		"max-groups",
+		"export-queue",
+		"rings",
+		"buffer-budget",
+		"otlp-endpoint",
+		"otlp-header",
+		"otlp-compression",
+		"otlp-timeout",
+		"temporality",
+		"metrics-ttl",
+		"verbose",
+		"version",
+		"help",
 	};
 	char names[OPTIONS_MAX][64];
 	unsigned int n = read_option_table(names);
@@ -723,6 +752,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_workers),
+		cmocka_unit_test(test_buffer_budget),
 		cmocka_unit_test(test_ring_size),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_window_duration),

@@ -182,7 +182,7 @@ static void test_in_order(void **state)
 	assert_int_equal(s.next, 115);
 	assert_int_equal(s.npending, 0);
 	assert_counters(&cnt, 0, 0, 0, 0);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 static void test_first_offset_not_zero(void **state)
@@ -202,7 +202,7 @@ static void test_first_offset_not_zero(void **state)
 	assert_delivery(&r, 2, 1030, 10, 10);
 	assert_painted(&r, 1000, 1040);
 	assert_counters(&cnt, 0, 0, 0, 1);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 static void test_zero_length_ignored(void **state)
@@ -219,7 +219,7 @@ static void test_zero_length_ignored(void **state)
 	assert_int_equal(s.npending, 0);
 	assert_int_equal(s.next, 0);
 	assert_counters(&cnt, 0, 0, 0, 0);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 static void test_two_reversed(void **state)
@@ -242,7 +242,7 @@ static void test_two_reversed(void **state)
 	assert_painted(&r, 0, 20);
 	assert_int_equal(s.npending, 0);
 	assert_counters(&cnt, 0, 0, 0, 1);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 /* Rearranges idx into the next lexicographic permutation; false after the last one. */
@@ -313,7 +313,7 @@ static void check_all_orders(unsigned int n)
 		assert_int_equal(s.next, total);
 		assert_int_equal(s.npending, 0);
 		assert_counters(&cnt, 0, 0, 0, expect_reordered);
-		se_stream_fini(&s);
+		se_stream_fini(&s, NULL);
 		orders++;
 	} while (next_permutation(idx, n));
 	assert_int_equal(orders, n == 3 ? 6 : n == 4 ? 24 : 120);
@@ -348,7 +348,7 @@ static void test_exact_duplicate(void **state)
 	assert_delivery(&r, 0, 0, 10, 10);
 	assert_delivery(&r, 1, 10, 10, 10);
 	assert_counters(&cnt, 0, 0, 3, 0);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 static void test_partial_overlap_trimmed(void **state)
@@ -369,7 +369,7 @@ static void test_partial_overlap_trimmed(void **state)
 	assert_delivery(&r, 2, 15, 5, 5);
 	assert_painted(&r, 0, 20);
 	assert_counters(&cnt, 0, 0, 0, 0);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 /* Parked records overlapping each other and the delivered part are trimmed when drained. */
@@ -393,7 +393,7 @@ static void test_overlap_among_parked(void **state)
 	assert_painted(&r, 0, 20);
 	assert_int_equal(s.npending, 0);
 	assert_counters(&cnt, 0, 0, 1, 3);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 static void test_segment_covering_parked_one(void **state)
@@ -411,7 +411,7 @@ static void test_segment_covering_parked_one(void **state)
 	assert_delivery(&r, 0, 0, 30, 30);
 	assert_int_equal(s.npending, 0);
 	assert_counters(&cnt, 0, 0, 2, 2);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 /* ---- gaps --------------------------------------------------------------------------------- */
@@ -444,7 +444,7 @@ static void test_gap_when_parking_full(void **state)
 	/* The stream goes on after the gap. */
 	push(&s, &r, end, 3, 3);
 	assert_delivery(&r, SE_STREAM_PENDING_MAX + 1, end, 3, 3);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 /* Several holes: a full parking area gives up only the first; flush gives up the rest. */
@@ -474,7 +474,7 @@ static void test_several_holes(void **state)
 	assert_int_equal(s.next, last + 10);
 	assert_counters(&cnt, SE_STREAM_PENDING_MAX + 1, 10 * (SE_STREAM_PENDING_MAX + 1), 0,
 			SE_STREAM_PENDING_MAX + 1);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 static void test_flush(void **state)
@@ -509,7 +509,7 @@ static void test_flush(void **state)
 	push(&s, &r, 20, 5, 5); /* a straggler from a hole already given up */
 	assert_int_equal(r.n, 4);
 	assert_counters(&cnt, 2, 15, 1, 2);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 /*
@@ -539,7 +539,7 @@ static void test_gap_full_parking_lower_arrival(void **state)
 	assert_int_equal(r.n, SE_STREAM_PENDING_MAX + 1);
 	assert_delivery(&r, 0, 10, 10, 10);
 	assert_painted(&r, 10, end);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 /* ---- truncated payloads (captured < len) ------------------------------------------------- */
@@ -561,7 +561,7 @@ static void test_truncated_in_order(void **state)
 	assert_painted(&r, 0, 4);
 	assert_false(r.painted[4]);
 	assert_int_equal(s.next, 20);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 static void test_truncated_overlap(void **state)
@@ -588,7 +588,7 @@ static void test_truncated_overlap(void **state)
 	assert_painted(&r, 0, 15);
 	assert_int_equal(s.next, 40);
 	assert_counters(&cnt, 0, 0, 0, 0);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 static void test_truncated_parked_overlap(void **state)
@@ -607,7 +607,7 @@ static void test_truncated_parked_overlap(void **state)
 	assert_delivery(&r, 1, 23, 7, 5); /* 20..27 captured, from 23 on: 5 bytes */
 	assert_painted(&r, 0, 28);
 	assert_counters(&cnt, 0, 0, 1, 2);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 /* ---- split at every byte offset --------------------------------------------------------- */
@@ -637,7 +637,7 @@ static void test_split_every_offset_two_halves(void **state)
 			assert_int_equal(s.next, SPLIT_LEN);
 			assert_int_equal(s.npending, 0);
 			assert_counters(&cnt, 0, 0, 0, reversed);
-			se_stream_fini(&s);
+			se_stream_fini(&s, NULL);
 		}
 	}
 }
@@ -670,7 +670,7 @@ static void test_split_every_pair_of_offsets(void **state)
 				assert_int_equal(s.npending, 0);
 				assert_int_equal(cnt.gaps, 0);
 				assert_int_equal(cnt.duplicates, 0);
-				se_stream_fini(&s);
+				se_stream_fini(&s, NULL);
 			} while (next_permutation(idx, 3));
 		}
 	}
@@ -704,7 +704,7 @@ static void test_split_every_offset_overlapping(void **state)
 			assert_int_equal(r.n, 2);
 			assert_painted(&r, 0, SPLIT_LEN);
 			assert_counters(&cnt, 0, 0, 0, order);
-			se_stream_fini(&s);
+			se_stream_fini(&s, NULL);
 		}
 	}
 }
@@ -724,13 +724,49 @@ static void test_fini_frees_parked(void **state)
 		push(&s, &r, 100 * i, 50, 50);
 	assert_int_equal(s.npending, SE_STREAM_PENDING_MAX);
 	assert_int_equal(r.n, 0);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 	assert_int_equal(s.npending, 0);
-	se_stream_fini(&s); /* twice is harmless */
+	se_stream_fini(&s, NULL); /* twice is harmless */
 
 	/* fini of a stream that never parked anything */
 	se_stream_init(&s, 7);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
+}
+
+/* Parked payload is charged to the budget: past its limit the payload of a parked record is
+ * refused (counted there, not as an allocation failure) and only its length kept; what is
+ * delivered or freed goes back. */
+static void test_park_within_budget(void **state)
+{
+	struct se_stream s, t;
+	struct se_stream_counters cnt;
+	struct se_budget b = { .limit = 25 };
+	static struct recorder r;
+
+	recorder_init(&r, &cnt, 0);
+	cnt.budget = &b;
+	se_stream_init(&s, 0);
+	push(&s, &r, 10, 10, 10); /* parked: 10 of 25 */
+	push(&s, &r, 20, 10, 10); /* parked: 20 of 25 */
+	assert_int_equal(b.used, 20);
+	push(&s, &r, 30, 10, 10); /* 30 would pass 25: refused, length kept */
+	assert_int_equal(b.used, 20);
+	assert_int_equal(b.refused, 1);
+	assert_int_equal(cnt.pending_alloc_failures, 0);
+	push(&s, &r, 0, 10, 10); /* the hole fills: everything delivered, in order */
+	assert_int_equal(r.n, 4);
+	assert_painted(&r, 0, 30);
+	assert_int_equal(r.d[3].offset, 30);
+	assert_int_equal(r.d[3].len, 10);
+	assert_true(r.d[3].data_null);
+	assert_int_equal(b.used, 0);
+	/* what a stream still parks when it is freed goes back too */
+	se_stream_init(&t, 0);
+	push(&t, &r, 5, 5, 5);
+	assert_int_equal(b.used, 5);
+	se_stream_fini(&t, &b);
+	assert_int_equal(b.used, 0);
+	se_stream_fini(&s, &b);
 }
 
 /* Records whose payload could not be copied keep their length: only the bytes are lost. */
@@ -755,7 +791,7 @@ static void test_park_alloc_failure(void **state)
 	assert_true(r.d[1].data_null);
 	assert_int_equal(s.next, 20);
 	assert_int_equal(cnt.gaps, 0);
-	se_stream_fini(&s);
+	se_stream_fini(&s, NULL);
 }
 
 int main(void)
@@ -783,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_split_every_offset_overlapping),
 		cmocka_unit_test(test_fini_frees_parked),
 		cmocka_unit_test(test_park_alloc_failure),
+		cmocka_unit_test(test_park_within_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

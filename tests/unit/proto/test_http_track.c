@@ -21,6 +21,7 @@ struct fixture {
 	struct se_session_ctx ctx;
 	struct se_http_groups groups;
 	uint64_t counters[SE_UC__COUNT];
+	struct se_budget budget; /* no limit unless a test sets one */
 	struct se_session s;
 	uint64_t off[2];
 };
@@ -34,6 +35,7 @@ static void fx_start(struct fixture *f, uint8_t role, bool midstream)
 	se_http_groups_init(&f->groups, 64);
 	f->ctx.http.groups = &f->groups;
 	f->ctx.http.counters = f->counters;
+	f->ctx.http.budget = &f->budget;
 	se_session_init(&f->s, role, AF_INET, peer, midstream);
 }
 
@@ -635,6 +637,96 @@ static void test_paths_are_made_valid_utf8(void **state)
 	fx_end(&f);
 }
 
+/* A head split over segments is gathered in a buffer from the worker's budget, given back
+ * once the head is complete; when the budget refuses it the request is lost (counted by the
+ * budget alone) but keeps its turn, so the responses still pair right. */
+static void test_split_head_within_budget(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, "GET /split HTTP/1.1\r\n");
+	assert_true(f.budget.used > SE_HTTP1_HEAD_MAX);
+	fx_send(&f, SE_DIR_IN, 2, "Host: t\r\n\r\n");
+	assert_int_equal(f.budget.used, 0);
+	fx_send(&f, SE_DIR_OUT, 3, RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/split", 200), 1);
+
+	f.budget.limit = SE_HTTP1_HEAD_MAX; /* less than a gather buffer */
+	fx_send(&f, SE_DIR_IN, 4, "GET /refused HTTP/1.1\r\n");
+	fx_send(&f, SE_DIR_IN, 5, "Host: t\r\n\r\n");
+	assert_int_equal(f.budget.refused, 1);
+	assert_int_equal(f.budget.used, 0);
+	fx_send(&f, SE_DIR_OUT, 6, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+	fx_send(&f, SE_DIR_IN, 7, REQ_GET("/after"));
+	fx_send(&f, SE_DIR_OUT, 8, RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/after", 200), 1);
+	assert_int_equal(fx_total(&f), 2);
+	assert_int_equal(f.counters[SE_UC_HTTP_ALLOC], 0);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
+	fx_end(&f);
+}
+
+/* Pipelining past the two requests kept inline takes an array from the budget, given back
+ * when the queue empties; a refused array loses the request (its answer still consumed in
+ * turn). */
+static void test_pipeline_array_within_budget(void **state)
+{
+	struct fixture f;
+	uint64_t array;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/a") REQ_GET("/b") REQ_GET("/c"));
+	array = f.budget.used;
+	assert_true(array >= SE_HTTP_PIPELINE_MAX * sizeof(struct se_http_pending));
+	fx_send(&f, SE_DIR_OUT, 2, RESP_OK RESP_OK);
+	assert_int_equal(f.budget.used, array); /* one still in flight */
+	fx_send(&f, SE_DIR_OUT, 3, RESP_OK);
+	assert_int_equal(f.budget.used, 0); /* empty: back inline */
+	assert_int_equal(fx_total(&f), 3);
+
+	f.budget.limit = array - 1;
+	fx_send(&f, SE_DIR_IN, 4, REQ_GET("/d") REQ_GET("/e") REQ_GET("/f"));
+	assert_int_equal(f.budget.refused, 1);
+	fx_send(&f, SE_DIR_OUT, 5,
+		RESP_OK "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+			"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(fx_count(&f, "GET", "/d", 200), 1);
+	assert_int_equal(fx_count(&f, "GET", "/e", 201), 1);
+	assert_int_equal(fx_total(&f), 5); /* /f lost, its 202 consumed in its turn */
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
+	assert_int_equal(f.counters[SE_UC_HTTP_ALLOC], 0);
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	fx_end(&f);
+}
+
+/* A split head that makes no progress for SE_SESSION_HEAD_STALL_NS is released (slowloris):
+ * its buffer goes back, the stall is counted, and the connection parses again from the next
+ * head. */
+static void test_stalled_head_is_released(void **state)
+{
+	struct fixture f;
+	uint64_t t0 = 1000, last = t0 + 5000;
+
+	fx_start(&f, SE_ROLE_SERVER, false);
+	fx_send(&f, SE_DIR_IN, t0, "GET /slowloris HTTP/1.1\r\n");
+	fx_send(&f, SE_DIR_IN, last, "X-a: b\r\n"); /* progress: the stall counts from here */
+	assert_true(f.budget.used > 0);
+	se_session_check_idle(&f.s, &f.ctx, t0 * 1000000ull + SE_SESSION_HEAD_STALL_NS + 1);
+	assert_true(f.budget.used > 0);
+	assert_int_equal(f.counters[SE_UC_HTTP_HEAD_STALLED], 0);
+	se_session_check_idle(&f.s, &f.ctx, last * 1000000ull + SE_SESSION_HEAD_STALL_NS + 1);
+	assert_int_equal(f.budget.used, 0);
+	assert_int_equal(f.counters[SE_UC_HTTP_HEAD_STALLED], 1);
+	/* the rest of that head is skipped; the next head is parsed */
+	fx_send(&f, SE_DIR_IN, last + 40000, "X-c: d\r\n\r\n");
+	fx_send(&f, SE_DIR_IN, last + 40001, REQ_GET("/next"));
+	fx_send(&f, SE_DIR_OUT, last + 40002, RESP_OK);
+	assert_int_equal(fx_count(&f, "GET", "/next", 200), 1);
+	assert_int_equal(fx_total(&f), 1);
+	fx_end(&f);
+}
+
 static void test_free_list_reuses_state(void **state)
 {
 	struct fixture f;
@@ -683,6 +775,9 @@ int main(void)
 		cmocka_unit_test(test_response_recorded_before_its_request),
 		cmocka_unit_test(test_response_head_before_request_body_still_framing),
 		cmocka_unit_test(test_paths_are_made_valid_utf8),
+		cmocka_unit_test(test_split_head_within_budget),
+		cmocka_unit_test(test_pipeline_array_within_budget),
+		cmocka_unit_test(test_stalled_head_is_released),
 		cmocka_unit_test(test_free_list_reuses_state),
 	};
 

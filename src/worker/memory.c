@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The memory bound of a configuration (see include/sockeye/memory.h), from the sizes of the
+ * structures themselves and the limits the flags set. Where the kernel or the allocator adds
+ * overhead the figure is an upper estimate, named below.
+ */
+#include "sockeye/memory.h"
+
+#include "sockeye/abi.h"
+#include "sockeye/conn_table.h"
+#include "sockeye/http_groups.h"
+#include "sockeye/http_track.h"
+#include "sockeye/session.h"
+#include "sockeye/span_buf.h"
+#include "sockeye/window.h"
+
+/* A BPF hash map element beyond its key and value (struct htab_elem, with the per-CPU spare
+ * elements of a preallocated map), and a bucket (list head and lock). */
+#define SE_MEMORY_HTAB_ELEM_OVERHEAD 64
+#define SE_MEMORY_HTAB_BUCKET	     16
+/* Shards of one worker alive at once: the one being filled and the one the merger has not
+ * taken yet (a late one is merged into the next window, not kept). */
+#define SE_MEMORY_SHARDS_PER_WORKER 2
+/* Merged windows besides the export queue: the one being merged and the one being sent. */
+#define SE_MEMORY_WINDOWS_OUTSIDE_QUEUE 2
+/* The process before any traffic: code, libraries, what libbpf kept of loading, jemalloc's
+ * arenas and the touched part of the thread stacks (an idle sockeye with the smallest tables
+ * measured 26 MiB of RSS), with room to spare. */
+#define SE_MEMORY_PROCESS (32ull << 20)
+
+static uint64_t se_memory_pow2_at_least(uint64_t n)
+{
+	uint64_t p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static uint64_t se_memory_htab(uint64_t entries, uint64_t key, uint64_t value)
+{
+	return entries * (SE_MEMORY_HTAB_ELEM_OVERHEAD + key + ((value + 7) & ~7ull)) +
+	       se_memory_pow2_at_least(entries) * SE_MEMORY_HTAB_BUCKET;
+}
+
+/* A group table at its limit: the groups and the index (at least twice as many slots). */
+static uint64_t se_memory_groups(uint64_t max_groups)
+{
+	return max_groups * sizeof(struct se_http_group) +
+	       se_memory_pow2_at_least(2 * max_groups) * sizeof(uint32_t);
+}
+
+void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned int rings,
+		     unsigned int possible_cpus, struct se_memory_bound *out)
+{
+	uint64_t conns = cfg->max_connections;
+	uint64_t table_slots = se_memory_pow2_at_least(2 * conns);
+	/* All workers' spans of a window: the per-second limit over the window, rounded up per
+	 * worker (see worker.c). */
+	uint64_t spans = (uint64_t)cfg->max_spans_per_second * cfg->window_s + workers;
+	/* Connection records of a window: one per connection that moved data, at most the
+	 * kernel's map (every worker's together). */
+	uint64_t records = cfg->connections ? conns * sizeof(struct se_conn_record) : 0;
+	uint64_t window = se_memory_groups(cfg->max_groups) + records +
+			  spans * sizeof(struct se_span) + sizeof(struct se_window);
+
+	out->rings = (uint64_t)rings * cfg->ring_size;
+	out->kernel_maps =
+	    se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_conn_state)) +
+	    se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_lost_close)) +
+	    (uint64_t)possible_cpus * (sizeof(struct se_ev_data) + 2 * SE_CAPTURE_MAX);
+	/* Each worker's table has room for every connection (they may all land on one ring),
+	 * and the pages of a table in use are all touched; HTTP state is per connection. */
+	out->conn_state = (uint64_t)workers *
+			      (table_slots * sizeof(struct se_conn) + 2 * conns * sizeof(uint64_t) +
+			       SE_SESSION_FREE_MAX * sizeof(struct se_http_conn)) +
+			  conns * sizeof(struct se_http_conn);
+	out->buffers = (uint64_t)workers * cfg->buffer_budget;
+	out->windows =
+	    SE_MEMORY_SHARDS_PER_WORKER *
+		((uint64_t)workers * (se_memory_groups(cfg->max_groups) + sizeof(struct se_shard)) +
+		 records + spans * sizeof(struct se_span)) +
+	    (uint64_t)(cfg->export_queue + SE_MEMORY_WINDOWS_OUTSIDE_QUEUE) * window +
+	    se_memory_groups(cfg->max_groups); /* cumulative totals */
+	out->process = SE_MEMORY_PROCESS;
+	out->total = out->rings + out->kernel_maps + out->conn_state + out->buffers + out->windows +
+		     out->process;
+}
