@@ -29,12 +29,19 @@
 #define SE_EXIT_FAILURE 1
 #define SE_EXIT_USAGE	2
 
-/* Block SIGINT/SIGTERM in every thread; main collects them with sigtimedwait. */
+/*
+ * Block the stop signals in every thread; main collects them with sigtimedwait. SIGHUP (a
+ * closed terminal, a supervisor's "reload") and SIGQUIT (Ctrl-\) stop sockeye as SIGTERM
+ * does, flushing the last window, rather than end it at once (and, for SIGQUIT, dump core
+ * with the export headers in memory).
+ */
 static void se_main_block_signals(sigset_t *set)
 {
 	sigemptyset(set);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
@@ -70,7 +77,7 @@ static int se_main_wait(const sigset_t *set, unsigned int duration_s, struct se_
 			}
 		}
 		sig = sigtimedwait(set, NULL, &ts);
-		if (sig == SIGINT || sig == SIGTERM) {
+		if (sig > 0) {
 			se_info("received %s, flushing the last window", strsignal(sig));
 			return 0;
 		}

@@ -1,14 +1,15 @@
 #!/bin/sh
 # Install what sockeye needs to build and to run its tests, from Debian 12 packages.
 # nginx, curl and wrk are the real server and clients of the HTTP integration tests;
-# protobuf-c and libcurl build the OTLP exporter.
+# protobuf-c and libcurl build the OTLP exporter; openssl makes the certificates of the HTTPS
+# export tests.
 # Idempotent and quiet when nothing is missing; needs root only when something is.
 set -eu
 
 PKGS="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 liburcu-dev libcmocka-dev libjemalloc-dev libclang-rt-14-dev python3 iproute2 util-linux procps
 libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
-nginx curl wrk"
+nginx curl wrk openssl"
 
 missing=""
 for p in $PKGS; do

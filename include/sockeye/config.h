@@ -29,6 +29,7 @@
 #define SE_OTLP_ENDPOINT_MAX		512
 #define SE_OTLP_HEADERS_MAX		16
 #define SE_OTLP_HEADER_MAX		512
+#define SE_OTLP_HEADERS_FILE_MAX	(64u << 10) /* --otlp-headers-file: 16 headers fit easily */
 #define SE_DEFAULT_OTLP_TIMEOUT_S	10
 #define SE_DEFAULT_MAX_SPANS_PER_SECOND 1000
 #define SE_DEFAULT_METRICS_TTL_S	300 /* Beyla's and OBI's default: five minutes */
@@ -51,6 +52,27 @@ enum se_data_hooks {
 	SE_HOOKS_AUTO = 0,    /* socket when the kernel has it, else syscall */
 	SE_HOOKS_SOCKET = 1,  /* sock:sock_send_length / sock_recv_length (6.3+) */
 	SE_HOOKS_SYSCALL = 2, /* sys_exit of each data syscall (every kernel we support) */
+};
+
+/* The two kinds of OTLP export, each to its own URL under the one endpoint. */
+enum se_otlp_signal {
+	SE_OTLP_METRICS = 0, /* <endpoint>/v1/metrics */
+	SE_OTLP_TRACES = 1,  /* <endpoint>/v1/traces */
+	SE_OTLP_SIGNALS,
+};
+
+/* A file named by a flag or a variable. */
+struct se_config_file {
+	char path[PATH_MAX]; /* "" = none */
+	const char *from;    /* the flag or variable that named it (a literal), for errors */
+};
+
+/* The TLS files of one signal's exports; libcurl opens them at each new connection. */
+struct se_otlp_tls {
+	struct se_config_file ca;   /* CA certificates that verify the collector, PEM
+				     * (CURLOPT_CAINFO); none = the system's */
+	struct se_config_file cert; /* client certificate, PEM (CURLOPT_SSLCERT) */
+	struct se_config_file key;  /* its private key, PEM (CURLOPT_SSLKEY); none = in cert */
 };
 
 struct se_config {
@@ -79,6 +101,7 @@ struct se_config {
 	char otlp_endpoint[SE_OTLP_ENDPOINT_MAX]; /* base URL; "" = no OTLP export */
 	unsigned int otlp_nheaders;
 	char otlp_headers[SE_OTLP_HEADERS_MAX][SE_OTLP_HEADER_MAX]; /* "Name: value" */
+	struct se_otlp_tls otlp_tls[SE_OTLP_SIGNALS]; /* flags set both; variables per signal */
 	bool otlp_gzip;
 	unsigned int otlp_timeout_s;
 	bool delta;		    /* --temporality delta (default cumulative) */
@@ -97,14 +120,37 @@ int se_config_parse_header(const char *s, char *out, size_t outlen);
 /* Add a header unless one of the same name is there already (flags come first and win).
  * 0, -EINVAL (bad), -ENOSPC (too many). */
 int se_config_add_header(struct se_config *cfg, const char *name_eq_value);
+/*
+ * The text of an --otlp-headers-file (len bytes, no NUL needed), one header a line, each
+ * added with se_config_add_header: "Name: value" or "Name=value" (the first ':' or '=' ends
+ * the name: neither can be part of it); blanks around the name and the value and a final CR
+ * are ignored, and so are empty lines and lines whose first non-blank is '#'. The value is
+ * taken as it is (no percent-decoding). 0; -EINVAL (a bad line, or a NUL byte) or -ENOSPC
+ * (more than SE_OTLP_HEADERS_MAX headers in all) with *line its number, from 1. Pure.
+ */
+int se_config_add_headers_text(struct se_config *cfg, const char *text, size_t len,
+			       unsigned int *line);
+/*
+ * Read path (at most SE_OTLP_HEADERS_FILE_MAX bytes) and add its headers
+ * (se_config_add_headers_text); the copy in memory is wiped. 0, or -errno with a one-line
+ * message naming --otlp-headers-file, the path and the line in err, never a value.
+ */
+int se_config_read_headers_file(struct se_config *cfg, const char *path, char *err, size_t errlen);
+/* Whether path can be opened for reading now: 0 or -errno. */
+int se_config_file_check(const char *path);
 
 /*
  * The standard OpenTelemetry variables, where no flag said otherwise:
  * OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS (comma-separated Name=value,
  * percent-encoded), OTEL_EXPORTER_OTLP_COMPRESSION (gzip|none), OTEL_EXPORTER_OTLP_TIMEOUT
- * (ms), OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (cumulative|delta). Then the
- * output fallback: stdout when neither --stdout nor an endpoint was given. 0, or -EINVAL
- * with a one-line message naming the variable in err. Pure: getenv_fn is the environment.
+ * (ms), OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (cumulative|delta), and
+ * OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY, each also in a
+ * per-signal form (OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE, ..._TRACES_...) that wins for its
+ * signal. Then the output fallback: stdout when neither --stdout nor an endpoint was given.
+ * With an endpoint, every TLS file named (by a flag or a variable) must be readable now, and
+ * a client key needs a client certificate. 0, or -EINVAL with a one-line message naming the
+ * variable (or the flag of a file) in err. Pure but for that check (se_config_file_check):
+ * getenv_fn is the environment.
  */
 int se_config_apply_env(struct se_config *cfg, const char *(*getenv_fn)(const char *), char *err,
 			size_t errlen);

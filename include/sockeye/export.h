@@ -27,7 +27,8 @@ struct se_export *se_export_new(const struct se_config *cfg, unsigned int worker
 struct se_publish *se_export_publish(struct se_export *e);
 /* Start the merger and the sender. 0 or -errno. */
 int se_export_start(struct se_export *e);
-/* Stop is under way: windows wait for every worker's final shard. Context: main. */
+/* Stop is under way: windows wait for every worker's final shard, and OTLP exports have
+ * SE_SENDER_STOP_BUDGET_S left (sender.h). Context: main. */
 void se_export_stopping(struct se_export *e);
 /* After the workers were joined: merge what they published, export it all, stop. */
 int se_export_join(struct se_export *e);

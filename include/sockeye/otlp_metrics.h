@@ -36,6 +36,7 @@ enum se_export_failure {
 	SE_EXPORT_FAIL_REJECTED,    /* another status: not retried, the window is dropped */
 	SE_EXPORT_FAIL_GAVE_UP,	    /* retries ran out: the window is dropped */
 	SE_EXPORT_FAIL_ENCODE,	    /* out of memory building the message */
+	SE_EXPORT_FAIL_TLS,	    /* TLS failed: not retried, the window is dropped */
 	SE_EXPORT_FAIL__COUNT,
 };
 extern const char *const se_export_failure_names[SE_EXPORT_FAIL__COUNT];

@@ -3,15 +3,20 @@
  * The sender thread: takes merged windows from the export queue, in order, and exports
  * them: JSON lines on stdout, and OTLP/HTTP with --otlp-endpoint (otlp_exporter.h). However slow an
  * export is, only this thread waits: the queue drops its oldest windows (counted) rather than hold
- * up the merger or a worker.
+ * up the merger or a worker. Once sockeye is stopping, OTLP exports have SE_SENDER_STOP_BUDGET_S
+ * left, all of them together: Kubernetes kills a pod 30 s after SIGTERM by default
+ * (terminationGracePeriodSeconds), and the rest of the stop takes well under a second.
  */
 #ifndef SOCKEYE_SENDER_H
 #define SOCKEYE_SENDER_H
 
 #include <stdio.h>
+#include <stdint.h>
 
 #include "sockeye/config.h"
 #include "sockeye/window_queue.h"
+
+#define SE_SENDER_STOP_BUDGET_S 20
 
 struct se_sender;
 
@@ -19,6 +24,8 @@ struct se_sender;
 struct se_sender *se_sender_new(const struct se_config *cfg, struct se_window_queue *queue,
 				FILE *out);
 int se_sender_start(struct se_sender *s);
+/* sockeye is stopping: exports from now on end within SE_SENDER_STOP_BUDGET_S. Context: main. */
+void se_sender_stopping(struct se_sender *s);
 /* Returns once the queue is closed and every window in it exported. Context: main. */
 int se_sender_join(struct se_sender *s);
 void se_sender_free(struct se_sender *s);

@@ -55,7 +55,7 @@ enum se_user_counter {
 					 * their group, no span of their own */
 	SE_UC_SPANS_ALLOC = 28,		/* drop: no memory to keep a span */
 	SE_UC_OTLP_REJECTED = 29,	/* drop: OTLP exports the collector refused (not retried) */
-	SE_UC_OTLP_UNSENT = 30,	  /* drop: OTLP exports given up after retries, or not encoded */
+	SE_UC_OTLP_UNSENT = 30,	  /* drop: OTLP exports given up, failed TLS, or not encoded */
 	SE_UC_BUFFER_BUDGET = 31, /* drop: what --buffer-budget refused (a split head, a
 				   * pipelined request, out-of-order payload: budget.h) */
 	SE_UC_HTTP_HEAD_STALLED = 32, /* drop: split heads released after no progress for

@@ -4,6 +4,7 @@
  * value is one line naming the flag, and main exits with status 2.
  */
 #include "sockeye/config.h"
+#include "sockeye/url.h"
 
 #include <getopt.h>
 #include <errno.h>
@@ -34,6 +35,10 @@ enum {
 	OPT_EXPORT_QUEUE,
 	OPT_OTLP_ENDPOINT,
 	OPT_OTLP_HEADER,
+	OPT_OTLP_HEADERS_FILE,
+	OPT_OTLP_CERTIFICATE,
+	OPT_OTLP_CLIENT_CERTIFICATE,
+	OPT_OTLP_CLIENT_KEY,
 	OPT_OTLP_COMPRESSION,
 	OPT_OTLP_TIMEOUT,
 	OPT_TEMPORALITY,
@@ -63,6 +68,10 @@ static const struct option se_cli_options[] = {
 	{ "export-queue", required_argument, NULL, OPT_EXPORT_QUEUE },
 	{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
 	{ "otlp-header", required_argument, NULL, OPT_OTLP_HEADER },
+	{ "otlp-headers-file", required_argument, NULL, OPT_OTLP_HEADERS_FILE },
+	{ "otlp-certificate", required_argument, NULL, OPT_OTLP_CERTIFICATE },
+	{ "otlp-client-certificate", required_argument, NULL, OPT_OTLP_CLIENT_CERTIFICATE },
+	{ "otlp-client-key", required_argument, NULL, OPT_OTLP_CLIENT_KEY },
 	{ "otlp-compression", required_argument, NULL, OPT_OTLP_COMPRESSION },
 	{ "otlp-timeout", required_argument, NULL, OPT_OTLP_TIMEOUT },
 	{ "temporality", required_argument, NULL, OPT_TEMPORALITY },
@@ -89,6 +98,15 @@ static void se_cli_usage(FILE *out)
 	    "                           and URL/v1/traces (default: OTEL_EXPORTER_OTLP_ENDPOINT)\n"
 	    "  --otlp-header NAME=VALUE add a header to every export, e.g. an auth token;\n"
 	    "                           repeatable (and OTEL_EXPORTER_OTLP_HEADERS)\n"
+	    "  --otlp-headers-file FILE headers read from FILE at start, one \"NAME: VALUE\"\n"
+	    "                           (or NAME=VALUE) a line, '#' comments: keeps tokens off\n"
+	    "                           the command line (--otlp-header wins over it)\n"
+	    "  --otlp-certificate FILE  CA certificates (PEM) that verify the collector, instead\n"
+	    "                           of the system's (OTEL_EXPORTER_OTLP_CERTIFICATE)\n"
+	    "  --otlp-client-certificate FILE  client certificate (PEM) for mutual TLS\n"
+	    "                           (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE)\n"
+	    "  --otlp-client-key FILE   its private key (PEM), when not in the certificate file\n"
+	    "                           (OTEL_EXPORTER_OTLP_CLIENT_KEY)\n"
 	    "  --otlp-compression none|gzip  body compression (default none)\n"
 	    "  --otlp-timeout SECONDS   per export attempt, 1..300 (default %u)\n"
 	    "  --temporality cumulative|delta  of sums and histograms (default cumulative)\n"
@@ -101,7 +119,8 @@ static void se_cli_usage(FILE *out)
 	    "  --window SECONDS         window length, aligned to wall-clock multiples "
 	    "(default %u)\n"
 	    "  --duration SECONDS       stop after this long, flushing the last window\n"
-	    "                           (default 0: run until SIGINT/SIGTERM)\n"
+	    "                           (default 0: run until SIGINT, SIGTERM, SIGHUP or\n"
+	    "                           SIGQUIT)\n"
 	    "\n"
 	    "What is captured:\n"
 	    "  --ports LIST             watched TCP ports, local or remote; comma-separated ports\n"
@@ -173,6 +192,22 @@ static bool se_cli_uint(const char *arg, unsigned long long min, unsigned long l
 	return true;
 }
 
+/* A TLS file flag: both signals' exports use it. The file is checked once the variables are
+ * read (se_config_apply_env), when it is known whether anything is exported. */
+static bool se_cli_tls_file(struct se_config *cfg, const char *flag, const char *arg, size_t offset)
+{
+	if (!*arg || strlen(arg) >= PATH_MAX)
+		return false;
+	for (int sig = 0; sig < SE_OTLP_SIGNALS; sig++) {
+		struct se_config_file *f =
+		    (struct se_config_file *)((char *)&cfg->otlp_tls[sig] + offset);
+
+		strcpy(f->path, arg);
+		f->from = flag;
+	}
+	return true;
+}
+
 static bool se_cli_ring_size(const char *arg, uint64_t *out)
 {
 	uint64_t v;
@@ -188,6 +223,7 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 				size_t errlen)
 {
 	bool wakeup_set = false;
+	const char *headers_file = NULL;
 	unsigned int pid;
 	int c;
 
@@ -251,14 +287,49 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 			cfg->out_stdout = true;
 			cfg->out_stdout_explicit = true;
 			break;
-		case OPT_OTLP_ENDPOINT:
-			if ((strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) ||
-			    strlen(arg) >= sizeof(cfg->otlp_endpoint))
+		case OPT_OTLP_ENDPOINT: {
+			char shown[256]; /* a URL's user:password is a secret: never echoed */
+
+			if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))
 				return se_cli_fail(err, errlen,
 						   "--otlp-endpoint: '%s' is not an http:// or "
 						   "https:// URL",
-						   arg);
+						   se_url_redact(arg, shown, sizeof(shown)));
+			if (strlen(arg) >= sizeof(cfg->otlp_endpoint))
+				return se_cli_fail(err, errlen,
+						   "--otlp-endpoint: '%s' is longer than %u bytes",
+						   se_url_redact(arg, shown, sizeof(shown)),
+						   SE_OTLP_ENDPOINT_MAX - 1);
 			strcpy(cfg->otlp_endpoint, arg);
+			break;
+		}
+		case OPT_OTLP_HEADERS_FILE:
+			if (!*arg)
+				return se_cli_fail(err, errlen,
+						   "--otlp-headers-file: needs a file");
+			headers_file = arg; /* read once every --otlp-header is in: they win */
+			break;
+		case OPT_OTLP_CERTIFICATE:
+			if (!se_cli_tls_file(cfg, "--otlp-certificate", arg,
+					     offsetof(struct se_otlp_tls, ca)))
+				return se_cli_fail(err, errlen,
+						   "--otlp-certificate: '%.64s' is not a file path",
+						   arg);
+			break;
+		case OPT_OTLP_CLIENT_CERTIFICATE:
+			if (!se_cli_tls_file(cfg, "--otlp-client-certificate", arg,
+					     offsetof(struct se_otlp_tls, cert)))
+				return se_cli_fail(err, errlen,
+						   "--otlp-client-certificate: '%.64s' is not a "
+						   "file path",
+						   arg);
+			break;
+		case OPT_OTLP_CLIENT_KEY:
+			if (!se_cli_tls_file(cfg, "--otlp-client-key", arg,
+					     offsetof(struct se_otlp_tls, key)))
+				return se_cli_fail(err, errlen,
+						   "--otlp-client-key: '%.64s' is not a file path",
+						   arg);
 			break;
 		case OPT_OTLP_HEADER: {
 			int ret = se_config_add_header(cfg, arg);
@@ -422,6 +493,8 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 	if (optind < argc)
 		return se_cli_fail(err, errlen, "%s: unexpected argument (see --help)",
 				   argv[optind]);
+	if (headers_file && se_config_read_headers_file(cfg, headers_file, err, errlen))
+		return SE_CLI_ERROR;
 	if (!wakeup_set)
 		cfg->wakeup_bytes = se_config_default_wakeup_bytes(cfg->ring_size);
 	/* A wake-up must come while the ring still has room for what is written meanwhile. */

@@ -2,7 +2,8 @@
 /*
  * OTLP headers and the standard OpenTelemetry environment variables (see
  * include/sockeye/config.h). Flags are parsed first; a variable only fills what no flag set,
- * as the OpenTelemetry SDKs let code-level configuration win over the environment. Pure.
+ * as the OpenTelemetry SDKs let code-level configuration win over the environment. Pure, but
+ * for the check that the TLS files named can be read.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 
 #include "sockeye/config.h"
 #include "sockeye/percent.h"
+#include "sockeye/url.h"
 
 /* RFC 9110 token characters. */
 static int se_is_tchar(unsigned char c)
@@ -63,11 +65,126 @@ int se_config_add_header(struct se_config *cfg, const char *name_eq_value)
 	return 0;
 }
 
+int se_config_add_headers_text(struct se_config *cfg, const char *text, size_t len,
+			       unsigned int *line)
+{
+	const char *p = text, *end = text + len;
+	int ret = 0;
+
+	*line = 0;
+	if (memchr(text, '\0', len)) { /* no header holds one; the line is the one it is on */
+		for (const char *q = text; *q; q++)
+			*line += *q == '\n';
+		++*line;
+		return -EINVAL;
+	}
+	while (p < end && !ret) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (nl ? nl : end) - p;
+		char item[SE_OTLP_HEADER_MAX + 1];
+		size_t sep;
+
+		++*line;
+		while (n && isspace((unsigned char)*p)) {
+			p++;
+			n--;
+		}
+		while (n && isspace((unsigned char)p[n - 1])) /* CRLF files, trailing blanks */
+			n--;
+		if (n && *p != '#') {
+			if (n >= sizeof(item)) {
+				ret = -EINVAL;
+				break;
+			}
+			memcpy(item, p, n);
+			item[n] = '\0';
+			sep = strcspn(item, ":=");
+			if (item[sep] == ':') /* "Name: value" as se_config_add_header takes it */
+				item[sep] = '=';
+			ret = se_config_add_header(cfg, item);
+			explicit_bzero(item, sizeof(item));
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (!ret)
+		*line = 0;
+	return ret;
+}
+
 static int se_env_fail(char *err, size_t errlen, const char *var, const char *value,
 		       const char *what)
 {
 	snprintf(err, errlen, "%s: '%s' %s", var, value, what);
 	return -EINVAL;
+}
+
+/* The TLS variables, generic and per signal (OTEL_EXPORTER_OTLP_<SIGNAL>_<WHAT>). */
+static const char *const se_env_tls_vars[SE_OTLP_SIGNALS + 1][3] = {
+	[SE_OTLP_METRICS] = { "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE",
+			      "OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE",
+			      "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY" },
+	[SE_OTLP_TRACES] = { "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+			     "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+			     "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY" },
+	[SE_OTLP_SIGNALS] = { "OTEL_EXPORTER_OTLP_CERTIFICATE",
+			      "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+			      "OTEL_EXPORTER_OTLP_CLIENT_KEY" },
+};
+
+/* Fill each signal's TLS files that no flag set: its own variable, else the generic one. */
+static int se_env_tls(struct se_config *cfg, const char *(*getenv_fn)(const char *), char *err,
+		      size_t errlen)
+{
+	for (int sig = 0; sig < SE_OTLP_SIGNALS; sig++) {
+		struct se_otlp_tls *t = &cfg->otlp_tls[sig];
+		struct se_config_file *files[3] = { &t->ca, &t->cert, &t->key };
+
+		for (int what = 0; what < 3; what++) {
+			struct se_config_file *f = files[what];
+			const char *var = se_env_tls_vars[sig][what], *v;
+
+			if (f->path[0])
+				continue;
+			if (!(v = getenv_fn(var)) || !*v) {
+				var = se_env_tls_vars[SE_OTLP_SIGNALS][what];
+				if (!(v = getenv_fn(var)) || !*v)
+					continue;
+			}
+			if (strlen(v) >= sizeof(f->path))
+				return se_env_fail(err, errlen, var, v, "is too long a path");
+			strcpy(f->path, v);
+			f->from = var;
+		}
+	}
+	return 0;
+}
+
+/* Every TLS file named can be read now (libcurl opens them later, at each connection). */
+static int se_env_check_tls(const struct se_config *cfg, char *err, size_t errlen)
+{
+	for (int sig = 0; sig < SE_OTLP_SIGNALS; sig++) {
+		const struct se_otlp_tls *t = &cfg->otlp_tls[sig];
+		const struct se_config_file *files[3] = { &t->ca, &t->cert, &t->key };
+
+		for (int what = 0; what < 3; what++) {
+			const struct se_config_file *f = files[what];
+			int ret;
+
+			if (f->path[0] && (ret = se_config_file_check(f->path))) {
+				snprintf(err, errlen, "%s: cannot read %s: %s", f->from, f->path,
+					 strerror(-ret));
+				return -EINVAL;
+			}
+		}
+		if (t->key.path[0] && !t->cert.path[0]) {
+			snprintf(err, errlen,
+				 "%s: a client key needs a client certificate "
+				 "(--otlp-client-certificate or %s)",
+				 t->key.from, se_env_tls_vars[SE_OTLP_SIGNALS][1]);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int se_env_headers(struct se_config *cfg, const char *list, char *err, size_t errlen)
@@ -106,14 +223,17 @@ int se_config_apply_env(struct se_config *cfg, const char *(*getenv_fn)(const ch
 			size_t errlen)
 {
 	const char *v;
+	char shown[256];
 
 	if (!cfg->otlp_endpoint[0] && (v = getenv_fn("OTEL_EXPORTER_OTLP_ENDPOINT")) && *v) {
+		/* a URL's user:password is a secret: never echoed */
 		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
-			return se_env_fail(err, errlen, "OTEL_EXPORTER_OTLP_ENDPOINT", v,
+			return se_env_fail(err, errlen, "OTEL_EXPORTER_OTLP_ENDPOINT",
+					   se_url_redact(v, shown, sizeof(shown)),
 					   "is not an http:// or https:// URL");
 		if (strlen(v) >= sizeof(cfg->otlp_endpoint))
-			return se_env_fail(err, errlen, "OTEL_EXPORTER_OTLP_ENDPOINT", v,
-					   "is too long");
+			return se_env_fail(err, errlen, "OTEL_EXPORTER_OTLP_ENDPOINT",
+					   se_url_redact(v, shown, sizeof(shown)), "is too long");
 		strcpy(cfg->otlp_endpoint, v);
 	}
 	if ((v = getenv_fn("OTEL_EXPORTER_OTLP_HEADERS")) && se_env_headers(cfg, v, err, errlen))
@@ -145,6 +265,10 @@ int se_config_apply_env(struct se_config *cfg, const char *(*getenv_fn)(const ch
 		 * gauges */
 		cfg->delta = strcasecmp(v, "cumulative") != 0;
 	}
+	if (se_env_tls(cfg, getenv_fn, err, errlen))
+		return -EINVAL;
+	if (cfg->otlp_endpoint[0] && se_env_check_tls(cfg, err, errlen))
+		return -EINVAL;
 	cfg->out_stdout = cfg->out_stdout_explicit || !cfg->otlp_endpoint[0];
 	return 0;
 }

@@ -55,11 +55,13 @@ int se_export_start(struct se_export *e)
 
 void se_export_stopping(struct se_export *e)
 {
+	se_sender_stopping(e->sender);
 	se_merger_stopping(e->merger);
 }
 
 int se_export_join(struct se_export *e)
 {
+	se_sender_stopping(e->sender); /* a no-op after se_export_stopping */
 	se_merger_join(e->merger);
 	se_window_queue_close(&e->queue);
 	return se_sender_join(e->sender);

@@ -22,7 +22,7 @@ typedef Opentelemetry__Proto__Metrics__V1__HistogramDataPoint se_pb_hist;
 const char *const se_export_failure_names[SE_EXPORT_FAIL__COUNT] = {
 	[SE_EXPORT_FAIL_CONNECT] = "connect",	[SE_EXPORT_FAIL_RETRYABLE] = "retryable",
 	[SE_EXPORT_FAIL_REJECTED] = "rejected", [SE_EXPORT_FAIL_GAVE_UP] = "gave_up",
-	[SE_EXPORT_FAIL_ENCODE] = "encode",
+	[SE_EXPORT_FAIL_ENCODE] = "encode",	[SE_EXPORT_FAIL_TLS] = "tls",
 };
 
 #define SE_OTLP_METRICS_MAX 16

@@ -76,13 +76,16 @@ class Sockeye:
         edge = (int(self.ready_at // window_s) + 1) * window_s
         time.sleep(max(0.0, edge + 0.1 - time.time()))
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGINT)
+    def stop(self, sig=signal.SIGINT, timeout=STOP_TIMEOUT_S):
+        """Stop with sig; fail unless sockeye exits 0 within timeout seconds."""
+        self.proc.send_signal(sig)
         try:
-            rc = self.proc.wait(timeout=STOP_TIMEOUT_S)
+            rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            raise AssertionError("sockeye did not stop on SIGINT")
+            self.proc.wait()
+            raise AssertionError(f"sockeye did not stop on {signal.Signals(sig).name} within "
+                                 f"{timeout} s: {self._stderr()}")
         self.out.close()
         self.err.close()
         if rc != 0:

@@ -3,6 +3,7 @@
 code (@opentelemetry/otlp-transformer, pinned), not with anything written in this repository.
 
     with OtlpReceiver() as rx:               # a free port; or OtlpReceiver(port=P).start()
+    with OtlpReceiver(tls=Tls(key, cert, ca, client_ca=ca, client=(cert, key))) as rx:  # HTTPS
         ... sockeye --otlp-endpoint rx.url ...
         rx.set_mode("status", status=503, retry_after="1", count=3)
         reqs = rx.wait_for(lambda recs: ..., timeout=10)
@@ -18,6 +19,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -50,22 +52,38 @@ def free_port():
         return s.getsockname()[1]
 
 
-class OtlpReceiver:
-    """One node receiver.js on 127.0.0.1:port (a free one when not given)."""
+class Tls:
+    """HTTPS for a receiver: its key and certificate (PEM paths), the CA that signed it (for
+    the receiver's own control requests), and with client_ca, mutual TLS: clients must show a
+    certificate client_ca signed (client: a (cert, key) for the control requests)."""
 
-    def __init__(self, port=None):
+    def __init__(self, key, cert, ca, client_ca=None, client=None):
+        self.key, self.cert, self.ca, self.client_ca, self.client = key, cert, ca, client_ca, client
+
+    def args(self):
+        return ["--tls", self.key, self.cert] + (["--client-ca", self.client_ca]
+                                                 if self.client_ca else [])
+
+
+class OtlpReceiver:
+    """One node receiver.js on 127.0.0.1:port (a free one when not given), over HTTPS with
+    tls (a Tls)."""
+
+    def __init__(self, port=None, tls=None):
         self.port = port or free_port()
         fd, self.out_path = tempfile.mkstemp(prefix="sockeye-otlp-", suffix=".jsonl")
         os.close(fd)
         self.proc = None
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, timeout=20):
         ensure_installed()
         self._stdout = tempfile.TemporaryFile()
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([NODE, os.path.join(PKG, "receiver.js"), str(self.port),
-                                      self.out_path], cwd=PKG, stdin=subprocess.DEVNULL,
+                                      self.out_path] + (self.tls.args() if self.tls else []),
+                                     cwd=PKG, stdin=subprocess.DEVNULL,
                                      stdout=self._stdout, stderr=self._stderr)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -117,7 +135,13 @@ class OtlpReceiver:
     # --- fault modes ------------------------------------------------------------------------
 
     def _control(self, body):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        if self.tls:
+            ctx = ssl.create_default_context(cafile=self.tls.ca)
+            if self.tls.client:
+                ctx.load_cert_chain(*self.tls.client)
+            c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=10, context=ctx)
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             c.request("POST", "/control", body=json.dumps(body),
                       headers={"Content-Type": "application/json"})

@@ -2,13 +2,14 @@
 mid-stream with the right roles and exact counts from then on; connections whose processes
 exit without close(2) still end (from the TCP state machine); every opened connection is
 closed exactly once; bytes read after a reset belong to the connection that was reset;
---pid, --duration and SIGTERM. Each case watches a port of its own, so other traffic
-cannot count."""
+--pid, --duration and SIGTERM, SIGHUP, SIGQUIT. Each case watches a port of its own, so other
+traffic cannot count."""
 
 import ctypes
 import errno
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -185,8 +186,11 @@ class Lifecycle(harness.CaptureAssertions):
         self.assertEqual((got["bytes_out"], got["bytes_in"], got["pid"]), (10, 5, client.pid))
 
     def test_duration_and_sigterm_flush_the_last_window(self):
+        """--duration, and SIGTERM; SIGHUP and SIGQUIT stop sockeye the same way (their
+        default actions would end it at once, SIGQUIT with a core dump)."""
         port = "18086"
-        for how in ("duration", "sigterm"):
+        signals = {"sigterm": signal.SIGTERM, "sighup": signal.SIGHUP, "sigquit": signal.SIGQUIT}
+        for how in ("duration", "sigterm", "sighup", "sigquit"):
             with self.subTest(how=how):
                 args = [harness.SOCKEYE, "--stdout", "--connections", "--window", "60",
                         "--ports", port]
@@ -199,8 +203,8 @@ class Lifecycle(harness.CaptureAssertions):
                         if "capturing:" in line:
                             break
                     sides = harness.run_peer("--family", "rw", "--port", port)
-                    if how == "sigterm":
-                        proc.terminate()
+                    if how in signals:
+                        proc.send_signal(signals[how])
                     out, err = proc.communicate(timeout=30)
                 finally:
                     if proc.poll() is None:

@@ -10,13 +10,28 @@ Runs (one sockeye each, 1-second windows, a few seconds long):
               points at a decoy (the flag wins); --otlp-header and OTEL_EXPORTER_OTLP_HEADERS
   delta       --temporality delta --otlp-compression gzip, endpoint from the environment only
   faults      (a) collector down at start, (b) 503 + Retry-After, (c) collector hanging
-              (--otlp-timeout 1), (d) 400: not retried, counted, the next windows still go"""
+              (--otlp-timeout 1), (d) 400: not retried, counted, the next windows still go
+  https       a private CA made with openssl at test time: --otlp-certificate of the right CA
+              (and --otlp-headers-file); a wrong CA (nothing arrives, every export counted,
+              one log line naming the URL without its user:password); the wrong CA for traces
+              only (OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE): metrics arrive and count the
+              traces' failures as reason "tls"; mutual TLS with the flags, with the variables
+              (generic and per signal), and without a client certificate
+  secrets     an endpoint's user:password never reaches stderr; a warning once when headers
+              would go over plain http:// to another host
+  stop        a collector that accepts and never answers, --otlp-timeout 300: SIGTERM ends
+              sockeye in the 20 s export budget, every window counted"""
 
 import contextlib
 import os
 import re
+import shutil
+import signal
 import socket
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 import unittest
 
@@ -38,7 +53,7 @@ BODY_BOUNDS = [100, 1000, 10000, 100000, 1000000]
 # stdout prints milliseconds with 3 decimals: within half a microsecond of the exact value,
 # plus what the float arithmetic adds (0.0205 ms prints as 0.021)
 STDOUT_MS_ROUNDING = 0.0005 + 1e-9
-FAILURE_REASONS = {"connect", "retryable", "rejected", "gave_up", "encode"}
+FAILURE_REASONS = {"connect", "retryable", "rejected", "gave_up", "encode", "tls"}
 CUMULATIVE = "AGGREGATION_TEMPORALITY_CUMULATIVE"
 DELTA = "AGGREGATION_TEMPORALITY_DELTA"
 
@@ -73,6 +88,8 @@ def setUpModule():
 def tearDownModule():
     if NGINX is not None:
         NGINX.stop()
+    if PKI is not None:
+        shutil.rmtree(PKI.dir, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -267,7 +284,8 @@ class Checks:
                         (self.out.windows, self.out.stats_windows))
         lost = [w for w in self.out.stats_windows if w not in set(self.out.windows)]
         f = self.out.failures()
-        self.assertEqual(len(lost), f.get("rejected", 0) + f.get("gave_up", 0) + f.get("encode", 0),
+        unsent = sum(f.get(k, 0) for k in ("rejected", "gave_up", "encode", "tls"))
+        self.assertEqual(len(lost), unsent,
                          f"windows on stdout never delivered: {lost}; failures {f}")
 
     def test_stdout_windows_dropped_accounts_for_undelivered(self):
@@ -949,6 +967,381 @@ class Rejected400(Checks, unittest.TestCase):
         self.assertEqual(w, sorted(set(w)))
         self.assertEqual(w, self.out.stats_windows[2:])
 
+
+
+# --- HTTPS: a private CA, a wrong one, mutual TLS ---------------------------------------------
+
+PKI = None  # the certificates of this file's HTTPS runs (pki())
+
+
+class Pki:
+    """Made with openssl in a temporary directory: a private CA; a server certificate it
+    signed for 127.0.0.1 and localhost; client certificates it signed (common names
+    sockeye-client and sockeye-traces); and a second CA that signed nothing here."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sockeye-it-pki-")
+        self._ca("ca")
+        self._ca("wrong-ca")
+        self._leaf("server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                   "extendedKeyUsage=serverAuth")
+        self._leaf("client", "sockeye-client", "extendedKeyUsage=clientAuth")
+        self._leaf("traces", "sockeye-traces", "extendedKeyUsage=clientAuth")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _openssl(self, *args):
+        r = subprocess.run(["openssl", *args], cwd=self.dir, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise AssertionError(f"openssl {' '.join(args)}: {r.stderr.strip()}")
+
+    def _key_args(self, name):
+        return ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", f"{name}.key"]
+
+    def _ca(self, name):
+        self._openssl("req", "-x509", *self._key_args(name), "-out", f"{name}.crt",
+                      "-days", "2", "-subj", f"/CN=sockeye-it {name}")
+
+    def _leaf(self, name, cn, ext):
+        with open(self.path(f"{name}.ext"), "w") as f:
+            f.write(ext + "\n")
+        self._openssl("req", *self._key_args(name), "-out", f"{name}.csr", "-subj", f"/CN={cn}")
+        self._openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+                      "-CAcreateserial", "-out", f"{name}.crt", "-days", "2",
+                      "-extfile", f"{name}.ext")
+
+    def server(self, mutual=False):
+        """HTTPS for a receiver with the server certificate; mutual: clients need one too."""
+        return otlp.Tls(self.path("server.key"), self.path("server.crt"), self.path("ca.crt"),
+                        client_ca=self.path("ca.crt") if mutual else None,
+                        client=(self.path("client.crt"), self.path("client.key")))
+
+
+def pki():
+    global PKI
+    if PKI is None:
+        PKI = Pki()
+    return PKI
+
+
+def idle_run(rx_url, args, env=None, seconds=3.5):
+    """sockeye exporting to rx_url for a few 1 s windows with no traffic on its port (each
+    window is then one export, of metrics); its stdout report and stderr."""
+    with environ(**(env if env is not None else FAULT_ENV)):
+        s = harness.Sockeye("--ports", str(NGINX.port), "--window", "1",
+                            *(["--otlp-endpoint", rx_url] if rx_url else []), *args)
+    try:
+        time.sleep(seconds)
+    finally:
+        report = s.stop()
+    return report, s.stderr
+
+
+class IdleLossChecks:
+    """A run with no traffic whose every export failed (cls.report, cls.stderr, cls.records)."""
+
+    def test_nothing_arrives(self):
+        self.assertEqual([r for r in self.records if "body" in r], [])
+
+    def test_every_window_counted_unsent(self):
+        """One export per window (no traffic, no spans), each counted in stdout's
+        otlp_unsent, the last window's too: once stopping, a window is exported before its
+        stats line is printed."""
+        total = self.report.total_dropped()
+        self.assertGreaterEqual(len(self.report.stats), 3)
+        self.assertEqual(total.get("otlp_unsent"), len(self.report.stats), total)
+        self.assertEqual(total.get("otlp_rejected"), 0, total)
+
+
+class HttpsPrivateCa(Checks, unittest.TestCase):
+    """(1) An HTTPS collector whose certificate a private CA signed, --otlp-certificate that
+    CA: every window arrives and decodes, over one kept-alive connection; the headers come
+    from --otlp-headers-file."""
+
+    @classmethod
+    def setUpClass(cls):
+        p = pki()
+        headers = p.path("headers")
+        with open(headers, "w") as f:
+            f.write("# the token, from a secret volume\nAuthorization: Bearer t0ken-from-file\n"
+                    "X-Tenant=it\n")
+        with otlp.OtlpReceiver(tls=p.server()) as rx:
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url, "--otlp-certificate",
+                               p.path("ca.crt"), "--otlp-headers-file", headers], FAULT_ENV,
+                          basic_script, duration=8)
+
+    def test_no_failures_every_window_delivered(self):
+        self.assertEqual(self.out.failures(), {k: 0 for k in FAILURE_REASONS})
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+        self.assertTrue(all(r["status"] == 200 for r in self.out.records))
+
+    def test_one_connection(self):
+        """The TLS files are set on the handle before each request: libcurl still reuses the
+        connection (a handshake per window would cost the collector)."""
+        self.assertEqual({r["conn"] for r in self.out.records}, {0})
+
+    def test_headers_from_file(self):
+        for r in self.out.records:
+            self.assertEqual(r["headers"].get("authorization"), "Bearer t0ken-from-file")
+            self.assertEqual(r["headers"].get("x-tenant"), "it")
+
+    def test_no_warning(self):
+        self.assertNotIn("OTLP:", self.out.stderr)
+
+
+class HttpsWrongCa(IdleLossChecks, unittest.TestCase):
+    """(2) --otlp-certificate names a CA that did not sign the collector's certificate, and
+    the endpoint has a user:password: nothing arrives, every export is counted lost, and one
+    line says so, naming the URL without its user:password and pointing at the certificate."""
+
+    @classmethod
+    def setUpClass(cls):
+        p = pki()
+        with otlp.OtlpReceiver(tls=p.server()) as rx:
+            cls.port = rx.port
+            cls.report, cls.stderr = idle_run(
+                f"https://user:secret@127.0.0.1:{rx.port}",
+                ["--otlp-certificate", p.path("wrong-ca.crt")])
+            cls.records = rx.records()
+
+    def test_one_log_line(self):
+        lines = [l for l in self.stderr.splitlines() if "TLS failed" in l]
+        self.assertEqual(len(lines), 1, self.stderr)
+        line = lines[0]
+        self.assertIn(f": https://127.0.0.1:{self.port}/v1/metrics: TLS failed: SSL certificate "
+                      "problem", line)
+        self.assertIn("--otlp-certificate", line)
+
+    def test_userinfo_never_shown(self):
+        self.assertNotIn("secret", self.stderr)
+
+
+class HttpsTracesWrongCa(unittest.TestCase):
+    """The CA from OTEL_EXPORTER_OTLP_CERTIFICATE, but OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE
+    names the wrong one: metrics arrive, traces never do, and the metrics count each failed
+    traces export in sockeye.export.failures{reason="tls"} (not retried: nothing else)."""
+
+    @classmethod
+    def setUpClass(cls):
+        p = pki()
+        with otlp.OtlpReceiver(tls=p.server()) as rx:
+            env = dict(FAULT_ENV, OTEL_EXPORTER_OTLP_ENDPOINT=rx.url,
+                       OTEL_EXPORTER_OTLP_CERTIFICATE=p.path("ca.crt"),
+                       OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE=p.path("wrong-ca.crt"))
+            cls.out = Run(rx, [], env, basic_script, duration=6)
+
+    def test_metrics_arrive_traces_do_not(self):
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+        self.assertEqual([r for r in self.out.records if r["path"] != "/v1/metrics"], [])
+
+    def test_tls_failures_counted(self):
+        """Windows with HTTP groups have spans (a summary span per group), so a traces export:
+        each one before the last metrics export is counted in it."""
+        span_windows = sorted({l["window_end"] for l in self.out.report.http_lines})
+        last = self.out.windows[-1]
+        before = [w for w in span_windows if w < last]
+        f = self.out.failures()
+        self.assertGreater(len(before), 0, span_windows)
+        self.assertEqual(f, dict({k: 0 for k in FAILURE_REASONS}, tls=len(before)))
+        # stdout: every traces export lost, the last window's included
+        self.assertEqual(self.out.report.total_dropped().get("otlp_unsent"), len(span_windows))
+
+    def test_one_log_line_for_traces(self):
+        lines = [l for l in self.out.stderr.splitlines() if "TLS failed" in l]
+        self.assertEqual(len(lines), 1, self.out.stderr)
+        self.assertIn("/v1/traces: TLS failed", lines[0])
+
+
+class MutualTlsFlags(Checks, unittest.TestCase):
+    """(3) The collector requires a client certificate its CA signed: --otlp-client-certificate
+    and --otlp-client-key give it, every window arrives with it."""
+
+    @classmethod
+    def setUpClass(cls):
+        p = pki()
+        with otlp.OtlpReceiver(tls=p.server(mutual=True)) as rx:
+            cls.out = Run(rx, ["--otlp-endpoint", rx.url, "--otlp-certificate", p.path("ca.crt"),
+                               "--otlp-client-certificate", p.path("client.crt"),
+                               "--otlp-client-key", p.path("client.key")], FAULT_ENV,
+                          basic_script, duration=8)
+
+    def test_every_window_delivered_with_the_client_certificate(self):
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+        self.assertEqual({r["client_cn"] for r in self.out.records}, {"sockeye-client"})
+        self.assertEqual(self.out.failures(), {k: 0 for k in FAILURE_REASONS})
+
+
+class MutualTlsEnv(Checks, unittest.TestCase):
+    """(3') The same from the variables: OTEL_EXPORTER_OTLP_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and _CLIENT_KEY, and the traces' own client
+    certificate from OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE and _KEY (a signal's own
+    variable wins for it)."""
+
+    @classmethod
+    def setUpClass(cls):
+        p = pki()
+        with otlp.OtlpReceiver(tls=p.server(mutual=True)) as rx:
+            env = dict(FAULT_ENV, OTEL_EXPORTER_OTLP_ENDPOINT=rx.url,
+                       OTEL_EXPORTER_OTLP_CERTIFICATE=p.path("ca.crt"),
+                       OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE=p.path("client.crt"),
+                       OTEL_EXPORTER_OTLP_CLIENT_KEY=p.path("client.key"),
+                       OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE=p.path("traces.crt"),
+                       OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY=p.path("traces.key"))
+            cls.out = Run(rx, [], env, basic_script, duration=8)
+
+    def test_each_signal_with_its_client_certificate(self):
+        self.assertEqual(self.out.windows, self.out.stats_windows)
+        cns = {(r["path"], r["client_cn"]) for r in self.out.records}
+        self.assertEqual(cns, {("/v1/metrics", "sockeye-client"), ("/v1/traces", "sockeye-traces")})
+        self.assertEqual(self.out.failures(), {k: 0 for k in FAILURE_REASONS})
+
+
+class MutualTlsWithoutClientCertificate(IdleLossChecks, unittest.TestCase):
+    """(3'') The collector requires a client certificate and sockeye has none: it refuses
+    (a TLS 1.3 alert on the first read), which is a TLS failure, not retried."""
+
+    @classmethod
+    def setUpClass(cls):
+        p = pki()
+        with otlp.OtlpReceiver(tls=p.server(mutual=True)) as rx:
+            cls.report, cls.stderr = idle_run(rx.url, ["--otlp-certificate", p.path("ca.crt")])
+            cls.records = rx.records()
+
+    def test_one_log_line(self):
+        lines = [l for l in self.stderr.splitlines() if "TLS failed" in l]
+        self.assertEqual(len(lines), 1, self.stderr)
+        self.assertIn("alert certificate required", lines[0])
+        self.assertIn("--otlp-client-certificate", lines[0])
+
+
+# --- secrets in the endpoint and over plain http ---------------------------------------------
+
+class EndpointSecrets(unittest.TestCase):
+    """(4) An endpoint with a user:password: failures are logged with the URL, never with it.
+    Headers or a user:password for another host over plain http:// get one warning at start;
+    for this machine (loopback) none."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dead = otlp.free_port()  # nothing listens
+        cls.loopback_report, cls.loopback = idle_run(
+            f"http://user:secret@127.0.0.1:{cls.dead}", ["--otlp-header", "X-Token=tok"])
+        # TEST-NET-1 (RFC 5737): nothing answers there; 1 s per attempt bounds the stop
+        cls.remote_report, cls.remote = idle_run(
+            "http://user:secret@192.0.2.1:4318",
+            ["--otlp-header", "X-Token=tok", "--otlp-timeout", "1"], seconds=2)
+        cls.plain_report, cls.plain = idle_run("http://192.0.2.1:4318", ["--otlp-timeout", "1"],
+                                               seconds=2)
+
+    def test_userinfo_never_logged(self):
+        for err in (self.loopback, self.remote):
+            self.assertNotIn("secret", err)
+        # the failure itself is logged, with the URL
+        self.assertIn(f"OTLP: http://127.0.0.1:{self.dead}/v1/metrics: ", self.loopback)
+
+    def test_warning_once_for_another_host(self):
+        lines = [l for l in self.remote.splitlines() if "plain http://" in l]
+        self.assertEqual(len(lines), 1, self.remote)
+        self.assertIn("OTLP: http://192.0.2.1:4318/v1/metrics is plain http:// to another host: "
+                      "the export headers and the URL's user:password travel unencrypted",
+                      lines[0])
+
+    def test_no_warning_for_loopback_or_without_secrets(self):
+        self.assertNotIn("plain http://", self.loopback)
+        self.assertNotIn("plain http://", self.plain)
+
+
+# --- a bounded stop ----------------------------------------------------------------------------
+
+class SilentCollector:
+    """A TCP server on 127.0.0.1 that accepts connections, reads what comes and never
+    answers: each export waits for its whole --otlp-timeout."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.received = 0
+        self.conns = []
+        self.closed = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.closed:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            threading.Thread(target=self._read, args=(c,), daemon=True).start()
+
+    def _read(self, c):
+        while True:
+            try:
+                data = c.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.received += len(data)
+
+    def close(self):
+        self.closed = True
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+class StopBudget(unittest.TestCase):
+    """The collector takes each request and never answers; --otlp-timeout 300. SIGTERM after a
+    few windows: the export under way is cut when the 20 s budget of the stop is spent, the
+    queued and last windows are given up, sockeye exits 0 well inside Kubernetes' 30 s, and
+    stdout's stats lines count every window as not delivered."""
+
+    BUDGET_S = 20
+    MARGIN_S = 15 if harness.SANITIZED else 5
+
+    @classmethod
+    def setUpClass(cls):
+        rx = SilentCollector()
+        try:
+            with environ(**FAULT_ENV):
+                s = harness.Sockeye("--ports", str(NGINX.port), "--window", "1",
+                                    "--otlp-endpoint", f"http://127.0.0.1:{rx.port}",
+                                    "--otlp-timeout", "300")
+            deadline = time.monotonic() + 10
+            while not rx.received and time.monotonic() < deadline:
+                time.sleep(0.05)
+            cls.received = rx.received
+            time.sleep(2)  # more windows queue behind the one waiting for an answer
+            t0 = time.monotonic()
+            try:
+                cls.report = s.stop(signal.SIGTERM, timeout=cls.BUDGET_S + cls.MARGIN_S)
+            finally:
+                cls.elapsed = time.monotonic() - t0
+            cls.stderr = s.stderr
+        finally:
+            rx.close()
+        print(f"\n[StopBudget] stopped in {cls.elapsed:.1f} s", file=sys.stderr)
+
+    def test_request_was_under_way(self):
+        self.assertGreater(self.received, 0, "the first export reached the collector")
+
+    def test_stopped_within_the_budget(self):
+        # not before: the export under way had until the budget's end to be answered
+        self.assertGreaterEqual(self.elapsed, self.BUDGET_S - 0.5)
+        self.assertLess(self.elapsed, self.BUDGET_S + self.MARGIN_S)
+
+    def test_every_window_counted_unsent(self):
+        total = self.report.total_dropped()
+        self.assertGreaterEqual(len(self.report.stats), 3)
+        self.assertEqual(total.get("otlp_unsent"), len(self.report.stats), total)
+
+    def test_logged(self):
+        self.assertIn("stopping, and the time to export is over", self.stderr)
 
 
 # --- spans: requests with trace context get their own span, the rest are summarised -------------

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // A tiny OTLP/HTTP receiver for sockeye's integration tests.
 //
-//   node receiver.js PORT OUTPUT_FILE
+//   node receiver.js PORT OUTPUT_FILE [--tls KEY CERT [--client-ca CA]]
 //
-// Listens on 127.0.0.1:PORT (0: any free port) over HTTP/1.1 and accepts POST /v1/metrics and
+// Listens on 127.0.0.1:PORT (0: any free port) over HTTP/1.1, or with --tls over HTTPS with
+// that private key and certificate (PEM files); --client-ca also requires every client to
+// present a certificate that CA signed (mutual TLS: others are refused in the handshake).
+// Accepts POST /v1/metrics and
 // POST /v1/traces (protobuf, optionally Content-Encoding: gzip). Every request but /control is
 // decoded with the OpenTelemetry JS project's generated protobufjs code
 // (@opentelemetry/otlp-transformer, pinned in package.json), not with anything written in
 // this repository, and appended to OUTPUT_FILE as ONE JSON line:
 //
-//   {"seq", "t" (unix seconds, float), "method", "path", "content_type", "content_encoding",
+//   {"seq", "t" (unix seconds, float), "conn" (the connection's number, from 0), "client_cn"
+//    (with --client-ca: the common name of the client's certificate), "method", "path",
+//    "content_type", "content_encoding",
 //    "headers": {lowercased name: value}, "bytes" (as received), "status" (what it answered,
 //    or "hang"), "body": the decoded message (toObject: longs as strings, bytes as hex
 //    strings, enums as names, no defaults)}
@@ -31,6 +36,7 @@
 
 const fs = require("fs");
 const http = require("http");
+const https = require("https");
 const path = require("path");
 const zlib = require("zlib");
 
@@ -58,16 +64,29 @@ const DECODERS = {
 };
 const TO_OBJECT = { longs: String, enums: String, defaults: false };
 
-if (process.argv.length < 4) {
-  process.stderr.write("usage: receiver.js PORT OUTPUT_FILE\n");
+function usage() {
+  process.stderr.write("usage: receiver.js PORT OUTPUT_FILE [--tls KEY CERT [--client-ca CA]]\n");
   process.exit(2);
 }
+if (process.argv.length < 4) usage();
 const port = Number(process.argv[2]);
 const outPath = path.resolve(process.argv[3]);
+let tls = null;
+for (let i = 4; i < process.argv.length; i++) {
+  if (process.argv[i] === "--tls" && i + 2 < process.argv.length) {
+    tls = { key: fs.readFileSync(process.argv[++i]), cert: fs.readFileSync(process.argv[++i]) };
+  } else if (process.argv[i] === "--client-ca" && tls && i + 1 < process.argv.length) {
+    Object.assign(tls, { ca: fs.readFileSync(process.argv[++i]), requestCert: true,
+                         rejectUnauthorized: true });
+  } else {
+    usage();
+  }
+}
 fs.writeFileSync(outPath, "", { flag: "a" });
 
 let state = { mode: "ok" };
 let seq = 0;
+let conns = 0;
 const hung = new Set(); // responses held open by "hang"
 
 // bytes fields come out of toObject as Uint8Array/Buffer when options.bytes is not set:
@@ -114,7 +133,7 @@ function answer(res, status, extra) {
   res.end();
 }
 
-const server = http.createServer((req, res) => {
+function handler(req, res) {
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
@@ -143,6 +162,7 @@ const server = http.createServer((req, res) => {
     const rec = {
       seq: seq++,
       t: Date.now() / 1000,
+      conn: req.socket.connNumber,
       method: req.method,
       path: url,
       content_type: req.headers["content-type"] || null,
@@ -150,6 +170,7 @@ const server = http.createServer((req, res) => {
       headers,
       bytes: raw.length,
     };
+    if (tls && tls.requestCert) rec.client_cn = req.socket.getPeerCertificate().subject.CN;
 
     const decoder = DECODERS[url];
     if (req.method !== "POST" || !decoder) {
@@ -197,6 +218,11 @@ const server = http.createServer((req, res) => {
     }
   });
   req.on("error", () => {});
+}
+
+const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+server.on(tls ? "secureConnection" : "connection", (socket) => {
+  socket.connNumber = conns++;
 });
 
 // Keep-alive clients reuse the connection: never close it under them between 1 s windows,
@@ -205,6 +231,7 @@ server.keepAliveTimeout = 60000;
 server.headersTimeout = 65000;
 server.requestTimeout = 0;
 server.on("clientError", (err, socket) => socket.destroy());
+server.on("tlsClientError", () => {}); // a refused handshake: the client sees it, nothing to log
 
 server.listen(port, "127.0.0.1", () => {
   process.stdout.write(`listening ${server.address().port}\n`);

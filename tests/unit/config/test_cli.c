@@ -5,7 +5,10 @@
  * --version written to the FILE given, and repeated parses in one process. --help is checked
  * against the option table read from cli.c itself, so a flag added without help text fails here.
  * The OTLP flags record that they were given (flags_given), so the OpenTelemetry variables read
- * later do not override them, and an endpoint replaces stdout as the default output.
+ * later do not override them, and an endpoint replaces stdout as the default output. The TLS
+ * file flags set both signals' files; --otlp-headers-file is read at the end of the parse
+ * (--otlp-header wins over it), a bad line named by its number, never quoted; an endpoint's
+ * user:password is never echoed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -324,6 +328,147 @@ static void test_otlp_headers(void **state)
 	assert_non_null(strstr(err, "16 headers"));
 }
 
+static void test_otlp_endpoint_userinfo_not_echoed(void **state)
+{
+	static char url[SE_OTLP_ENDPOINT_MAX + 32];
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, "--otlp-endpoint", "grpc://user:s3cret@collector:4317", NULL),
+			 SE_CLI_ERROR);
+	assert_error_names("--otlp-endpoint");
+	assert_non_null(strstr(err, "'grpc://collector:4317'"));
+	assert_null(strstr(err, "s3cret"));
+
+	memset(url, 'a', sizeof(url) - 1);
+	memcpy(url, "https://user:s3cret@", 20);
+	assert_int_equal(parse(&cfg, "--otlp-endpoint", url, NULL), SE_CLI_ERROR);
+	assert_error_names("--otlp-endpoint");
+	assert_non_null(strstr(err, "https://aaa"));
+	assert_null(strstr(err, "s3cret"));
+}
+
+static void test_otlp_tls_flags(void **state)
+{
+	static const struct {
+		const char *flag;
+		size_t offset;
+	} flags[] = {
+		{ "--otlp-certificate", offsetof(struct se_otlp_tls, ca) },
+		{ "--otlp-client-certificate", offsetof(struct se_otlp_tls, cert) },
+		{ "--otlp-client-key", offsetof(struct se_otlp_tls, key) },
+	};
+	static char long_path[PATH_MAX + 1];
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	for (int sig = 0; sig < SE_OTLP_SIGNALS; sig++) {
+		assert_string_equal(cfg.otlp_tls[sig].ca.path, "");
+		assert_string_equal(cfg.otlp_tls[sig].cert.path, "");
+		assert_string_equal(cfg.otlp_tls[sig].key.path, "");
+	}
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		/* the file is only checked once the variables are read (se_config_apply_env) */
+		assert_int_equal(parse(&cfg, flags[i].flag, "/first.pem", flags[i].flag,
+				       "/etc/otlp/x.pem", NULL),
+				 SE_CLI_RUN);
+		for (int sig = 0; sig < SE_OTLP_SIGNALS; sig++) { /* both signals, the last wins */
+			const struct se_config_file *f =
+			    (const void *)((const char *)&cfg.otlp_tls[sig] + flags[i].offset);
+
+			assert_string_equal(f->path, "/etc/otlp/x.pem");
+			assert_string_equal(f->from, flags[i].flag);
+		}
+	}
+
+	memset(long_path, 'p', sizeof(long_path) - 1);
+	long_path[0] = '/';
+	assert_int_equal(parse(&cfg, "--otlp-certificate", long_path, NULL), SE_CLI_ERROR);
+	assert_error_names("--otlp-certificate");
+	long_path[PATH_MAX - 1] = '\0'; /* the longest that fits */
+	assert_int_equal(parse(&cfg, "--otlp-certificate", long_path, NULL), SE_CLI_RUN);
+}
+
+static char headers_path[64];
+
+static void write_headers_file(const char *text, size_t len)
+{
+	int fd;
+
+	snprintf(headers_path, sizeof(headers_path), "/tmp/sockeye-test-cli-headers-XXXXXX");
+	fd = mkstemp(headers_path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static void test_otlp_headers_file(void **state)
+{
+	static const char text[] = "# from a Kubernetes secret\n"
+				   "Authorization: Bearer s3cret-token\n"
+				   "X-Tenant=from-file\n"
+				   "X-Scope: a=b\n";
+	struct se_config cfg;
+
+	write_headers_file(text, sizeof(text) - 1);
+	/* --otlp-header wins over the file, whatever the order on the line */
+	assert_int_equal(parse(&cfg, "--otlp-headers-file", headers_path, "--otlp-header",
+			       "x-tenant=flag", NULL),
+			 SE_CLI_RUN);
+	assert_int_equal(cfg.otlp_nheaders, 3);
+	assert_string_equal(cfg.otlp_headers[0], "x-tenant: flag");
+	assert_string_equal(cfg.otlp_headers[1], "Authorization: Bearer s3cret-token");
+	assert_string_equal(cfg.otlp_headers[2], "X-Scope: a=b");
+	assert_string_equal(err, "");
+	unlink(headers_path);
+
+	/* a bad line: named by its number, never quoted */
+	write_headers_file("A: 1\nAuthorization Bearer s3cret\n", 32);
+	assert_int_equal(parse(&cfg, "--otlp-headers-file", headers_path, NULL), SE_CLI_ERROR);
+	assert_error_names("--otlp-headers-file");
+	assert_non_null(strstr(err, headers_path));
+	assert_non_null(strstr(err, "line 2"));
+	assert_null(strstr(err, "s3cret"));
+	unlink(headers_path);
+
+	/* more than 16 headers with the flags' */
+	{
+		char many[SE_OTLP_HEADERS_MAX * 16];
+		size_t n = 0;
+
+		for (int i = 0; i < SE_OTLP_HEADERS_MAX; i++)
+			n += (size_t)snprintf(many + n, sizeof(many) - n, "X-H%d: %d\n", i, i);
+		write_headers_file(many, n);
+		assert_int_equal(parse(&cfg, "--otlp-headers-file", headers_path, NULL),
+				 SE_CLI_RUN);
+		assert_int_equal(cfg.otlp_nheaders, SE_OTLP_HEADERS_MAX);
+		assert_int_equal(parse(&cfg, "--otlp-header", "X-Flag=1", "--otlp-headers-file",
+				       headers_path, NULL),
+				 SE_CLI_ERROR);
+		assert_error_names("--otlp-headers-file");
+		assert_non_null(strstr(err, "line 16"));
+		assert_non_null(strstr(err, "more than 16"));
+		unlink(headers_path);
+	}
+}
+
+static void test_otlp_headers_file_too_large(void **state)
+{
+	static char big[SE_OTLP_HEADERS_FILE_MAX + 1];
+	struct se_config cfg;
+
+	memset(big, '\n', sizeof(big)); /* blank lines: fine but for the size */
+	memcpy(big, "A: 1\n", 5);
+	write_headers_file(big, SE_OTLP_HEADERS_FILE_MAX);
+	assert_int_equal(parse(&cfg, "--otlp-headers-file", headers_path, NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.otlp_nheaders, 1);
+	unlink(headers_path);
+	write_headers_file(big, sizeof(big));
+	assert_int_equal(parse(&cfg, "--otlp-headers-file", headers_path, NULL), SE_CLI_ERROR);
+	assert_error_names("--otlp-headers-file");
+	assert_non_null(strstr(err, "larger than 64 KiB"));
+	unlink(headers_path);
+}
+
 static void test_otlp_compression_timeout_temporality(void **state)
 {
 	struct se_config cfg;
@@ -485,6 +630,12 @@ static void test_bad_values(void **state)
 		{ "--data-hooks", "kprobe", "--data-hooks" },
 		{ "--data-hooks", "Socket", "--data-hooks" },
 		{ "--data-hooks", "", "--data-hooks" },
+		{ "--otlp-certificate", "", "--otlp-certificate" },
+		{ "--otlp-client-certificate", "", "--otlp-client-certificate" },
+		{ "--otlp-client-key", "", "--otlp-client-key" },
+		{ "--otlp-headers-file", "", "--otlp-headers-file" },
+		{ "--otlp-headers-file", "/nonexistent/headers", "--otlp-headers-file" },
+		{ "--otlp-headers-file", "/", "--otlp-headers-file" }, /* a directory */
 	};
 	struct se_config cfg;
 
@@ -553,13 +704,31 @@ static void test_unknown_option_in_group(void **state)
 static void test_missing_value(void **state)
 {
 	static const char *const need_value[] = {
-		"--workers",	   "--ring-size",	"--ports",
-		"--window",	   "--duration",	"--netns",
-		"--pid",	   "--capture-bytes",	"--poll-ms",
-		"--wakeup-bytes",  "--max-connections", "--max-groups",
-		"--rings",	   "--buffer-budget",	"--export-queue",
-		"--otlp-endpoint", "--otlp-header",	"--otlp-compression",
-		"--otlp-timeout",  "--temporality",	"--metrics-ttl",
+		"--workers",
+		"--ring-size",
+		"--rings",
+		"--ports",
+		"--window",
+		"--duration",
+		"--netns",
+		"--pid",
+		"--capture-bytes",
+		"--poll-ms",
+		"--wakeup-bytes",
+		"--max-connections",
+		"--max-groups",
+		"--buffer-budget",
+		"--export-queue",
+		"--otlp-endpoint",
+		"--otlp-header",
+		"--otlp-headers-file",
+		"--otlp-certificate",
+		"--otlp-client-certificate",
+		"--otlp-client-key",
+		"--otlp-compression",
+		"--otlp-timeout",
+		"--temporality",
+		"--metrics-ttl",
 	};
 	struct se_config cfg;
 
@@ -648,6 +817,10 @@ static void test_help(void **state)
 		"verbose",
 		"version",
 		"help",
+		"otlp-headers-file",
+		"otlp-certificate",
+		"otlp-client-key",
+		"otlp-client-certificate",
 	};
 	char names[OPTIONS_MAX][64];
 	unsigned int n = read_option_table(names);
@@ -763,6 +936,10 @@ int main(void)
 		cmocka_unit_test(test_otlp_endpoint),
 		cmocka_unit_test(test_otlp_endpoint_too_long),
 		cmocka_unit_test(test_otlp_headers),
+		cmocka_unit_test(test_otlp_endpoint_userinfo_not_echoed),
+		cmocka_unit_test(test_otlp_tls_flags),
+		cmocka_unit_test(test_otlp_headers_file),
+		cmocka_unit_test(test_otlp_headers_file_too_large),
 		cmocka_unit_test(test_otlp_compression_timeout_temporality),
 		cmocka_unit_test(test_data_hooks),
 		cmocka_unit_test(test_otlp_header_crlf),

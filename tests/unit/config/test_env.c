@@ -7,15 +7,24 @@
  * same name, whatever its case, and the 17th is -ENOSPC. Each OTEL_EXPORTER_OTLP_* variable
  * fills only what no flag set, a bad value is -EINVAL with a one-line message naming the
  * variable, and stdout stays the output only when neither --stdout nor an endpoint was given.
+ * An endpoint's user:password is never echoed in an error. The lines of an
+ * --otlp-headers-file ("Name: value" or "Name=value", comments, blank lines, CRLF) become the
+ * same headers, a bad line is named by its number. The TLS variables fill each signal's files
+ * (the per-signal form first, then the generic one) where no flag set them; with an endpoint,
+ * a file that cannot be read is an error naming the flag or variable and the path, and so is
+ * a client key without a client certificate.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -511,6 +520,326 @@ static void test_env_stdout_fallback(void **state)
 	assert_string_equal(cfg.otlp_endpoint, "http://c:4318");
 }
 
+/* ---- endpoint userinfo ------------------------------------------------------------------ */
+
+static void test_env_endpoint_userinfo_not_echoed(void **state)
+{
+	static char long_url[SE_OTLP_ENDPOINT_MAX + 32];
+	struct se_config cfg;
+
+	se_config_defaults(&cfg);
+	setenv_fake("OTEL_EXPORTER_OTLP_ENDPOINT", "grpc://user:s3cret@collector:4317");
+	assert_int_equal(apply(&cfg), -EINVAL);
+	assert_error_names("OTEL_EXPORTER_OTLP_ENDPOINT", "grpc://collector:4317");
+	assert_null(strstr(err, "s3cret"));
+	assert_null(strstr(err, "user"));
+
+	/* too long: still without it */
+	memset(long_url, 'a', sizeof(long_url) - 1);
+	long_url[sizeof(long_url) - 1] = '\0';
+	memcpy(long_url, "http://user:s3cret@", 19);
+	se_config_defaults(&cfg);
+	nenv = 0;
+	setenv_fake("OTEL_EXPORTER_OTLP_ENDPOINT", long_url);
+	assert_int_equal(apply(&cfg), -EINVAL);
+	assert_error_names("OTEL_EXPORTER_OTLP_ENDPOINT", "http://aaa");
+	assert_null(strstr(err, "s3cret"));
+}
+
+/* ---- se_config_add_headers_text (--otlp-headers-file) ----------------------------------- */
+
+static int add_text(struct se_config *cfg, const char *text, unsigned int *line)
+{
+	*line = 999;
+	return se_config_add_headers_text(cfg, text, strlen(text), line);
+}
+
+static void test_headers_text(void **state)
+{
+	struct se_config cfg;
+	unsigned int line;
+
+	se_config_defaults(&cfg);
+	assert_int_equal(add_text(&cfg,
+				  "# a token from the secret\n"
+				  "\n"
+				  "Authorization: Bearer abc==\r\n"
+				  "   \t\n"
+				  "  # indented comment\n"
+				  "X-Eq=a=b:c\n"
+				  "  X-Spaces  :   v v  \n"
+				  "X-Colon:x:y=z\n"
+				  "X-Last: no newline",
+				  &line),
+			 0);
+	assert_int_equal(line, 0);
+	assert_int_equal(cfg.otlp_nheaders, 5);
+	assert_string_equal(cfg.otlp_headers[0], "Authorization: Bearer abc==");
+	assert_string_equal(cfg.otlp_headers[1], "X-Eq: a=b:c");
+	assert_string_equal(cfg.otlp_headers[2], "X-Spaces: v v");
+	assert_string_equal(cfg.otlp_headers[3], "X-Colon: x:y=z");
+	assert_string_equal(cfg.otlp_headers[4], "X-Last: no newline");
+
+	/* empty, or comments only: nothing */
+	se_config_defaults(&cfg);
+	assert_int_equal(add_text(&cfg, "", &line), 0);
+	assert_int_equal(add_text(&cfg, "\n\n# x: y\n", &line), 0);
+	assert_int_equal(cfg.otlp_nheaders, 0);
+
+	/* a header given before (--otlp-header) wins, and so does a name's first line */
+	se_config_defaults(&cfg);
+	assert_int_equal(se_config_add_header(&cfg, "X-Token=flag"), 0);
+	assert_int_equal(add_text(&cfg, "x-token: file\nX-Other: 1\nx-other: 2\n", &line), 0);
+	assert_int_equal(cfg.otlp_nheaders, 2);
+	assert_string_equal(cfg.otlp_headers[0], "X-Token: flag");
+	assert_string_equal(cfg.otlp_headers[1], "X-Other: 1");
+}
+
+static void test_headers_text_bad(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned int line;
+	} bad[] = {
+		{ "novalue\n", 1 },
+		{ "A: 1\nnovalue\n", 2 },
+		{ "A: 1\n\n# c\nbad name: v\n", 4 },
+		{ ": v\n", 1 },
+		{ "=v\n", 1 },
+		{ "A: 1\nX: a\rb\n", 2 }, /* a CR inside a value */
+		{ "(x): v", 1 },	  /* not a token */
+		{ "A: 1\r\nB: 2\r\nC\r\n", 3 },
+	};
+	static char long_line[SE_OTLP_HEADER_MAX + 8];
+	struct se_config cfg;
+	unsigned int line;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		se_config_defaults(&cfg);
+		if (add_text(&cfg, bad[i].text, &line) != -EINVAL)
+			fail_msg("'%s' accepted", bad[i].text);
+		if (line != bad[i].line)
+			fail_msg("'%s': line %u, not %u", bad[i].text, line, bad[i].line);
+	}
+
+	/* a NUL byte: its line */
+	se_config_defaults(&cfg);
+	assert_int_equal(se_config_add_headers_text(&cfg, "A: 1\nB: 2\nC: \0x\n", 15, &line),
+			 -EINVAL);
+	assert_int_equal(line, 3);
+
+	/* a line longer than a header can be */
+	memset(long_line, 'v', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	memcpy(long_line, "X: ", 3);
+	se_config_defaults(&cfg);
+	assert_int_equal(add_text(&cfg, long_line, &line), -EINVAL);
+	assert_int_equal(line, 1);
+	/* the longest that fits: "X: " and 508 bytes of value, NUL-terminated in 512 */
+	long_line[SE_OTLP_HEADER_MAX - 1] = '\0';
+	se_config_defaults(&cfg);
+	assert_int_equal(add_text(&cfg, long_line, &line), 0);
+	assert_int_equal(strlen(cfg.otlp_headers[0]), SE_OTLP_HEADER_MAX - 1);
+}
+
+static void test_headers_text_too_many(void **state)
+{
+	char text[64 * 20];
+	struct se_config cfg;
+	unsigned int line;
+	size_t n = 0;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "# header\n");
+	for (int i = 0; i < SE_OTLP_HEADERS_MAX + 1; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "X-H%d: %d\n", i, i);
+	se_config_defaults(&cfg);
+	assert_int_equal(add_text(&cfg, text, &line), -ENOSPC);
+	assert_int_equal(line, SE_OTLP_HEADERS_MAX + 2); /* the comment, then 16 that fit */
+	assert_int_equal(cfg.otlp_nheaders, SE_OTLP_HEADERS_MAX);
+}
+
+/* ---- TLS variables --------------------------------------------------------------------- */
+
+static char ca_file[64], cert_file[64], key_file[64];
+
+static void make_file(char *path, const char *name)
+{
+	int fd;
+
+	snprintf(path, 64, "/tmp/sockeye-test-env-%s-XXXXXX", name);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "pem\n", 4), 4);
+	close(fd);
+}
+
+static int tls_files_setup(void **state)
+{
+	reset_env(state);
+	make_file(ca_file, "ca");
+	make_file(cert_file, "cert");
+	make_file(key_file, "key");
+	return 0;
+}
+
+static int tls_files_teardown(void **state)
+{
+	unlink(ca_file);
+	unlink(cert_file);
+	unlink(key_file);
+	return 0;
+}
+
+static void assert_file(const struct se_config_file *f, const char *path, const char *from)
+{
+	assert_string_equal(f->path, path);
+	if (from)
+		assert_string_equal(f->from, from);
+}
+
+static void test_env_tls_generic(void **state)
+{
+	struct se_config cfg;
+
+	se_config_defaults(&cfg);
+	setenv_fake("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318");
+	setenv_fake("OTEL_EXPORTER_OTLP_CERTIFICATE", ca_file);
+	setenv_fake("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", cert_file);
+	setenv_fake("OTEL_EXPORTER_OTLP_CLIENT_KEY", key_file);
+	assert_int_equal(apply(&cfg), 0);
+	for (int sig = 0; sig < SE_OTLP_SIGNALS; sig++) {
+		assert_file(&cfg.otlp_tls[sig].ca, ca_file, "OTEL_EXPORTER_OTLP_CERTIFICATE");
+		assert_file(&cfg.otlp_tls[sig].cert, cert_file,
+			    "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE");
+		assert_file(&cfg.otlp_tls[sig].key, key_file, "OTEL_EXPORTER_OTLP_CLIENT_KEY");
+	}
+
+	/* none: the system's CAs, no client certificate */
+	se_config_defaults(&cfg);
+	nenv = 0;
+	setenv_fake("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318");
+	setenv_fake("OTEL_EXPORTER_OTLP_CERTIFICATE", "");
+	assert_int_equal(apply(&cfg), 0);
+	for (int sig = 0; sig < SE_OTLP_SIGNALS; sig++) {
+		assert_file(&cfg.otlp_tls[sig].ca, "", NULL);
+		assert_file(&cfg.otlp_tls[sig].cert, "", NULL);
+		assert_file(&cfg.otlp_tls[sig].key, "", NULL);
+	}
+}
+
+static void test_env_tls_per_signal(void **state)
+{
+	struct se_config cfg;
+
+	/* the per-signal form wins for its signal; the generic one fills the other */
+	se_config_defaults(&cfg);
+	setenv_fake("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318");
+	setenv_fake("OTEL_EXPORTER_OTLP_CERTIFICATE", ca_file);
+	setenv_fake("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", cert_file);
+	setenv_fake("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", cert_file);
+	setenv_fake("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", key_file);
+	setenv_fake("OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY", ""); /* empty: not set */
+	assert_int_equal(apply(&cfg), 0);
+	assert_file(&cfg.otlp_tls[SE_OTLP_METRICS].ca, cert_file,
+		    "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE");
+	assert_file(&cfg.otlp_tls[SE_OTLP_TRACES].ca, ca_file, "OTEL_EXPORTER_OTLP_CERTIFICATE");
+	assert_file(&cfg.otlp_tls[SE_OTLP_METRICS].cert, "", NULL);
+	assert_file(&cfg.otlp_tls[SE_OTLP_METRICS].key, "", NULL);
+	assert_file(&cfg.otlp_tls[SE_OTLP_TRACES].cert, cert_file,
+		    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE");
+	assert_file(&cfg.otlp_tls[SE_OTLP_TRACES].key, key_file,
+		    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY");
+}
+
+static void test_env_tls_flag_wins(void **state)
+{
+	struct se_config cfg;
+
+	se_config_defaults(&cfg);
+	for (int sig = 0; sig < SE_OTLP_SIGNALS; sig++) { /* as --otlp-certificate sets it */
+		strcpy(cfg.otlp_tls[sig].ca.path, ca_file);
+		cfg.otlp_tls[sig].ca.from = "--otlp-certificate";
+	}
+	setenv_fake("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318");
+	setenv_fake("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/generic.pem");
+	setenv_fake("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "/nonexistent/traces.pem");
+	assert_int_equal(apply(&cfg), 0);
+	for (int sig = 0; sig < SE_OTLP_SIGNALS; sig++)
+		assert_file(&cfg.otlp_tls[sig].ca, ca_file, "--otlp-certificate");
+}
+
+static void test_env_tls_unreadable(void **state)
+{
+	static const char *const vars[] = {
+		"OTEL_EXPORTER_OTLP_CERTIFICATE",
+		"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+		"OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE",
+		"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+	};
+	struct se_config cfg;
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		se_config_defaults(&cfg);
+		nenv = 0;
+		setenv_fake("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318");
+		setenv_fake(vars[i], "/nonexistent/x.pem");
+		assert_int_equal(apply(&cfg), -EINVAL);
+		assert_error_names(vars[i], "cannot read /nonexistent/x.pem: No such file");
+	}
+
+	/* a flag's file: the flag is named */
+	se_config_defaults(&cfg);
+	nenv = 0;
+	for (int sig = 0; sig < SE_OTLP_SIGNALS; sig++) {
+		strcpy(cfg.otlp_tls[sig].key.path, "/nonexistent/k.pem");
+		cfg.otlp_tls[sig].key.from = "--otlp-client-key";
+		strcpy(cfg.otlp_tls[sig].cert.path, cert_file);
+		cfg.otlp_tls[sig].cert.from = "--otlp-client-certificate";
+	}
+	setenv_fake("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318");
+	assert_int_equal(apply(&cfg), -EINVAL);
+	assert_error_names("--otlp-client-key", "/nonexistent/k.pem");
+
+	/* no endpoint: the files are not used, so not checked */
+	se_config_defaults(&cfg);
+	nenv = 0;
+	setenv_fake("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/x.pem");
+	assert_int_equal(apply(&cfg), 0);
+	assert_true(cfg.out_stdout);
+}
+
+static void test_env_tls_key_needs_cert(void **state)
+{
+	struct se_config cfg;
+
+	se_config_defaults(&cfg);
+	setenv_fake("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318");
+	setenv_fake("OTEL_EXPORTER_OTLP_CLIENT_KEY", key_file);
+	assert_int_equal(apply(&cfg), -EINVAL);
+	assert_error_names("OTEL_EXPORTER_OTLP_CLIENT_KEY", "needs a client certificate");
+
+	/* a certificate without a key is fine: the key may be in the same PEM file */
+	se_config_defaults(&cfg);
+	nenv = 0;
+	setenv_fake("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318");
+	setenv_fake("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", cert_file);
+	assert_int_equal(apply(&cfg), 0);
+}
+
+static void test_env_tls_too_long(void **state)
+{
+	static char path[PATH_MAX + 8];
+	struct se_config cfg;
+
+	memset(path, 'p', sizeof(path) - 1);
+	path[0] = '/';
+	se_config_defaults(&cfg);
+	setenv_fake("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", path);
+	assert_int_equal(apply(&cfg), -EINVAL);
+	assert_error_names("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/ppp");
+	assert_string_equal(cfg.otlp_tls[0].cert.path, "");
+}
+
 /* A message that does not fit the buffer is cut, still NUL-terminated. */
 static void test_env_error_truncated(void **state)
 {
@@ -543,6 +872,21 @@ int main(void)
 		cmocka_unit_test_setup(test_env_flags_given_bits, reset_env),
 		cmocka_unit_test_setup(test_env_stdout_fallback, reset_env),
 		cmocka_unit_test_setup(test_env_error_truncated, reset_env),
+		cmocka_unit_test_setup(test_env_endpoint_userinfo_not_echoed, reset_env),
+		cmocka_unit_test(test_headers_text),
+		cmocka_unit_test(test_headers_text_bad),
+		cmocka_unit_test(test_headers_text_too_many),
+		cmocka_unit_test_setup_teardown(test_env_tls_generic, tls_files_setup,
+						tls_files_teardown),
+		cmocka_unit_test_setup_teardown(test_env_tls_per_signal, tls_files_setup,
+						tls_files_teardown),
+		cmocka_unit_test_setup_teardown(test_env_tls_flag_wins, tls_files_setup,
+						tls_files_teardown),
+		cmocka_unit_test_setup_teardown(test_env_tls_unreadable, tls_files_setup,
+						tls_files_teardown),
+		cmocka_unit_test_setup_teardown(test_env_tls_key_needs_cert, tls_files_setup,
+						tls_files_teardown),
+		cmocka_unit_test_setup(test_env_tls_too_long, reset_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,10 @@
  * bodies inflate (zlib, gzip framing) back to exactly the bytes given, for an empty body, a
  * small one, and 1 MB of both compressible and random bytes; Retry-After is read as
  * delay-seconds (blanks around allowed) or as an HTTP-date relative to the time given (a
- * past date is 0), and anything else is -1. Nothing here opens a connection.
+ * past date is 0), and anything else is -1. TLS failures are told from network ones by
+ * libcurl's code and, for a handshake or a read, by the message libcurl gave (the ones below
+ * are what libcurl 7.88 with OpenSSL 3 printed against tests/integration's receiver). Nothing
+ * here opens a connection.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +18,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <zlib.h>
 
 #include "sockeye/otlp_http.h"
@@ -167,6 +171,80 @@ static void test_retry_after_date(void **state)
 	assert_int_equal(se_otlp_parse_retry_after("Thu Jan  1 00:00:30 2026", NOW_S), 30);
 }
 
+/* ---- TLS or network ---------------------------------------------------------------------- */
+
+static void test_tls_failure(void **state)
+{
+	static const struct {
+		int code;
+		const char *message;
+		bool tls;
+	} cases[] = {
+		/* certificates: whatever the message */
+		{ CURLE_PEER_FAILED_VERIFICATION,
+		  "SSL certificate problem: unable to get local issuer certificate", true },
+		{ CURLE_PEER_FAILED_VERIFICATION,
+		  "SSL: no alternative certificate subject name matches target host name 'x'",
+		  true },
+		{ CURLE_SSL_CACERT_BADFILE, "error setting certificate file: /nonexistent.crt",
+		  true },
+		{ CURLE_SSL_CERTPROBLEM, "unable to set private key file: 'server.key' type PEM",
+		  true },
+		{ CURLE_SSL_CIPHER, "", true },
+		{ CURLE_SSL_ISSUER_ERROR, NULL, true },
+		{ CURLE_SSL_CRL_BADFILE, NULL, true },
+		{ CURLE_SSL_PINNEDPUBKEYNOTMATCH, NULL, true },
+		{ CURLE_SSL_INVALIDCERTSTATUS, NULL, true },
+		{ CURLE_SSL_CLIENTCERT, "TLS cert problem", true },
+		/* the handshake: TLS's failure when the TLS library says so */
+		{ CURLE_SSL_CONNECT_ERROR,
+		  "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number", true },
+		{ CURLE_SSL_CONNECT_ERROR,
+		  "OpenSSL/3.0.19: error:0A000418:SSL routines::tlsv1 alert unknown ca", true },
+		{ CURLE_SSL_CONNECT_ERROR, "error:0A000410:sslv3 alert handshake failure", true },
+		/* ... not when the network cut it */
+		{ CURLE_SSL_CONNECT_ERROR, "Recv failure: Connection reset by peer", false },
+		{ CURLE_SSL_CONNECT_ERROR,
+		  "OpenSSL SSL_connect: Connection reset by peer in connection to h:4318 ", false },
+		{ CURLE_SSL_CONNECT_ERROR,
+		  "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to h:4318 ", false },
+		{ CURLE_SSL_CONNECT_ERROR,
+		  "OpenSSL/3.0.19: error:0A000126:SSL routines::unexpected eof while reading",
+		  false },
+		{ CURLE_SSL_CONNECT_ERROR, NULL, false },
+		/* TLS 1.3: the collector refuses the client certificate on the first read */
+		{ CURLE_RECV_ERROR,
+		  "OpenSSL SSL_read: OpenSSL/3.0.19: error:0A00045C:SSL routines::tlsv13 alert "
+		  "certificate required, errno 0",
+		  true },
+		{ CURLE_RECV_ERROR,
+		  "OpenSSL SSL_read: error:0A000412:SSL routines::sslv3 alert bad "
+		  "certificate, errno 0",
+		  true },
+		{ CURLE_SEND_ERROR, "OpenSSL SSL_write: ...:tlsv1 alert unknown ca, errno 0",
+		  true },
+		{ CURLE_RECV_ERROR, "Recv failure: Connection reset by peer", false },
+		{ CURLE_RECV_ERROR,
+		  "OpenSSL SSL_read: OpenSSL/3.0.19: error:0A000126:SSL routines::unexpected eof "
+		  "while reading, errno 0",
+		  false },
+		{ CURLE_SEND_ERROR, "Send failure: Broken pipe", false },
+		{ CURLE_RECV_ERROR, NULL, false },
+		/* the network, whatever the message */
+		{ CURLE_COULDNT_CONNECT, "Failed to connect to 127.0.0.1 port 9: alert ", false },
+		{ CURLE_OPERATION_TIMEDOUT, "Operation timed out after 1000 milliseconds", false },
+		{ CURLE_COULDNT_RESOLVE_HOST, "Could not resolve host: collector", false },
+		{ CURLE_GOT_NOTHING, "Empty reply from server", false },
+		{ CURLE_ABORTED_BY_CALLBACK, "Callback aborted", false },
+		{ CURLE_OK, "", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (se_otlp_tls_failure(cases[i].code, cases[i].message) != cases[i].tls)
+			fail_msg("curl code %d '%s': tls %d expected", cases[i].code,
+				 cases[i].message ? cases[i].message : "(null)", cases[i].tls);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_retry_after_seconds),
 		cmocka_unit_test(test_retry_after_invalid),
 		cmocka_unit_test(test_retry_after_date),
+		cmocka_unit_test(test_tls_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

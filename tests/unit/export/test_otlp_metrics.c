@@ -782,11 +782,11 @@ static void test_events_and_dropped(void **state)
 static void test_export_failures(void **state)
 {
 	static const char *const reasons[SE_EXPORT_FAIL__COUNT] = {
-		"connect", "retryable", "rejected", "gave_up", "encode",
+		"connect", "retryable", "rejected", "gave_up", "encode", "tls",
 	};
-	const uint64_t f1[SE_EXPORT_FAIL__COUNT] = { 1, 2, 3, 4, 5 };
-	const uint64_t f2[SE_EXPORT_FAIL__COUNT] = { 3, 2, 3, 10, 5 };
-	const uint64_t d2[SE_EXPORT_FAIL__COUNT] = { 2, 0, 0, 6, 0 };
+	const uint64_t f1[SE_EXPORT_FAIL__COUNT] = { 1, 2, 3, 4, 5, 6 };
+	const uint64_t f2[SE_EXPORT_FAIL__COUNT] = { 3, 2, 3, 10, 5, 9 };
+	const uint64_t d2[SE_EXPORT_FAIL__COUNT] = { 2, 0, 0, 6, 0, 3 };
 	struct se_otlp_metrics m;
 	struct se_export_window ew;
 	const pb_metric *x;
