@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "sockeye/alloc.h"
@@ -24,6 +25,7 @@
 #include "sockeye/probe.h"
 #include "sockeye/export.h"
 #include "sockeye/otlp_http.h"
+#include "sockeye/seccomp.h"
 #include "sockeye/worker.h"
 
 #define SE_EXIT_FAILURE 1
@@ -105,6 +107,10 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int status = SE_EXIT_FAILURE;
 
+	/* The OTLP token and raw heads live in this memory: no core dump, and no
+	 * /proc/<pid>/environ or mem for a process without CAP_SYS_PTRACE (a shared PID
+	 * namespace shows us to the service's containers). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	switch (se_cli_parse(&cfg, argc, argv, stdout, err, sizeof(err))) {
 	case SE_CLI_EXIT:
 		return 0;
@@ -141,16 +147,19 @@ int main(int argc, char **argv)
 		return SE_EXIT_FAILURE;
 	}
 	{
-		bool kept_bpf;
+		struct se_caps_left left;
+		char privileges[384];
 
-		/* Before any thread exists: the check forks. Attached; nothing more to gain. */
-		if (se_caps_drop_after_attach(se_probe_counters_fd(probe), &kept_bpf, err,
-					      sizeof(err))) {
+		/* Attached; nothing more to gain. Before any thread exists: the drop forks, and
+		 * the filter then covers every thread the pipeline starts. */
+		if (se_caps_drop_after_attach(se_probe_counters_fd(probe), &left, err,
+					      sizeof(err)) ||
+		    se_seccomp_install(err, sizeof(err))) {
 			se_err("%s", err);
 			goto out;
 		}
-		se_info("dropped all capabilities%s",
-			kept_bpf ? " but CAP_BPF (this kernel checks it on map access)" : "");
+		se_caps_describe(&left, privileges, sizeof(privileges));
+		se_info("privileges: %s; seccomp: %s", privileges, SE_SECCOMP_SUMMARY);
 	}
 	se_cpu_plan(usable, se_probe_possible_cpus(probe), cfg.workers, se_probe_nr_rings(probe),
 		    &nworkers, &nrings);

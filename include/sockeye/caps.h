@@ -7,15 +7,29 @@
 #ifndef SOCKEYE_CAPS_H
 #define SOCKEYE_CAPS_H
 
-#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* What the drop left, one bit per capability number. */
+struct se_caps_left {
+	uint64_t permitted; /* also effective: 0, or CAP_BPF where map access checks it */
+	uint64_t bounding;  /* what an exec could regain but for no_new_privs */
+};
 
 /*
- * Drop every capability (keeping CAP_BPF only if map_fd cannot be used without it) from
- * the effective, permitted, inheritable, ambient and, when allowed, bounding sets.
- * *kept_bpf tells which. 0 or -errno with a one-line message in err.
+ * Set no_new_privs, then drop every capability (keeping CAP_BPF only if map_fd cannot be
+ * used without it) from the effective, permitted, inheritable and ambient sets, and from
+ * the bounding set as far as this process may (that needs CAP_SETPCAP). *left tells what
+ * stayed. 0 or -errno with a one-line message in err.
  * Context: main, before any other thread exists (it forks a probe child).
  */
-int se_caps_drop_after_attach(int map_fd, bool *kept_bpf, char *err, size_t errlen);
+int se_caps_drop_after_attach(int map_fd, struct se_caps_left *left, char *err, size_t errlen);
+
+/*
+ * The start-up line's account of *left, e.g. "no capabilities left; bounding set kept:
+ * cap_sys_admin, cap_perfmon, cap_bpf (dropping it needs CAP_SETPCAP; no_new_privs stops an
+ * exec from regaining them); no_new_privs". Capabilities by their names, in number order.
+ */
+void se_caps_describe(const struct se_caps_left *left, char *buf, size_t len);
 
 #endif /* SOCKEYE_CAPS_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * sockeye's own seccomp filter, on top of the runtime's profile (design.md section 5). Once
+ * the capture is attached, sockeye reads rings, looks up maps, parses and exports; a process
+ * that could still exec, trace its neighbours, mount or load BPF would give whoever takes it
+ * over (it parses hostile bytes) a way out of those few things.
+ */
+#ifndef SOCKEYE_SECCOMP_H
+#define SOCKEYE_SECCOMP_H
+
+#include <stddef.h>
+
+/*
+ * LeakSanitizer stops the process's threads with ptrace at exit to look for leaks: the
+ * AddressSanitizer build, which is for tests and never shipped, lets ptrace through.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SE_SECCOMP_REFUSES_PTRACE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SE_SECCOMP_REFUSES_PTRACE 0
+#endif
+#endif
+#ifndef SE_SECCOMP_REFUSES_PTRACE
+#define SE_SECCOMP_REFUSES_PTRACE 1
+#endif
+
+/* What the filter refuses, in the words of the start-up line. */
+#if SE_SECCOMP_REFUSES_PTRACE
+#define SE_SECCOMP_SUMMARY "exec, ptrace, mount, namespaces, module loading and BPF loading refused"
+#else
+#define SE_SECCOMP_SUMMARY                                                                         \
+	"exec, mount, namespaces, module loading and BPF loading refused (ptrace allowed: "        \
+	"AddressSanitizer build)"
+#endif
+
+/*
+ * Set no_new_privs and install the filter in every thread of the process
+ * (SECCOMP_FILTER_FLAG_TSYNC): from then on execve, execveat, ptrace (see above),
+ * process_vm_readv and _writev, pidfd_getfd, the mount family, unshare, setns, clone with a
+ * namespace flag, kexec, module loading, keyrings, perf_event_open, userfaultfd, io_uring
+ * and every bpf() command but map lookup, delete, get-next-key, batch lookup and
+ * get-info-by-fd fail with EPERM; clone3 fails with ENOSYS, so that glibc falls back to
+ * clone, whose flags the filter can read. No privilege needed. 0, or -errno with a one-line
+ * message in err.
+ * Context: main, after the capability drop and before the pipeline's threads start.
+ */
+int se_seccomp_install(char *err, size_t errlen);
+
+#endif /* SOCKEYE_SECCOMP_H */
