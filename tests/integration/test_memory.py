@@ -138,10 +138,11 @@ class HostileConnections(unittest.TestCase):
         self.assertGreater(self.report.total_dropped().get("buffer_budget", 0), 0)
 
     def test_buffers_never_pass_the_budget(self):
-        limit = WORKERS * 4 * MiB
+        # On loopback a connection's ring is the CPU its handshake completed on, so the
+        # connections may all land on one worker: at least one budget was filled.
         held = [s["buffer_bytes"] for s in self.report.stats]
-        self.assertTrue(any(h > limit // 2 for h in held), held)  # the hold was real
-        self.assertTrue(all(h <= limit for h in held), held)
+        self.assertTrue(any(h > 3 * MiB for h in held), held)  # the hold was real
+        self.assertTrue(all(h <= WORKERS * 4 * MiB for h in held), held)
 
     def test_memory_comes_back_when_they_close(self):
         last = self.report.stats[-1]
