@@ -92,11 +92,14 @@ struct {
 /*
  * lost_closes: close records that did not fit in their ring (see abi.h).
  * key: u64 connection id; value: struct se_lost_close. Writer: se_conn_end when the ring is
- * full; reader/deleter: the worker owning the ring, once per window. Full = counted drop.
+ * full; reader/deleter: the worker owning the ring, once per window. Size: --max-connections
+ * (set before load), so every connection `conns` holds could close during one overflow.
+ * Full = counted drop (close_lost); the worker then ends the connection when it reconciles
+ * its table with `conns` (src/worker/reconcile.c).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 4096); /* set to --max-connections before load */
 	__type(key, __u64);
 	__type(value, struct se_lost_close);
 } lost_closes SEC(".maps");

@@ -48,5 +48,7 @@ bool se_kernel_counter_is_drop(enum se_kernel_counter k);
 int se_probe_lost_closes_fd(const struct se_probe *p);
 /* The `counters` map: what the sender reads each window. */
 int se_probe_counters_fd(const struct se_probe *p);
+/* The `conns` map, which the workers reconcile their tables with (reconcile.h). */
+int se_probe_conns_fd(const struct se_probe *p);
 
 #endif /* SOCKEYE_PROBE_H */

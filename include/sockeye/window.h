@@ -55,8 +55,10 @@ enum se_user_counter {
 					 * their group, no span of their own */
 	SE_UC_SPANS_ALLOC = 28,		/* drop: no memory to keep a span */
 	SE_UC_OTLP_REJECTED = 29,	/* drop: OTLP exports the collector refused (not retried) */
-	SE_UC_OTLP_UNSENT = 30, /* drop: OTLP exports given up after retries, or not encoded */
-	SE_UC__COUNT = 31,
+	SE_UC_OTLP_UNSENT = 30,	     /* drop: OTLP exports given up after retries, or not encoded */
+	SE_UC_CONNS_RECONCILED = 31, /* connections ended because the kernel no longer had them:
+				      * their close record was lost (counted as close_lost) */
+	SE_UC__COUNT = 32,
 };
 
 extern const char *const se_user_counter_names[SE_UC__COUNT];

@@ -42,6 +42,7 @@ const char *const se_user_counter_names[SE_UC__COUNT] = {
 	[SE_UC_SPANS_ALLOC] = "spans_alloc",
 	[SE_UC_OTLP_REJECTED] = "otlp_rejected",
 	[SE_UC_OTLP_UNSENT] = "otlp_unsent",
+	[SE_UC_CONNS_RECONCILED] = "conns_reconciled",
 };
 
 bool se_user_counter_is_drop(enum se_user_counter c)

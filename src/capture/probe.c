@@ -185,6 +185,7 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 	bpf_map__set_max_entries(p->skel->maps.ring_written, p->nr_rings);
 	bpf_map__set_max_entries(p->skel->maps.scratch, (uint32_t)p->nr_cpus);
 	bpf_map__set_max_entries(p->skel->maps.conns, cfg->max_connections);
+	bpf_map__set_max_entries(p->skel->maps.lost_closes, cfg->max_connections);
 	/* The inner-map template fixes the ring size every inner ring must have. */
 	tmpl_fd = se_probe_create_ring(cfg->ring_size);
 	if (tmpl_fd < 0) {
@@ -290,6 +291,11 @@ int se_probe_counters_fd(const struct se_probe *p)
 int se_probe_lost_closes_fd(const struct se_probe *p)
 {
 	return bpf_map__fd(p->skel->maps.lost_closes);
+}
+
+int se_probe_conns_fd(const struct se_probe *p)
+{
+	return bpf_map__fd(p->skel->maps.conns);
 }
 
 int se_probe_ring_fd(const struct se_probe *p, unsigned int i)
