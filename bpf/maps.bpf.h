@@ -14,6 +14,10 @@
 /* Knobs, written by user space into .rodata before load (see src/capture/probe.c). */
 const volatile __u32 target_netns = 0; /* inode of the watched netns; 0 = all namespaces */
 const volatile __u32 target_tgid = 0;  /* only this process; 0 = every process */
+/* The pid namespace target_tgid is numbered in: the process's own (se_ns_tgid_selected);
+ * 0 = the initial one */
+const volatile __u32 target_pidns_ino = 0;
+const volatile __u64 target_pidns_dev = 0; /* the device of that inode (a kernel dev_t) */
 const volatile __u32 capture_bytes = SE_CAPTURE_DEFAULT; /* payload prefix per syscall */
 const volatile __u32 nr_rings = 1;			 /* entries filled in `rings` */
 const volatile __u64 wakeup_bytes = 0; /* wake the consumer per this much ring space; 0 = never */

@@ -94,6 +94,7 @@ int main(int argc, char **argv)
 	struct se_worker **workers = NULL;
 	unsigned int nworkers = 0, started = 0;
 	uint32_t netns = 0;
+	struct se_pid_target pid;
 	sigset_t sigs;
 	int status = SE_EXIT_FAILURE;
 
@@ -121,11 +122,12 @@ int main(int argc, char **argv)
 		se_err("%s", err);
 		return SE_EXIT_FAILURE;
 	}
-	if (se_features_resolve_netns(&cfg, &netns, err, sizeof(err))) {
+	if (se_features_resolve_netns(&cfg, &netns, err, sizeof(err)) ||
+	    se_features_resolve_pid(&cfg, &pid, err, sizeof(err))) {
 		se_err("%s", err); /* a --netns or --pid that names nothing: a bad value */
 		return SE_EXIT_USAGE;
 	}
-	probe = se_probe_new(&cfg, netns, err, sizeof(err));
+	probe = se_probe_new(&cfg, netns, &pid, err, sizeof(err));
 	if (!probe) {
 		se_err("%s", err);
 		return SE_EXIT_FAILURE;

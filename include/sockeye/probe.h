@@ -15,13 +15,15 @@
 #include "sockeye/config.h"
 
 struct se_probe;
+struct se_pid_target;
 
 /*
- * Load and attach. netns_inode 0 watches every namespace. On failure returns NULL and
- * writes a one-line explanation to err. Context: main, before the workers start.
+ * Load and attach. netns_inode 0 watches every namespace; pid: the --pid process resolved
+ * (features.h). On failure returns NULL and writes a one-line explanation to err.
+ * Context: main, before the workers start.
  */
-struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode, char *err,
-			      size_t errlen);
+struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
+			      const struct se_pid_target *pid, char *err, size_t errlen);
 
 /* Stop capturing (detach every hook); rings and maps stay readable. Context: main. */
 void se_probe_detach(struct se_probe *p);

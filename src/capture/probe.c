@@ -48,12 +48,15 @@ static int se_probe_libbpf_print(enum libbpf_print_level level, const char *fmt,
 }
 
 static void se_probe_set_knobs(struct sockeye_bpf *skel, const struct se_config *cfg,
-			       uint32_t netns_inode, unsigned int nr_rings)
+			       uint32_t netns_inode, const struct se_pid_target *pid,
+			       unsigned int nr_rings)
 {
 	struct sockeye_bpf__rodata *ro = skel->rodata;
 
 	ro->target_netns = netns_inode;
-	ro->target_tgid = (uint32_t)cfg->pid;
+	ro->target_tgid = pid->tgid;
+	ro->target_pidns_ino = pid->pidns_ino;
+	ro->target_pidns_dev = pid->pidns_dev;
 	ro->capture_bytes = cfg->capture_bytes;
 	ro->nr_rings = nr_rings;
 	ro->wakeup_bytes = cfg->wakeup_bytes;
@@ -152,8 +155,8 @@ static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg
 	return 0;
 }
 
-struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode, char *err,
-			      size_t errlen)
+struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
+			      const struct se_pid_target *pid, char *err, size_t errlen)
 {
 	struct se_probe *p = calloc(1, sizeof(*p));
 	struct bpf_program *prog;
@@ -178,7 +181,7 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 		se_probe_fail(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	se_probe_set_knobs(p->skel, cfg, netns_inode, p->nr_rings);
+	se_probe_set_knobs(p->skel, cfg, netns_inode, pid, p->nr_rings);
 	if (se_probe_choose_hooks(p, cfg, err, errlen))
 		goto fail;
 	bpf_map__set_max_entries(p->skel->maps.rings, p->nr_rings);

@@ -125,7 +125,9 @@ static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
 		w->shard->counters[SE_UC_CONN_TABLE_FULL]++;
 		return;
 	}
-	c->pid = o->tgid;
+	/* --pid: the kernel's tgid is the initial namespace's; the user's number is the one to
+	 * report (every connection seen then is that process's) */
+	c->pid = w->cfg->pid ? (uint32_t)w->cfg->pid : o->tgid;
 	c->role = o->role;
 	c->origin = o->origin;
 	c->family = o->family;
