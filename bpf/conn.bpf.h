@@ -99,9 +99,41 @@ static __always_inline bool se_task_in_netns(void)
 	return !target_netns || se_task_in_netns_of(bpf_get_current_task_btf());
 }
 
-static __always_inline bool se_tgid_selected(__u32 tgid)
+/*
+ * --pid, when the number given is not the kernel's: is the calling task one of the selected
+ * process's threads? The kernel's task->tgid numbers processes in the initial namespace,
+ * while the user names the process by the number /proc gives, in sockeye's pid namespace (a
+ * container's, usually). User space resolves that to the process's own pid namespace and
+ * its number there (src/capture/features.c), and bpf_get_ns_current_pid_tgid answers
+ * exactly that: the current task's tgid in the given namespace, if that namespace is the
+ * task's own. Other ways considered: the helper asked about sockeye's namespace misses a
+ * process in a child namespace of sockeye's; a CO-RE walk of struct pid's numbers[] for
+ * sockeye's level handles that, but costs a loop and, before 6.5, reads past a one-element
+ * array. Asking about the target's own namespace needs neither, whichever namespace sockeye
+ * is in. It costs a helper call; where the number given is the kernel's (sockeye in the
+ * initial namespace, or the process) the plain compare stays, and without --pid nothing
+ * (the rodata knobs let the verifier drop the other branches).
+ */
+static __always_inline bool se_ns_tgid_selected(void)
 {
-	return !target_tgid || tgid == target_tgid;
+	struct bpf_pidns_info ns;
+
+	return !bpf_get_ns_current_pid_tgid(target_pidns_dev, target_pidns_ino, &ns, sizeof(ns)) &&
+	       ns.tgid == target_tgid;
+}
+
+/*
+ * The --pid and namespace filters of the calling task (tgid: its kernel tgid). The --pid
+ * test goes first while it is a compare, after the cheap namespace test when it is a helper
+ * call.
+ */
+static __always_inline bool se_current_selected(__u32 tgid)
+{
+	if (!target_tgid)
+		return se_task_in_netns();
+	if (target_pidns_ino)
+		return se_task_in_netns() && se_ns_tgid_selected();
+	return tgid == target_tgid && se_task_in_netns();
 }
 
 /*
@@ -116,15 +148,24 @@ static __always_inline __u64 se_task_pid_tgid(struct task_struct *task)
 
 /*
  * The calling task if it passes the --pid and namespace filters (NULL otherwise), and its
- * ids in *pid_tgid: the first step of every data hook, with one helper call.
+ * ids in *pid_tgid: the first step of every data hook, with one helper call (two with --pid
+ * naming a process outside the initial pid namespace).
  */
 static __always_inline struct task_struct *se_selected_task(__u64 *pid_tgid)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
 	*pid_tgid = se_task_pid_tgid(task);
-	if (!se_tgid_selected(*pid_tgid >> 32) || !se_task_in_netns_of(task))
+	/* as in se_current_selected */
+	if (!target_tgid) {
+		if (!se_task_in_netns_of(task))
+			return NULL;
+	} else if (target_pidns_ino) {
+		if (!se_task_in_netns_of(task) || !se_ns_tgid_selected())
+			return NULL;
+	} else if (*pid_tgid >> 32 != target_tgid || !se_task_in_netns_of(task)) {
 		return NULL;
+	}
 	return task;
 }
 

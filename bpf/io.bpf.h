@@ -434,7 +434,7 @@ static __always_inline int se_accept_exit(long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	if (ret < 0 || !se_tgid_selected(tgid) || !se_task_in_netns())
+	if (ret < 0 || !se_current_selected(tgid))
 		return 0;
 	struct sock *sk = se_watched_sock_of_fd(ret);
 
@@ -457,7 +457,7 @@ static __always_inline int se_connect_enter(int fd)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
-	if (!se_tgid_selected(id >> 32) || !se_task_in_netns())
+	if (!se_current_selected(id >> 32))
 		return 0;
 	struct sock *sk = se_fd_to_sock(fd);
 
@@ -508,7 +508,7 @@ static __always_inline bool se_last_file_ref(struct file *file)
 /* close enter: the process gives the connection up (not when other references remain). */
 static __always_inline int se_close_enter(int fd)
 {
-	if (!se_tgid_selected(bpf_get_current_pid_tgid() >> 32) || !se_task_in_netns())
+	if (!se_current_selected(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	struct file *file = se_fd_to_file(fd);
 	struct sock *sk = se_file_to_sock(file);

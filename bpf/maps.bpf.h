@@ -14,6 +14,10 @@
 /* Knobs, written by user space into .rodata before load (see src/capture/probe.c). */
 const volatile __u32 target_netns = 0; /* inode of the watched netns; 0 = all namespaces */
 const volatile __u32 target_tgid = 0;  /* only this process; 0 = every process */
+/* The pid namespace target_tgid is numbered in: the process's own (se_ns_tgid_selected);
+ * 0 = the initial one */
+const volatile __u32 target_pidns_ino = 0;
+const volatile __u64 target_pidns_dev = 0; /* the device of that inode (a kernel dev_t) */
 const volatile __u32 capture_bytes = SE_CAPTURE_DEFAULT; /* payload prefix per syscall */
 const volatile __u32 nr_rings = 1;			 /* entries filled in `rings` */
 const volatile __u64 wakeup_bytes = 0; /* wake the consumer per this much ring space; 0 = never */
@@ -93,11 +97,14 @@ struct {
 /*
  * lost_closes: close records that did not fit in their ring (see abi.h).
  * key: u64 connection id; value: struct se_lost_close. Writer: se_conn_end when the ring is
- * full; reader/deleter: the worker owning the ring, once per window. Full = counted drop.
+ * full; reader/deleter: the worker owning the ring, once per window. Size: --max-connections
+ * (set before load), so every connection `conns` holds could close during one overflow.
+ * Full = counted drop (close_lost); the worker then ends the connection when it reconciles
+ * its table with `conns` (src/worker/reconcile.c).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 4096); /* set to --max-connections before load */
 	__type(key, __u64);
 	__type(value, struct se_lost_close);
 } lost_closes SEC(".maps");

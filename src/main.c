@@ -104,6 +104,7 @@ int main(int argc, char **argv)
 	struct se_memory_bound mem;
 	char quota_text[32];
 	uint32_t netns = 0;
+	struct se_pid_target pid;
 	sigset_t sigs;
 	int status = SE_EXIT_FAILURE;
 
@@ -135,13 +136,14 @@ int main(int argc, char **argv)
 		se_err("%s", err);
 		return SE_EXIT_FAILURE;
 	}
-	if (se_features_resolve_netns(&cfg, &netns, err, sizeof(err))) {
+	if (se_features_resolve_netns(&cfg, &netns, err, sizeof(err)) ||
+	    se_features_resolve_pid(&cfg, &pid, err, sizeof(err))) {
 		se_err("%s", err); /* a --netns or --pid that names nothing: a bad value */
 		return SE_EXIT_USAGE;
 	}
 	usable = se_cpu_usable_count("/proc/self/cgroup", "/sys/fs/cgroup", &quota);
 	se_cpu_plan(usable, 0, cfg.workers, cfg.rings, &nworkers, &nrings);
-	probe = se_probe_new(&cfg, netns, nrings, err, sizeof(err));
+	probe = se_probe_new(&cfg, netns, &pid, nrings, err, sizeof(err));
 	if (!probe) {
 		se_err("%s", err);
 		return SE_EXIT_FAILURE;

@@ -36,6 +36,7 @@ struct se_conn {
 	bool closed;	      /* SE_EV_CLOSE seen: freed at the next window seal */
 	bool in_active_list;  /* linked in the table's active list for this window */
 	uint32_t next_active; /* index of the next active connection, or UINT32_MAX */
+	uint32_t sighted;     /* the table's pass when inserted or last seen in the kernel */
 	struct se_stream stream[SE_DIR__COUNT];
 	struct se_conn_activity window[SE_DIR__COUNT];
 	uint64_t digest[SE_DIR__COUNT]; /* FNV-1a of captured bytes in stream order, so far */
@@ -48,6 +49,8 @@ struct se_conn_table {
 	uint32_t max_live; /* inserts beyond this fail: memory is bounded by configuration */
 	uint32_t live;
 	uint32_t active_head;	  /* first connection with activity or a close in this window */
+	uint32_t pass;		  /* reconciliation pass (see se_conn_table_begin_pass) */
+	uint32_t unsighted;	  /* entries older than the pass, neither sighted nor removed */
 	struct se_budget *budget; /* where parked payload is given back; set by the owner */
 };
 
@@ -67,5 +70,21 @@ void se_conn_table_mark_active(struct se_conn_table *t, struct se_conn *c);
 
 /* Detach and return the first active connection, or NULL; used to walk at the seal. */
 struct se_conn *se_conn_table_pop_active(struct se_conn_table *t);
+
+/*
+ * Reconciliation with the kernel's connection map (src/worker/reconcile.c). A pass starts
+ * here: every entry present now is unsighted until se_conn_table_sight says the kernel
+ * still has it; entries inserted later count as sighted (they cannot be judged by a walk
+ * that may have started before the kernel created them). `unsighted` then counts the
+ * older entries neither sighted nor removed, so a pass that finds it 0 need not look
+ * through the table.
+ */
+void se_conn_table_begin_pass(struct se_conn_table *t);
+void se_conn_table_sight(struct se_conn_table *t, struct se_conn *c);
+/* Was c present when the pass began, and not sighted since? */
+static inline bool se_conn_table_unsighted(const struct se_conn_table *t, const struct se_conn *c)
+{
+	return c->sighted != t->pass;
+}
 
 #endif /* SOCKEYE_CONN_TABLE_H */

@@ -28,4 +28,20 @@ int se_features_check_tracefs(char *err, size_t errlen);
 int se_features_resolve_netns(const struct se_config *cfg, uint32_t *inode, char *err,
 			      size_t errlen);
 
+/*
+ * The process --pid names, as the capture programs can recognise it (bpf/conn.bpf.h): the
+ * number /proc gives (in sockeye's pid namespace, usually a container's) is not the
+ * kernel's tgid, which numbers processes in the initial namespace.
+ */
+struct se_pid_target {
+	uint32_t tgid;	    /* its process id in the namespace below; 0: no --pid */
+	uint32_t pidns_ino; /* that namespace (the process's own); 0: the initial one */
+	uint64_t pidns_dev; /* the device of that inode, as the kernel encodes it */
+};
+
+/* Resolve --pid through /proc (no --pid: all zero). 0, or -errno with a one-line message
+ * naming --pid in err. Context: main, at start. */
+int se_features_resolve_pid(const struct se_config *cfg, struct se_pid_target *out, char *err,
+			    size_t errlen);
+
 #endif /* SOCKEYE_FEATURES_H */

@@ -15,14 +15,16 @@
 #include "sockeye/config.h"
 
 struct se_probe;
+struct se_pid_target;
 
 /*
- * Load and attach, with nr_rings rings (se_cpu_plan). netns_inode 0 watches every namespace.
- * On failure returns NULL and writes a one-line explanation to err. Context: main, before the
- * workers start.
+ * Load and attach, with nr_rings rings (se_cpu_plan). netns_inode 0 watches every namespace;
+ * pid: the --pid process resolved (features.h). On failure returns NULL and writes a one-line
+ * explanation to err. Context: main, before the workers start.
  */
 struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
-			      unsigned int nr_rings, char *err, size_t errlen);
+			      const struct se_pid_target *pid, unsigned int nr_rings, char *err,
+			      size_t errlen);
 
 /* Stop capturing (detach every hook); rings and maps stay readable. Context: main. */
 void se_probe_detach(struct se_probe *p);
@@ -50,5 +52,7 @@ bool se_kernel_counter_is_drop(enum se_kernel_counter k);
 int se_probe_lost_closes_fd(const struct se_probe *p);
 /* The `counters` map: what the sender reads each window. */
 int se_probe_counters_fd(const struct se_probe *p);
+/* The `conns` map, which the workers reconcile their tables with (reconcile.h). */
+int se_probe_conns_fd(const struct se_probe *p);
 
 #endif /* SOCKEYE_PROBE_H */

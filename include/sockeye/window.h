@@ -55,12 +55,14 @@ enum se_user_counter {
 					 * their group, no span of their own */
 	SE_UC_SPANS_ALLOC = 28,		/* drop: no memory to keep a span */
 	SE_UC_OTLP_REJECTED = 29,	/* drop: OTLP exports the collector refused (not retried) */
-	SE_UC_OTLP_UNSENT = 30,	  /* drop: OTLP exports given up, failed TLS, or not encoded */
-	SE_UC_BUFFER_BUDGET = 31, /* drop: what --buffer-budget refused (a split head, a
-				   * pipelined request, out-of-order payload: budget.h) */
+	SE_UC_OTLP_UNSENT = 30,	      /* drop: OTLP exports given up, failed TLS, or not encoded */
+	SE_UC_BUFFER_BUDGET = 31,     /* drop: what --buffer-budget refused (a split head, a
+				       * pipelined request, out-of-order payload: budget.h) */
 	SE_UC_HTTP_HEAD_STALLED = 32, /* drop: split heads released after no progress for
 				       * SE_SESSION_HEAD_STALL_NS */
-	SE_UC__COUNT = 33,
+	SE_UC_CONNS_RECONCILED = 33,  /* connections ended because the kernel no longer had them:
+				       * their close record was lost (counted as close_lost) */
+	SE_UC__COUNT = 34,
 };
 
 extern const char *const se_user_counter_names[SE_UC__COUNT];

@@ -44,6 +44,7 @@ const char *const se_user_counter_names[SE_UC__COUNT] = {
 	[SE_UC_OTLP_UNSENT] = "otlp_unsent",
 	[SE_UC_BUFFER_BUDGET] = "buffer_budget",
 	[SE_UC_HTTP_HEAD_STALLED] = "http_head_stalled",
+	[SE_UC_CONNS_RECONCILED] = "conns_reconciled",
 };
 
 bool se_user_counter_is_drop(enum se_user_counter c)

@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "sockeye/log.h"
@@ -19,6 +21,10 @@
 #define SE_CAP_SYS_ADMIN 21
 #define SE_CAP_PERFMON	 38
 #define SE_CAP_BPF	 39
+/* The initial pid namespace's inode (PROC_PID_INIT_INO, include/linux/proc_ns.h) */
+#define SE_PROC_PID_INIT_INO 0xEFFFFFFCu
+/* A dev_t as the kernel keeps it (MKDEV, include/linux/kdev_t.h), not as stat(2) gives it */
+#define SE_KERNEL_MINORBITS 20
 
 static int se_features_fail(char *err, size_t errlen, int error, const char *fmt, ...)
 {
@@ -132,5 +138,74 @@ int se_features_resolve_netns(const struct se_config *cfg, uint32_t *inode, char
 					cfg->netns_mode == SE_NETNS_PATH ? "--netns" : "--pid",
 					path, strerror(errno));
 	*inode = (uint32_t)st.st_ino;
+	return 0;
+}
+
+/* The last number of /proc/PID/status's NStgid line: the process id in its own namespace. */
+static int se_features_own_tgid(int pid, uint32_t *tgid)
+{
+	char path[64], line[256];
+	FILE *f;
+	int ret = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + sizeof("NStgid:") - 1, *end;
+		unsigned long v = 0;
+
+		if (strncmp(line, "NStgid:", sizeof("NStgid:") - 1))
+			continue;
+		/* one number per namespace, from /proc's down to the process's own */
+		for (;;) {
+			unsigned long n = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			v = n;
+			p = end;
+		}
+		if (v && v <= UINT32_MAX) {
+			*tgid = (uint32_t)v;
+			ret = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+int se_features_resolve_pid(const struct se_config *cfg, struct se_pid_target *out, char *err,
+			    size_t errlen)
+{
+	char path[64];
+	struct stat st, self;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!cfg->pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", cfg->pid);
+	if (stat(path, &st))
+		return se_features_fail(err, errlen, errno, "--pid: cannot open %s: %s", path,
+					strerror(errno));
+	/* sockeye in the initial namespace, and /proc with it: the number is the kernel's tgid
+	 * (/proc/self exists only in a /proc of sockeye's namespace or an ancestor's) */
+	if (!stat("/proc/self/ns/pid", &self) && self.st_ino == SE_PROC_PID_INIT_INO) {
+		out->tgid = (uint32_t)cfg->pid;
+		return 0;
+	}
+	ret = se_features_own_tgid(cfg->pid, &out->tgid);
+	if (ret)
+		return se_features_fail(err, errlen, -ret,
+					"--pid: no NStgid line in /proc/%d/status: %s", cfg->pid,
+					strerror(-ret));
+	if (st.st_ino != SE_PROC_PID_INIT_INO) {
+		out->pidns_ino = (uint32_t)st.st_ino;
+		out->pidns_dev =
+		    (uint64_t)major(st.st_dev) << SE_KERNEL_MINORBITS | minor(st.st_dev);
+	}
 	return 0;
 }

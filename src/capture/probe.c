@@ -48,12 +48,15 @@ static int se_probe_libbpf_print(enum libbpf_print_level level, const char *fmt,
 }
 
 static void se_probe_set_knobs(struct sockeye_bpf *skel, const struct se_config *cfg,
-			       uint32_t netns_inode, unsigned int nr_rings)
+			       uint32_t netns_inode, const struct se_pid_target *pid,
+			       unsigned int nr_rings)
 {
 	struct sockeye_bpf__rodata *ro = skel->rodata;
 
 	ro->target_netns = netns_inode;
-	ro->target_tgid = (uint32_t)cfg->pid;
+	ro->target_tgid = pid->tgid;
+	ro->target_pidns_ino = pid->pidns_ino;
+	ro->target_pidns_dev = pid->pidns_dev;
 	ro->capture_bytes = cfg->capture_bytes;
 	ro->nr_rings = nr_rings;
 	ro->wakeup_bytes = cfg->wakeup_bytes;
@@ -153,7 +156,8 @@ static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg
 }
 
 struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
-			      unsigned int nr_rings, char *err, size_t errlen)
+			      const struct se_pid_target *pid, unsigned int nr_rings, char *err,
+			      size_t errlen)
 {
 	struct se_probe *p = calloc(1, sizeof(*p));
 	struct bpf_program *prog;
@@ -180,13 +184,14 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 		se_probe_fail(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	se_probe_set_knobs(p->skel, cfg, netns_inode, p->nr_rings);
+	se_probe_set_knobs(p->skel, cfg, netns_inode, pid, p->nr_rings);
 	if (se_probe_choose_hooks(p, cfg, err, errlen))
 		goto fail;
 	bpf_map__set_max_entries(p->skel->maps.rings, p->nr_rings);
 	bpf_map__set_max_entries(p->skel->maps.ring_written, p->nr_rings);
 	bpf_map__set_max_entries(p->skel->maps.scratch, (uint32_t)p->nr_cpus);
 	bpf_map__set_max_entries(p->skel->maps.conns, cfg->max_connections);
+	bpf_map__set_max_entries(p->skel->maps.lost_closes, cfg->max_connections);
 	/* The inner-map template fixes the ring size every inner ring must have. */
 	tmpl_fd = se_probe_create_ring(cfg->ring_size);
 	if (tmpl_fd < 0) {
@@ -297,6 +302,11 @@ int se_probe_counters_fd(const struct se_probe *p)
 int se_probe_lost_closes_fd(const struct se_probe *p)
 {
 	return bpf_map__fd(p->skel->maps.lost_closes);
+}
+
+int se_probe_conns_fd(const struct se_probe *p)
+{
+	return bpf_map__fd(p->skel->maps.conns);
 }
 
 int se_probe_ring_fd(const struct se_probe *p, unsigned int i)

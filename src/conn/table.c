@@ -78,6 +78,7 @@ struct se_conn *se_conn_table_insert(struct se_conn_table *t, uint64_t id)
 		memset(c, 0, sizeof(*c));
 		c->id = id;
 		c->next_active = SE_NO_INDEX;
+		c->sighted = t->pass;
 		t->live++;
 		return c;
 	}
@@ -89,6 +90,8 @@ void se_conn_table_remove(struct se_conn_table *t, struct se_conn *c)
 	uint32_t mask = t->capacity - 1;
 	uint32_t hole = (uint32_t)(c - t->slots);
 
+	if (se_conn_table_unsighted(t, c))
+		t->unsighted--;
 	se_stream_fini(&c->stream[SE_DIR_IN], t->budget);
 	se_stream_fini(&c->stream[SE_DIR_OUT], t->budget);
 	for (uint32_t i = (hole + 1) & mask; t->slots[i].id; i = (i + 1) & mask) {
@@ -124,4 +127,18 @@ struct se_conn *se_conn_table_pop_active(struct se_conn_table *t)
 	c->next_active = SE_NO_INDEX;
 	c->in_active_list = false;
 	return c;
+}
+
+void se_conn_table_begin_pass(struct se_conn_table *t)
+{
+	t->pass++;
+	t->unsighted = t->live;
+}
+
+void se_conn_table_sight(struct se_conn_table *t, struct se_conn *c)
+{
+	if (!se_conn_table_unsighted(t, c))
+		return;
+	c->sighted = t->pass;
+	t->unsighted--;
 }

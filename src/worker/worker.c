@@ -27,6 +27,7 @@
 #include "sockeye/log.h"
 #include "sockeye/probe.h"
 #include "sockeye/publish.h"
+#include "sockeye/reconcile.h"
 #include "sockeye/ring_reader.h"
 #include "sockeye/session.h"
 #include "sockeye/stream.h"
@@ -89,6 +90,7 @@ struct se_worker {
 	uint64_t *closed_ids;	/* scratch for the seal: connections to free */
 	uint64_t *keep_ids;	/* scratch for the seal: connections still waiting on a hole */
 	uint32_t ids_cap;	/* entries of each scratch array: --max-connections */
+	struct se_reconcile reconcile; /* with the kernel's `conns` (lost close records) */
 };
 
 /* ---- per-event path ---------------------------------------------------------------- */
@@ -126,7 +128,9 @@ static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
 		w->shard->counters[SE_UC_CONN_TABLE_FULL]++;
 		return;
 	}
-	c->pid = o->tgid;
+	/* --pid: the kernel's tgid is the initial namespace's; the user's number is the one to
+	 * report (every connection seen then is that process's) */
+	c->pid = w->cfg->pid ? (uint32_t)w->cfg->pid : o->tgid;
 	c->role = o->role;
 	c->origin = o->origin;
 	c->family = o->family;
@@ -186,7 +190,23 @@ static void se_worker_flush_streams(struct se_worker *w, struct se_conn *c)
 	}
 }
 
-/* The connection ended with these final stream lengths (from a record or parked). */
+/* c ended, with these final stream lengths (from a record or parked; NULL: not known). */
+static void se_worker_end(struct se_worker *w, struct se_conn *c, const __u64 *bytes)
+{
+	se_worker_flush_streams(w, c);
+	/* The final offsets reveal a hole at the very end, which no later record could. */
+	for (unsigned int dir = 0; bytes && dir < SE_DIR__COUNT; dir++) {
+		if (c->stream[dir].next < bytes[dir]) {
+			w->scnt.gaps++;
+			w->scnt.gap_bytes += bytes[dir] - c->stream[dir].next;
+			c->stream[dir].next = bytes[dir];
+		}
+	}
+	se_session_close(&c->session, &w->proto);
+	c->closed = true;
+	se_conn_table_mark_active(&w->conns, c); /* freed at the seal, after it is reported */
+}
+
 static void se_worker_end_conn(struct se_worker *w, uint64_t id, const __u64 *bytes)
 {
 	struct se_conn *c = se_conn_table_lookup(&w->conns, id);
@@ -197,19 +217,20 @@ static void se_worker_end_conn(struct se_worker *w, uint64_t id, const __u64 *by
 	}
 	if (c->closed)
 		return;
-	se_worker_flush_streams(w, c);
-	/* The final offsets reveal a hole at the very end, which no later record could. */
-	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
-		if (c->stream[dir].next < bytes[dir]) {
-			w->scnt.gaps++;
-			w->scnt.gap_bytes += bytes[dir] - c->stream[dir].next;
-			c->stream[dir].next = bytes[dir];
-		}
-	}
-	se_session_close(&c->session, &w->proto);
-	c->closed = true;
-	se_conn_table_mark_active(&w->conns, c); /* freed at the seal, after it is reported */
+	se_worker_end(w, c, bytes);
 	w->shard->counters[SE_UC_CONNS_CLOSED]++;
+}
+
+/*
+ * A connection the kernel no longer has, whose close record was lost (reconcile.h).
+ * Not a loss of its own: the lost record was counted (close_lost) when it was lost.
+ */
+static void se_worker_end_reconciled(void *ctx, struct se_conn *c)
+{
+	struct se_worker *w = ctx;
+
+	se_worker_end(w, c, NULL);
+	w->shard->counters[SE_UC_CONNS_RECONCILED]++;
 }
 
 static void se_worker_on_close(struct se_worker *w, const struct se_ev_close *e)
@@ -589,11 +610,13 @@ static void *se_worker_main(void *arg)
 		if (w->deferred_len)
 			se_worker_replay_deferred(w);
 		now = se_clock_mono_ns();
+		se_reconcile_step(&w->reconcile, &w->conns, now, se_worker_end_reconciled, w);
 		/* Once per window, whether the edge was met here or by a record's timestamp. */
 		if (now >= w->window_end_mono || w->collected_for != w->window_start_real) {
 			se_worker_collect_lost_closes(w);
 			se_worker_seal_until(w, now);
 			w->collected_for = w->window_start_real;
+			se_reconcile_edge(&w->reconcile, &w->conns, now);
 		}
 	}
 	/* The hooks are detached before stop: this drains everything that was captured. */
@@ -658,6 +681,9 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 	w->closed_ids = calloc(w->ids_cap, sizeof(*w->closed_ids));
 	w->keep_ids = calloc(w->ids_cap, sizeof(*w->keep_ids));
 	if (!w->closed_ids || !w->keep_ids)
+		goto fail;
+	if (se_reconcile_init(&w->reconcile, se_probe_conns_fd(probe), se_probe_counters_fd(probe),
+			      id, workers, se_clock_mono_ns()))
 		goto fail;
 
 	n = se_cpu_rings_of_worker(id, workers, se_probe_nr_rings(probe), rings,
@@ -740,6 +766,7 @@ void se_worker_free(struct se_worker *w)
 	se_session_ctx_fini(&w->proto);
 	free(w->closed_ids);
 	free(w->keep_ids);
+	se_reconcile_fini(&w->reconcile);
 	free(w->deferred);
 	free(w);
 }

@@ -76,6 +76,12 @@ class Sockeye:
         edge = (int(self.ready_at // window_s) + 1) * window_s
         time.sleep(max(0.0, edge + 0.1 - time.time()))
 
+    def lines_so_far(self):
+        """The JSON lines written so far (stdout is flushed once per window; a line still
+        being written is left for the next look)."""
+        with open(self.out_path) as f:
+            return [json.loads(l) for l in f if l.endswith("\n") and l.strip()]
+
     def stop(self, sig=signal.SIGINT, timeout=STOP_TIMEOUT_S):
         """Stop with sig; fail unless sockeye exits 0 within timeout seconds."""
         self.proc.send_signal(sig)

@@ -2,8 +2,8 @@
 mid-stream with the right roles and exact counts from then on; connections whose processes
 exit without close(2) still end (from the TCP state machine); every opened connection is
 closed exactly once; bytes read after a reset belong to the connection that was reset;
---pid, --duration and SIGTERM, SIGHUP, SIGQUIT. Each case watches a port of its own, so other
-traffic cannot count."""
+--pid (also in a pid namespace of its own, as in a pod), --duration and SIGTERM, SIGHUP,
+SIGQUIT. Each case watches a port of its own, so other traffic cannot count."""
 
 import ctypes
 import errno
@@ -185,6 +185,64 @@ class Lifecycle(harness.CaptureAssertions):
         got = report.conns[("client", local, f"127.0.0.1:{port}")]
         self.assertEqual((got["bytes_out"], got["bytes_in"], got["pid"]), (10, 5, client.pid))
 
+    def pid_namespace_case(self, nested):
+        """sockeye and the service in a pid namespace of their own, as in a pod (nested: the
+        service in a child namespace of that one): --pid takes the number sockeye's
+        namespace gives, which is not the kernel's. Exactly the selected process's
+        connection is reported, under that number; another process of sockeye's namespace,
+        on a watched port too, is not."""
+        res = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", sys.executable,
+                              os.path.abspath(__file__), INSIDE_PIDNS,
+                              "nested" if nested else "same", "18093", "18094"],
+                             capture_output=True, text=True, timeout=300)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        inside = json.loads(res.stdout)
+        report = harness.Report(inside["lines"])
+        selected, other = inside["peers"]
+        server = next(s for s in selected if s["role"] == "server")
+        # tcp_peer prints its pid in its own namespace: pid 1 of the nested one
+        self.assertEqual(server["pid"], 1 if nested else inside["pid"])
+        self.assertEqual(list(report.conns), [("server", server["local"], server["peer"])],
+                         inside["stderr"])
+        self.assert_side_matches(report, dict(server, pid=inside["pid"]))
+        for side in other:
+            self.assertIsNone(report.conn(side["role"], side["local"], side["peer"]))
+
+    def test_pid_in_a_pid_namespace(self):
+        self.pid_namespace_case(nested=False)
+
+    def test_pid_of_a_process_in_a_child_of_sockeyes_pid_namespace(self):
+        self.pid_namespace_case(nested=True)
+
+    def test_pid_of_a_process_in_a_child_pid_namespace(self):
+        """sockeye in the initial pid namespace selects a process of a child namespace by the
+        number it has here, the kernel's (its own namespace numbers it 1)."""
+        port = "18095"
+        go = os.path.join(tempfile.mkdtemp(), "go")
+        peer = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", harness.TCP_PEER,
+                                 "--family", "rw", "--port", port, "--wait-file", go],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(2):
+                self.assertEqual(peer.stderr.readline().strip(), "connected")
+            with open(f"/proc/{peer.pid}/task/{peer.pid}/children") as f:
+                server_pid = int(f.read().split()[0])  # unshare's child: tcp_peer's server
+            sockeye = harness.Sockeye("--window", "1", "--ports", port, "--pid", str(server_pid))
+            try:
+                open(go, "w").close()
+                out, err = peer.communicate(timeout=60)
+                self.assertEqual(peer.returncode, 0, err)
+            finally:
+                report = sockeye.stop()
+        finally:
+            if peer.poll() is None:
+                peer.kill()
+        sides = {s["role"]: s for s in map(json.loads, out.splitlines())}
+        server = sides["server"]
+        self.assertEqual(server["pid"], 1)
+        self.assertEqual(list(report.conns), [("server", server["local"], server["peer"])])
+        self.assert_side_matches(report, dict(server, pid=server_pid))
+
     def test_duration_and_sigterm_flush_the_last_window(self):
         """--duration, and SIGTERM; SIGHUP and SIGQUIT stop sockeye the same way (their
         default actions would end it at once, SIGQUIT with a core dump)."""
@@ -286,5 +344,49 @@ class Lifecycle(harness.CaptureAssertions):
         self.assertEqual([c["bytes_out"] for c in client], [100])
 
 
+INSIDE_PIDNS = "--inside-pid-namespace"
+
+
+def pid_namespace_case(how, ports):
+    """Run as the first process of a new pid namespace (Lifecycle.pid_namespace_case): a
+    tcp_peer pair on each port (how == "nested": the first in a child namespace), sockeye
+    --pid on the first pair's server; prints that server's pid here, both pairs' lines and
+    sockeye's lines as one JSON object."""
+    go = os.path.join(tempfile.mkdtemp(), "go")
+    nest = ["unshare", "--pid", "--fork", "--mount-proc"] if how == "nested" else []
+    peers = [subprocess.Popen((nest if i == 0 else []) +
+                              [harness.TCP_PEER, "--family", "rw", "--port", port,
+                               "--wait-file", go], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for i, port in enumerate(ports)]
+    try:
+        for p in peers:
+            for _ in range(2):
+                assert p.stderr.readline().strip() == "connected"
+        server = peers[0].pid
+        if nest:  # unshare's child is tcp_peer's server
+            with open(f"/proc/{server}/task/{server}/children") as f:
+                server = int(f.read().split()[0])
+        sockeye = harness.Sockeye("--window", "1", "--ports", ",".join(ports),
+                                  "--pid", str(server))
+        try:
+            open(go, "w").close()
+            outs = []
+            for p in peers:
+                out, err = p.communicate(timeout=60)
+                assert p.returncode == 0, err
+                outs.append([json.loads(l) for l in out.splitlines()])
+        finally:
+            report = sockeye.stop()
+    finally:
+        for p in peers:
+            if p.poll() is None:
+                p.kill()
+    print(json.dumps({"pid": server, "peers": outs, "lines": report.lines,
+                      "stderr": sockeye.stderr}))
+
+
 if __name__ == "__main__":
-    unittest.main(argv=sys.argv[:1], verbosity=2)
+    if sys.argv[1:2] == [INSIDE_PIDNS]:
+        pid_namespace_case(sys.argv[2], sys.argv[3:])
+    else:
+        unittest.main(argv=sys.argv[:1], verbosity=2)

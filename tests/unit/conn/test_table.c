@@ -3,7 +3,8 @@
  * Unit tests of the worker-local connection table (src/conn/table.c): sizing, insert, lookup,
  * the max_live bound, backward-shift removal (checked against a reference set under random
  * churn and on hand-built collision chains, including one that wraps around the end of the
- * slot array), and the active list walked at the window seal.
+ * slot array), the active list walked at the window seal, and the accounting of a
+ * reconciliation pass.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -379,6 +380,59 @@ static void test_active_list(void **state)
 	se_conn_table_fini(&t);
 }
 
+/* Reconciliation passes: who is unsighted, and the count of those neither sighted nor removed
+ * (including removals whose backward shift moves unsighted entries). */
+static void test_reconcile_pass(void **state)
+{
+	struct se_conn_table t;
+	uint64_t ids[200];
+	uint32_t unsighted = 0;
+
+	assert_int_equal(se_conn_table_init(&t, 256), 0);
+	for (int i = 0; i < 200; i++)
+		assert_false(se_conn_table_unsighted(&t, insert_tagged(&t, ids[i] = rng() | 1)));
+	assert_int_equal(t.unsighted, 0); /* no pass yet */
+
+	se_conn_table_begin_pass(&t);
+	assert_int_equal(t.unsighted, 200);
+	for (int i = 0; i < 200; i++)
+		assert_true(se_conn_table_unsighted(&t, se_conn_table_lookup(&t, ids[i])));
+	/* An entry inserted during the pass counts as sighted. */
+	assert_false(se_conn_table_unsighted(&t, insert_tagged(&t, 7)));
+	assert_int_equal(t.unsighted, 200);
+
+	/* Sight a third (twice: counted once), remove another third and the new entry. */
+	for (int i = 0; i < 200; i++) {
+		struct se_conn *c = se_conn_table_lookup(&t, ids[i]);
+
+		if (i % 3 == 0) {
+			se_conn_table_sight(&t, c);
+			se_conn_table_sight(&t, c);
+			assert_false(se_conn_table_unsighted(&t, c));
+		} else if (i % 3 == 1) {
+			se_conn_table_remove(&t, c);
+		}
+	}
+	se_conn_table_remove(&t, se_conn_table_lookup(&t, 7));
+	for (int i = 0; i < 200; i++) {
+		struct se_conn *c = se_conn_table_lookup(&t, ids[i]);
+
+		if (i % 3 == 1) {
+			assert_null(c);
+			continue;
+		}
+		assert_non_null(c);
+		assert_int_equal(se_conn_table_unsighted(&t, c), i % 3 == 2);
+		unsighted += i % 3 == 2;
+	}
+	assert_int_equal(t.unsighted, unsighted);
+
+	/* A new pass starts from every live entry again. */
+	se_conn_table_begin_pass(&t);
+	assert_int_equal(t.unsighted, t.live);
+	se_conn_table_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_remove_in_wrapping_chain),
 		cmocka_unit_test(test_streams_freed),
 		cmocka_unit_test(test_active_list),
+		cmocka_unit_test(test_reconcile_pass),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
