@@ -34,7 +34,8 @@
 
 /* Requests in flight on one connection (pipelining); two are kept inline, the rest in an
  * array allocated (from the worker's budget) when a connection pipelines deeper, and freed
- * when its queue empties. */
+ * by se_http_conn_trim once its queue is empty (from the worker's idle walk, not per request:
+ * a client that pipelines in bursts does not pay an allocation per burst). */
 #define SE_HTTP_PIPELINE_MAX	32
 #define SE_HTTP_PIPELINE_INLINE 2
 
@@ -118,6 +119,8 @@ void se_http_conn_expire(struct se_http_conn *h, struct se_http_sink *sink);
  * (SE_UC_HTTP_HEAD_STALLED); what is in flight is abandoned, as when bytes go missing. */
 void se_http_conn_release_stalled(struct se_http_conn *h, struct se_http_sink *sink,
 				  uint64_t before_ns);
+/* Give the pipeline array back if the queue is empty. Called from time to time (cold). */
+void se_http_conn_trim(struct se_http_conn *h);
 /* Latest kernel timestamp of bytes seen either way (0 before any). */
 uint64_t se_http_conn_last_ts(const struct se_http_conn *h);
 /* Release what init and tracking allocated (the struct itself is the caller's). */

@@ -67,8 +67,8 @@ void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsig
 /* The connection ended (after its streams were flushed). */
 void se_session_close(struct se_session *s, struct se_session_ctx *ctx);
 /* Called by the worker from time to time: an HTTP connection idle since before now_ns minus
- * the timeout counts its requests in flight as unanswered, and a head that made no progress
- * for SE_SESSION_HEAD_STALL_NS is released. */
+ * the timeout counts its requests in flight as unanswered, a head that made no progress for
+ * SE_SESSION_HEAD_STALL_NS is released, and an empty pipeline queue goes back inline. */
 void se_session_check_idle(struct se_session *s, struct se_session_ctx *ctx, uint64_t now_ns);
 /* Release the tracker state (to the ctx's free list). */
 void se_session_fini(struct se_session *s, struct se_session_ctx *ctx);

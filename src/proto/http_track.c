@@ -55,8 +55,8 @@ static bool se_http_q_reserve(struct se_http_conn *h, struct se_http_sink *sink)
 	return true;
 }
 
-/* An empty queue goes back inline: a connection that pipelined deeper once does not keep
- * the array (nor its budget) for the rest of its life. */
+/* The queue goes back inline (it is empty or being freed): a connection that pipelined
+ * deeper once does not keep the array, nor its budget, for the rest of its life. */
 static void se_http_q_shrink(struct se_http_conn *h)
 {
 	if (h->q == h->inline_q)
@@ -80,8 +80,7 @@ static void se_http_q_pop(struct se_http_conn *h, struct se_http_sink *sink)
 		return;
 	}
 	h->qhead = (uint8_t)((h->qhead + 1) % h->qcap);
-	if (--h->qlen == 0)
-		se_http_q_shrink(h);
+	h->qlen--;
 }
 
 /* A request that cannot be queued (queue full, counted) still has its turn: it is recorded
@@ -222,7 +221,9 @@ static void se_http_on_request_error(void *ctx, enum se_http1_error err)
 		return;
 	h->reading_seq = h->next_seq++;
 	h->reading_dropped = true;
-	if (!se_http_q_reserve(h, c->sink)) {
+	/* A placeholder never grows the queue (the request it stands for is counted once, by its
+	 * error): with no room it rides on the newest entry. */
+	if (h->qlen == h->qcap) {
 		se_http_q_lost_at_tail(h);
 		return;
 	}
@@ -465,6 +466,12 @@ void se_http_conn_expire(struct se_http_conn *h, struct se_http_sink *sink)
 		se_http1_stream_fini(s);
 		se_http_stream_start(h, dir, next, true);
 	}
+}
+
+void se_http_conn_trim(struct se_http_conn *h)
+{
+	if (!h->qlen)
+		se_http_q_shrink(h);
 }
 
 void se_http_conn_release_stalled(struct se_http_conn *h, struct se_http_sink *sink,

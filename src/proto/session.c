@@ -194,6 +194,7 @@ void se_session_check_idle(struct se_session *s, struct se_session_ctx *ctx, uin
 	if (now_ns > SE_SESSION_HEAD_STALL_NS)
 		se_http_conn_release_stalled(s->http, &ctx->http,
 					     now_ns - SE_SESSION_HEAD_STALL_NS);
+	se_http_conn_trim(s->http);
 	if (!s->http->qlen)
 		return;
 	if (now_ns > SE_SESSION_IDLE_TIMEOUT_NS &&

@@ -664,12 +664,25 @@ static void test_split_head_within_budget(void **state)
 	assert_int_equal(fx_total(&f), 2);
 	assert_int_equal(f.counters[SE_UC_HTTP_ALLOC], 0);
 	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
+
+	/* refused with the inline queue full: the lost request still counts once */
+	f.budget.refused = 0;
+	fx_send(&f, SE_DIR_IN, 9, REQ_GET("/one") REQ_GET("/two") "GET /three HTTP/1.1\r\n");
+	fx_send(&f, SE_DIR_IN, 10, "Host: t\r\n\r\n");
+	assert_int_equal(f.budget.refused, 1);
+	fx_send(&f, SE_DIR_OUT, 11,
+		RESP_OK RESP_OK "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(fx_count(&f, "GET", "/one", 200), 1);
+	assert_int_equal(fx_count(&f, "GET", "/two", 200), 1);
+	assert_int_equal(fx_total(&f), 4);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
+	assert_int_equal(f.counters[SE_UC_HTTP_PIPELINE_FULL], 0);
 	fx_end(&f);
 }
 
 /* Pipelining past the two requests kept inline takes an array from the budget, given back
- * when the queue empties; a refused array loses the request (its answer still consumed in
- * turn). */
+ * by the idle walk once the queue is empty; a refused array loses the request (its answer
+ * still consumed in turn), counted once. */
 static void test_pipeline_array_within_budget(void **state)
 {
 	struct fixture f;
@@ -680,9 +693,12 @@ static void test_pipeline_array_within_budget(void **state)
 	array = f.budget.used;
 	assert_true(array >= SE_HTTP_PIPELINE_MAX * sizeof(struct se_http_pending));
 	fx_send(&f, SE_DIR_OUT, 2, RESP_OK RESP_OK);
-	assert_int_equal(f.budget.used, array); /* one still in flight */
+	se_session_check_idle(&f.s, &f.ctx, 2 * 1000000ull);
+	assert_int_equal(f.budget.used, array); /* one still in flight: kept */
 	fx_send(&f, SE_DIR_OUT, 3, RESP_OK);
-	assert_int_equal(f.budget.used, 0); /* empty: back inline */
+	assert_int_equal(f.budget.used, array); /* empty, but no allocation per burst */
+	se_session_check_idle(&f.s, &f.ctx, 3 * 1000000ull);
+	assert_int_equal(f.budget.used, 0); /* the walk found it empty: back inline */
 	assert_int_equal(fx_total(&f), 3);
 
 	f.budget.limit = array - 1;
