@@ -33,25 +33,35 @@ static const char *se_url_hostport(const char *a, size_t *len)
 	return a;
 }
 
+/*
+ * Where what may be a secret ends: after the last '@' anywhere past the scheme, not only in
+ * the authority. A password with an unencoded '/', '?' or '#' ("u:abc/d==@host", base64
+ * tokens have '/') is not a valid userinfo, and libcurl reads it as a path; it must still
+ * never reach a log. An '@' in an endpoint's path is rare, and hiding more costs nothing.
+ */
+static const char *se_url_after_secret(const char *url)
+{
+	const char *sep = strstr(url, "://");
+	const char *a = sep ? sep + 3 : url;
+	const char *at = strrchr(a, '@');
+
+	return at ? at + 1 : a;
+}
+
 const char *se_url_redact(const char *url, char *out, size_t outlen)
 {
-	size_t alen, hlen;
-	const char *a = se_url_authority(url, &alen);
-	const char *h;
+	const char *sep = strstr(url, "://");
+	const char *a = sep ? sep + 3 : url;
 
-	hlen = alen;
-	h = se_url_hostport(a, &hlen);
-	snprintf(out, outlen, "%.*s%s", (int)(a - url), url, h);
+	snprintf(out, outlen, "%.*s%s", (int)(a - url), url, se_url_after_secret(url));
 	return out;
 }
 
 bool se_url_has_userinfo(const char *url)
 {
-	size_t alen, hlen;
-	const char *a = se_url_authority(url, &alen);
+	const char *sep = strstr(url, "://");
 
-	hlen = alen;
-	return se_url_hostport(a, &hlen) != a;
+	return se_url_after_secret(url) != (sep ? sep + 3 : url);
 }
 
 bool se_url_is_plain_http(const char *url)
