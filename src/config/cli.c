@@ -111,7 +111,8 @@ static void se_cli_usage(FILE *out)
 	    "  --otlp-timeout SECONDS   per export attempt, 1..300 (default %u)\n"
 	    "  --temporality cumulative|delta  of sums and histograms (default cumulative)\n"
 	    "  --metrics-ttl SECONDS    a cumulative HTTP series not counted into for this long\n"
-	    "                           ends (its room goes to new ones), 1..86400 (default %u)\n"
+	    "                           ends (its room goes to new ones), 1..86400, at least\n"
+	    "                           twice --window (default %u)\n"
 	    "  --max-spans-per-second N  requests with trace context that get a span of their\n"
 	    "                           own, 0..1000000 (default %u); the rest are counted\n"
 	    "  --connections            add one \"conn\" line per connection that moved data in\n"
@@ -222,7 +223,7 @@ static bool se_cli_ring_size(const char *arg, uint64_t *out)
 enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FILE *out, char *err,
 				size_t errlen)
 {
-	bool wakeup_set = false;
+	bool wakeup_set = false, ttl_set = false;
 	const char *headers_file = NULL;
 	unsigned int pid;
 	int c;
@@ -366,6 +367,7 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 						   "--metrics-ttl: '%s' is not a number of seconds "
 						   "from 1 to 86400",
 						   arg);
+			ttl_set = true;
 			break;
 		case OPT_MAX_SPANS:
 			if (!se_cli_uint(arg, 0, 1000000, &cfg->max_spans_per_second))
@@ -502,6 +504,14 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 		return se_cli_fail(err, errlen,
 				   "--wakeup-bytes: must be at most half of --ring-size (%llu)",
 				   (unsigned long long)cfg->ring_size / 2);
+	/* A series that skips one window must not end: that would be a reset per gap. */
+	if (cfg->metrics_ttl_s < 2 * cfg->window_s) {
+		if (ttl_set)
+			return se_cli_fail(err, errlen,
+					   "--metrics-ttl: must be at least twice --window (%u s)",
+					   2 * cfg->window_s);
+		cfg->metrics_ttl_s = 2 * cfg->window_s;
+	}
 	/* The fallback output; se_config_apply_env decides again once the variables are read. */
 	cfg->out_stdout = cfg->out_stdout_explicit || !cfg->otlp_endpoint[0];
 	return SE_CLI_RUN;

@@ -515,8 +515,16 @@ static void test_otlp_compression_timeout_temporality(void **state)
 
 	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
 	assert_int_equal(cfg.metrics_ttl_s, SE_DEFAULT_METRICS_TTL_S);
-	assert_int_equal(parse(&cfg, "--metrics-ttl", "1", NULL), SE_CLI_RUN);
-	assert_int_equal(cfg.metrics_ttl_s, 1);
+	assert_int_equal(parse(&cfg, "--metrics-ttl", "2", "--window", "1", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.metrics_ttl_s, 2);
+	/* at least twice the window, whatever order the flags come in */
+	assert_int_equal(parse(&cfg, "--metrics-ttl", "9", NULL), SE_CLI_ERROR);
+	assert_error_names("--metrics-ttl");
+	assert_int_equal(parse(&cfg, "--window", "10", "--metrics-ttl", "19", NULL), SE_CLI_ERROR);
+	assert_int_equal(parse(&cfg, "--metrics-ttl", "20", "--window", "10", NULL), SE_CLI_RUN);
+	/* not given: the default, or twice a long window */
+	assert_int_equal(parse(&cfg, "--window", "3600", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.metrics_ttl_s, 7200);
 	assert_int_equal(parse(&cfg, "--metrics-ttl=86400", NULL), SE_CLI_RUN);
 	assert_int_equal(cfg.metrics_ttl_s, 86400);
 }
