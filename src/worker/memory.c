@@ -24,9 +24,12 @@
 /* Merged windows besides the export queue: the one being merged and the one being sent. */
 #define SE_MEMORY_WINDOWS_OUTSIDE_QUEUE 2
 /* The process before any traffic: code, libraries, what libbpf kept of loading, jemalloc's
- * arenas and the touched part of the thread stacks (an idle sockeye with the smallest tables
- * measured 26 MiB of RSS), with room to spare. */
+ * arenas and the touched part of the thread stacks, with room to spare over an idle
+ * sockeye's RSS (README, "Memory"). */
 #define SE_MEMORY_PROCESS (32ull << 20)
+/* A budget counts the bytes asked for; the allocator hands out size classes up to a quarter
+ * larger (jemalloc: four classes per doubling). */
+#define SE_MEMORY_ALLOC_ROUNDING(n) ((n) + (n) / 4)
 
 static uint64_t se_memory_pow2_at_least(uint64_t n)
 {
@@ -75,7 +78,7 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 			      (table_slots * sizeof(struct se_conn) + 2 * conns * sizeof(uint64_t) +
 			       SE_SESSION_FREE_MAX * sizeof(struct se_http_conn)) +
 			  conns * sizeof(struct se_http_conn);
-	out->buffers = (uint64_t)workers * cfg->buffer_budget;
+	out->buffers = SE_MEMORY_ALLOC_ROUNDING((uint64_t)workers * cfg->buffer_budget);
 	out->windows =
 	    SE_MEMORY_SHARDS_PER_WORKER *
 		((uint64_t)workers * (se_memory_groups(cfg->max_groups) + sizeof(struct se_shard)) +
