@@ -52,6 +52,42 @@ enum se_http1_chunk_state {
 	SE_CHUNK_TRAILER_LINE, /* inside a trailer field line */
 };
 
+/* Longest framing header value read in the skipped part of a truncated head. Real ones are a
+ * few bytes ("1234", "gzip, chunked", "keep-alive, Upgrade"). */
+#define SE_HTTP1_SKIP_VALUE_MAX 256
+
+/* Where the scan of the skipped part of a head is. */
+enum se_http1_skip_phase {
+	SK_LINE = 0, /* start of a line: a field name, or the empty line */
+	SK_NAME,     /* in a field name */
+	SK_OWS,	     /* after the colon, before the value */
+	SK_VALUE,    /* in the value */
+	SK_LF,	     /* CR seen at the end of a field line */
+	SK_END_LF,   /* CR seen at the start of a line: the empty line ends */
+};
+
+/*
+ * A head longer than SE_HTTP1_HEAD_MAX while its part past the kept lines is scanned. It is on
+ * the stack while the segment that holds the head's start is scanned, and moves behind the
+ * kept bytes in the head buffer (SE_HTTP1_HEAD_BUF bytes) if the head goes on in a later one.
+ */
+struct se_http1_skip {
+	struct se_http1_framing f; /* of every header line so far, kept and skipped, in order */
+	uint32_t total;		   /* bytes of the head so far */
+	uint32_t headers;	   /* header lines skipped */
+	uint16_t len;		   /* bytes in buf: the line's name, then its value */
+	uint8_t phase;		   /* enum se_http1_skip_phase */
+	uint8_t kind;		   /* enum se_http1_field_kind of the line, once its name is read */
+	bool over;		   /* the name or the value did not fit in buf */
+	uint8_t buf[SE_HTTP1_SKIP_VALUE_MAX];
+};
+
+#define SE_HTTP1_HEAD_BUF (SE_HTTP1_HEAD_MAX + sizeof(struct se_http1_skip))
+_Static_assert(SE_HTTP1_HEAD_MAX % _Alignof(struct se_http1_skip) == 0,
+	       "the skip state follows the kept bytes in the head buffer");
+_Static_assert(SE_HTTP1_HEAD_TOTAL_MAX > SE_HTTP1_HEAD_MAX && SE_HTTP1_HEAD_TOTAL_MAX < UINT32_MAX,
+	       "head_len holds a truncated head's length");
+
 /* One feed or close call: where callbacks go and the timestamp of the current segment. */
 struct se_http1_io {
 	struct se_http1_stream *s;
@@ -75,12 +111,10 @@ static void se_http1_error(struct se_http1_io *io, enum se_http1_error err)
 		io->cb->on_error(io->ctx, err);
 }
 
-static size_t se_http1_head_buf_size(void); /* below, where the buffer's layout is */
-
 static void se_http1_drop_head(struct se_http1_stream *s)
 {
 	if (s->head)
-		se_budget_give(s->budget, se_http1_head_buf_size());
+		se_budget_give(s->budget, SE_HTTP1_HEAD_BUF);
 	free(s->head);
 	s->head = NULL;
 	s->head_len = 0;
@@ -201,47 +235,6 @@ static void se_http1_absent(struct se_http1_io *io, uint64_t n, bool hole)
 }
 
 /* ---- truncated heads ------------------------------------------------------------------- */
-
-/* Longest framing header value read in the skipped part of a truncated head. Real ones are a
- * few bytes ("1234", "gzip, chunked", "keep-alive, Upgrade"). */
-#define SE_HTTP1_SKIP_VALUE_MAX 256
-
-/* Where the scan of the skipped part of a head is. */
-enum se_http1_skip_phase {
-	SK_LINE = 0, /* start of a line: a field name, or the empty line */
-	SK_NAME,     /* in a field name */
-	SK_OWS,	     /* after the colon, before the value */
-	SK_VALUE,    /* in the value */
-	SK_LF,	     /* CR seen at the end of a field line */
-	SK_END_LF,   /* CR seen at the start of a line: the empty line ends */
-};
-
-/*
- * A head longer than SE_HTTP1_HEAD_MAX while its part past the kept lines is scanned. It is on
- * the stack while the segment that holds the head's start is scanned, and moves behind the
- * kept bytes in the head buffer (SE_HTTP1_HEAD_BUF bytes) if the head goes on in a later one.
- */
-struct se_http1_skip {
-	struct se_http1_framing f; /* of every header line so far, kept and skipped, in order */
-	uint32_t total;		   /* bytes of the head so far */
-	uint32_t headers;	   /* header lines skipped */
-	uint16_t len;		   /* bytes in buf: the line's name, then its value */
-	uint8_t phase;		   /* enum se_http1_skip_phase */
-	uint8_t kind;		   /* enum se_http1_field_kind of the line, once its name is read */
-	bool over;		   /* the name or the value did not fit in buf */
-	uint8_t buf[SE_HTTP1_SKIP_VALUE_MAX];
-};
-
-#define SE_HTTP1_HEAD_BUF (SE_HTTP1_HEAD_MAX + sizeof(struct se_http1_skip))
-_Static_assert(SE_HTTP1_HEAD_MAX % _Alignof(struct se_http1_skip) == 0,
-	       "the skip state follows the kept bytes in the head buffer");
-_Static_assert(SE_HTTP1_HEAD_TOTAL_MAX > SE_HTTP1_HEAD_MAX && SE_HTTP1_HEAD_TOTAL_MAX < UINT32_MAX,
-	       "head_len holds a truncated head's length");
-
-static size_t se_http1_head_buf_size(void)
-{
-	return SE_HTTP1_HEAD_BUF;
-}
 
 static struct se_http1_skip *se_http1_skip_of(struct se_http1_stream *s)
 {
