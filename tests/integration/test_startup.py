@@ -15,9 +15,12 @@ TRACEFS = "/sys/kernel/tracing"
 UNMOUNT_TRACEFS = f"umount {TRACEFS} 2>/dev/null || true\n"
 # root without CAP_SYS_ADMIN may load BPF (CAP_BPF, CAP_PERFMON) but not mount
 WITHOUT_SYS_ADMIN = "setpriv --bounding-set -sys_admin --inh-caps -sys_admin "
-# deploy/kubernetes/sidecar.yaml's capabilities: drop ALL, add BPF and PERFMON, and SYS_ADMIN
-# for the syscall tier; the container runtime gives no CAP_SETPCAP, so the bounding set stays
-MANIFEST_CAPS = ("setpriv", "--bounding-set=-all,+bpf,+perfmon,+sys_admin", "--inh-caps=-all")
+# deploy/kubernetes/sidecar.yaml's capabilities: drop ALL, add BPF and PERFMON; the container
+# runtime gives no CAP_SETPCAP, so the bounding set stays. With SYS_ADMIN too: what the
+# syscall tier needs where it must mount tracefs (deploy/README.md).
+MANIFEST_CAPS = ("setpriv", "--bounding-set=-all,+bpf,+perfmon", "--inh-caps=-all")
+WITH_SYS_ADMIN_CAPS = ("setpriv", "--bounding-set=-all,+bpf,+perfmon,+sys_admin",
+                       "--inh-caps=-all")
 # root with no capability at all: what a neighbour in a shared PID namespace may be
 NO_CAPS = ("setpriv", "--bounding-set=-all", "--inh-caps=-all")
 CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF = 1 << 21, 1 << 38, 1 << 39
@@ -148,21 +151,22 @@ class Startup(unittest.TestCase):
         # no CAP_SETPCAP: the bounding set cannot be dropped, so it is said to stay, and
         # no_new_privs and the filter are what keep an exec from regaining it. Started with
         # no_new_privs already set too, as allowPrivilegeEscalation: false starts it.
-        for nnp in ((), ("--no-new-privs",)):
-            with self.subTest(started_with=nnp):
-                statuses, stderr = self.run_and_check_privileges(
-                    18087, prefix=MANIFEST_CAPS + nnp)
-                for tid, st in statuses.items():
-                    for name in ("CapEff", "CapPrm"):
-                        self.assertEqual(int(st[name], 16), 0, f"{tid} {name}={st[name]}")
-                    self.assertEqual(int(st["CapBnd"], 16),
-                                     CAP_SYS_ADMIN | CAP_PERFMON | CAP_BPF,
-                                     f"{tid} CapBnd={st['CapBnd']}")
-                line = self.privileges_line(stderr)
-                self.assertIn("privileges: no capabilities left; bounding set kept: "
-                              "cap_sys_admin, cap_perfmon, cap_bpf (dropping it needs "
-                              "CAP_SETPCAP; no_new_privs stops an exec from regaining them);",
-                              line)
+        sets = ((MANIFEST_CAPS, CAP_PERFMON | CAP_BPF, "cap_perfmon, cap_bpf"),
+                (WITH_SYS_ADMIN_CAPS, CAP_SYS_ADMIN | CAP_PERFMON | CAP_BPF,
+                 "cap_sys_admin, cap_perfmon, cap_bpf"))
+        for caps, bounding, names in sets:
+            for nnp in ((), ("--no-new-privs",)):
+                with self.subTest(caps=caps[1], started_with=nnp):
+                    statuses, stderr = self.run_and_check_privileges(18087, prefix=caps + nnp)
+                    for tid, st in statuses.items():
+                        for name in ("CapEff", "CapPrm"):
+                            self.assertEqual(int(st[name], 16), 0, f"{tid} {name}={st[name]}")
+                        self.assertEqual(int(st["CapBnd"], 16), bounding,
+                                         f"{tid} CapBnd={st['CapBnd']}")
+                    line = self.privileges_line(stderr)
+                    self.assertIn(f"privileges: no capabilities left; bounding set kept: "
+                                  f"{names} (dropping it needs CAP_SETPCAP; no_new_privs "
+                                  f"stops an exec from regaining them);", line)
 
     def test_privileges_dropped_for_good_as_root(self):
         statuses, stderr = self.run_and_check_privileges(18087)
