@@ -111,6 +111,11 @@ def exchange(slot, server, path="/", status=200, step=1):
             + send(slot, not server, resp(status), step=step))
 
 
+def sized(prefix, suffix, total, fill="f"):
+    """prefix + fill bytes + suffix, total bytes long: a record of exactly `total` KiB."""
+    return prefix + fill * (total - len(prefix) - len(suffix)) + suffix
+
+
 TRACEPARENT = "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"
 B3 = ("X-B3-TraceId: 80f198ee56343ba864fe8b2a57d3eff7\r\nX-B3-SpanId: e457b5a2e4d86bd1\r\n"
       "X-B3-Sampled: 1\r\n")
@@ -218,6 +223,15 @@ SEEDS = {
     "big_head_split": header() + open_(0) + send(0, True, req("/big", extra="X-Fill: " + "f" * 5000
                                                               + "\r\n"), seg=200)
         + send(0, False, resp()) + close(0),
+    # Heads over SE_HTTP1_HEAD_MAX (4096) in one record: kept up to the last complete line,
+    # or too large when the request line alone is.
+    "big_head_one_record": header() + open_(0)
+        + data(0, True, sized("GET /big HTTP/1.1\r\nX-Fill: ", "\r\n\r\n", 5120), length=5120)
+        + data(0, False, sized("HTTP/1.1 200 OK\r\nX-Fill: ", "\r\nContent-Length: 0\r\n\r\n",
+                               5120), length=5120) + exchange(0, True, "/next") + close(0),
+    "long_request_line": header() + open_(0)
+        + data(0, True, sized("GET /", " HTTP/1.1\r\n\r\n", 5120, "a"), length=5120)
+        + send(0, False, resp(414)) + exchange(0, True, "/next") + close(0),
     "unknown_conn": header() + data(5, True, req("/nobody")) + close(5) + open_(5)
         + exchange(5, True, "/somebody") + close(5),
     "mapped_peer": header() + open_(0, v6=True, mapped=True, peer=7) + exchange(0, True, "/m")
