@@ -5,9 +5,10 @@
 # Each target gets SECONDS, fuzz_session twice that: it runs the most code per input and is
 # the slowest. The committed corpus (tests/fuzz/corpus/TARGET) seeds it and is never written:
 # new inputs go to BUILD_DIR/corpus-TARGET, which grows from run to run. The targets fed
-# HTTP use tests/fuzz/http.dict, fuzz_config tests/fuzz/config.dict. A crash, a leak, a timeout (an input
-# slower than FUZZ_TIMEOUT seconds) or memory over FUZZ_RSS_MB fails the target: the input is
-# saved under BUILD_DIR/fuzz-artifacts/ and its path printed with the command that replays it.
+# HTTP use tests/fuzz/http.dict, fuzz_config tests/fuzz/config.dict. A crash, a leak, a
+# timeout (an input slower than FUZZ_TIMEOUT seconds, 10) or memory over FUZZ_RSS_MB (2048)
+# fails the target: the input is saved under BUILD_DIR/fuzz-artifacts/ and its path printed
+# with the command that replays it.
 # Exit status: 0 when every target ran clean, 1 otherwise (every target still runs).
 set -u
 
