@@ -5,7 +5,9 @@
  * POD_NAMESPACE), plus OTEL_RESOURCE_ATTRIBUTES, whose entries win over what sockeye
  * detects. service.name is OTEL_SERVICE_NAME, else the service.name of
  * OTEL_RESOURCE_ATTRIBUTES, else "unknown_service:sockeye" (as the OpenTelemetry SDKs do).
- * Pure: the environment comes through a lookup function.
+ * Values that are not valid UTF-8 have each bad sequence replaced by U+FFFD, as the request
+ * paths (sockeye/utf8.h); an entry whose key is not valid UTF-8 is skipped like a malformed
+ * one. Pure: the environment comes through a lookup function.
  */
 #ifndef SOCKEYE_OTLP_RESOURCE_H
 #define SOCKEYE_OTLP_RESOURCE_H
@@ -28,7 +30,8 @@ struct se_otlp_resource {
 typedef const char *(*se_getenv_fn)(const char *name);
 
 /* Entries of OTEL_RESOURCE_ATTRIBUTES that are malformed (no '=', empty key, bad percent
- * escape) or do not fit are skipped; returns how many were skipped. */
+ * escape, a key not UTF-8) or do not fit (once repaired) are skipped; returns how many were
+ * skipped. */
 unsigned int se_otlp_resource_init(struct se_otlp_resource *r, se_getenv_fn getenv_fn,
 				   const char *host_name, int64_t pid);
 /* The value of key, or NULL. */

@@ -44,6 +44,7 @@ struct se_session {
 	uint8_t proto; /* enum se_proto */
 	uint8_t role;
 	bool midstream;
+	bool closed;		/* se_session_close was called: later bytes are not parsed */
 	bool prefix_partial[2]; /* a kept prefix misses bytes (not captured, or a hole) */
 	uint8_t tries;
 	uint8_t prefix_len[2];
@@ -64,7 +65,9 @@ void se_session_init(struct se_session *s, uint8_t role, uint16_t family,
 /* Bytes of one direction, in stream order (from reassembly). */
 void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsigned int dir,
 			 const struct se_segment *seg);
-/* The connection ended (after its streams were flushed). */
+/* The connection ended (after its streams were flushed). Bytes that still come (a record
+ * that raced the close in the kernel) are not parsed: a tracker started then could never
+ * end the requests it queued. */
 void se_session_close(struct se_session *s, struct se_session_ctx *ctx);
 /* Called by the worker from time to time: an HTTP connection idle since before now_ns minus
  * the timeout counts its requests in flight as unanswered, a head that made no progress for

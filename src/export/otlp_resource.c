@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sockeye/percent.h"
+#include "sockeye/utf8.h"
 
 const char *se_otlp_resource_get(const struct se_otlp_resource *r, const char *key)
 {
@@ -20,14 +21,33 @@ const char *se_otlp_resource_get(const struct se_otlp_resource *r, const char *k
 	return NULL;
 }
 
-/* Set key to value, replacing an earlier value; false when it does not fit. */
+static bool se_otlp_utf8_valid(const char *s, size_t n)
+{
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = se_utf8_seq_len((const uint8_t *)s + i, n - i, NULL)))
+			return false;
+	return true;
+}
+
+/*
+ * Set key to value, replacing an earlier value; false when it does not fit or the key is not
+ * UTF-8. Every string of an OTLP message must be valid UTF-8 (a strict receiver rejects the
+ * whole export otherwise), and values come from the environment and the host's name: a value
+ * is repaired (sockeye/utf8.h), a key, which names the attribute, is not guessed at.
+ */
 static bool se_otlp_resource_set(struct se_otlp_resource *r, const char *key, size_t key_len,
 				 const char *value)
 {
+	char repaired[SE_OTLP_RESOURCE_VALUE_MAX];
+	size_t value_len;
+	bool cut;
 	uint32_t i;
 
-	if (!key_len || key_len >= SE_OTLP_RESOURCE_KEY_MAX ||
-	    strlen(value) >= SE_OTLP_RESOURCE_VALUE_MAX)
+	if (!key_len || key_len >= SE_OTLP_RESOURCE_KEY_MAX || !se_otlp_utf8_valid(key, key_len))
+		return false;
+	value_len = se_utf8_sanitize(repaired, sizeof(repaired) - 1, (const uint8_t *)value,
+				     strlen(value), &cut);
+	if (cut)
 		return false;
 	for (i = 0; i < r->n; i++)
 		if (strlen(r->attrs[i].key) == key_len && !memcmp(r->attrs[i].key, key, key_len))
@@ -39,7 +59,8 @@ static bool se_otlp_resource_set(struct se_otlp_resource *r, const char *key, si
 	}
 	memcpy(r->attrs[i].key, key, key_len);
 	r->attrs[i].key[key_len] = '\0';
-	strcpy(r->attrs[i].value, value);
+	memcpy(r->attrs[i].value, repaired, value_len);
+	r->attrs[i].value[value_len] = '\0';
 	return true;
 }
 

@@ -169,6 +169,8 @@ static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, 
 void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsigned int dir,
 			 const struct se_segment *seg)
 {
+	if (s->closed)
+		return;
 	switch (s->proto) {
 	case SE_PROTO_HTTP1:
 		se_http_conn_on_bytes(s->http, &ctx->http, dir, seg);
@@ -183,6 +185,7 @@ void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsig
 
 void se_session_close(struct se_session *s, struct se_session_ctx *ctx)
 {
+	s->closed = true;
 	if (s->proto == SE_PROTO_HTTP1)
 		se_http_conn_close(s->http, &ctx->http);
 }

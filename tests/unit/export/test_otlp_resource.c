@@ -239,6 +239,40 @@ static void test_too_long(void **state)
 	assert_attr(&r, "service.name", "unknown_service:sockeye");
 }
 
+/* Every OTLP string must be UTF-8, or a strict collector rejects every export: a value is
+ * repaired (each bad sequence becomes U+FFFD), wherever it came from; a key that is not UTF-8
+ * is skipped like a malformed entry; a value too long once repaired does not fit. */
+static void test_utf8_values_repaired(void **state)
+{
+	static char list[3 * SE_OTLP_RESOURCE_VALUE_MAX + 16];
+	struct se_otlp_resource r;
+	size_t len;
+
+	setenv_fake("OTEL_RESOURCE_ATTRIBUTES",
+		    "team=caf%C3%A9,bytes=a%FF%FEb,cut=x%E2%82,k\xff=v,raw=\xc0\xaf,ok=1");
+	setenv_fake("POD_NAME", "pod-\xed\xa0\x80");
+	setenv_fake("OTEL_SERVICE_NAME", "svc\xf4\x90\x80\x80");
+	assert_int_equal(se_otlp_resource_init(&r, fake_getenv, "host\x80", 1), 1);
+	assert_attr(&r, "team", "caf\xc3\xa9"); /* valid: untouched */
+	assert_attr(&r, "bytes", "a\xef\xbf\xbd\xef\xbf\xbd\x62");
+	assert_attr(&r, "cut", "x\xef\xbf\xbd");
+	assert_null(se_otlp_resource_get(&r, "k\xff"));
+	assert_attr(&r, "raw", "\xef\xbf\xbd\xef\xbf\xbd");
+	assert_attr(&r, "ok", "1");
+	assert_attr(&r, "k8s.pod.name", "pod-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	assert_attr(&r, "service.name", "svc\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	assert_attr(&r, "host.name", "host\xef\xbf\xbd");
+
+	/* 100 bad bytes fit as bytes, not as 300 bytes of U+FFFD */
+	nenv = 0;
+	len = (size_t)snprintf(list, sizeof(list), "big=");
+	for (int i = 0; i < 100; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%%FF");
+	setenv_fake("OTEL_RESOURCE_ATTRIBUTES", list);
+	assert_int_equal(se_otlp_resource_init(&r, fake_getenv, NULL, 1), 1);
+	assert_null(se_otlp_resource_get(&r, "big"));
+}
+
 /* More than SE_OTLP_RESOURCE_MAX attributes: what sockeye detected (set first) and the first
  * entries that fit are kept, the rest counted; a later source still replaces a key already
  * there. */
@@ -295,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup(test_malformed_skipped, reset_env),
 		cmocka_unit_test_setup(test_too_long, reset_env),
 		cmocka_unit_test_setup(test_too_many, reset_env),
+		cmocka_unit_test_setup(test_utf8_values_repaired, reset_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -743,6 +743,24 @@ static void test_stalled_head_is_released(void **state)
 	fx_end(&f);
 }
 
+/* A record that raced the close in the kernel comes after it: a connection closed before its
+ * protocol was known parses nothing more, so no request is left in flight for good (found by
+ * fuzz_session: corpus/session/crash-data-after-close). */
+static void test_bytes_after_close_are_not_parsed(void **state)
+{
+	struct fixture f;
+
+	fx_start(&f, SE_ROLE_CLIENT, false);
+	se_session_close(&f.s, &f.ctx);
+	fx_send(&f, SE_DIR_OUT, 1, REQ_GET("/late"));
+	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_CLIENT], 0);
+	assert_int_equal(f.s.proto, SE_PROTO_UNDECIDED);
+	fx_send(&f, SE_DIR_IN, 2, RESP_OK);
+	assert_int_equal(fx_total(&f), 0);
+	assert_int_equal(f.budget.used, 0);
+	fx_end(&f);
+}
+
 static void test_free_list_reuses_state(void **state)
 {
 	struct fixture f;
@@ -794,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_split_head_within_budget),
 		cmocka_unit_test(test_pipeline_array_within_budget),
 		cmocka_unit_test(test_stalled_head_is_released),
+		cmocka_unit_test(test_bytes_after_close_are_not_parsed),
 		cmocka_unit_test(test_free_list_reuses_state),
 	};
 
