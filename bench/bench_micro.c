@@ -16,15 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockeye/clock.h"
-#include "sockeye/conn_table.h"
-#include "sockeye/hash.h"
-#include "sockeye/hist.h"
-#include "sockeye/http1.h"
-#include "sockeye/http_groups.h"
-#include "sockeye/session.h"
-#include "sockeye/stream.h"
-#include "sockeye/window.h"
+#include "util/clock.h"
+#include "conn/table.h"
+#include "util/hash.h"
+#include "util/hist.h"
+#include "proto/http1/http1.h"
+#include "proto/http1/http_groups.h"
+#include "proto/session.h"
+#include "conn/stream.h"
+#include "agg/window.h"
 
 #define ROUNDS	 7
 #define OPS	 2000000u

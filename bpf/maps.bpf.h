@@ -100,7 +100,7 @@ struct {
  * full; reader/deleter: the worker owning the ring, once per window. Size: --max-connections
  * (set before load), so every connection `conns` holds could close during one overflow.
  * Full = counted drop (close_lost); the worker then ends the connection when it reconciles
- * its table with `conns` (src/worker/reconcile.c).
+ * its table with `conns` (src/conn/reconcile.c).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

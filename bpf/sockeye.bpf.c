@@ -151,7 +151,7 @@ int se_tcp_sendmsg_locked(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
 
-	/* Only a request going out is dated from its send's start (src/proto/http_track.c): a
+	/* Only a request going out is dated from its send's start (src/proto/http1/http_track.c): a
 	 * server's sends are responses, and reading the clock for them is wasted. */
 	if (c && c->role == SE_ROLE_CLIENT && !c->send_start_ns) {
 		c->send_tid = (__u32)id;

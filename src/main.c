@@ -14,19 +14,19 @@
 #include <sys/prctl.h>
 #include <time.h>
 
-#include "sockeye/alloc.h"
-#include "sockeye/caps.h"
-#include "sockeye/clock.h"
-#include "sockeye/config.h"
-#include "sockeye/cpu.h"
-#include "sockeye/features.h"
-#include "sockeye/log.h"
-#include "sockeye/memory.h"
-#include "sockeye/probe.h"
-#include "sockeye/export.h"
-#include "sockeye/otlp_http.h"
-#include "sockeye/seccomp.h"
-#include "sockeye/worker.h"
+#include "util/alloc.h"
+#include "capture/caps.h"
+#include "util/clock.h"
+#include "config/config.h"
+#include "worker/cpu.h"
+#include "capture/features.h"
+#include "util/log.h"
+#include "worker/memory.h"
+#include "capture/probe.h"
+#include "pipeline/export.h"
+#include "sinks/otlp/otlp_http.h"
+#include "capture/seccomp.h"
+#include "worker/worker.h"
 
 #define SE_EXIT_FAILURE 1
 #define SE_EXIT_USAGE	2

@@ -37,7 +37,7 @@
 
 #include "pipeline.h"
 #include "pipeline.skel.h"
-#include "sockeye/config.h" /* sockeye's default --wakeup-bytes */
+#include "config/config.h" /* sockeye's default --wakeup-bytes */
 
 #define SE_PL_NS_PER_S 1000000000ull
 /* Time between two runs at a fixed rate: short enough that a batch is small next to the

@@ -149,7 +149,7 @@ _Static_assert(sizeof(struct se_ev_close) == 48, "se_ev_close layout");
  * Value of the BPF `lost_closes` map, keyed by connection id: a close record that did not
  * fit in its ring, kept until the worker owning `ring` collects it at its next window seal
  * (a lost close leaves the connection in the worker's table until the worker reconciles
- * the table with `conns`, src/worker/reconcile.c).
+ * the table with `conns`, src/conn/reconcile.c).
  */
 struct se_lost_close {
 	__u64 bytes[SE_DIR__COUNT];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The rings' wake-up rule as arithmetic: compiled into the BPF writers (bpf/record.bpf.h) and
- * into its unit test (tests/unit/worker/test_wakeup.c). Each ring keeps a count of the ring
+ * into its unit test (tests/unit/ingest/test_wakeup.c). Each ring keeps a count of the ring
  * space written to it; a writer moves the count from before to before + span with one
  * fetch-and-add, and the writer whose span holds the next multiple of the threshold wakes
  * the ring's worker. The spans of all writers tile the count without gaps or overlaps, so

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Log-linear delay histogram (see include/sockeye/delay_hist.h). Values below 8 have a
+ * Log-linear delay histogram (see src/agg/delay_hist.h). Values below 8 have a
  * bucket each; a value v >= 8 with its highest bit at e goes to group e - 2, sub-bucket
  * the 3 bits below that highest bit.
  */
-#include "sockeye/delay_hist.h"
+#include "agg/delay_hist.h"
 
 #include <math.h>
 

@@ -4,7 +4,7 @@
  * HTTP groups add up; gauges (active requests, active connections) are summed over the
  * shards of one edge and never carried from one window into another.
  */
-#include "sockeye/window.h"
+#include "agg/window.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Capability drop after attach (see include/sockeye/caps.h). Raw capset/prctl rather than
+ * Capability drop after attach (see src/capture/caps.h). Raw capset/prctl rather than
  * libcap: a few calls do not justify a dependency. Whether map commands still work without
  * CAP_BPF is a kernel property (the global bpf() check was removed in 6.5), so it is
  * measured, in a child that drops everything and tries, not guessed from a version number.
@@ -9,7 +9,7 @@
  * pod the bounding set cannot be dropped (no CAP_SETPCAP), so no_new_privs is what makes
  * the drop last: with it, an exec gains no capability it does not already hold.
  */
-#include "sockeye/caps.h"
+#include "capture/caps.h"
 
 #include <errno.h>
 #include <linux/capability.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Names of the kernel-side counters (enum se_kernel_counter), as exported. */
-#include "sockeye/probe.h"
+#include "capture/probe.h"
 
 const char *const se_kernel_counter_names[SE_KC__COUNT] = {
 	[SE_KC_DROP_RING_FULL] = "ring_full",	    [SE_KC_DROP_CONN_MAP_FULL] = "conn_map_full",

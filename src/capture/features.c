@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Start-up checks of the kernel and of our privileges (see include/sockeye/features.h).
+ * Start-up checks of the kernel and of our privileges (see src/capture/features.h).
  * Every tier needs BTF (CO-RE), raw tracepoints and ring buffers; only the syscall tier
  * needs tracefs too (syscall tracepoints are attached by their tracefs ids).
  */
-#include "sockeye/features.h"
+#include "capture/features.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "sockeye/log.h"
+#include "util/log.h"
 
 #define SE_CAP_SYS_ADMIN 21
 #define SE_CAP_PERFMON	 38

@@ -4,7 +4,7 @@
  * bpf/sockeye.bpf.c). The rings are created here and put in the ARRAY_OF_MAPS the programs
  * look them up in.
  */
-#include "sockeye/probe.h"
+#include "capture/probe.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -19,8 +19,8 @@
 #include <bpf/libbpf.h>
 
 #include "sockeye.skel.h"
-#include "sockeye/features.h"
-#include "sockeye/log.h"
+#include "capture/features.h"
+#include "util/log.h"
 
 struct se_probe {
 	struct sockeye_bpf *skel;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The run-time seccomp filter (see include/sockeye/seccomp.h): a classic-BPF program built
+ * The run-time seccomp filter (see src/capture/seccomp.h): a classic-BPF program built
  * at start from two lists, the system calls refused outright and the bpf() commands still
  * allowed. Everything else is allowed: the runtime's own profile stays the general one.
  *
@@ -10,7 +10,7 @@
  * gains nothing from either; a process that dies of SIGSYS leaves no line saying why.
  */
 #define _GNU_SOURCE /* CLONE_NEW* */
-#include "sockeye/seccomp.h"
+#include "capture/seccomp.h"
 
 #include <errno.h>
 #include <linux/audit.h>

@@ -3,8 +3,8 @@
  * The command line (getopt_long). Every flag is listed in --help with its default; a bad
  * value is one line naming the flag, and main exits with status 2.
  */
-#include "sockeye/config.h"
-#include "sockeye/url.h"
+#include "config/config.h"
+#include "util/url.h"
 
 #include <getopt.h>
 #include <errno.h>

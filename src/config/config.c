@@ -3,7 +3,7 @@
  * Defaults and value parsers of the configuration. Pure: no I/O, no globals, so the unit
  * tests can feed it any string.
  */
-#include "sockeye/config.h"
+#include "config/config.h"
 
 #include <ctype.h>
 #include <errno.h>

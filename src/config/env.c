@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * OTLP headers and the standard OpenTelemetry environment variables (see
- * include/sockeye/config.h). Flags are parsed first; a variable only fills what no flag set,
+ * src/config/config.h). Flags are parsed first; a variable only fills what no flag set,
  * as the OpenTelemetry SDKs let code-level configuration win over the environment. Pure, but
  * for the check that the TLS files named can be read.
  */
@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockeye/config.h"
-#include "sockeye/percent.h"
-#include "sockeye/url.h"
+#include "config/config.h"
+#include "util/percent.h"
+#include "util/url.h"
 
 /* RFC 9110 token characters. */
 static int se_is_tchar(unsigned char c)

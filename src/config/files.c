@@ -5,7 +5,7 @@
  * of the environment), and the TLS files are checked readable (libcurl opens them itself at
  * each new connection, so a rotated certificate is picked up).
  */
-#include "sockeye/config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <fcntl.h>

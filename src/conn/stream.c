@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Per-direction reassembly by offset: see include/sockeye/stream.h. */
-#include "sockeye/stream.h"
+/* Per-direction reassembly by offset: see src/conn/stream.h. */
+#include "conn/stream.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

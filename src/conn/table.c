@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Worker-local connection table: see include/sockeye/conn_table.h. */
-#include "sockeye/conn_table.h"
+/* Worker-local connection table: see src/conn/table.h. */
+#include "conn/table.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockeye/hash.h"
+#include "util/hash.h"
 
 #define SE_NO_INDEX UINT32_MAX
 

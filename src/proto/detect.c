@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Protocol detection from a connection's first bytes: see se_detect() in
- * include/sockeye/proto.h. Each protocol is one row of a table: the side its first bytes are
+ * src/proto/proto.h. Each protocol is one row of a table: the side its first bytes are
  * on and a matcher that says OK (it is this protocol), NEED_MORE (the bytes so far are a proper
  * prefix of what it starts with) or INVALID. Adding a protocol (Redis, PostgreSQL, MySQL,
  * Kafka...) is adding a matcher and a row; a server-first one (MySQL's greeting) goes on the
@@ -15,12 +15,12 @@
  * and a response seen before its request (capture started mid-way) still identifies HTTP/1.
  * A response side with bytes that no row can match, before any request byte, is OTHER.
  */
-#include "sockeye/proto.h"
+#include "proto/proto.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "sockeye/http1.h"
+#include "proto/http1/http1.h"
 
 typedef enum se_parse_status (*se_detect_match_fn)(const uint8_t *buf, size_t len);
 

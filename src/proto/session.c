@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Protocol detection and dispatch for one connection (see include/sockeye/session.h). */
-#include "sockeye/session.h"
+/* Protocol detection and dispatch for one connection (see src/proto/session.h). */
+#include "proto/session.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "sockeye/abi.h"
-#include "sockeye/window.h"
+#include "agg/window.h"
 
 void se_session_ctx_init(struct se_session_ctx *ctx)
 {

@@ -5,7 +5,7 @@
  * is not proof: the check asks jemalloc how much this thread allocated through it around one
  * malloc, so a build where libc's malloc still wins says so.
  */
-#include "sockeye/alloc.h"
+#include "util/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Clock reads for windows and timestamps. */
-#include "sockeye/clock.h"
+#include "util/clock.h"
 
 #include <time.h>
 

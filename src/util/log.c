@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* stderr logging: a line is formatted whole and written with one write(2). */
-#include "sockeye/log.h"
+#include "util/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

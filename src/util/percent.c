@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Percent-decoding (see include/sockeye/percent.h).
+ * Percent-decoding (see src/util/percent.h).
  */
-#include "sockeye/percent.h"
+#include "util/percent.h"
 
 #include <errno.h>
 

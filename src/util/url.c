@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The endpoint URL's authority (see include/sockeye/url.h).
+ * The endpoint URL's authority (see src/util/url.h).
  */
-#include "sockeye/url.h"
+#include "util/url.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

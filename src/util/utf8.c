@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * UTF-8 validation and repair of wire-derived strings (see include/sockeye/utf8.h). Paths are
+ * UTF-8 validation and repair of wire-derived strings (see src/util/utf8.h). Paths are
  * nearly always ASCII, so a prefix free of high bytes and NUL is found a word at a time and
  * copied whole; only what follows is walked sequence by sequence.
  */
-#include "sockeye/utf8.h"
+#include "util/utf8.h"
 
 #include <string.h>
 

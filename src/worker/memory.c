@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The memory bound of a configuration (see include/sockeye/memory.h), from the sizes of the
+ * The memory bound of a configuration (see src/worker/memory.h), from the sizes of the
  * structures themselves and the limits the flags set. Where the kernel or the allocator adds
  * overhead the figure is an upper estimate, named below.
  */
-#include "sockeye/memory.h"
+#include "worker/memory.h"
 
 #include "sockeye/abi.h"
-#include "sockeye/conn_table.h"
-#include "sockeye/http_groups.h"
-#include "sockeye/http_track.h"
-#include "sockeye/session.h"
-#include "sockeye/span_buf.h"
-#include "sockeye/window.h"
+#include "conn/table.h"
+#include "proto/http1/http_groups.h"
+#include "proto/http1/http_track.h"
+#include "proto/session.h"
+#include "proto/http1/span_buf.h"
+#include "agg/window.h"
 
 /* A BPF hash map element beyond its key and value (struct htab_elem, with the per-CPU spare
  * elements of a preallocated map), and a bucket (list head and lock). */

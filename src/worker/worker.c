@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The pinned drain loop of a worker (see include/sockeye/worker.h). Rings are written with
+ * The pinned drain loop of a worker (see src/worker/worker.h). Rings are written with
  * BPF_RB_NO_WAKEUP except each time another --wakeup-bytes of a ring's space is written, so
  * the loop wakes on that or on its --poll-ms timer, then consumes every owned ring to empty
  * in one batch.
@@ -9,7 +9,7 @@
  * the current window's end seals the window before it is counted.
  */
 #define _GNU_SOURCE
-#include "sockeye/worker.h"
+#include "worker/worker.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -20,18 +20,18 @@
 #include <bpf/bpf.h>
 
 #include "sockeye/abi.h"
-#include "sockeye/clock.h"
-#include "sockeye/conn_table.h"
-#include "sockeye/cpu.h"
-#include "sockeye/hash.h"
-#include "sockeye/log.h"
-#include "sockeye/probe.h"
-#include "sockeye/publish.h"
-#include "sockeye/reconcile.h"
-#include "sockeye/ring_reader.h"
-#include "sockeye/session.h"
-#include "sockeye/stream.h"
-#include "sockeye/window.h"
+#include "util/clock.h"
+#include "conn/table.h"
+#include "worker/cpu.h"
+#include "util/hash.h"
+#include "util/log.h"
+#include "capture/probe.h"
+#include "pipeline/publish.h"
+#include "conn/reconcile.h"
+#include "ingest/ring_reader.h"
+#include "proto/session.h"
+#include "conn/stream.h"
+#include "agg/window.h"
 
 /* How long a record may wait for an earlier one of its stream before the hole is a gap.
  * Ring pinning puts a connection's records in one ring, so a missing record is either

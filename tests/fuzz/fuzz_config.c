@@ -3,8 +3,8 @@
  * libFuzzer target for what sockeye parses from its environment and from a collector's
  * answers: the OTEL_* variables (se_config_apply_env, src/config/env.c) with a fake getenv,
  * OTLP headers (se_config_parse_header), percent-decoding (src/util/percent.c), Retry-After
- * (se_otlp_parse_retry_after, src/export/otlp_http.c, through libcurl's curl_getdate), the
- * OTLP resource from OTEL_RESOURCE_ATTRIBUTES and friends (src/export/otlp_resource.c, then
+ * (se_otlp_parse_retry_after, src/sinks/otlp/otlp_http.c, through libcurl's curl_getdate), the
+ * OTLP resource from OTEL_RESOURCE_ATTRIBUTES and friends (src/sinks/otlp/otlp_resource.c, then
  * encoded as the exporters do), and the flag value parsers (sizes, numbers, port lists).
  *
  * Invariants checked, aborting on the first violation:
@@ -36,11 +36,11 @@
 
 #include "fuzz_check.h"
 #include "opentelemetry/proto/resource/v1/resource.pb-c.h"
-#include "sockeye/config.h"
-#include "sockeye/otlp_build.h"
-#include "sockeye/otlp_http.h"
-#include "sockeye/otlp_resource.h"
-#include "sockeye/percent.h"
+#include "config/config.h"
+#include "sinks/otlp/otlp_build.h"
+#include "sinks/otlp/otlp_http.h"
+#include "sinks/otlp/otlp_resource.h"
+#include "util/percent.h"
 
 /*
  * Input layout:

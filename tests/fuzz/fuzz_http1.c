@@ -39,9 +39,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sockeye/http1.h"
-#include "sockeye/proto.h"
-#include "sockeye/tracectx.h"
+#include "proto/http1/http1.h"
+#include "proto/proto.h"
+#include "proto/http1/tracectx.h"
 
 /*
  * Input layout:

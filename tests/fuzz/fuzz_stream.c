@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockeye/hash.h"
-#include "sockeye/stream.h"
+#include "util/hash.h"
+#include "conn/stream.h"
 
 /*
  * Input layout (little endian):

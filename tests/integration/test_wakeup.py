@@ -6,7 +6,7 @@ both CPUs at once, so this is also where two producers cross the threshold toget
 wake-up rule that both of them miss shows here as ring_full drops and records that waited
 for the timer). Nothing may be dropped, every request is counted in both roles, and records
 wait for a wake-up, not for the timer. The rule itself, exactly one wake-up per multiple
-whatever the interleaving of writers, is unit-tested (tests/unit/worker/test_wakeup.c);
+whatever the interleaving of writers, is unit-tested (tests/unit/ingest/test_wakeup.c);
 this test shows it end to end, where a lost wake-up shows only when it happens."""
 
 import json

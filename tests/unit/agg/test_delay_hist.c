@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "sockeye/delay_hist.h"
+#include "agg/delay_hist.h"
 
 static int cmp_u64(const void *a, const void *b)
 {

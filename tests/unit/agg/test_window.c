@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "sockeye/clock.h"
-#include "sockeye/http1.h"
-#include "sockeye/window.h"
+#include "util/clock.h"
+#include "proto/http1/http1.h"
+#include "agg/window.h"
 
 #define WORKERS 4
 /* Records per shard: past the initial capacity of 16 so that every array has to grow. */

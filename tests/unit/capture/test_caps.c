@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "sockeye/caps.h"
+#include "capture/caps.h"
 
 #define CAP(n) (1ull << (n))
 

@@ -28,7 +28,7 @@
 
 #include <cmocka.h>
 
-#include "sockeye/seccomp.h"
+#include "capture/seccomp.h"
 
 #define NOT_INSTALLED 255 /* the child's exit status when the filter could not be installed */
 #define NONEXISTENT   "/nonexistent-sockeye-seccomp-test"

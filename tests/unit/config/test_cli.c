@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "sockeye/config.h"
+#include "config/config.h"
 
 #ifndef SOCKEYE_CLI_SOURCE
 #error "SOCKEYE_CLI_SOURCE must name src/config/cli.c (set by tests/unit/CMakeLists.txt)"

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "sockeye/config.h"
+#include "config/config.h"
 
 /* Value a failed parse must leave in place. */
 #define UNTOUCHED 0x5a5a5a5a5a5a5a5aull

@@ -29,7 +29,7 @@
 #include <cmocka.h>
 
 #include "fake_env.h"
-#include "sockeye/config.h"
+#include "config/config.h"
 
 /* ---- fake environment ----------------------------------------------------------------- */
 

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 
 #include "fail_malloc.h"
-#include "sockeye/hash.h"
-#include "sockeye/stream.h"
+#include "util/hash.h"
+#include "conn/stream.h"
 
 /* Longest stream a test reassembles; the recorder paints into a buffer of this size. */
 #define STREAM_MAX 4096

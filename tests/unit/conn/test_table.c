@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "sockeye/conn_table.h"
-#include "sockeye/hash.h"
+#include "conn/table.h"
+#include "util/hash.h"
 
 /* Deterministic generator so a failure reproduces (xorshift64*). */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "sockeye/proto.h"
+#include "proto/proto.h"
 
 #define H2_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 

@@ -22,9 +22,9 @@
 #include <cmocka.h>
 
 #include "fail_malloc.h"
-#include "sockeye/http1.h"
+#include "proto/http1/http1.h"
 /* se_http1_span, the scanner shared by the head parser and the framer (not API) */
-#include "../../../src/proto/http1_internal.h"
+#include "proto/http1/http1_internal.h"
 
 #define EV_MAX	  256
 #define MODES_MAX 16

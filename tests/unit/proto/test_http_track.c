@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Pairing of requests and responses (src/proto/http_track.c) and protocol detection per
+ * Pairing of requests and responses (src/proto/http1/http_track.c) and protocol detection per
  * connection (src/proto/session.c), driven through a session as the worker drives it, with
  * the real framer and group table underneath.
  */
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "sockeye/session.h"
-#include "sockeye/window.h"
+#include "proto/session.h"
+#include "agg/window.h"
 
 struct fixture {
 	struct se_session_ctx ctx;

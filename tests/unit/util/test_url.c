@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "sockeye/url.h"
+#include "util/url.h"
 
 static void assert_redacted(const char *url, const char *expect)
 {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockeye/utf8.h"
+#include "util/utf8.h"
 
 #define FFFD "\xef\xbf\xbd"
 

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "sockeye/cpu.h"
+#include "worker/cpu.h"
 
 #define WORKERS_TESTED 8
 #define RINGS_TESTED   64

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "sockeye/memory.h"
+#include "worker/memory.h"
 
 #define MIB (1ull << 20)
 

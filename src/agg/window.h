@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Windows and shards. A shard is one worker's share of one window: the counters it kept,
+ * a record per connection that moved data, its HTTP groups and the gauges it sampled at the
+ * edge. At each window edge a worker seals its shard and hands it to the sender, which
+ * merges the shards of a window into one se_window.
+ */
+#ifndef SOCKEYE_WINDOW_H
+#define SOCKEYE_WINDOW_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <urcu/urcu-memb.h> /* struct rcu_head */
+
+#include "sockeye/abi.h"
+#include "conn/table.h"
+#include "agg/delay_hist.h"
+#include "proto/http1/http_groups.h"
+#include "proto/http1/span_buf.h"
+
+/* User-space counters. Append-only: names in se_user_counter_names[]. */
+enum se_user_counter {
+	SE_UC_EVENTS = 0,	   /* records drained from the rings */
+	SE_UC_STREAM_GAP = 1,	   /* drop: holes in a stream (records that never arrived) */
+	SE_UC_GAP_BYTES = 2,	   /* bytes in those holes */
+	SE_UC_UNKNOWN_CONN = 3,	   /* drop: record of a connection never announced */
+	SE_UC_CONN_TABLE_FULL = 4, /* drop: connection did not fit the worker's table */
+	SE_UC_BAD_RECORD = 5,	   /* drop: record too short or of an unknown kind */
+	SE_UC_DUPLICATE = 6,	   /* records already delivered (not a loss) */
+	SE_UC_REORDERED = 7,	   /* records that arrived ahead of an earlier one */
+	SE_UC_PARK_ALLOC = 8,	   /* drop: payload of a parked record could not be kept */
+	SE_UC_CONNS_OPENED = 9,
+	SE_UC_CONNS_CLOSED = 10,
+	SE_UC_DEFERRED = 11,	    /* records held past a window edge while other rings drained */
+	SE_UC_HTTP_REQUESTS = 12,   /* requests aggregated into groups */
+	SE_UC_HTTP_INVALID = 13,    /* drop: malformed HTTP/1.x (the stream resyncs) */
+	SE_UC_HTTP_TOO_LARGE = 14,  /* drop: a head over SE_HTTP1_HEAD_MAX bytes */
+	SE_UC_HTTP_RESYNC = 15,	    /* framing lost in bytes not captured; the message in
+				     * progress is kept with an estimated end */
+	SE_UC_HTTP_UNPAIRED = 16,   /* drop: a response to no request sockeye saw */
+	SE_UC_HTTP_UNANSWERED = 17, /* requests ended by close or timeout, no response */
+	SE_UC_HTTP_PIPELINE_FULL = 18,	/* drop: more requests in flight than tracked */
+	SE_UC_HTTP_ALLOC = 19,		/* drop: no memory for parser state or a group */
+	SE_UC_HTTP_GROUP_OVERFLOW = 20, /* requests counted in an overflow group (--max-groups) */
+	SE_UC_CONNS_NOT_PARSED = 21,	/* connections of a protocol sockeye does not parse */
+	SE_UC_HTTP_ABANDONED = 22,	/* drop: requests behind a response that could not be
+					 * parsed (their answers may have gone with it) */
+	SE_UC_HTTP_HEAD_TRUNCATED = 23, /* heads over SE_HTTP1_HEAD_MAX: the first part kept */
+	SE_UC_WINDOWS_DROPPED = 24,	/* drop: windows whose groups and connection records
+					 * were dropped because the export queue was full */
+	SE_UC_HTTP_EXPORT_DROPPED = 25, /* drop: requests in the groups of those windows */
+	SE_UC_SPANS = 26,		/* spans kept for requests that came with trace context */
+	SE_UC_SPANS_OVER_LIMIT = 27,	/* traced requests past --max-spans-per-second: counted in
+					 * their group, no span of their own */
+	SE_UC_SPANS_ALLOC = 28,		/* drop: no memory to keep a span */
+	SE_UC_OTLP_REJECTED = 29,	/* drop: OTLP exports the collector refused (not retried) */
+	SE_UC_OTLP_UNSENT = 30,	      /* drop: OTLP exports given up, failed TLS, or not encoded */
+	SE_UC_BUFFER_BUDGET = 31,     /* drop: what --buffer-budget refused (a split head, a
+				       * pipelined request, out-of-order payload: budget.h) */
+	SE_UC_HTTP_HEAD_STALLED = 32, /* drop: split heads released after no progress for
+				       * SE_SESSION_HEAD_STALL_NS */
+	SE_UC_CONNS_RECONCILED = 33,  /* connections ended because the kernel no longer had them:
+				       * their close record was lost (counted as close_lost) */
+	SE_UC__COUNT = 34,
+};
+
+extern const char *const se_user_counter_names[SE_UC__COUNT];
+/* Is this counter a loss (reported under "dropped")? */
+bool se_user_counter_is_drop(enum se_user_counter c);
+
+struct se_conn_record {
+	uint64_t id;
+	uint32_t pid;
+	uint8_t role;
+	uint8_t proto; /* enum se_proto, as detected so far */
+	uint16_t family;
+	uint16_t local_port;
+	uint16_t peer_port;
+	uint8_t local_addr[16];
+	uint8_t peer_addr[16];
+	struct se_conn_activity dir[SE_DIR__COUNT];
+	uint64_t digest[SE_DIR__COUNT];
+};
+
+struct se_shard {
+	/* Publication (src/pipeline/publish.c). sync: next is written by the worker (release) and
+	 * read by the merger inside an RCU read-side section; claimed is written by the merger
+	 * (release) and read by the worker (acquire); rcu frees it after a grace period. */
+	_Atomic(struct se_shard *) next;
+	atomic_bool claimed;
+	struct rcu_head rcu;
+	uint64_t start_ns; /* window bounds, CLOCK_REALTIME */
+	uint64_t end_ns;
+	uint32_t worker;
+	bool final; /* last shard of this worker: it has stopped */
+	uint64_t counters[SE_UC__COUNT];
+	uint32_t nconns;
+	uint32_t cap;
+	struct se_conn_record *conns;
+	struct se_http_groups http;
+	/* gauges, sampled by the worker at the seal */
+	uint64_t active_requests[3]; /* by enum se_role: requests seen, response not ended */
+	uint64_t conns_active;	     /* connections in the worker's table */
+	uint64_t buffer_bytes;	     /* bytes its connections hold from --buffer-budget */
+	/* kernel timestamp to end of aggregation, one record in SE_SHARD_DELAY_EVERY */
+	struct se_delay_hist delay;
+	struct se_span_buf spans; /* limit set by the worker (0: none kept) */
+};
+
+/* The worker samples its own lag on one record in this many (a clock read each). */
+#define SE_SHARD_DELAY_EVERY 16
+
+/* Context: worker (at start and at each seal, never per event). NULL on ENOMEM. The shard's
+ * HTTP table keeps at most max_groups groups (and allocates only when requests come). */
+struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_ns,
+			      uint32_t max_groups);
+void se_shard_free(struct se_shard *s);
+/* Append a record (grows geometrically). 0 or -ENOMEM. */
+int se_shard_add_conn(struct se_shard *s, const struct se_conn_record *r);
+
+/* Kernel-side view of a window: counter deltas since the previous window. */
+struct se_kernel_window {
+	uint64_t counters[SE_KC__COUNT];
+	uint64_t prog_missed; /* hook runs skipped by the kernel (another BPF program active) */
+};
+
+/* A merged window, as exported. */
+struct se_window {
+	uint64_t start_ns;
+	uint64_t end_ns;
+	uint32_t shards; /* shards merged so far */
+	uint64_t counters[SE_UC__COUNT];
+	uint32_t nconns;
+	uint32_t cap;
+	struct se_conn_record *conns;
+	struct se_http_groups http;
+	uint64_t active_requests[3]; /* summed over the shards merged (not over added windows) */
+	uint64_t conns_active;
+	uint64_t buffer_bytes;
+	struct se_delay_hist delay; /* of every shard merged or window added */
+	struct se_span_buf spans;   /* no limit of its own: the shards' bound it */
+};
+
+/* Never allocates (the HTTP table grows on first use). */
+void se_window_init(struct se_window *w, uint64_t start_ns, uint64_t end_ns, uint32_t max_groups);
+void se_window_fini(struct se_window *w);
+/*
+ * Add everything src counted (counters, records, HTTP groups) without counting a shard: the
+ * sender carries late shards into the next window this way. Gauges are not carried: they
+ * are samples of src's edge, and the shards of w's own edge report current values.
+ * Whatever the merge loses to w's HTTP limit or to memory is counted in w's counters
+ * (SE_UC_HTTP_GROUP_OVERFLOW, SE_UC_HTTP_ALLOC). src is left untouched. 0 or -ENOMEM (the
+ * rest is still added).
+ */
+int se_window_add(struct se_window *w, const struct se_window *src);
+/*
+ * Add the shard as one of the window's shards: counters, records, HTTP groups, gauges
+ * (summed). The HTTP table's own overflowed and alloc_failures (which the worker does not
+ * count) go into SE_UC_HTTP_GROUP_OVERFLOW and SE_UC_HTTP_ALLOC. The shard is left
+ * untouched. 0 or -ENOMEM (the rest is still merged).
+ */
+int se_window_merge(struct se_window *w, const struct se_shard *s);
+
+#endif /* SOCKEYE_WINDOW_H */
