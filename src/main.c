@@ -18,13 +18,15 @@
 #include "capture/caps.h"
 #include "util/clock.h"
 #include "config/config.h"
-#include "worker/cpu.h"
+#include "util/cpu.h"
 #include "capture/features.h"
 #include "util/log.h"
 #include "worker/memory.h"
 #include "capture/probe.h"
 #include "pipeline/export.h"
+#include "sinks/otlp/otlp_exporter.h"
 #include "sinks/otlp/otlp_http.h"
+#include "sinks/stdout/stdout.h"
 #include "capture/seccomp.h"
 #include "worker/worker.h"
 
@@ -93,12 +95,30 @@ static unsigned int se_main_mib(uint64_t bytes)
 	return (unsigned int)((bytes + (1u << 20) - 1) >> 20);
 }
 
+#define SE_MAIN_SINKS_MAX 2
+
+/* The sinks the configuration asks for. 0, or -1 after saying why. */
+static int se_main_sinks(const struct se_config *cfg, struct se_sink **sinks, unsigned int *n)
+{
+	if (cfg->out_stdout && !(sinks[(*n)++] = se_stdout_sink_new(stdout, cfg)))
+		goto fail;
+	if (cfg->otlp_endpoint[0] && !(sinks[(*n)++] = se_otlp_sink_new(cfg)))
+		goto fail;
+	return 0;
+fail:
+	(*n)--;
+	se_err("out of memory");
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct se_config cfg;
 	char err[512], alloc[96];
 	struct se_probe *probe = NULL;
 	struct se_export *exp = NULL;
+	struct se_sink *sinks[SE_MAIN_SINKS_MAX];
+	unsigned int nsinks = 0;
 	struct se_worker **workers = NULL;
 	unsigned int nworkers = 0, nrings = 0, started = 0, usable, quota;
 	struct se_memory_bound mem;
@@ -166,7 +186,9 @@ int main(int argc, char **argv)
 	se_cpu_plan(usable, se_probe_possible_cpus(probe), cfg.workers, se_probe_nr_rings(probe),
 		    &nworkers, &nrings);
 	se_memory_bound(&cfg, nworkers, nrings, se_probe_possible_cpus(probe), &mem);
-	exp = se_export_new(&cfg, nworkers, probe, stdout);
+	if (se_main_sinks(&cfg, sinks, &nsinks))
+		goto out;
+	exp = se_export_new(&cfg, nworkers, probe, sinks, nsinks);
 	workers = calloc(nworkers, sizeof(*workers));
 	if (!exp || !workers) {
 		se_err("out of memory");
@@ -236,6 +258,8 @@ out:
 		se_worker_free(workers[i]);
 	free(workers);
 	se_export_free(exp);
+	for (unsigned int i = 0; i < nsinks; i++)
+		se_sink_free(sinks[i]);
 	se_probe_free(probe);
 	se_otlp_http_global_fini();
 	return status;

@@ -29,7 +29,7 @@
 #include <bpf/libbpf.h>
 
 #include "util/clock.h"
-#include "worker/cpu.h"
+#include "util/cpu.h"
 #include "util/log.h"
 
 /* Every minute at the latest: an end lost without being counted would otherwise stay. */

@@ -12,6 +12,11 @@
 
 int se_conn_table_init(struct se_conn_table *t, uint32_t max_live)
 {
+	return se_conn_table_init_ext(t, max_live, 0);
+}
+
+int se_conn_table_init_ext(struct se_conn_table *t, uint32_t max_live, size_t ext_size)
+{
 	uint32_t cap = 16;
 
 	memset(t, 0, sizeof(*t));
@@ -21,8 +26,15 @@ int se_conn_table_init(struct se_conn_table *t, uint32_t max_live)
 		cap <<= 1;
 	/* calloc: large tables come from fresh zero pages, so resident memory follows use. */
 	t->slots = calloc(cap, sizeof(*t->slots));
-	if (!t->slots)
+	t->ext = ext_size ? calloc(cap, ext_size) : NULL;
+	if (!t->slots || (ext_size && !t->ext)) {
+		free(t->slots);
+		free(t->ext);
+		t->slots = NULL;
+		t->ext = NULL;
 		return -ENOMEM;
+	}
+	t->ext_size = ext_size;
 	t->capacity = cap;
 	t->max_live = max_live;
 	t->active_head = SE_NO_INDEX;
@@ -40,7 +52,14 @@ void se_conn_table_fini(struct se_conn_table *t)
 		se_stream_fini(&t->slots[i].stream[SE_DIR_OUT], t->budget);
 	}
 	free(t->slots);
+	free(t->ext);
 	memset(t, 0, sizeof(*t));
+}
+
+static void se_conn_table_ext_clear(struct se_conn_table *t, struct se_conn *c)
+{
+	if (t->ext_size)
+		memset(se_conn_table_ext(t, c), 0, t->ext_size);
 }
 
 static uint32_t se_conn_table_home(const struct se_conn_table *t, uint64_t id)
@@ -76,6 +95,7 @@ struct se_conn *se_conn_table_insert(struct se_conn_table *t, uint64_t id)
 		if (t->live >= t->max_live)
 			return NULL;
 		memset(c, 0, sizeof(*c));
+		se_conn_table_ext_clear(t, c);
 		c->id = id;
 		c->next_active = SE_NO_INDEX;
 		c->sighted = t->pass;
@@ -100,10 +120,14 @@ void se_conn_table_remove(struct se_conn_table *t, struct se_conn *c)
 		/* Move slot i into the hole when the hole lies on its probe path home..i. */
 		if (((i - home) & mask) >= ((i - hole) & mask)) {
 			t->slots[hole] = t->slots[i];
+			if (t->ext_size)
+				memcpy(se_conn_table_ext(t, &t->slots[hole]),
+				       se_conn_table_ext(t, &t->slots[i]), t->ext_size);
 			hole = i;
 		}
 	}
 	memset(&t->slots[hole], 0, sizeof(t->slots[hole]));
+	se_conn_table_ext_clear(t, &t->slots[hole]);
 	t->live--;
 }
 

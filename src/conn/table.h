@@ -10,11 +10,11 @@
 #define SOCKEYE_CONN_TABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "sockeye/abi.h"
-#include "proto/session.h"
 #include "conn/stream.h"
+#include "sockeye/abi.h"
 
 /* Per-direction activity within the current window. */
 struct se_conn_activity {
@@ -40,11 +40,14 @@ struct se_conn {
 	struct se_stream stream[SE_DIR__COUNT];
 	struct se_conn_activity window[SE_DIR__COUNT];
 	uint64_t digest[SE_DIR__COUNT]; /* FNV-1a of captured bytes in stream order, so far */
-	struct se_session session;	/* protocol detection and parsing */
 };
 
 struct se_conn_table {
 	struct se_conn *slots;
+	/* What a later stage keeps per connection (the protocol session): ext_size bytes per
+	 * slot, moved with its slot, zeroed on insert and removal. */
+	uint8_t *ext;
+	size_t ext_size;
 	uint32_t capacity; /* power of two, at least twice max_live */
 	uint32_t max_live; /* inserts beyond this fail: memory is bounded by configuration */
 	uint32_t live;
@@ -55,6 +58,8 @@ struct se_conn_table {
 };
 
 int se_conn_table_init(struct se_conn_table *t, uint32_t max_live);
+/* The same, with ext_size bytes beside each slot (se_conn_table_ext). 0, -EINVAL or -ENOMEM. */
+int se_conn_table_init_ext(struct se_conn_table *t, uint32_t max_live, size_t ext_size);
 void se_conn_table_fini(struct se_conn_table *t);
 
 /* Ids are the kernel's connection ids, never 0 (0 marks a free slot). */
@@ -64,6 +69,12 @@ struct se_conn *se_conn_table_insert(struct se_conn_table *t, uint64_t id);
 /* Removal shifts other entries (no tombstones): pointers into the table and the active
  * list are invalid afterwards, so remove only when the active list is empty. */
 void se_conn_table_remove(struct se_conn_table *t, struct se_conn *c);
+
+/* The ext_size bytes kept beside c; moved by se_conn_table_remove like c itself. */
+static inline void *se_conn_table_ext(const struct se_conn_table *t, const struct se_conn *c)
+{
+	return t->ext + (size_t)(c - t->slots) * t->ext_size;
+}
 
 /* Put c on the list walked at the window seal (idempotent within a window). */
 void se_conn_table_mark_active(struct se_conn_table *t, struct se_conn *c);

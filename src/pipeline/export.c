@@ -21,7 +21,8 @@ struct se_export {
 };
 
 struct se_export *se_export_new(const struct se_config *cfg, unsigned int workers,
-				const struct se_probe *probe, FILE *out)
+				const struct se_probe *probe, struct se_sink *const *sinks,
+				unsigned int nsinks)
 {
 	struct se_export *e = calloc(1, sizeof(*e));
 
@@ -32,7 +33,7 @@ struct se_export *se_export_new(const struct se_config *cfg, unsigned int worker
 	e->queue_ready = true;
 	e->pub = se_publish_new(workers);
 	e->merger = e->pub ? se_merger_new(cfg, workers, probe, e->pub, &e->queue) : NULL;
-	e->sender = se_sender_new(cfg, &e->queue, out);
+	e->sender = se_sender_new(&e->queue, sinks, nsinks);
 	if (!e->merger || !e->sender)
 		goto fail;
 	return e;

@@ -4,7 +4,7 @@
  * (publish.h), the merger thread (merger.h), the bounded queue of merged windows
  * (window_queue.h) and the sender thread (sender.h).
  *
- *   worker --publish--> merger --queue (drops oldest, counted)--> sender --> stdout / OTLP
+ *   worker --publish--> merger --queue (drops oldest, counted)--> sender --> sinks
  *
  * No lock and no atomic per event: a worker touches this once per window, to publish.
  */
@@ -12,17 +12,19 @@
 #define SOCKEYE_EXPORT_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include "config/config.h"
 #include "pipeline/publish.h"
+#include "pipeline/sink.h"
 
 struct se_probe;
 struct se_export;
 
-/* Context: main. NULL on failure. probe may be NULL (no kernel counters). */
+/* Context: main. NULL on failure. probe may be NULL (no kernel counters). The sinks are lent:
+ * they must outlive se_export_free. */
 struct se_export *se_export_new(const struct se_config *cfg, unsigned int workers,
-				const struct se_probe *probe, FILE *out);
+				const struct se_probe *probe, struct se_sink *const *sinks,
+				unsigned int nsinks);
 /* Where workers publish their shards (se_publish_shard). */
 struct se_publish *se_export_publish(struct se_export *e);
 /* Start the merger and the sender. 0 or -errno. */

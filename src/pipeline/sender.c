@@ -11,19 +11,14 @@
 #include <string.h>
 
 #include "util/clock.h"
-#include "sinks/stdout/stdout.h"
-#include "util/log.h"
-#include "sinks/otlp/otlp_exporter.h"
 
 struct se_sender {
-	const struct se_config *cfg;   /* immutable after start */
 	struct se_window_queue *queue; /* sync: its lock */
-	FILE *out;		       /* owner: sender thread */
-	struct se_otlp_exporter *otlp; /* owner: sender thread; NULL without --otlp-endpoint */
-	uint64_t failures_shown[SE_EXPORT_FAIL__COUNT]; /* owner: sender thread */
+	struct se_sink *const *sinks;  /* immutable after new; lent by the caller */
+	unsigned int nsinks;
 	/* 0, or the CLOCK_MONOTONIC time exports must end by. sync: set by main, read by sender */
 	_Atomic uint64_t stop_deadline_ns;
-	struct se_otlp_stop stop; /* immutable after new */
+	struct se_sink_stop stop; /* immutable after new */
 	pthread_t thread;
 	bool started;
 };
@@ -35,23 +30,19 @@ static uint64_t se_sender_stop_deadline(void *arg)
 	return atomic_load_explicit(&s->stop_deadline_ns, memory_order_relaxed);
 }
 
-struct se_sender *se_sender_new(const struct se_config *cfg, struct se_window_queue *queue,
-				FILE *out)
+struct se_sender *se_sender_new(struct se_window_queue *queue, struct se_sink *const *sinks,
+				unsigned int nsinks)
 {
 	struct se_sender *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
-	s->cfg = cfg;
 	s->queue = queue;
-	s->out = out;
+	s->sinks = sinks;
+	s->nsinks = nsinks;
 	atomic_init(&s->stop_deadline_ns, 0);
 	s->stop.deadline_ns = se_sender_stop_deadline;
 	s->stop.arg = s;
-	if (cfg->otlp_endpoint[0] && !(s->otlp = se_otlp_exporter_new(cfg))) {
-		free(s);
-		return NULL;
-	}
 	return s;
 }
 
@@ -64,23 +55,11 @@ void se_sender_stopping(struct se_sender *s)
 				       se_clock_mono_ns() + SE_SENDER_STOP_BUDGET_S * SE_NS_PER_S);
 }
 
-/*
- * OTLP exports that failed since the last window, into this window's loss counters: every
- * window is then either delivered or counted, on stdout as in OTLP. (A window's own failure
- * shows in the next one, as it is exported after it is printed, but when stopping.)
- */
-static void se_sender_count_failures(struct se_sender *s, struct se_export_window *ew)
+static void se_sender_export(struct se_sender *s, struct se_export_window *ew, bool remote)
 {
-	uint64_t f[SE_EXPORT_FAIL__COUNT];
-
-	se_otlp_exporter_counts(s->otlp, f);
-	ew->w.counters[SE_UC_OTLP_REJECTED] +=
-	    f[SE_EXPORT_FAIL_REJECTED] - s->failures_shown[SE_EXPORT_FAIL_REJECTED];
-	ew->w.counters[SE_UC_OTLP_UNSENT] +=
-	    f[SE_EXPORT_FAIL_GAVE_UP] - s->failures_shown[SE_EXPORT_FAIL_GAVE_UP] +
-	    f[SE_EXPORT_FAIL_ENCODE] - s->failures_shown[SE_EXPORT_FAIL_ENCODE] +
-	    f[SE_EXPORT_FAIL_TLS] - s->failures_shown[SE_EXPORT_FAIL_TLS];
-	memcpy(s->failures_shown, f, sizeof(f));
+	for (unsigned int i = 0; i < s->nsinks; i++)
+		if (s->sinks[i]->ops->remote == remote)
+			s->sinks[i]->ops->export(s->sinks[i], ew, &s->stop);
 }
 
 static void *se_sender_main(void *arg)
@@ -89,20 +68,20 @@ static void *se_sender_main(void *arg)
 	struct se_export_window ew;
 
 	while (se_window_queue_pop(s->queue, &ew)) {
-		/* Printing comes first, so that a slow collector never delays stdout. Once
-		 * stopping, exporting does: the window's stats line then counts its own export's
-		 * failure too, as no line follows the last window's. */
-		bool first = s->otlp && se_sender_stop_deadline(s);
+		/* Local sinks come first, so that a slow collector never delays stdout. Once
+		 * stopping, remote ones do: the window's stats line then counts its own export's
+		 * failure too, as no line follows the last window's. A failure shows in the next
+		 * window otherwise (the window is exported after it is printed). */
+		bool remote_first = se_sender_stop_deadline(s);
 
-		if (first)
-			se_otlp_exporter_export(s->otlp, &ew, &s->stop);
-		if (s->otlp)
-			se_sender_count_failures(s, &ew);
-		if (s->cfg->out_stdout &&
-		    se_stdout_export(s->out, s->cfg, &ew.w, &ew.kernel, ew.late_shards))
-			se_warn("writing to stdout failed");
-		if (s->otlp && !first)
-			se_otlp_exporter_export(s->otlp, &ew, &s->stop);
+		if (remote_first)
+			se_sender_export(s, &ew, true);
+		for (unsigned int i = 0; i < s->nsinks; i++)
+			if (s->sinks[i]->ops->count_failures)
+				s->sinks[i]->ops->count_failures(s->sinks[i], ew.w.counters);
+		se_sender_export(s, &ew, false);
+		if (!remote_first)
+			se_sender_export(s, &ew, true);
 		se_window_fini(&ew.w);
 	}
 	return NULL;
@@ -132,6 +111,5 @@ void se_sender_free(struct se_sender *s)
 	if (!s)
 		return;
 	se_sender_join(s);
-	se_otlp_exporter_free(s->otlp);
 	free(s);
 }

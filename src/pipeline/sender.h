@@ -1,28 +1,26 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The sender thread: takes merged windows from the export queue, in order, and exports
- * them: JSON lines on stdout, and OTLP/HTTP with --otlp-endpoint (otlp_exporter.h). However slow an
- * export is, only this thread waits: the queue drops its oldest windows (counted) rather than hold
- * up the merger or a worker. Once sockeye is stopping, OTLP exports have SE_SENDER_STOP_BUDGET_S
- * left, all of them together: Kubernetes kills a pod 30 s after SIGTERM by default
+ * The sender thread: takes merged windows from the export queue, in order, and exports them
+ * to every sink (sink.h). However slow an export is, only this thread waits: the queue drops
+ * its oldest windows (counted) rather than hold up the merger or a worker. Once sockeye is
+ * stopping, exports have SE_SENDER_STOP_BUDGET_S left, all of them together: Kubernetes kills a pod 30 s after SIGTERM by default
  * (terminationGracePeriodSeconds), and the rest of the stop takes well under a second.
  */
 #ifndef SOCKEYE_SENDER_H
 #define SOCKEYE_SENDER_H
 
-#include <stdio.h>
 #include <stdint.h>
 
-#include "config/config.h"
+#include "pipeline/sink.h"
 #include "pipeline/window_queue.h"
 
 #define SE_SENDER_STOP_BUDGET_S 20
 
 struct se_sender;
 
-/* Context: main. NULL on ENOMEM. */
-struct se_sender *se_sender_new(const struct se_config *cfg, struct se_window_queue *queue,
-				FILE *out);
+/* The sinks are lent: they must outlive the sender. Context: main. NULL on ENOMEM. */
+struct se_sender *se_sender_new(struct se_window_queue *queue, struct se_sink *const *sinks,
+				unsigned int nsinks);
 int se_sender_start(struct se_sender *s);
 /* sockeye is stopping: exports from now on end within SE_SENDER_STOP_BUDGET_S. Context: main. */
 void se_sender_stopping(struct se_sender *s);

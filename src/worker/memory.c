@@ -75,7 +75,8 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 	/* Each worker's table has room for every connection (they may all land on one ring),
 	 * and the pages of a table in use are all touched; HTTP state is per connection. */
 	out->conn_state = (uint64_t)workers *
-			      (table_slots * sizeof(struct se_conn) + 2 * conns * sizeof(uint64_t) +
+			      (table_slots * (sizeof(struct se_conn) + sizeof(struct se_session)) +
+			       2 * conns * sizeof(uint64_t) +
 			       SE_SESSION_FREE_MAX * sizeof(struct se_http_conn)) +
 			  conns * sizeof(struct se_http_conn);
 	out->buffers = SE_MEMORY_ALLOC_ROUNDING((uint64_t)workers * cfg->buffer_budget);

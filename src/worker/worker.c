@@ -22,7 +22,7 @@
 #include "sockeye/abi.h"
 #include "util/clock.h"
 #include "conn/table.h"
-#include "worker/cpu.h"
+#include "util/cpu.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "capture/probe.h"
@@ -95,8 +95,15 @@ struct se_worker {
 
 /* ---- per-event path ---------------------------------------------------------------- */
 
+/* A connection's protocol session: kept by the table beside the connection. */
+static struct se_session *se_worker_session(const struct se_worker *w, const struct se_conn *c)
+{
+	return se_conn_table_ext(&w->conns, c);
+}
+
 struct se_delivery {
 	struct se_conn *conn;
+	struct se_session *session;
 	struct se_session_ctx *proto;
 	unsigned int dir;
 	bool digest; /* --connections: keep the stream digest */
@@ -114,7 +121,7 @@ static void se_worker_on_bytes(void *ctx, const struct se_segment *seg)
 	if (d->digest && seg->captured)
 		d->conn->digest[d->dir] =
 		    se_fnv1a64(d->conn->digest[d->dir], seg->data, seg->captured);
-	se_session_on_bytes(&d->conn->session, d->proto, d->dir, seg);
+	se_session_on_bytes(d->session, d->proto, d->dir, seg);
 }
 
 static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
@@ -142,7 +149,7 @@ static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
 	/* The kernel counts offsets from when it first saw the connection: start there. */
 	se_stream_init(&c->stream[SE_DIR_IN], 0);
 	se_stream_init(&c->stream[SE_DIR_OUT], 0);
-	se_session_init(&c->session, o->role, o->family, o->peer_addr,
+	se_session_init(se_worker_session(w, c), o->role, o->family, o->peer_addr,
 			o->origin == SE_ORIGIN_MIDSTREAM);
 	w->shard->counters[SE_UC_CONNS_OPENED]++;
 }
@@ -172,6 +179,7 @@ static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, s
 	seg.data = (const uint8_t *)(e + 1);
 	seg.captured = e->captured;
 	d.conn = c;
+	d.session = se_worker_session(w, c);
 	d.proto = &w->proto;
 	d.dir = e->direction;
 	d.digest = w->cfg->connections;
@@ -183,7 +191,11 @@ static void se_worker_flush_streams(struct se_worker *w, struct se_conn *c)
 {
 	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
 		struct se_delivery d = {
-			.conn = c, .proto = &w->proto, .dir = dir, .digest = w->cfg->connections
+			.conn = c,
+			.session = se_worker_session(w, c),
+			.proto = &w->proto,
+			.dir = dir,
+			.digest = w->cfg->connections,
 		};
 
 		se_stream_flush(&c->stream[dir], se_worker_on_bytes, &d, &w->scnt);
@@ -202,7 +214,7 @@ static void se_worker_end(struct se_worker *w, struct se_conn *c, const __u64 *b
 			c->stream[dir].next = bytes[dir];
 		}
 	}
-	se_session_close(&c->session, &w->proto);
+	se_session_close(se_worker_session(w, c), &w->proto);
 	c->closed = true;
 	se_conn_table_mark_active(&w->conns, c); /* freed at the seal, after it is reported */
 }
@@ -439,7 +451,7 @@ static void se_worker_record_conn(struct se_worker *w, struct se_shard *s, struc
 	r.id = c->id;
 	r.pid = c->pid;
 	r.role = c->role;
-	r.proto = c->session.proto;
+	r.proto = se_worker_session(w, c)->proto;
 	r.family = c->family;
 	r.local_port = c->local_port;
 	r.peer_port = c->peer_port;
@@ -484,7 +496,7 @@ static void se_worker_check_idle(struct se_worker *w, uint64_t now_mono)
 		struct se_conn *c = &w->conns.slots[w->idle_cursor];
 
 		if (c->id)
-			se_session_check_idle(&c->session, &w->proto, now_mono);
+			se_session_check_idle(se_worker_session(w, c), &w->proto, now_mono);
 		if (++w->idle_cursor == w->conns.capacity)
 			w->idle_cursor = 0;
 	}
@@ -522,7 +534,7 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 	for (uint32_t i = 0; i < nclosed; i++) {
 		c = se_conn_table_lookup(&w->conns, w->closed_ids[i]);
 		if (c) {
-			se_session_fini(&c->session, &w->proto);
+			se_session_fini(se_worker_session(w, c), &w->proto);
 			se_conn_table_remove(&w->conns, c);
 		}
 	}
@@ -674,7 +686,7 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 	w->span_limit =
 	    (uint32_t)(((uint64_t)cfg->max_spans_per_second * cfg->window_s + workers - 1) /
 		       workers);
-	if (se_conn_table_init(&w->conns, cfg->max_connections))
+	if (se_conn_table_init_ext(&w->conns, cfg->max_connections, sizeof(struct se_session)))
 		goto fail;
 	w->conns.budget = &w->budget;
 	w->ids_cap = cfg->max_connections;
@@ -761,7 +773,7 @@ void se_worker_free(struct se_worker *w)
 	se_shard_free(w->shard);
 	for (uint32_t i = 0; w->conns.slots && i < w->conns.capacity; i++)
 		if (w->conns.slots[i].id)
-			se_session_fini(&w->conns.slots[i].session, &w->proto);
+			se_session_fini(se_worker_session(w, &w->conns.slots[i]), &w->proto);
 	se_conn_table_fini(&w->conns);
 	se_session_ctx_fini(&w->proto);
 	free(w->closed_ids);

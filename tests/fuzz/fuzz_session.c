@@ -446,6 +446,11 @@ static void sender_take(struct se_shard *s)
 
 /* ---- worker ---------------------------------------------------------------------------------- */
 
+static struct se_session *session_of(const struct se_conn *c)
+{
+	return se_conn_table_ext(&fz.conns, c);
+}
+
 struct delivery {
 	struct se_conn *conn;
 	unsigned int dir;
@@ -463,7 +468,7 @@ static void on_bytes(void *ctx, const struct se_segment *seg)
 	if (fz.cfg.connections && seg->captured)
 		d->conn->digest[d->dir] =
 		    se_fnv1a64(d->conn->digest[d->dir], seg->data, seg->captured);
-	se_session_on_bytes(&d->conn->session, &fz.proto, d->dir, seg);
+	se_session_on_bytes(session_of(d->conn), &fz.proto, d->dir, seg);
 }
 
 static void flush_streams(struct se_conn *c)
@@ -501,7 +506,7 @@ static void record_conn(struct se_shard *s, struct se_conn *c)
 	r.id = c->id;
 	r.pid = c->pid;
 	r.role = c->role;
-	r.proto = c->session.proto;
+	r.proto = session_of(c)->proto;
 	r.family = c->family;
 	r.local_port = c->local_port;
 	r.peer_port = c->peer_port;
@@ -537,7 +542,7 @@ static void seal(bool final)
 	for (uint32_t i = 0; i < nclosed; i++) {
 		c = se_conn_table_lookup(&fz.conns, fz.closed_ids[i]);
 		CHECK(c);
-		se_session_fini(&c->session, &fz.proto);
+		se_session_fini(session_of(c), &fz.proto);
 		se_conn_table_remove(&fz.conns, c);
 	}
 	for (uint32_t i = 0; i < nkeep; i++) {
@@ -547,7 +552,7 @@ static void seal(bool final)
 	}
 	for (uint32_t i = 0; i < fz.conns.capacity; i++)
 		if (fz.conns.slots[i].id)
-			se_session_check_idle(&fz.conns.slots[i].session, &fz.proto, fz.now);
+			se_session_check_idle(session_of(&fz.conns.slots[i]), &fz.proto, fz.now);
 	s->counters[SE_UC_STREAM_GAP] += fz.scnt.gaps;
 	s->counters[SE_UC_GAP_BYTES] += fz.scnt.gap_bytes;
 	s->counters[SE_UC_DUPLICATE] += fz.scnt.duplicates;
@@ -623,7 +628,7 @@ static void op_open(unsigned int slot, uint8_t p)
 	c->digest[SE_DIR_IN] = c->digest[SE_DIR_OUT] = SE_FNV1A64_INIT;
 	se_stream_init(&c->stream[SE_DIR_IN], 0);
 	se_stream_init(&c->stream[SE_DIR_OUT], 0);
-	se_session_init(&c->session, c->role, c->family, c->peer_addr, p & 4);
+	se_session_init(session_of(c), c->role, c->family, c->peer_addr, p & 4);
 	fz.shard->counters[SE_UC_CONNS_OPENED]++;
 }
 
@@ -701,7 +706,7 @@ static void end_conn(uint64_t id, const uint64_t *bytes)
 			c->stream[dir].next = bytes[dir];
 		}
 	}
-	se_session_close(&c->session, &fz.proto);
+	se_session_close(session_of(c), &fz.proto);
 	c->closed = true;
 	se_conn_table_mark_active(&fz.conns, c);
 	fz.shard->counters[SE_UC_CONNS_CLOSED]++;
@@ -732,7 +737,8 @@ static void start(const uint8_t *hdr)
 	fz.cfg.connections = hdr[2] & 2;
 	fz.ttl_ns = (uint64_t)(1 + (hdr[2] >> 2)) * WINDOW_NS;
 	fz.scnt.budget = &fz.budget;
-	CHECK(se_conn_table_init(&fz.conns, 1 + hdr[3] % CONNS_MOD) == 0);
+	CHECK(se_conn_table_init_ext(&fz.conns, 1 + hdr[3] % CONNS_MOD, sizeof(struct se_session)) ==
+	      0);
 	fz.conns.budget = &fz.budget;
 	fz.closed_ids = calloc(fz.conns.max_live, sizeof(*fz.closed_ids));
 	fz.keep_ids = calloc(fz.conns.max_live, sizeof(*fz.keep_ids));
@@ -860,7 +866,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case OP_IDLE:
 			if ((c = slot_conn(slot)))
-				se_session_check_idle(&c->session, &fz.proto, fz.now);
+				se_session_check_idle(session_of(c), &fz.proto, fz.now);
 			break;
 		}
 		check_budget();

@@ -130,7 +130,7 @@ static uint64_t se_otlp_rand(struct se_otlp_exporter *e)
 }
 
 /* Wait ms, or less if sockeye starts stopping. */
-static void se_otlp_wait(uint64_t ms, const struct se_otlp_stop *stop)
+static void se_otlp_wait(uint64_t ms, const struct se_sink_stop *stop)
 {
 	while (ms && !stop->deadline_ns(stop->arg)) {
 		uint64_t step = ms < SE_OTLP_WAIT_STEP_MS ? ms : SE_OTLP_WAIT_STEP_MS;
@@ -176,7 +176,7 @@ static void se_otlp_log_failure(struct se_otlp_exporter *e, enum se_otlp_signal 
 /* POST body to the signal's URL until delivered, rejected or given up; failures counted by
  * reason. */
 static void se_otlp_deliver(struct se_otlp_exporter *e, enum se_otlp_signal sig,
-			    const uint8_t *body, size_t len, const struct se_otlp_stop *stop)
+			    const uint8_t *body, size_t len, const struct se_sink_stop *stop)
 {
 	const char *url = e->url_shown[sig];
 	uint64_t started = se_clock_mono_ns();
@@ -235,7 +235,7 @@ static void se_otlp_deliver(struct se_otlp_exporter *e, enum se_otlp_signal sig,
 }
 
 void se_otlp_exporter_export(struct se_otlp_exporter *e, const struct se_export_window *ew,
-			     const struct se_otlp_stop *stop)
+			     const struct se_sink_stop *stop)
 {
 	uint8_t *body = NULL;
 	size_t len = 0;
@@ -259,4 +259,61 @@ void se_otlp_exporter_export(struct se_otlp_exporter *e, const struct se_export_
 	}
 	se_otlp_deliver(e, SE_OTLP_TRACES, body, len, stop);
 	free(body);
+}
+
+struct se_otlp_sink {
+	struct se_sink sink;
+	struct se_otlp_exporter *e;
+	uint64_t failures_shown[SE_EXPORT_FAIL__COUNT]; /* counted into a window already */
+};
+
+static void se_otlp_sink_export(struct se_sink *sink, const struct se_export_window *ew,
+				const struct se_sink_stop *stop)
+{
+	se_otlp_exporter_export(((struct se_otlp_sink *)sink)->e, ew, stop);
+}
+
+/* Failures since the last window, into this window's loss counters. */
+static void se_otlp_sink_count_failures(struct se_sink *sink, uint64_t *counters)
+{
+	struct se_otlp_sink *s = (struct se_otlp_sink *)sink;
+	uint64_t f[SE_EXPORT_FAIL__COUNT];
+	const uint64_t *shown = s->failures_shown;
+
+	se_otlp_exporter_counts(s->e, f);
+	counters[SE_UC_OTLP_REJECTED] += f[SE_EXPORT_FAIL_REJECTED] - shown[SE_EXPORT_FAIL_REJECTED];
+	counters[SE_UC_OTLP_UNSENT] += f[SE_EXPORT_FAIL_GAVE_UP] - shown[SE_EXPORT_FAIL_GAVE_UP] +
+				       f[SE_EXPORT_FAIL_ENCODE] - shown[SE_EXPORT_FAIL_ENCODE] +
+				       f[SE_EXPORT_FAIL_TLS] - shown[SE_EXPORT_FAIL_TLS];
+	memcpy(s->failures_shown, f, sizeof(f));
+}
+
+static void se_otlp_sink_free(struct se_sink *sink)
+{
+	struct se_otlp_sink *s = (struct se_otlp_sink *)sink;
+
+	se_otlp_exporter_free(s->e);
+	free(s);
+}
+
+static const struct se_sink_ops se_otlp_sink_ops = {
+	.export = se_otlp_sink_export,
+	.count_failures = se_otlp_sink_count_failures,
+	.free = se_otlp_sink_free,
+	.remote = true,
+};
+
+struct se_sink *se_otlp_sink_new(const struct se_config *cfg)
+{
+	struct se_otlp_sink *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->sink.ops = &se_otlp_sink_ops;
+	s->e = se_otlp_exporter_new(cfg);
+	if (!s->e) {
+		free(s);
+		return NULL;
+	}
+	return &s->sink;
 }

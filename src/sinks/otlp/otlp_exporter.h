@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "sinks/otlp/otlp_http.h"
 #include "sinks/otlp/otlp_metrics.h"
+#include "pipeline/sink.h"
 #include "pipeline/window_queue.h"
 
 struct se_otlp_exporter;
@@ -31,9 +32,13 @@ struct se_otlp_exporter *se_otlp_exporter_new(const struct se_config *cfg);
 void se_otlp_exporter_free(struct se_otlp_exporter *e);
 /* Export one window; stop says whether, and by when, sockeye is stopping. Context: sender. */
 void se_otlp_exporter_export(struct se_otlp_exporter *e, const struct se_export_window *ew,
-			     const struct se_otlp_stop *stop);
+			     const struct se_sink_stop *stop);
 /* Failures so far by reason. Context: sender. */
 void se_otlp_exporter_counts(const struct se_otlp_exporter *e,
 			     uint64_t failures[SE_EXPORT_FAIL__COUNT]);
+
+/* The exporter as a remote sink: its failures are counted into the window exported next
+ * (SE_UC_OTLP_REJECTED, SE_UC_OTLP_UNSENT). Context: main. NULL on failure. */
+struct se_sink *se_otlp_sink_new(const struct se_config *cfg);
 
 #endif /* SOCKEYE_OTLP_EXPORTER_H */

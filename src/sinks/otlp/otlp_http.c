@@ -28,7 +28,7 @@ struct se_otlp_http {
 	long timeout_ms;		       /* --otlp-timeout */
 	const struct se_otlp_tls *tls;	       /* cfg's, per signal; immutable after start */
 	const char *system_ca, *system_ca_dir; /* libcurl's built-in CAINFO and CAPATH */
-	const struct se_otlp_stop *stop;       /* the current attempt's, for se_otlp_progress */
+	const struct se_sink_stop *stop;       /* the current attempt's, for se_otlp_progress */
 	char curl_error[CURL_ERROR_SIZE];
 };
 
@@ -216,7 +216,7 @@ bool se_otlp_tls_failure(int curl_code, const char *message)
 }
 
 int se_otlp_http_post(struct se_otlp_http *h, enum se_otlp_signal sig, const char *url,
-		      const uint8_t *body, size_t len, const struct se_otlp_stop *stop,
+		      const uint8_t *body, size_t len, const struct se_sink_stop *stop,
 		      struct se_otlp_post *r)
 {
 	const struct se_otlp_tls *tls = &h->tls[sig];

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "pipeline/sink.h"
 
 struct se_otlp_http;
 
@@ -24,13 +25,6 @@ struct se_otlp_post {
 	bool tls;	    /* no answer because TLS failed (se_otlp_tls_failure) */
 	bool stopped;	    /* no answer because the stop deadline came */
 	char error[256];    /* what went wrong, for the log */
-};
-
-/* Whether sockeye is stopping: deadline_ns(arg) is 0 while it runs, and once it stops the
- * CLOCK_MONOTONIC time by which exporting must be over. Context: called by the sender. */
-struct se_otlp_stop {
-	uint64_t (*deadline_ns)(void *arg);
-	void *arg;
 };
 
 int se_otlp_http_global_init(void);
@@ -45,7 +39,7 @@ void se_otlp_http_free(struct se_otlp_http *h);
  * otherwise (r says why).
  */
 int se_otlp_http_post(struct se_otlp_http *h, enum se_otlp_signal sig, const char *url,
-		      const uint8_t *body, size_t len, const struct se_otlp_stop *stop,
+		      const uint8_t *body, size_t len, const struct se_sink_stop *stop,
 		      struct se_otlp_post *r);
 
 /*

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
-#include "sinks/stdout/stdout.h"
+#include "util/endpoint.h"
 #include "util/hist.h"
 #include "proto/http1/http1.h"
 #include "sinks/otlp/otlp_build.h"
@@ -200,7 +200,7 @@ static void se_otlp_group_attrs(struct se_otlp_ctx *c, const struct se_http_grou
 		se_otlp_attrs_add(attrs, kv);
 		return;
 	}
-	se_stdout_format_addr(g->family, g->peer_addr, addr, sizeof(addr));
+	se_endpoint_format_addr(g->family, g->peer_addr, addr, sizeof(addr));
 	se_otlp_attrs_add(
 	    attrs, se_otlp_attr_str(c->a, "http.request.method", se_http_method_name(g->method)));
 	se_otlp_attrs_add(attrs, se_otlp_attr_str(c->a, "url.path", g->path));

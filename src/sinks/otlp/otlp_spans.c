@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
-#include "sinks/stdout/stdout.h"
+#include "util/endpoint.h"
 #include "proto/http1/http1.h"
 #include "sinks/otlp/otlp_build.h"
 #include "proto/http1/tracectx.h"
@@ -58,7 +58,7 @@ static se_pb_span *se_otlp_span(struct se_arena *a, uint8_t role, uint8_t method
 		      ? OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_SERVER
 		      : OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
 	if (!overflow) {
-		se_stdout_format_addr(family, peer, addr, sizeof(addr));
+		se_endpoint_format_addr(family, peer, addr, sizeof(addr));
 		se_otlp_attrs_add(&attrs, se_otlp_attr_str(a, "http.request.method",
 							   se_http_method_name(method)));
 		se_otlp_attrs_add(&attrs, se_otlp_attr_str(a, "url.path", path));

@@ -10,40 +10,19 @@
 
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "util/clock.h"
+#include "util/endpoint.h"
+#include "util/log.h"
 #include "util/hist.h"
 #include "proto/http1/http1.h"
 #include "sinks/stdout/json.h"
 #include "capture/probe.h"
 
 #define SE_STDOUT_DECIMALS 1000 /* three decimals: printed with %03 */
-
-static const uint8_t se_v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-void se_stdout_format_addr(uint16_t family, const uint8_t addr[16], char *buf, size_t len)
-{
-	if (family == AF_INET6 && !memcmp(addr, se_v4_mapped_prefix, 12)) {
-		inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
-	} else if (family == AF_INET6) {
-		inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
-	} else {
-		inet_ntop(AF_INET, addr, buf, (socklen_t)len);
-	}
-}
-
-/* "ip:port", with brackets for IPv6 ("[::1]:8080"). */
-static void se_stdout_format_endpoint(uint16_t family, const uint8_t addr[16], uint16_t port,
-				      char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN];
-	bool v6 = family == AF_INET6 && memcmp(addr, se_v4_mapped_prefix, 12);
-
-	se_stdout_format_addr(family, addr, ip, sizeof(ip));
-	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", ip, port);
-}
 
 static const char *se_stdout_role(uint8_t role)
 {
@@ -76,8 +55,8 @@ static void se_stdout_conn(FILE *out, const struct se_window *w, const struct se
 	char local[64], peer[64];
 	const struct se_conn_activity *in = &r->dir[SE_DIR_IN], *o = &r->dir[SE_DIR_OUT];
 
-	se_stdout_format_endpoint(r->family, r->local_addr, r->local_port, local, sizeof(local));
-	se_stdout_format_endpoint(r->family, r->peer_addr, r->peer_port, peer, sizeof(peer));
+	se_endpoint_format(r->family, r->local_addr, r->local_port, local, sizeof(local));
+	se_endpoint_format(r->family, r->peer_addr, r->peer_port, peer, sizeof(peer));
 	fprintf(out,
 		"{\"type\":\"conn\",\"window_start\":%" PRIu64 ",\"window_end\":%" PRIu64
 		",\"role\":\"%s\",\"pid\":%" PRIu32 ",\"local\":\"%s\",\"peer\":\"%s\""
@@ -128,7 +107,7 @@ static void se_stdout_http(FILE *out, const struct se_window *w, const struct se
 	char peer[INET6_ADDRSTRLEN] = "";
 
 	if (!g->overflow)
-		se_stdout_format_addr(g->family, g->peer_addr, peer, sizeof(peer));
+		se_endpoint_format_addr(g->family, g->peer_addr, peer, sizeof(peer));
 	fprintf(out,
 		"{\"type\":\"http\",\"window_start\":%" PRIu64 ",\"window_end\":%" PRIu64
 		",\"role\":\"%s\",\"method\":\"%s\",\"path\":",
@@ -196,4 +175,42 @@ int se_stdout_export(FILE *out, const struct se_config *cfg, const struct se_win
 		se_stdout_http(out, w, &w->http.groups[i]);
 	se_stdout_stats(out, w, kw, late_shards);
 	return fflush(out) ? -1 : 0;
+}
+
+struct se_stdout_sink {
+	struct se_sink sink;
+	FILE *out;
+	const struct se_config *cfg;
+};
+
+static void se_stdout_sink_export(struct se_sink *sink, const struct se_export_window *ew,
+				  const struct se_sink_stop *stop)
+{
+	struct se_stdout_sink *s = (struct se_stdout_sink *)sink;
+
+	(void)stop; /* a local write: never long */
+	if (se_stdout_export(s->out, s->cfg, &ew->w, &ew->kernel, ew->late_shards))
+		se_warn("writing to stdout failed");
+}
+
+static void se_stdout_sink_free(struct se_sink *sink)
+{
+	free(sink);
+}
+
+static const struct se_sink_ops se_stdout_sink_ops = {
+	.export = se_stdout_sink_export,
+	.free = se_stdout_sink_free,
+};
+
+struct se_sink *se_stdout_sink_new(FILE *out, const struct se_config *cfg)
+{
+	struct se_stdout_sink *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->sink.ops = &se_stdout_sink_ops;
+	s->out = out;
+	s->cfg = cfg;
+	return &s->sink;
 }

@@ -34,6 +34,7 @@
 #include "config/config.h"
 #include "pipeline/export.h"
 #include "agg/window.h"
+#include "sinks/stdout/stdout.h"
 
 #define WINDOW_NS (5 * SE_NS_PER_S)
 /* How far from now the windows sit: much more than the merger's 1 s grace either way. */
@@ -138,6 +139,7 @@ struct rig {
 	struct se_config cfg; /* the sender keeps a pointer: lives as long as it */
 	struct capture cap;
 	FILE *out;
+	struct se_sink *sink; /* stdout's, writing to out */
 	struct se_export *s;
 	uint32_t workers;
 	char *copy; /* the output with each '\n' made a NUL */
@@ -177,6 +179,7 @@ static int rig_teardown(void **state)
 	pthread_cond_broadcast(&r->cap.more);
 	pthread_mutex_unlock(&r->cap.lock);
 	se_export_free(r->s);
+	se_sink_free(r->sink);
 	se_publish_thread_offline();
 	if (r->out)
 		fclose(r->out);
@@ -199,7 +202,9 @@ static void rig_open_queue(struct rig *r, uint32_t workers, uint32_t export_queu
 	r->workers = workers;
 	r->out = fopencookie(&r->cap, "w", io);
 	assert_non_null(r->out);
-	r->s = se_export_new(&r->cfg, workers, NULL, r->out);
+	r->sink = se_stdout_sink_new(r->out, &r->cfg);
+	assert_non_null(r->sink);
+	r->s = se_export_new(&r->cfg, workers, NULL, &r->sink, 1);
 	assert_non_null(r->s);
 }
 

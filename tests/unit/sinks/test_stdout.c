@@ -25,6 +25,7 @@
 
 #include "util/clock.h"
 #include "sinks/stdout/stdout.h"
+#include "util/endpoint.h"
 #include "proto/http1/http1.h"
 #include "sinks/stdout/json.h"
 #include "capture/probe.h"
@@ -355,7 +356,7 @@ static void assert_addr(uint16_t family, const char *in, const char *expect)
 		set_v6(addr, in);
 	}
 	memset(buf, 'x', sizeof(buf));
-	se_stdout_format_addr(family, addr, buf, sizeof(buf));
+	se_endpoint_format_addr(family, addr, buf, sizeof(buf));
 	assert_string_equal(buf, expect);
 }
 

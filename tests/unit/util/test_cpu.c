@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of ring ownership and CPU choice (src/worker/cpu.c). Ownership is the property
+ * Unit tests of ring ownership and CPU choice (src/util/cpu.c). Ownership is the property
  * that makes the workers lock-free, so it is checked exhaustively over small shapes: every ring
  * has exactly one owner, the owner lists agree with se_cpu_ring_owner, workers get counts that
  * differ by at most one, and `max` bounds what is written.
@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "worker/cpu.h"
+#include "util/cpu.h"
 
 #define WORKERS_TESTED 8
 #define RINGS_TESTED   64

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Ring ownership and CPU affinity of the workers: see src/worker/cpu.h. */
+/* Ring ownership and CPU affinity of the workers: see src/util/cpu.h. */
 #define _GNU_SOURCE
-#include "worker/cpu.h"
+#include "util/cpu.h"
 
 #include <errno.h>
 #include <limits.h>
