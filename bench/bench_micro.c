@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sinks/counters.h"
 #include "util/clock.h"
 #include "conn/table.h"
 #include "util/hash.h"

@@ -76,24 +76,29 @@ enum se_close_reason {
 };
 
 /*
- * Kernel-side counters, one slot each in the per-CPU array `counters`. The SE_KC_DROP_* ones
- * are losses: an event, or a part of one, that did not reach user space. SE_KC_TRUNCATED is
- * not a loss: the syscall moved more bytes than --capture-bytes, its length is still exact.
+ * Kernel-side counters, one slot each in the per-CPU array `counters`, as
+ * X(NAME, id, "exported_name", loss). The losses are an event, or a part of one, that did not
+ * reach user space. TRUNCATED is not a loss: the syscall moved more bytes than
+ * --capture-bytes, its length is still exact.
  */
+#define SE_KERNEL_COUNTERS(X)                                                                  \
+	X(DROP_RING_FULL, 0, "ring_full", 1)	     /* bpf_ringbuf_output failed: ring full */   \
+	X(DROP_CONN_MAP_FULL, 1, "conn_map_full", 1) /* a new connection did not fit `conns` */ \
+	X(DROP_ARGS_LOST, 2, "args_lost", 1) /* a syscall's arguments not kept for its exit */    \
+	X(DROP_NO_RING, 3, "no_ring", 1)     /* the ring index had no ring (configuration) */     \
+	X(DROP_READ_FAULT, 4, "read_fault", 1) /* user memory of a finished syscall unreadable */ \
+	X(TRUNCATED, 5, "truncated", 0)	       /* payload cut at --capture-bytes */                \
+	X(EVENTS, 6, "kernel_events", 0)       /* records written to the rings */                 \
+	X(DROP_CLOSE_LOST, 7, "close_lost", 1) /* a close fit neither the ring nor lost_closes */ \
+	X(DROP_MISSED_ENTER, 8, "missed_enter", 1) /* a sys_exit found another's arguments */     \
+	X(DROP_CONN_RACE, 9, "conn_race", 1) /* the connection's entry vanished mid-syscall */    \
+	X(CLOSE_PARKED, 10, "close_parked", 0) /* close records parked in `lost_closes` */
+
+#define SE_KC_ENUM(name, id, str, loss) SE_KC_##name = (id),
 enum se_kernel_counter {
-	SE_KC_DROP_RING_FULL = 0,     /* bpf_ringbuf_output failed: the ring was full */
-	SE_KC_DROP_CONN_MAP_FULL = 1, /* a new connection did not fit in the `conns` map */
-	SE_KC_DROP_ARGS_LOST = 2,     /* a syscall's arguments could not be kept for its exit */
-	SE_KC_DROP_NO_RING = 3,	      /* the ring index had no ring (configuration error) */
-	SE_KC_DROP_READ_FAULT = 4,    /* user memory of a completed syscall could not be read */
-	SE_KC_TRUNCATED = 5,	      /* payload cut at --capture-bytes (length still exact) */
-	SE_KC_EVENTS = 6,	      /* records written to the rings */
-	SE_KC_DROP_CLOSE_LOST = 7,    /* a close record fit neither the ring nor `lost_closes` */
-	SE_KC_DROP_MISSED_ENTER = 8,  /* a sys_exit found another syscall's saved arguments */
-	SE_KC_DROP_CONN_RACE = 9,     /* the connection's entry vanished during a syscall */
-	SE_KC_CLOSE_PARKED = 10,      /* close records parked in `lost_closes` (not a loss) */
-	SE_KC__COUNT = 11,
+	SE_KERNEL_COUNTERS(SE_KC_ENUM) SE_KC__COUNT = 11,
 };
+#undef SE_KC_ENUM
 
 struct se_ev_header {
 	__u8 kind; /* enum se_event_kind */

@@ -10,69 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const se_user_counter_names[SE_UC__COUNT] = {
-	[SE_UC_EVENTS] = "events",
-	[SE_UC_STREAM_GAP] = "stream_gap",
-	[SE_UC_GAP_BYTES] = "gap_bytes",
-	[SE_UC_UNKNOWN_CONN] = "unknown_conn",
-	[SE_UC_CONN_TABLE_FULL] = "conn_table_full",
-	[SE_UC_BAD_RECORD] = "bad_record",
-	[SE_UC_DUPLICATE] = "duplicates",
-	[SE_UC_REORDERED] = "reordered",
-	[SE_UC_PARK_ALLOC] = "park_alloc",
-	[SE_UC_CONNS_OPENED] = "conns_opened",
-	[SE_UC_CONNS_CLOSED] = "conns_closed",
-	[SE_UC_DEFERRED] = "deferred",
-	[SE_UC_HTTP_REQUESTS] = "http_requests",
-	[SE_UC_HTTP_INVALID] = "http_invalid",
-	[SE_UC_HTTP_TOO_LARGE] = "http_too_large",
-	[SE_UC_HTTP_RESYNC] = "http_resync",
-	[SE_UC_HTTP_UNPAIRED] = "http_unpaired",
-	[SE_UC_HTTP_UNANSWERED] = "http_unanswered",
-	[SE_UC_HTTP_PIPELINE_FULL] = "http_pipeline_full",
-	[SE_UC_HTTP_ALLOC] = "http_alloc",
-	[SE_UC_HTTP_GROUP_OVERFLOW] = "http_group_overflow",
-	[SE_UC_CONNS_NOT_PARSED] = "conns_not_parsed",
-	[SE_UC_HTTP_ABANDONED] = "http_abandoned",
-	[SE_UC_HTTP_HEAD_TRUNCATED] = "http_head_truncated",
-	[SE_UC_WINDOWS_DROPPED] = "windows_dropped",
-	[SE_UC_HTTP_EXPORT_DROPPED] = "http_export_dropped",
-	[SE_UC_SPANS] = "spans",
-	[SE_UC_SPANS_OVER_LIMIT] = "spans_over_limit",
-	[SE_UC_SPANS_ALLOC] = "spans_alloc",
-	[SE_UC_OTLP_REJECTED] = "otlp_rejected",
-	[SE_UC_OTLP_UNSENT] = "otlp_unsent",
-	[SE_UC_BUFFER_BUDGET] = "buffer_budget",
-	[SE_UC_HTTP_HEAD_STALLED] = "http_head_stalled",
-	[SE_UC_CONNS_RECONCILED] = "conns_reconciled",
-};
-
-bool se_user_counter_is_drop(enum se_user_counter c)
-{
-	switch (c) {
-	case SE_UC_STREAM_GAP:
-	case SE_UC_UNKNOWN_CONN:
-	case SE_UC_CONN_TABLE_FULL:
-	case SE_UC_BAD_RECORD:
-	case SE_UC_PARK_ALLOC:
-	case SE_UC_HTTP_INVALID:
-	case SE_UC_HTTP_TOO_LARGE:
-	case SE_UC_HTTP_UNPAIRED:
-	case SE_UC_HTTP_PIPELINE_FULL:
-	case SE_UC_HTTP_ALLOC:
-	case SE_UC_HTTP_ABANDONED:
-	case SE_UC_WINDOWS_DROPPED:
-	case SE_UC_HTTP_EXPORT_DROPPED:
-	case SE_UC_SPANS_ALLOC:
-	case SE_UC_OTLP_REJECTED:
-	case SE_UC_OTLP_UNSENT:
-	case SE_UC_BUFFER_BUDGET:
-	case SE_UC_HTTP_HEAD_STALLED:
-		return true;
-	default:
-		return false;
-	}
-}
+#include "proto/http1/counters.h"
 
 struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_ns,
 			      uint32_t max_groups)

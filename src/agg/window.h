@@ -18,56 +18,7 @@
 #include "agg/delay_hist.h"
 #include "proto/http1/http_groups.h"
 #include "proto/http1/span_buf.h"
-
-/* User-space counters. Append-only: names in se_user_counter_names[]. */
-enum se_user_counter {
-	SE_UC_EVENTS = 0,	   /* records drained from the rings */
-	SE_UC_STREAM_GAP = 1,	   /* drop: holes in a stream (records that never arrived) */
-	SE_UC_GAP_BYTES = 2,	   /* bytes in those holes */
-	SE_UC_UNKNOWN_CONN = 3,	   /* drop: record of a connection never announced */
-	SE_UC_CONN_TABLE_FULL = 4, /* drop: connection did not fit the worker's table */
-	SE_UC_BAD_RECORD = 5,	   /* drop: record too short or of an unknown kind */
-	SE_UC_DUPLICATE = 6,	   /* records already delivered (not a loss) */
-	SE_UC_REORDERED = 7,	   /* records that arrived ahead of an earlier one */
-	SE_UC_PARK_ALLOC = 8,	   /* drop: payload of a parked record could not be kept */
-	SE_UC_CONNS_OPENED = 9,
-	SE_UC_CONNS_CLOSED = 10,
-	SE_UC_DEFERRED = 11,	    /* records held past a window edge while other rings drained */
-	SE_UC_HTTP_REQUESTS = 12,   /* requests aggregated into groups */
-	SE_UC_HTTP_INVALID = 13,    /* drop: malformed HTTP/1.x (the stream resyncs) */
-	SE_UC_HTTP_TOO_LARGE = 14,  /* drop: a head over SE_HTTP1_HEAD_MAX bytes */
-	SE_UC_HTTP_RESYNC = 15,	    /* framing lost in bytes not captured; the message in
-				     * progress is kept with an estimated end */
-	SE_UC_HTTP_UNPAIRED = 16,   /* drop: a response to no request sockeye saw */
-	SE_UC_HTTP_UNANSWERED = 17, /* requests ended by close or timeout, no response */
-	SE_UC_HTTP_PIPELINE_FULL = 18,	/* drop: more requests in flight than tracked */
-	SE_UC_HTTP_ALLOC = 19,		/* drop: no memory for parser state or a group */
-	SE_UC_HTTP_GROUP_OVERFLOW = 20, /* requests counted in an overflow group (--max-groups) */
-	SE_UC_CONNS_NOT_PARSED = 21,	/* connections of a protocol sockeye does not parse */
-	SE_UC_HTTP_ABANDONED = 22,	/* drop: requests behind a response that could not be
-					 * parsed (their answers may have gone with it) */
-	SE_UC_HTTP_HEAD_TRUNCATED = 23, /* heads over SE_HTTP1_HEAD_MAX: the first part kept */
-	SE_UC_WINDOWS_DROPPED = 24,	/* drop: windows whose groups and connection records
-					 * were dropped because the export queue was full */
-	SE_UC_HTTP_EXPORT_DROPPED = 25, /* drop: requests in the groups of those windows */
-	SE_UC_SPANS = 26,		/* spans kept for requests that came with trace context */
-	SE_UC_SPANS_OVER_LIMIT = 27,	/* traced requests past --max-spans-per-second: counted in
-					 * their group, no span of their own */
-	SE_UC_SPANS_ALLOC = 28,		/* drop: no memory to keep a span */
-	SE_UC_OTLP_REJECTED = 29,	/* drop: OTLP exports the collector refused (not retried) */
-	SE_UC_OTLP_UNSENT = 30,	      /* drop: OTLP exports given up, failed TLS, or not encoded */
-	SE_UC_BUFFER_BUDGET = 31,     /* drop: what --buffer-budget refused (a split head, a
-				       * pipelined request, out-of-order payload: budget.h) */
-	SE_UC_HTTP_HEAD_STALLED = 32, /* drop: split heads released after no progress for
-				       * SE_SESSION_HEAD_STALL_NS */
-	SE_UC_CONNS_RECONCILED = 33,  /* connections ended because the kernel no longer had them:
-				       * their close record was lost (counted as close_lost) */
-	SE_UC__COUNT = 34,
-};
-
-extern const char *const se_user_counter_names[SE_UC__COUNT];
-/* Is this counter a loss (reported under "dropped")? */
-bool se_user_counter_is_drop(enum se_user_counter c);
+#include "util/counter.h"
 
 struct se_conn_record {
 	uint64_t id;

@@ -44,10 +44,6 @@ int se_probe_ring_fd(const struct se_probe *p, unsigned int i);
  */
 int se_probe_read_counters(const struct se_probe *p, uint64_t out[SE_KC__COUNT], uint64_t *missed);
 
-extern const char *const se_kernel_counter_names[SE_KC__COUNT];
-/* Is this counter a loss (reported under "dropped")? */
-bool se_kernel_counter_is_drop(enum se_kernel_counter k);
-
 /* The `lost_closes` map (see abi.h), drained by the workers. */
 int se_probe_lost_closes_fd(const struct se_probe *p);
 /* The `counters` map: what the sender reads each window. */

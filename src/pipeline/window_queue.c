@@ -4,6 +4,8 @@
  */
 #include "pipeline/window_queue.h"
 
+#include "pipeline/counters.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

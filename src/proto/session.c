@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "sockeye/abi.h"
-#include "agg/window.h"
+#include "proto/counters.h"
+#include "proto/http1/counters.h"
 
 void se_session_ctx_init(struct se_session_ctx *ctx)
 {

@@ -32,6 +32,8 @@
 #include "proto/session.h"
 #include "conn/stream.h"
 #include "agg/window.h"
+#include "conn/counters.h"
+#include "ingest/counters.h"
 
 /* How long a record may wait for an earlier one of its stream before the hole is a gap.
  * Ring pinning puts a connection's records in one ring, so a missing record is either

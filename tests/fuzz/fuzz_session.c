@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "sinks/counters.h"
 #include "fuzz_check.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"

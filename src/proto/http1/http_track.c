@@ -12,7 +12,7 @@
 
 #include "sockeye/abi.h"
 #include "util/utf8.h"
-#include "agg/window.h"
+#include "proto/http1/counters.h"
 
 /* The callbacks of a framer get the connection and the sink through this. */
 struct se_http_cb_ctx {
@@ -126,7 +126,7 @@ static void se_http_emit(struct se_http_conn *h, struct se_http_sink *sink,
 /* Every request still in flight ends, counted under `reason` (placeholders were counted
  * when their head failed). */
 static void se_http_abandon_all(struct se_http_conn *h, struct se_http_sink *sink,
-				enum se_user_counter reason)
+				enum se_http1_counter reason)
 {
 	while (h->qlen) {
 		if (!se_http_q_at(h, 0)->lost)

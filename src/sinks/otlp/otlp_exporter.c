@@ -12,6 +12,7 @@
 
 #include "util/clock.h"
 #include "util/log.h"
+#include "sinks/otlp/counters.h"
 #include "sinks/otlp/otlp_http.h"
 #include "sinks/otlp/otlp_resource.h"
 #include "sinks/otlp/otlp_retry.h"

@@ -13,7 +13,7 @@
 #include "util/hist.h"
 #include "proto/http1/http1.h"
 #include "sinks/otlp/otlp_build.h"
-#include "capture/probe.h"
+#include "sinks/counters.h"
 
 typedef Opentelemetry__Proto__Metrics__V1__Metric se_pb_metric;
 typedef Opentelemetry__Proto__Metrics__V1__NumberDataPoint se_pb_number;

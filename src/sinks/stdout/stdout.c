@@ -20,7 +20,7 @@
 #include "util/hist.h"
 #include "proto/http1/http1.h"
 #include "sinks/stdout/json.h"
-#include "capture/probe.h"
+#include "sinks/counters.h"
 
 #define SE_STDOUT_DECIMALS 1000 /* three decimals: printed with %03 */
 

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "sinks/counters.h"
 #include "util/clock.h"
 #include "proto/http1/http1.h"
 #include "agg/window.h"

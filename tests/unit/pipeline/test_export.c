@@ -34,6 +34,7 @@
 #include "config/config.h"
 #include "pipeline/export.h"
 #include "agg/window.h"
+#include "sinks/counters.h"
 #include "sinks/stdout/stdout.h"
 
 #define WINDOW_NS (5 * SE_NS_PER_S)

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "sinks/counters.h"
 #include "proto/http1/http1.h"
 #include "pipeline/window_queue.h"
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "sinks/counters.h"
 #include "proto/session.h"
 #include "agg/window.h"
 

@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "sinks/counters.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "sockeye/abi.h"
 #include "util/clock.h"

@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "sinks/counters.h"
 #include "util/clock.h"
 #include "sinks/stdout/stdout.h"
 #include "util/endpoint.h"
