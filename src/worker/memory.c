@@ -25,7 +25,7 @@
 #define SE_MEMORY_WINDOWS_OUTSIDE_QUEUE 2
 /* The process before any traffic: code, libraries, what libbpf kept of loading, jemalloc's
  * arenas and the touched part of the thread stacks, with room to spare over an idle
- * sockeye's RSS (README, "Memory"). */
+ * XX. */
 #define SE_MEMORY_PROCESS (32ull << 20)
 /* A budget counts the bytes asked for; the allocator hands out size classes up to a quarter
  * larger (jemalloc: four classes per doubling). */

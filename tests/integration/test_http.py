@@ -659,7 +659,7 @@ class BlockingUpload(Scenario, harness.HttpAssertions):
         client = self.report.http_group(CLIENT, "POST", "/upload", 200)["duration_ms"]
         if self.send_start_known:
             self.assertGreaterEqual(client["min"], self.send_ms * 0.99)
-        else:  # a kernel without tcp:tcp_sendmsg_locked: timed from the send's end (README)
+        else:  # a kernel without tcp:tcp_sendmsg_locked: timed from the send's end (docs/capture.md)
             self.assertLess(client["max"], self.send_ms)
         server = self.report.http_group(SERVER, "POST", "/upload", 200)["duration_ms"]
         self.assertLess(server["max"], self.PAUSE_S * 1000)  # it began reading after the pause
@@ -668,7 +668,7 @@ class BlockingUpload(Scenario, harness.HttpAssertions):
 class BlockingUploadFromAWatchedLocalPort(BlockingUpload):
     """The same upload from a client that bound the watched port and connected to an
     unwatched one: both sides are tracked (one end's port is watched), but only a send to a
-    watched remote port is stamped at its start (README, "When a send began"), so this
+    watched remote port is stamped at its start (docs/capture.md, "When a send began"), so this
     client's request is timed from the send's exit, like a server's."""
 
     PORT = 18126

@@ -2,7 +2,7 @@
 /*
  * The memory bound of a configuration (src/worker/memory.c): its parts add up, each flag that
  * sets a limit moves the part it limits (so no limit is left out of the sum), and the
- * defaults give the figure the README states.
+ * defaults give the figure docs/tuning.md states.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,7 +81,7 @@ static void test_every_limit_counts(void **state)
 	assert_true(b.kernel_maps > a.kernel_maps); /* per-CPU scratch */
 }
 
-/* The figures of the README's "Memory" section (two workers, two rings). */
+/* The figures of docs/tuning.md's "Memory" section (two workers, two rings). */
 static void test_defaults_and_a_small_sidecar(void **state)
 {
 	struct se_config cfg;
