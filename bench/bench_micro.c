@@ -23,6 +23,7 @@
 #include "util/hist.h"
 #include "proto/http1/http1.h"
 #include "proto/http1/http_groups.h"
+#include "proto/http1/http1_proto.h"
 #include "proto/session.h"
 #include "conn/stream.h"
 #include "agg/window.h"
@@ -123,7 +124,9 @@ static int bench_exchange(double *ex, double *base)
 {
 	static const uint8_t peer[16] = { 127, 0, 0, 1 };
 	uint64_t counters[SE_UC__COUNT] = { 0 };
-	struct se_http_groups groups;
+	struct se_proto_env env = { .counters = counters };
+	void *parts[SE_PROTO__COUNT] = { 0 };
+	struct se_http1_part *part = se_http1_proto.part_new(16, 0);
 	struct se_session_ctx ctx;
 	struct se_session sess;
 	struct se_segment in = { .data = (const uint8_t *)bench_req,
@@ -135,10 +138,10 @@ static int bench_exchange(double *ex, double *base)
 	volatile uintptr_t found = 0;
 	int failed;
 
-	se_session_ctx_init(&ctx);
-	se_http_groups_init(&groups, 16);
-	ctx.http.groups = &groups;
-	ctx.http.counters = counters;
+	if (!part || se_session_ctx_init(&ctx, &env))
+		return 1;
+	parts[SE_PROTO_HTTP1] = part;
+	se_session_ctx_point(&ctx, counters, parts);
 	se_session_init(&sess, SE_ROLE_SERVER, 2 /* AF_INET */, peer, false);
 	for (int r = 0; r < ROUNDS; r++) {
 		uint64_t t = se_clock_mono_ns();
@@ -161,10 +164,11 @@ static int bench_exchange(double *ex, double *base)
 		ex[r] = ns_per_op(t) * 4;
 	}
 	/* every exchange must have been counted, in one group */
-	failed = counters[SE_UC_HTTP_REQUESTS] != (uint64_t)ROUNDS * EXCHANGE_OPS || groups.n != 1;
+	failed =
+	    counters[SE_UC_HTTP_REQUESTS] != (uint64_t)ROUNDS * EXCHANGE_OPS || part->http.n != 1;
 	se_session_fini(&sess, &ctx);
 	se_session_ctx_fini(&ctx);
-	se_http_groups_fini(&groups);
+	se_http1_proto.part_free(part);
 	return failed;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Shards (a worker's share of a window) and their merge into windows. Counters, records and
- * HTTP groups add up; gauges (active requests, active connections) are summed over the
+ * protocol parts add up; gauges (active connections, each protocol's own) are summed over the
  * shards of one edge and never carried from one window into another.
  */
 #include "agg/window.h"
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/http1/counters.h"
+#include "proto/registry.h"
 
 struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_ns,
 			      uint32_t max_groups)
@@ -24,9 +24,26 @@ struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_n
 	s->worker = worker;
 	s->start_ns = start_ns;
 	s->end_ns = end_ns;
-	se_http_groups_init(&s->http, max_groups);
-	se_span_buf_init(&s->spans, 0);
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+
+		if (p->part_new && !(s->parts[p->id] = p->part_new(max_groups, 0))) {
+			se_shard_free(s);
+			return NULL;
+		}
+	}
 	return s;
+}
+
+static void se_parts_free(void **parts)
+{
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+
+		if (parts[p->id])
+			p->part_free(parts[p->id]);
+		parts[p->id] = NULL;
+	}
 }
 
 void se_shard_free(struct se_shard *s)
@@ -34,8 +51,7 @@ void se_shard_free(struct se_shard *s)
 	if (!s)
 		return;
 	free(s->conns);
-	se_http_groups_fini(&s->http);
-	se_span_buf_fini(&s->spans);
+	se_parts_free(s->parts);
 	free(s);
 }
 
@@ -71,66 +87,69 @@ void se_window_init(struct se_window *w, uint64_t start_ns, uint64_t end_ns, uin
 	memset(w, 0, sizeof(*w));
 	w->start_ns = start_ns;
 	w->end_ns = end_ns;
-	se_http_groups_init(&w->http, max_groups);
-	se_span_buf_init(&w->spans, UINT32_MAX);
+	w->max_groups = max_groups;
+	for (unsigned int i = 0; se_protocols[i]; i++)
+		se_window_part(w, se_protocols[i]->id);
+}
+
+void *se_window_part(struct se_window *w, unsigned int proto)
+{
+	const struct se_proto_ops *p = se_protocol(proto);
+
+	if (!w->parts[proto] && p && p->part_new)
+		w->parts[proto] = p->part_new(w->max_groups, UINT32_MAX);
+	return w->parts[proto];
 }
 
 void se_window_fini(struct se_window *w)
 {
 	free(w->conns);
-	se_http_groups_fini(&w->http);
-	se_span_buf_fini(&w->spans);
+	se_parts_free(w->parts);
 	memset(w, 0, sizeof(*w));
 }
 
-/*
- * Merge HTTP groups. The merge adds src's overflowed and alloc_failures to w's table, plus
- * whatever this merge itself overflows or loses. The counters get the part not already in
- * them: all of it for a shard (the worker leaves these to the table), only this merge's own
- * for a window (its counters already hold its tables' figures).
- */
-static int se_window_merge_http(struct se_window *w, const struct se_http_groups *src,
-				bool src_counted)
+/* Each protocol's part of src into w's. A part w cannot make loses what src's held, counted
+ * as the protocol counts a dropped window. */
+static int se_window_merge_parts(struct se_window *w, void *const *src, bool src_is_shard)
 {
-	uint64_t overflowed = w->http.overflowed, failed = w->http.alloc_failures;
-	int ret = se_http_groups_merge(&w->http, src);
+	int ret = 0;
 
-	overflowed = w->http.overflowed - overflowed;
-	failed = w->http.alloc_failures - failed;
-	if (src_counted) {
-		overflowed -= src->overflowed;
-		failed -= src->alloc_failures;
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+		void *dst;
+
+		if (!src[p->id])
+			continue;
+		dst = se_window_part(w, p->id);
+		if (!dst) {
+			p->count_dropped(src[p->id], w->counters);
+			ret = -ENOMEM;
+		} else if (p->merge(dst, src[p->id], w->counters, src_is_shard)) {
+			ret = -ENOMEM;
+		}
 	}
-	w->counters[SE_UC_HTTP_GROUP_OVERFLOW] += overflowed;
-	w->counters[SE_UC_HTTP_ALLOC] += failed;
 	return ret;
 }
 
 static int se_window_add_parts(struct se_window *w, const uint64_t counters[SE_UC__COUNT],
-			       const struct se_conn_record *recs, uint32_t n,
-			       const struct se_http_groups *http, bool http_counted,
-			       const struct se_delay_hist *delay, const struct se_span_buf *spans)
+			       const struct se_conn_record *recs, uint32_t n, void *const *parts,
+			       bool src_is_shard, const struct se_delay_hist *delay)
 {
-	int ret, ret2, over;
+	int ret, ret2;
 
 	se_delay_hist_merge(&w->delay, delay);
-	over = se_span_buf_merge(&w->spans, spans);
-	if (over < 0)
-		w->counters[SE_UC_SPANS_ALLOC] += spans->n; /* ENOMEM: none of them kept */
-	else
-		w->counters[SE_UC_SPANS_OVER_LIMIT] += (uint64_t)over;
 	for (int i = 0; i < SE_UC__COUNT; i++)
 		w->counters[i] += counters[i];
 	/* A connection lives on one ring, so one worker: records never need combining. */
 	ret = se_records_append(&w->conns, &w->nconns, &w->cap, recs, n);
-	ret2 = se_window_merge_http(w, http, http_counted);
+	ret2 = se_window_merge_parts(w, parts, src_is_shard);
 	return ret ? ret : ret2;
 }
 
 int se_window_add(struct se_window *w, const struct se_window *src)
 {
-	return se_window_add_parts(w, src->counters, src->conns, src->nconns, &src->http, true,
-				   &src->delay, &src->spans);
+	return se_window_add_parts(w, src->counters, src->conns, src->nconns, src->parts, false,
+				   &src->delay);
 }
 
 int se_window_merge(struct se_window *w, const struct se_shard *s)
@@ -138,10 +157,7 @@ int se_window_merge(struct se_window *w, const struct se_shard *s)
 	if (s->end_ns > w->end_ns)
 		w->end_ns = s->end_ns;
 	w->shards++;
-	for (size_t r = 0; r < sizeof(w->active_requests) / sizeof(w->active_requests[0]); r++)
-		w->active_requests[r] += s->active_requests[r];
 	w->conns_active += s->conns_active;
 	w->buffer_bytes += s->buffer_bytes;
-	return se_window_add_parts(w, s->counters, s->conns, s->nconns, &s->http, false, &s->delay,
-				   &s->spans);
+	return se_window_add_parts(w, s->counters, s->conns, s->nconns, s->parts, true, &s->delay);
 }

@@ -16,8 +16,7 @@
 #include "sockeye/abi.h"
 #include "conn/table.h"
 #include "agg/delay_hist.h"
-#include "proto/http1/http_groups.h"
-#include "proto/http1/span_buf.h"
+#include "proto/proto.h"
 #include "util/counter.h"
 
 struct se_conn_record {
@@ -49,21 +48,19 @@ struct se_shard {
 	uint32_t nconns;
 	uint32_t cap;
 	struct se_conn_record *conns;
-	struct se_http_groups http;
+	void *parts[SE_PROTO__COUNT]; /* each parsed protocol's part (protocol.h) */
 	/* gauges, sampled by the worker at the seal */
-	uint64_t active_requests[3]; /* by enum se_role: requests seen, response not ended */
-	uint64_t conns_active;	     /* connections in the worker's table */
-	uint64_t buffer_bytes;	     /* bytes its connections hold from --buffer-budget */
+	uint64_t conns_active; /* connections in the worker's table */
+	uint64_t buffer_bytes; /* bytes its connections hold from --buffer-budget */
 	/* kernel timestamp to end of aggregation, one record in SE_SHARD_DELAY_EVERY */
 	struct se_delay_hist delay;
-	struct se_span_buf spans; /* limit set by the worker (0: none kept) */
 };
 
 /* The worker samples its own lag on one record in this many (a clock read each). */
 #define SE_SHARD_DELAY_EVERY 16
 
-/* Context: worker (at start and at each seal, never per event). NULL on ENOMEM. The shard's
- * HTTP table keeps at most max_groups groups (and allocates only when requests come). */
+/* Context: worker (at start and at each seal, never per event). NULL on ENOMEM. Each
+ * protocol's part keeps at most max_groups groups (and allocates only when requests come). */
 struct se_shard *se_shard_new(uint32_t worker, uint64_t start_ns, uint64_t end_ns,
 			      uint32_t max_groups);
 void se_shard_free(struct se_shard *s);
@@ -85,31 +82,32 @@ struct se_window {
 	uint32_t nconns;
 	uint32_t cap;
 	struct se_conn_record *conns;
-	struct se_http_groups http;
-	uint64_t active_requests[3]; /* summed over the shards merged (not over added windows) */
-	uint64_t conns_active;
+	uint32_t max_groups;
+	/* each parsed protocol's part (protocol.h), with no span limit of its own: the shards'
+	 * bound it. NULL until made (se_window_part), or when memory ran out. */
+	void *parts[SE_PROTO__COUNT];
+	uint64_t conns_active; /* summed over the shards merged (not over added windows) */
 	uint64_t buffer_bytes;
 	struct se_delay_hist delay; /* of every shard merged or window added */
-	struct se_span_buf spans;   /* no limit of its own: the shards' bound it */
 };
 
-/* Never allocates (the HTTP table grows on first use). */
+/* Never fails: parts that cannot be made now are made when something is merged into them. */
 void se_window_init(struct se_window *w, uint64_t start_ns, uint64_t end_ns, uint32_t max_groups);
 void se_window_fini(struct se_window *w);
+/* The protocol's part of w, made if needed; NULL for a protocol with none, or on ENOMEM. */
+void *se_window_part(struct se_window *w, unsigned int proto);
 /*
- * Add everything src counted (counters, records, HTTP groups) without counting a shard: the
- * sender carries late shards into the next window this way. Gauges are not carried: they
+ * Add everything src counted (counters, records, protocol parts) without counting a shard:
+ * the sender carries late shards into the next window this way. Gauges are not carried: they
  * are samples of src's edge, and the shards of w's own edge report current values.
- * Whatever the merge loses to w's HTTP limit or to memory is counted in w's counters
- * (SE_UC_HTTP_GROUP_OVERFLOW, SE_UC_HTTP_ALLOC). src is left untouched. 0 or -ENOMEM (the
- * rest is still added).
+ * Whatever the merge loses to w's limits or to memory is counted in w's counters (by each
+ * protocol). src is left untouched. 0 or -ENOMEM (the rest is still added).
  */
 int se_window_add(struct se_window *w, const struct se_window *src);
 /*
- * Add the shard as one of the window's shards: counters, records, HTTP groups, gauges
- * (summed). The HTTP table's own overflowed and alloc_failures (which the worker does not
- * count) go into SE_UC_HTTP_GROUP_OVERFLOW and SE_UC_HTTP_ALLOC. The shard is left
- * untouched. 0 or -ENOMEM (the rest is still merged).
+ * Add the shard as one of the window's shards: counters, records, protocol parts, gauges
+ * (summed). What the parts lost to their limits (which the worker does not count) goes into
+ * the counters. The shard is left untouched. 0 or -ENOMEM (the rest is still merged).
  */
 int se_window_merge(struct se_window *w, const struct se_shard *s);
 

@@ -5,10 +5,10 @@
 
 #include "util/counter.h"
 
-#define SE_INGEST_COUNTERS(X)                                                                  \
-	X(EVENTS, 0, "events", false)		/* records drained from the rings */             \
-	X(UNKNOWN_CONN, 3, "unknown_conn", true) /* a record of a connection never announced */  \
-	X(BAD_RECORD, 5, "bad_record", true)	/* a record too short or of an unknown kind */    \
+#define SE_INGEST_COUNTERS(X)                                                                      \
+	X(EVENTS, 0, "events", false)		 /* records drained from the rings */              \
+	X(UNKNOWN_CONN, 3, "unknown_conn", true) /* a record of a connection never announced */    \
+	X(BAD_RECORD, 5, "bad_record", true)	 /* a record too short or of an unknown kind */    \
 	X(DEFERRED, 11, "deferred", false) /* held past a window edge while other rings drained */
 
 SE_COUNTERS_DECLARE(se_ingest_counter, SE_INGEST_COUNTERS)

@@ -6,10 +6,8 @@
 #include "util/counter.h"
 
 /* Windows whose groups and connection records were dropped because the export queue was
- * full, and the HTTP requests in their groups. */
-#define SE_PIPELINE_COUNTERS(X)                                                                \
-	X(WINDOWS_DROPPED, 24, "windows_dropped", true)                                            \
-	X(HTTP_EXPORT_DROPPED, 25, "http_export_dropped", true)
+ * full (each protocol counts what their parts held). */
+#define SE_PIPELINE_COUNTERS(X) X(WINDOWS_DROPPED, 24, "windows_dropped", true)
 
 SE_COUNTERS_DECLARE(se_pipeline_counter, SE_PIPELINE_COUNTERS)
 

@@ -4,11 +4,12 @@
  */
 #include "pipeline/window_queue.h"
 
-#include "pipeline/counters.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "pipeline/counters.h"
+#include "proto/registry.h"
 
 int se_window_queue_init(struct se_window_queue *q, uint32_t cap)
 {
@@ -37,14 +38,15 @@ void se_window_queue_fini(struct se_window_queue *q)
 /* Keep the counts of a window about to be dropped; free what it held. Under the lock. */
 static void se_window_queue_drop(struct se_window_queue *q, struct se_export_window *ew)
 {
-	uint64_t requests = 0;
-
-	for (uint32_t i = 0; i < ew->w.http.n; i++)
-		requests += ew->w.http.groups[i].count;
 	for (int c = 0; c < SE_UC__COUNT; c++)
 		q->carry_counters[c] += ew->w.counters[c];
 	q->carry_counters[SE_UC_WINDOWS_DROPPED]++;
-	q->carry_counters[SE_UC_HTTP_EXPORT_DROPPED] += requests;
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+
+		if (ew->w.parts[p->id])
+			p->count_dropped(ew->w.parts[p->id], q->carry_counters);
+	}
 	for (int k = 0; k < SE_KC__COUNT; k++)
 		q->carry_kernel.counters[k] += ew->kernel.counters[k];
 	q->carry_kernel.prog_missed += ew->kernel.prog_missed;

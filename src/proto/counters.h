@@ -5,8 +5,9 @@
 
 #include "util/counter.h"
 
-#define SE_PROTO_COUNTERS(X)                                                                   \
-	X(CONNS_NOT_PARSED, 21, "conns_not_parsed", false) /* of a protocol sockeye does not parse */
+#define SE_PROTO_COUNTERS(X)                                                                       \
+	/* connections of a protocol sockeye does not parse */                                     \
+	X(CONNS_NOT_PARSED, 21, "conns_not_parsed", false)
 
 SE_COUNTERS_DECLARE(se_proto_counter, SE_PROTO_COUNTERS)
 

@@ -22,6 +22,7 @@ enum se_proto {
 	SE_PROTO_HTTP1 = 1,
 	SE_PROTO_HTTP2 = 2, /* recognised by its preface; not parsed yet */
 	SE_PROTO_OTHER = 3, /* none of the above: ignored and counted */
+	SE_PROTO__COUNT = 4,
 };
 
 /* A view of len bytes at p (not NUL-terminated, not owned). */

@@ -2,28 +2,72 @@
 /* Protocol detection and dispatch for one connection (see src/proto/session.h). */
 #include "proto/session.h"
 
-#include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
-#include "sockeye/abi.h"
 #include "proto/counters.h"
-#include "proto/http1/counters.h"
+#include "proto/registry.h"
+#include "sockeye/abi.h"
 
-void se_session_ctx_init(struct se_session_ctx *ctx)
+int se_session_ctx_init(struct se_session_ctx *ctx, const struct se_proto_env *env)
 {
 	memset(ctx, 0, sizeof(*ctx));
-	se_tracectx_seed(ctx->http.rng);
+	ctx->env = *env;
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+
+		if (!se_protocol_parsed(p))
+			continue;
+		ctx->pw[p->id] = p->worker_new(&ctx->env);
+		if (!ctx->pw[p->id]) {
+			se_session_ctx_fini(ctx);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 void se_session_ctx_fini(struct se_session_ctx *ctx)
 {
-	while (ctx->free_http) {
-		struct se_http_conn *h = ctx->free_http;
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
 
-		ctx->free_http = h->next_free;
-		free(h);
+		if (ctx->pw[p->id])
+			p->worker_free(ctx->pw[p->id]);
+		ctx->pw[p->id] = NULL;
 	}
-	ctx->nfree_http = 0;
+}
+
+void se_session_ctx_point(struct se_session_ctx *ctx, uint64_t *counters, void *const *parts)
+{
+	ctx->env.counters = counters;
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+
+		if (ctx->pw[p->id])
+			p->point(ctx->pw[p->id], parts[p->id]);
+	}
+}
+
+void se_session_ctx_sample(const struct se_session_ctx *ctx, void *const *parts)
+{
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+
+		if (ctx->pw[p->id])
+			p->sample(ctx->pw[p->id], parts[p->id]);
+	}
+}
+
+bool se_session_ctx_busy(const struct se_session_ctx *ctx)
+{
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+
+		if (ctx->pw[p->id] && p->worker_busy(ctx->pw[p->id]))
+			return true;
+	}
+	return false;
 }
 
 void se_session_init(struct se_session *s, uint8_t role, uint16_t family,
@@ -40,18 +84,6 @@ void se_session_init(struct se_session *s, uint8_t role, uint16_t family,
 static unsigned int se_session_request_dir(const struct se_session *s)
 {
 	return s->role == SE_ROLE_CLIENT ? SE_DIR_OUT : SE_DIR_IN;
-}
-
-static struct se_http_conn *se_session_alloc_http(struct se_session_ctx *ctx)
-{
-	struct se_http_conn *h = ctx->free_http;
-
-	if (h) {
-		ctx->free_http = h->next_free;
-		ctx->nfree_http--;
-		return h;
-	}
-	return malloc(sizeof(*h));
 }
 
 /* Keep the first bytes of a direction while the protocol is undecided. */
@@ -75,24 +107,23 @@ static void se_session_keep(struct se_session *s, unsigned int dir, const struct
 		s->prefix_partial[dir] = true; /* bytes of this segment are not in the prefix */
 }
 
-/* Start the HTTP tracker and give it what detection kept, then the current segment, in
+/* Start the protocol's tracker and give it what detection kept, then the current segment, in
  * kernel-time order so a response is never replayed before its request. */
-static void se_session_start_http(struct se_session *s, struct se_session_ctx *ctx,
-				  unsigned int dir, const struct se_segment *seg, uint8_t had,
-				  bool had_partial)
+static void se_session_start(struct se_session *s, struct se_session_ctx *ctx,
+			     const struct se_proto_ops *ops, unsigned int dir,
+			     const struct se_segment *seg, uint8_t had, bool had_partial)
 {
 	unsigned int req_dir = se_session_request_dir(s);
 	struct se_segment feed[3];
 	unsigned int feed_dir[3], n = 0;
-	uint64_t first[2];
+	struct se_proto_start start = {
+		.role = s->role,
+		.family = s->family,
+		.peer_addr = s->peer_addr,
+		.midstream = s->midstream,
+	};
+	void *pw = ctx->pw[ops->id];
 
-	s->http = se_session_alloc_http(ctx);
-	if (!s->http) {
-		ctx->http.counters[SE_UC_HTTP_ALLOC]++;
-		s->proto = SE_PROTO_OTHER;
-		return;
-	}
-	s->proto = SE_PROTO_HTTP1;
 	/* The current segment is fed whole; only earlier segments come from the prefix. */
 	s->prefix_len[dir] = had;
 	s->prefix_partial[dir] = had_partial;
@@ -104,7 +135,7 @@ static void se_session_start_http(struct se_session *s, struct se_session_ctx *c
 		bool replay =
 		    s->prefix_len[d] && !s->prefix_partial[d] && !(s->midstream && d != req_dir);
 
-		first[d] = replay ? s->prefix_offset[d] : d == dir ? seg->offset : 0;
+		start.first_offset[d] = replay ? s->prefix_offset[d] : d == dir ? seg->offset : 0;
 		if (!replay)
 			continue;
 		feed[n] = (struct se_segment){
@@ -119,8 +150,13 @@ static void se_session_start_http(struct se_session *s, struct se_session_ctx *c
 	}
 	feed[n] = *seg;
 	feed_dir[n++] = dir;
-	se_http_conn_init(s->http, s->role, s->family, s->peer_addr, first, s->midstream,
-			  ctx->http.budget);
+	s->tracker = ops->conn_new(pw, &start);
+	if (!s->tracker) {
+		s->proto = SE_PROTO_OTHER; /* out of memory: counted by the protocol */
+		return;
+	}
+	s->proto = ops->id;
+	s->ops = ops;
 	/* At most three segments: a stable insertion sort by timestamp. */
 	for (unsigned int i = 1; i < n; i++)
 		for (unsigned int j = i; j > 0 && feed[j].ts_ns < feed[j - 1].ts_ns; j--) {
@@ -131,7 +167,7 @@ static void se_session_start_http(struct se_session *s, struct se_session_ctx *c
 			feed[j - 1] = t, feed_dir[j - 1] = td;
 		}
 	for (unsigned int i = 0; i < n; i++)
-		se_http_conn_on_bytes(s->http, &ctx->http, feed_dir[i], &feed[i]);
+		ops->on_bytes(pw, s->tracker, feed_dir[i], &feed[i]);
 }
 
 static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, unsigned int dir,
@@ -140,6 +176,7 @@ static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, 
 	unsigned int req_dir = se_session_request_dir(s);
 	uint8_t had = s->prefix_len[dir];
 	bool had_partial = s->prefix_partial[dir];
+	const struct se_proto_ops *ops;
 	enum se_proto p;
 
 	se_session_keep(s, dir, seg);
@@ -154,17 +191,15 @@ static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, 
 		memset(s->prefix_partial, 0, sizeof(s->prefix_partial));
 		return;
 	}
-	switch (p) {
-	case SE_PROTO_UNDECIDED:
+	if (p == SE_PROTO_UNDECIDED)
 		return;
-	case SE_PROTO_HTTP1:
-		se_session_start_http(s, ctx, dir, seg, had, had_partial);
-		return;
-	default:
-		s->proto = (uint8_t)p;
-		ctx->http.counters[SE_UC_CONNS_NOT_PARSED]++;
+	ops = se_protocol(p);
+	if (se_protocol_parsed(ops) && ctx->pw[p]) {
+		se_session_start(s, ctx, ops, dir, seg, had, had_partial);
 		return;
 	}
+	s->proto = (uint8_t)p;
+	ctx->env.counters[SE_UC_CONNS_NOT_PARSED]++;
 }
 
 void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsigned int dir,
@@ -172,53 +207,30 @@ void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsig
 {
 	if (s->closed)
 		return;
-	switch (s->proto) {
-	case SE_PROTO_HTTP1:
-		se_http_conn_on_bytes(s->http, &ctx->http, dir, seg);
-		return;
-	case SE_PROTO_UNDECIDED:
+	if (s->ops)
+		s->ops->on_bytes(ctx->pw[s->proto], s->tracker, dir, seg);
+	else if (s->proto == SE_PROTO_UNDECIDED)
 		se_session_detect(s, ctx, dir, seg);
-		return;
-	default:
-		return; /* not parsed: counted once at detection */
-	}
+	/* else not parsed: counted once at detection */
 }
 
 void se_session_close(struct se_session *s, struct se_session_ctx *ctx)
 {
 	s->closed = true;
-	if (s->proto == SE_PROTO_HTTP1)
-		se_http_conn_close(s->http, &ctx->http);
+	if (s->ops)
+		s->ops->close(ctx->pw[s->proto], s->tracker);
 }
 
 void se_session_check_idle(struct se_session *s, struct se_session_ctx *ctx, uint64_t now_ns)
 {
-	if (s->proto != SE_PROTO_HTTP1)
-		return;
-	if (now_ns > SE_SESSION_HEAD_STALL_NS)
-		se_http_conn_release_stalled(s->http, &ctx->http,
-					     now_ns - SE_SESSION_HEAD_STALL_NS);
-	se_http_conn_trim(s->http);
-	if (!s->http->qlen)
-		return;
-	if (now_ns > SE_SESSION_IDLE_TIMEOUT_NS &&
-	    se_http_conn_last_ts(s->http) < now_ns - SE_SESSION_IDLE_TIMEOUT_NS)
-		se_http_conn_expire(s->http, &ctx->http);
+	if (s->ops)
+		s->ops->check_idle(ctx->pw[s->proto], s->tracker, now_ns);
 }
 
 void se_session_fini(struct se_session *s, struct se_session_ctx *ctx)
 {
-	struct se_http_conn *h = s->http;
-
-	s->http = NULL;
-	if (!h)
-		return;
-	se_http_conn_fini(h);
-	if (ctx->nfree_http < SE_SESSION_FREE_MAX) {
-		h->next_free = ctx->free_http;
-		ctx->free_http = h;
-		ctx->nfree_http++;
-	} else {
-		free(h);
-	}
+	if (s->ops && s->tracker)
+		s->ops->conn_free(ctx->pw[s->proto], s->tracker);
+	s->ops = NULL;
+	s->tracker = NULL;
 }

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The application layer of one connection: which protocol it speaks (decided from the first
- * bytes each way, by se_detect) and that protocol's tracker. Until the protocol is known the
- * first bytes are kept (at most SE_DETECT_PREFIX_MAX per direction) and replayed into the
- * tracker once it is. A connection of a protocol sockeye does not parse is counted once and
- * its bytes are ignored: never parsed as garbage.
+ * bytes each way, by se_detect) and that protocol's tracker (protocol.h). Until the protocol
+ * is known the first bytes are kept (at most SE_DETECT_PREFIX_MAX per direction) and replayed
+ * into the tracker once it is. A connection of a protocol sockeye does not parse is counted once
+ * and its bytes are ignored: never parsed as garbage.
  *
  * A connection joined mid-stream (sockeye started after it opened) may show a body first:
  * its detection is retried at the start of each later segment, a bounded number of times.
  *
- * Context: owned by one worker; se_session lives inside struct se_conn, which the connection
- * table moves, so it holds no pointer into itself (tracker state is a separate allocation).
+ * Context: owned by one worker; se_session lives beside its connection in the connection
+ * table, which moves it, so it holds no pointer into itself (tracker state is allocated).
  */
 #ifndef SOCKEYE_SESSION_H
 #define SOCKEYE_SESSION_H
@@ -18,26 +18,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "proto/http1/http_track.h"
-#include "proto/proto.h"
 #include "conn/stream.h"
+#include "proto/proto.h"
+#include "proto/protocol.h"
 
 /* Segment starts examined on a mid-stream connection before it is declared not parsed. */
 #define SE_SESSION_MIDSTREAM_TRIES 16
 /* A connection idle this long has its requests in flight counted as unanswered. */
 #define SE_SESSION_IDLE_TIMEOUT_NS (60ull * 1000000000ull)
-/* A head gathered over segments that made no progress this long is released (slowloris):
+/* A message gathered over segments that made no progress this long is released (slowloris):
  * servers give up on a slow head after 10 to 60 s (nginx's client_header_timeout: 60 s). */
 #define SE_SESSION_HEAD_STALL_NS (30ull * 1000000000ull)
 
-/* Free tracker states a worker keeps for reuse; beyond this they go back to the allocator. */
-#define SE_SESSION_FREE_MAX 1024
-
-/* Per worker: where finished exchanges go, and recycled tracker state. */
+/* Per worker: what the protocols' trackers share, and each parsed protocol's state. */
 struct se_session_ctx {
-	struct se_http_sink http;
-	struct se_http_conn *free_http; /* free list: a closed connection's state, reused */
-	uint32_t nfree_http;
+	struct se_proto_env env;
+	void *pw[SE_PROTO__COUNT]; /* by enum se_proto; NULL: not parsed */
 };
 
 struct se_session {
@@ -54,11 +50,21 @@ struct se_session {
 	uint64_t prefix_start_ns[2];
 	uint8_t peer_addr[16];
 	uint8_t prefix[2][SE_DETECT_PREFIX_MAX];
-	struct se_http_conn *http; /* when proto is SE_PROTO_HTTP1 */
+	const struct se_proto_ops *ops; /* once a parsed protocol is detected */
+	void *tracker;			/* its state for this connection */
 };
 
-void se_session_ctx_init(struct se_session_ctx *ctx);
+/* Every parsed protocol's worker state, sharing env (copied into ctx, which must not move
+ * afterwards: the protocols keep a pointer to it). 0 or -ENOMEM. */
+int se_session_ctx_init(struct se_session_ctx *ctx, const struct se_proto_env *env);
 void se_session_ctx_fini(struct se_session_ctx *ctx);
+/* Trackers count into counters and into parts (by enum se_proto) from now on: a new shard's.
+ * Context: at start and at each seal. */
+void se_session_ctx_point(struct se_session_ctx *ctx, uint64_t *counters, void *const *parts);
+/* Each protocol's gauges into the parts of the shard being sealed. */
+void se_session_ctx_sample(const struct se_session_ctx *ctx, void *const *parts);
+/* Is anything in flight (the idle walk has work)? */
+bool se_session_ctx_busy(const struct se_session_ctx *ctx);
 
 void se_session_init(struct se_session *s, uint8_t role, uint16_t family,
 		     const uint8_t peer_addr[16], bool midstream);
@@ -69,11 +75,11 @@ void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsig
  * that raced the close in the kernel) are not parsed: a tracker started then could never
  * end the requests it queued. */
 void se_session_close(struct se_session *s, struct se_session_ctx *ctx);
-/* Called by the worker from time to time: an HTTP connection idle since before now_ns minus
- * the timeout counts its requests in flight as unanswered, a head that made no progress for
- * SE_SESSION_HEAD_STALL_NS is released, and an empty pipeline queue goes back inline. */
+/* Called by the worker from time to time: requests in flight on a connection idle since
+ * before now_ns minus SE_SESSION_IDLE_TIMEOUT_NS count as unanswered, a message that made no
+ * progress for SE_SESSION_HEAD_STALL_NS is released, and buffers shrink back. */
 void se_session_check_idle(struct se_session *s, struct se_session_ctx *ctx, uint64_t now_ns);
-/* Release the tracker state (to the ctx's free list). */
+/* Release the tracker state. */
 void se_session_fini(struct se_session *s, struct se_session_ctx *ctx);
 
 #endif /* SOCKEYE_SESSION_H */

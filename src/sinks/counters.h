@@ -18,12 +18,12 @@
 #include "sockeye/abi.h"
 #include "util/counter.h"
 
-#define SE_EVERY_USER_COUNTER(X)                                                               \
-	SE_INGEST_COUNTERS(X)                                                                  \
-	SE_CONN_COUNTERS(X)                                                                    \
-	SE_PROTO_COUNTERS(X)                                                                   \
-	SE_HTTP1_COUNTERS(X)                                                                   \
-	SE_PIPELINE_COUNTERS(X)                                                                \
+#define SE_EVERY_USER_COUNTER(X)                                                                   \
+	SE_INGEST_COUNTERS(X)                                                                      \
+	SE_CONN_COUNTERS(X)                                                                        \
+	SE_PROTO_COUNTERS(X)                                                                       \
+	SE_HTTP1_COUNTERS(X)                                                                       \
+	SE_PIPELINE_COUNTERS(X)                                                                    \
 	SE_OTLP_COUNTERS(X)
 
 extern const char *const se_user_counter_names[SE_UC__COUNT];

@@ -8,10 +8,11 @@
 
 #include "sockeye/abi.h"
 #include "conn/table.h"
+#include "proto/http1/http1_proto.h"
 #include "proto/http1/http_groups.h"
 #include "proto/http1/http_track.h"
-#include "proto/session.h"
 #include "proto/http1/span_buf.h"
+#include "proto/session.h"
 #include "agg/window.h"
 
 /* A BPF hash map element beyond its key and value (struct htab_elem, with the per-CPU spare
@@ -65,7 +66,8 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 	 * kernel's map (every worker's together). */
 	uint64_t records = cfg->connections ? conns * sizeof(struct se_conn_record) : 0;
 	uint64_t window = se_memory_groups(cfg->max_groups) + records +
-			  spans * sizeof(struct se_span) + sizeof(struct se_window);
+			  spans * sizeof(struct se_span) + sizeof(struct se_window) +
+			  sizeof(struct se_http1_part);
 
 	out->rings = (uint64_t)rings * cfg->ring_size;
 	out->kernel_maps =
@@ -74,15 +76,16 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 	    (uint64_t)possible_cpus * (sizeof(struct se_ev_data) + 2 * SE_CAPTURE_MAX);
 	/* Each worker's table has room for every connection (they may all land on one ring),
 	 * and the pages of a table in use are all touched; HTTP state is per connection. */
-	out->conn_state = (uint64_t)workers *
-			      (table_slots * (sizeof(struct se_conn) + sizeof(struct se_session)) +
-			       2 * conns * sizeof(uint64_t) +
-			       SE_SESSION_FREE_MAX * sizeof(struct se_http_conn)) +
-			  conns * sizeof(struct se_http_conn);
+	out->conn_state =
+	    (uint64_t)workers *
+		(table_slots * (sizeof(struct se_conn) + sizeof(struct se_session)) +
+		 2 * conns * sizeof(uint64_t) + SE_HTTP1_FREE_MAX * sizeof(struct se_http_conn)) +
+	    conns * sizeof(struct se_http_conn);
 	out->buffers = SE_MEMORY_ALLOC_ROUNDING((uint64_t)workers * cfg->buffer_budget);
 	out->windows =
 	    SE_MEMORY_SHARDS_PER_WORKER *
-		((uint64_t)workers * (se_memory_groups(cfg->max_groups) + sizeof(struct se_shard)) +
+		((uint64_t)workers * (se_memory_groups(cfg->max_groups) + sizeof(struct se_shard) +
+				      sizeof(struct se_http1_part)) +
 		 records + spans * sizeof(struct se_span)) +
 	    (uint64_t)(cfg->export_queue + SE_MEMORY_WINDOWS_OUTSIDE_QUEUE) * window +
 	    se_memory_groups(cfg->max_groups); /* cumulative totals */

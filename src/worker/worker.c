@@ -77,16 +77,15 @@ struct se_worker {
 	struct se_conn_table conns;
 	struct se_shard *shard;
 	struct se_stream_counters scnt;
-	struct se_budget budget;     /* --buffer-budget: what connections hold beyond their state */
-	struct se_session_ctx proto; /* parsers' sink: points into the current shard */
-	unsigned int nrings;	     /* rings this worker drains */
-	uint8_t *deferred;	     /* records stamped past the window edge: [u64 size][data], each
-				      * 8-aligned like in the ring (records are read in place) */
+	struct se_budget budget; /* --buffer-budget: what connections hold beyond their state */
+	struct se_session_ctx sessions; /* the protocols: count into the current shard */
+	unsigned int nrings;		/* rings this worker drains */
+	uint8_t *deferred; /* records stamped past the window edge: [u64 size][data], each
+			    * 8-aligned like in the ring (records are read in place) */
 	size_t deferred_len;
 	size_t deferred_cap;
 	bool replaying;
 	uint32_t delay_tick;	/* records since the last delay sample */
-	uint32_t span_limit;	/* spans kept per shard: this worker's share of the window's */
 	uint64_t collected_for; /* window start whose parked closes were collected */
 	uint32_t idle_cursor;	/* next table slot se_worker_check_idle looks at */
 	uint64_t *closed_ids;	/* scratch for the seal: connections to free */
@@ -106,7 +105,7 @@ static struct se_session *se_worker_session(const struct se_worker *w, const str
 struct se_delivery {
 	struct se_conn *conn;
 	struct se_session *session;
-	struct se_session_ctx *proto;
+	struct se_session_ctx *sessions;
 	unsigned int dir;
 	bool digest; /* --connections: keep the stream digest */
 };
@@ -123,7 +122,7 @@ static void se_worker_on_bytes(void *ctx, const struct se_segment *seg)
 	if (d->digest && seg->captured)
 		d->conn->digest[d->dir] =
 		    se_fnv1a64(d->conn->digest[d->dir], seg->data, seg->captured);
-	se_session_on_bytes(d->session, d->proto, d->dir, seg);
+	se_session_on_bytes(d->session, d->sessions, d->dir, seg);
 }
 
 static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
@@ -182,7 +181,7 @@ static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, s
 	seg.captured = e->captured;
 	d.conn = c;
 	d.session = se_worker_session(w, c);
-	d.proto = &w->proto;
+	d.sessions = &w->sessions;
 	d.dir = e->direction;
 	d.digest = w->cfg->connections;
 	se_stream_push(&c->stream[d.dir], &seg, se_worker_on_bytes, &d, &w->scnt);
@@ -195,7 +194,7 @@ static void se_worker_flush_streams(struct se_worker *w, struct se_conn *c)
 		struct se_delivery d = {
 			.conn = c,
 			.session = se_worker_session(w, c),
-			.proto = &w->proto,
+			.sessions = &w->sessions,
 			.dir = dir,
 			.digest = w->cfg->connections,
 		};
@@ -216,7 +215,7 @@ static void se_worker_end(struct se_worker *w, struct se_conn *c, const __u64 *b
 			c->stream[dir].next = bytes[dir];
 		}
 	}
-	se_session_close(se_worker_session(w, c), &w->proto);
+	se_session_close(se_worker_session(w, c), &w->sessions);
 	c->closed = true;
 	se_conn_table_mark_active(&w->conns, c); /* freed at the seal, after it is reported */
 }
@@ -469,10 +468,7 @@ static void se_worker_record_conn(struct se_worker *w, struct se_shard *s, struc
 /* Parsers count into the current shard. */
 static void se_worker_point_sink(struct se_worker *w)
 {
-	w->proto.http.groups = &w->shard->http;
-	w->proto.http.counters = w->shard->counters;
-	w->proto.http.spans = &w->shard->spans;
-	w->shard->spans.limit = w->span_limit;
+	se_session_ctx_point(&w->sessions, w->shard->counters, w->shard->parts);
 }
 
 /*
@@ -486,19 +482,17 @@ static void se_worker_point_sink(struct se_worker *w)
  */
 static void se_worker_check_idle(struct se_worker *w, uint64_t now_mono)
 {
-	const uint64_t *active = w->proto.http.active_requests;
 	uint64_t seals_per_pass = SE_WORKER_IDLE_PASS_NS / w->window_ns; /* 0: window > a pass */
 	uint64_t slice = seals_per_pass ? (w->conns.capacity + seals_per_pass - 1) / seals_per_pass
 					: w->conns.capacity;
 
-	if (!active[SE_ROLE_UNKNOWN] && !active[SE_ROLE_SERVER] && !active[SE_ROLE_CLIENT] &&
-	    !w->budget.used)
+	if (!se_session_ctx_busy(&w->sessions) && !w->budget.used)
 		return;
 	for (uint64_t k = 0; k < slice && k < w->conns.capacity; k++) {
 		struct se_conn *c = &w->conns.slots[w->idle_cursor];
 
 		if (c->id)
-			se_session_check_idle(se_worker_session(w, c), &w->proto, now_mono);
+			se_session_check_idle(se_worker_session(w, c), &w->sessions, now_mono);
 		if (++w->idle_cursor == w->conns.capacity)
 			w->idle_cursor = 0;
 	}
@@ -536,7 +530,7 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 	for (uint32_t i = 0; i < nclosed; i++) {
 		c = se_conn_table_lookup(&w->conns, w->closed_ids[i]);
 		if (c) {
-			se_session_fini(se_worker_session(w, c), &w->proto);
+			se_session_fini(se_worker_session(w, c), &w->sessions);
 			se_conn_table_remove(&w->conns, c);
 		}
 	}
@@ -547,7 +541,7 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 	}
 	se_worker_check_idle(w, now_mono);
 	se_worker_take_stream_counters(w, s);
-	memcpy(s->active_requests, w->proto.http.active_requests, sizeof(s->active_requests));
+	se_session_ctx_sample(&w->sessions, s->parts);
 	s->conns_active = w->conns.live;
 	s->buffer_bytes = w->budget.used;
 	s->final = final;
@@ -662,6 +656,7 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 				int64_t real_minus_mono_ns, uint64_t first_window_start_ns)
 {
 	struct se_worker *w = calloc(1, sizeof(*w));
+	struct se_proto_env env = { 0 };
 	unsigned int rings[SE_WORKER_RINGS_MAX];
 	unsigned int n;
 	int err = ENOMEM;
@@ -681,13 +676,14 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 	atomic_init(&w->stop, false);
 	atomic_init(&w->failed, false);
 	atomic_init(&w->stop_real_ns, 0);
-	se_session_ctx_init(&w->proto);
-	w->proto.http.real_minus_mono_ns = real_minus_mono_ns;
-	w->proto.http.budget = &w->budget;
 	/* --max-spans-per-second over a window, shared out (rounded up) among the workers */
-	w->span_limit =
+	env.span_limit =
 	    (uint32_t)(((uint64_t)cfg->max_spans_per_second * cfg->window_s + workers - 1) /
 		       workers);
+	env.budget = &w->budget;
+	env.real_minus_mono_ns = real_minus_mono_ns;
+	if (se_session_ctx_init(&w->sessions, &env))
+		goto fail;
 	if (se_conn_table_init_ext(&w->conns, cfg->max_connections, sizeof(struct se_session)))
 		goto fail;
 	w->conns.budget = &w->budget;
@@ -775,9 +771,9 @@ void se_worker_free(struct se_worker *w)
 	se_shard_free(w->shard);
 	for (uint32_t i = 0; w->conns.slots && i < w->conns.capacity; i++)
 		if (w->conns.slots[i].id)
-			se_session_fini(se_worker_session(w, &w->conns.slots[i]), &w->proto);
+			se_session_fini(se_worker_session(w, &w->conns.slots[i]), &w->sessions);
 	se_conn_table_fini(&w->conns);
-	se_session_ctx_fini(&w->proto);
+	se_session_ctx_fini(&w->sessions);
 	free(w->closed_ids);
 	free(w->keep_ids);
 	se_reconcile_fini(&w->reconcile);

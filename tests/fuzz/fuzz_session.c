@@ -52,6 +52,7 @@
 #include "sinks/otlp/otlp_metrics.h"
 #include "sinks/otlp/otlp_resource.h"
 #include "sinks/otlp/otlp_spans.h"
+#include "proto/http1/http1_proto.h"
 #include "proto/session.h"
 #include "conn/stream.h"
 #include "agg/window.h"
@@ -259,7 +260,7 @@ static void check_stdout(const struct se_export_window *ew)
 		lines++;
 		at += n + 1;
 	}
-	CHECK(http == ew->w.http.n && stats == 1);
+	CHECK(http == se_http1_part(ew->w.parts)->http.n && stats == 1);
 	CHECK(conn == (fz.cfg.connections ? ew->w.nconns : 0));
 	CHECK(lines == http + conn + stats);
 	free(buf);
@@ -366,8 +367,8 @@ static uint64_t expiring(const struct se_http_groups *total, const struct se_win
 
 		if (g->series_seen_ns > w->end_ns - fz.ttl_ns)
 			continue;
-		for (uint32_t k = 0; k < w->http.n && !kept; k++)
-			kept = same_key(g, &w->http.groups[k]);
+		for (uint32_t k = 0; k < se_http1_part(w->parts)->http.n && !kept; k++)
+			kept = same_key(g, &se_http1_part(w->parts)->http.groups[k]);
 		if (!kept)
 			n += g->count;
 	}
@@ -377,20 +378,22 @@ static uint64_t expiring(const struct se_http_groups *total, const struct se_win
 /* The sender's part: one merged window, out through both encoders. */
 static void export_window(struct se_export_window *ew)
 {
-	uint64_t window_requests = groups_count(&ew->w.http, false);
+	uint64_t window_requests = groups_count(&se_http1_part(ew->w.parts)->http, false);
 	uint64_t before = groups_count(&fz.metrics.total, false);
 	uint64_t gone = expiring(&fz.metrics.total, &ew->w);
 	uint8_t *buf = NULL;
 	size_t len = 0, nspans;
 
-	check_counted(ew->w.counters, &ew->w.http, &ew->w.spans);
+	check_counted(ew->w.counters, &se_http1_part(ew->w.parts)->http,
+		      &se_http1_part(ew->w.parts)->spans);
 	check_stdout(ew);
 
 	CHECK(se_otlp_metrics_encode(&fz.metrics, &fz.res, ew, fz.failures, "tracepoint", &buf,
 				     &len) == 0);
 	check_groups(&fz.metrics.total);
 	if (fz.delta) {
-		CHECK(check_metrics(buf, len) == groups_count(&ew->w.http, true));
+		CHECK(check_metrics(buf, len) ==
+		      groups_count(&se_http1_part(ew->w.parts)->http, true));
 	} else {
 		CHECK(groups_count(&fz.metrics.total, false) == before - gone + window_requests);
 		CHECK(check_metrics(buf, len) == groups_count(&fz.metrics.total, true));
@@ -420,8 +423,9 @@ static void sender_take(struct se_shard *s)
 	uint64_t start = s ? s->start_ns : fz.late.end_ns, end = s ? s->end_ns : start + WINDOW_NS;
 
 	if (s) {
-		check_counted(s->counters, &s->http, &s->spans);
-		CHECK(s->spans.n <= fz.span_limit);
+		check_counted(s->counters, &se_http1_part(s->parts)->http,
+			      &se_http1_part(s->parts)->spans);
+		CHECK(se_http1_part(s->parts)->spans.n <= fz.span_limit);
 	}
 	memset(&ew, 0, sizeof(ew));
 	se_window_init(&ew.w, start, end, fz.max_groups);
@@ -481,12 +485,14 @@ static void flush_streams(struct se_conn *c)
 	}
 }
 
+static struct se_http1_worker *http1(void)
+{
+	return fz.proto.pw[SE_PROTO_HTTP1];
+}
+
 static void point_sink(void)
 {
-	fz.proto.http.groups = &fz.shard->http;
-	fz.proto.http.counters = fz.shard->counters;
-	fz.proto.http.spans = &fz.shard->spans;
-	fz.shard->spans.limit = fz.span_limit;
+	se_session_ctx_point(&fz.proto, fz.shard->counters, fz.shard->parts);
 }
 
 static bool stale(const struct se_stream *st)
@@ -563,7 +569,7 @@ static void seal(bool final)
 	fz.scnt.gaps = fz.scnt.gap_bytes = fz.scnt.duplicates = fz.scnt.reordered = 0;
 	fz.scnt.pending_alloc_failures = 0;
 	fz.budget.refused = 0;
-	memcpy(s->active_requests, fz.proto.http.active_requests, sizeof(s->active_requests));
+	se_session_ctx_sample(&fz.proto, s->parts);
 	s->conns_active = fz.conns.live;
 	s->buffer_bytes = fz.budget.used;
 	s->final = final;
@@ -738,18 +744,20 @@ static void start(const uint8_t *hdr)
 	fz.cfg.connections = hdr[2] & 2;
 	fz.ttl_ns = (uint64_t)(1 + (hdr[2] >> 2)) * WINDOW_NS;
 	fz.scnt.budget = &fz.budget;
-	CHECK(se_conn_table_init_ext(&fz.conns, 1 + hdr[3] % CONNS_MOD, sizeof(struct se_session)) ==
-	      0);
+	CHECK(se_conn_table_init_ext(&fz.conns, 1 + hdr[3] % CONNS_MOD,
+				     sizeof(struct se_session)) == 0);
 	fz.conns.budget = &fz.budget;
 	fz.closed_ids = calloc(fz.conns.max_live, sizeof(*fz.closed_ids));
 	fz.keep_ids = calloc(fz.conns.max_live, sizeof(*fz.keep_ids));
 	CHECK(fz.closed_ids && fz.keep_ids);
-	se_session_ctx_init(&fz.proto);
+	CHECK(se_session_ctx_init(&fz.proto, &(struct se_proto_env){
+						 .budget = &fz.budget,
+						 .real_minus_mono_ns = REAL_MINUS_MONO,
+						 .span_limit = fz.span_limit,
+					     }) == 0);
 	/* Deterministic ids: a crash reproduces from its input alone. */
-	memcpy(fz.proto.http.rng, (uint64_t[]){ 1, 2, 3, 4 }, sizeof(fz.proto.http.rng));
+	memcpy(http1()->sink.rng, (uint64_t[]){ 1, 2, 3, 4 }, sizeof(http1()->sink.rng));
 	memcpy(fz.trace_rng, (uint64_t[]){ 5, 6, 7, 8 }, sizeof(fz.trace_rng));
-	fz.proto.http.real_minus_mono_ns = REAL_MINUS_MONO;
-	fz.proto.http.budget = &fz.budget;
 	fz.now = MONO_START_NS;
 	fz.window_start_real = ((fz.now + REAL_MINUS_MONO) / WINDOW_NS) * WINDOW_NS;
 	fz.window_end_mono = fz.window_start_real + WINDOW_NS - REAL_MINUS_MONO;
@@ -779,7 +787,7 @@ static void finish(void)
 	CHECK(fz.conns.live == 0);
 	CHECK(fz.budget.used == 0);
 	for (int r = 0; r < 3; r++)
-		CHECK(fz.proto.http.active_requests[r] == 0);
+		CHECK(http1()->sink.active_requests[r] == 0);
 
 	se_window_fini(&fz.late);
 	se_otlp_metrics_fini(&fz.metrics);

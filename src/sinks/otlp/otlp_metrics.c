@@ -12,6 +12,7 @@
 #include "util/endpoint.h"
 #include "util/hist.h"
 #include "proto/http1/http1.h"
+#include "proto/http1/http1_proto.h"
 #include "sinks/otlp/otlp_build.h"
 #include "sinks/counters.h"
 
@@ -286,6 +287,8 @@ static void se_otlp_dropped(struct se_otlp_ctx *c, const uint64_t *uc, const uin
 
 static void se_otlp_account(struct se_otlp_metrics *m, const struct se_export_window *ew)
 {
+	const struct se_http1_part *http = se_http1_part_of(ew->w.parts);
+
 	if (!m->start_ns)
 		m->start_ns = ew->w.start_ns;
 	for (int u = 0; u < SE_UC__COUNT; u++)
@@ -298,9 +301,9 @@ static void se_otlp_account(struct se_otlp_metrics *m, const struct se_export_wi
 	/* Series end before this window is merged, so their room goes to its new keys; those it
 	 * counts into are seen now and go on. */
 	if (ew->w.end_ns > m->series_ttl_ns)
-		se_http_groups_expire(&m->total, ew->w.end_ns - m->series_ttl_ns, &ew->w.http);
+		se_http_groups_expire(&m->total, ew->w.end_ns - m->series_ttl_ns, &http->http);
 	/* overflow/ENOMEM: counted there */
-	se_http_groups_merge_series(&m->total, &ew->w.http, ew->w.start_ns, ew->w.end_ns);
+	se_http_groups_merge_series(&m->total, &http->http, ew->w.start_ns, ew->w.end_ns);
 }
 
 int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resource *res,
@@ -315,6 +318,7 @@ int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resou
 	struct se_otlp_ctx c;
 	const uint64_t *uc = m->delta ? ew->w.counters : m->counters;
 	const uint64_t *kc = m->delta ? ew->kernel.counters : m->kernel;
+	const struct se_http1_part *http = se_http1_part_of(ew->w.parts);
 	uint64_t fails[SE_EXPORT_FAIL__COUNT];
 	const char *fail_names[SE_EXPORT_FAIL__COUNT];
 	int ret = 0;
@@ -335,12 +339,12 @@ int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resou
 		goto out;
 	}
 
-	se_otlp_http_role(&c, m->delta ? &ew->w.http : &m->total, SE_ROLE_SERVER);
-	se_otlp_http_role(&c, m->delta ? &ew->w.http : &m->total, SE_ROLE_CLIENT);
+	se_otlp_http_role(&c, m->delta ? &http->http : &m->total, SE_ROLE_SERVER);
+	se_otlp_http_role(&c, m->delta ? &http->http : &m->total, SE_ROLE_CLIENT);
 	se_otlp_gauge(&c, "http.server.active_requests", "HTTP server requests in flight.",
-		      (int64_t)ew->w.active_requests[SE_ROLE_SERVER], NULL);
+		      (int64_t)http->active_requests[SE_ROLE_SERVER], NULL);
 	se_otlp_gauge(&c, "http.client.active_requests", "HTTP client requests in flight.",
-		      (int64_t)ew->w.active_requests[SE_ROLE_CLIENT], NULL);
+		      (int64_t)http->active_requests[SE_ROLE_CLIENT], NULL);
 	se_otlp_gauge(&c, "tcp.connections.active", "Watched TCP connections open.",
 		      (int64_t)ew->w.conns_active, NULL);
 	se_otlp_sum(&c, "sockeye.events", "Records handled by sockeye's workers.", NULL, NULL,

@@ -28,6 +28,7 @@
 
 #include "sinks/otlp/otlp_resource.h"
 #include "pipeline/window_queue.h"
+#include "proto/http1/http_groups.h"
 
 /* Why an export failed (sockeye.export.failures{reason}). */
 enum se_export_failure {

@@ -12,6 +12,7 @@
 #include "util/endpoint.h"
 #include "proto/http1/http1.h"
 #include "sinks/otlp/otlp_build.h"
+#include "proto/http1/http1_proto.h"
 #include "proto/http1/tracectx.h"
 
 typedef Opentelemetry__Proto__Trace__V1__Span se_pb_span;
@@ -23,10 +24,11 @@ static uint64_t se_otlp_summarised(const struct se_http_group *g)
 
 size_t se_otlp_spans_count(const struct se_window *w)
 {
-	size_t n = w->spans.n;
+	const struct se_http1_part *http = se_http1_part_of(w->parts);
+	size_t n = http->spans.n;
 
-	for (uint32_t i = 0; i < w->http.n; i++)
-		n += se_otlp_summarised(&w->http.groups[i]) > 0;
+	for (uint32_t i = 0; i < http->http.n; i++)
+		n += se_otlp_summarised(&http->http.groups[i]) > 0;
 	return n;
 }
 
@@ -126,6 +128,7 @@ int se_otlp_spans_encode(const struct se_otlp_resource *res, const struct se_win
 	Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest req;
 	Opentelemetry__Proto__Trace__V1__ResourceSpans rs, *rss[1] = { &rs };
 	Opentelemetry__Proto__Trace__V1__ScopeSpans ss, *sss[1] = { &ss };
+	const struct se_http1_part *http = se_http1_part_of(w->parts);
 	struct se_arena a;
 	size_t n = se_otlp_spans_count(w);
 	se_pb_span **spans;
@@ -138,12 +141,12 @@ int se_otlp_spans_encode(const struct se_otlp_resource *res, const struct se_win
 		goto out;
 	}
 	opentelemetry__proto__trace__v1__scope_spans__init(&ss);
-	for (uint32_t i = 0; i < w->spans.n; i++)
-		if ((spans[ss.n_spans] = se_otlp_traced_span(&a, &w->spans.v[i])))
+	for (uint32_t i = 0; i < http->spans.n; i++)
+		if ((spans[ss.n_spans] = se_otlp_traced_span(&a, &http->spans.v[i])))
 			ss.n_spans++;
-	for (uint32_t i = 0; i < w->http.n; i++)
-		if (se_otlp_summarised(&w->http.groups[i]) &&
-		    (spans[ss.n_spans] = se_otlp_summary_span(&a, w, &w->http.groups[i], rng)))
+	for (uint32_t i = 0; i < http->http.n; i++)
+		if (se_otlp_summarised(&http->http.groups[i]) &&
+		    (spans[ss.n_spans] = se_otlp_summary_span(&a, w, &http->http.groups[i], rng)))
 			ss.n_spans++;
 	ss.scope = se_otlp_scope_msg(&a);
 	ss.spans = spans;

@@ -19,6 +19,7 @@
 #include "util/log.h"
 #include "util/hist.h"
 #include "proto/http1/http1.h"
+#include "proto/http1/http1_proto.h"
 #include "sinks/stdout/json.h"
 #include "sinks/counters.h"
 
@@ -128,6 +129,8 @@ static void se_stdout_http(FILE *out, const struct se_window *w, const struct se
 static void se_stdout_stats(FILE *out, const struct se_window *w, const struct se_kernel_window *kw,
 			    uint32_t late_shards)
 {
+	const struct se_http1_part *http = se_http1_part_of(w->parts);
+
 	fprintf(out,
 		"{\"type\":\"stats\",\"window_start\":%" PRIu64 ",\"window_end\":%" PRIu64
 		",\"events\":%" PRIu64 ",\"dropped\":{",
@@ -152,7 +155,7 @@ static void se_stdout_stats(FILE *out, const struct se_window *w, const struct s
 	fprintf(out,
 		",\"active_requests\":{\"server\":%" PRIu64 ",\"client\":%" PRIu64
 		"},\"connections_active\":%" PRIu64 ",\"buffer_bytes\":%" PRIu64,
-		w->active_requests[SE_ROLE_SERVER], w->active_requests[SE_ROLE_CLIENT],
+		http->active_requests[SE_ROLE_SERVER], http->active_requests[SE_ROLE_CLIENT],
 		w->conns_active, w->buffer_bytes);
 	/* sockeye's own lag, in microseconds: see struct se_shard's delay */
 	fprintf(out,
@@ -168,11 +171,13 @@ static void se_stdout_stats(FILE *out, const struct se_window *w, const struct s
 int se_stdout_export(FILE *out, const struct se_config *cfg, const struct se_window *w,
 		     const struct se_kernel_window *kw, uint32_t late_shards)
 {
+	const struct se_http1_part *http = se_http1_part_of(w->parts);
+
 	if (cfg->connections)
 		for (uint32_t i = 0; i < w->nconns; i++)
 			se_stdout_conn(out, w, &w->conns[i]);
-	for (uint32_t i = 0; i < w->http.n; i++)
-		se_stdout_http(out, w, &w->http.groups[i]);
+	for (uint32_t i = 0; i < http->http.n; i++)
+		se_stdout_http(out, w, &http->http.groups[i]);
 	se_stdout_stats(out, w, kw, late_shards);
 	return fflush(out) ? -1 : 0;
 }

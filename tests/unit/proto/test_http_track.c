@@ -15,12 +15,13 @@
 #include <sys/socket.h>
 
 #include "sinks/counters.h"
+#include "proto/http1/http1_proto.h"
 #include "proto/session.h"
 #include "agg/window.h"
 
 struct fixture {
 	struct se_session_ctx ctx;
-	struct se_http_groups groups;
+	struct se_http1_part *part; /* where the trackers count */
 	uint64_t counters[SE_UC__COUNT];
 	struct se_budget budget; /* no limit unless a test sets one */
 	struct se_session s;
@@ -29,14 +30,21 @@ struct fixture {
 
 static const uint8_t peer[16] = { 127, 0, 0, 1 };
 
+static struct se_http1_worker *http1(struct fixture *f)
+{
+	return f->ctx.pw[SE_PROTO_HTTP1];
+}
+
 static void fx_start(struct fixture *f, uint8_t role, bool midstream)
 {
+	void *parts[SE_PROTO__COUNT] = { 0 };
+
 	memset(f, 0, sizeof(*f));
-	se_session_ctx_init(&f->ctx);
-	se_http_groups_init(&f->groups, 64);
-	f->ctx.http.groups = &f->groups;
-	f->ctx.http.counters = f->counters;
-	f->ctx.http.budget = &f->budget;
+	assert_int_equal(
+	    se_session_ctx_init(&f->ctx, &(struct se_proto_env){ .budget = &f->budget }), 0);
+	f->part = parts[SE_PROTO_HTTP1] = se_http1_proto.part_new(64, 0);
+	assert_non_null(f->part);
+	se_session_ctx_point(&f->ctx, f->counters, parts);
 	se_session_init(&f->s, role, AF_INET, peer, midstream);
 }
 
@@ -44,7 +52,7 @@ static void fx_end(struct fixture *f)
 {
 	se_session_fini(&f->s, &f->ctx);
 	se_session_ctx_fini(&f->ctx);
-	se_http_groups_fini(&f->groups);
+	se_http1_proto.part_free(f->part);
 }
 
 /* Bytes of one direction moved by a syscall that began at start_ms and returned at ts_ms;
@@ -86,8 +94,8 @@ static void fx_hole(struct fixture *f, unsigned int dir, uint64_t n)
 static const struct se_http_group *fx_group(const struct fixture *f, const char *method,
 					    const char *path, uint16_t status)
 {
-	for (uint32_t i = 0; i < f->groups.n; i++) {
-		const struct se_http_group *g = &f->groups.groups[i];
+	for (uint32_t i = 0; i < f->part->http.n; i++) {
+		const struct se_http_group *g = &f->part->http.groups[i];
 
 		if (!strcmp(se_http_method_name(g->method), method) && !strcmp(g->path, path) &&
 		    g->status == status)
@@ -108,8 +116,8 @@ static uint64_t fx_total(const struct fixture *f)
 {
 	uint64_t n = 0;
 
-	for (uint32_t i = 0; i < f->groups.n; i++)
-		n += f->groups.groups[i].count;
+	for (uint32_t i = 0; i < f->part->http.n; i++)
+		n += f->part->http.groups[i].count;
 	return n;
 }
 
@@ -123,7 +131,7 @@ static void test_server_exchange_duration(void **state)
 
 	fx_start(&f, SE_ROLE_SERVER, false);
 	fx_send(&f, SE_DIR_IN, 1000, REQ_GET("/a?q=1"));
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 1);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_SERVER], 1);
 	fx_send(&f, SE_DIR_OUT, 1003, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n");
 	assert_int_equal(fx_total(&f), 0); /* the body is still to come */
 	fx_send(&f, SE_DIR_OUT, 1007, "body");
@@ -134,7 +142,7 @@ static void test_server_exchange_duration(void **state)
 	assert_int_equal(g->duration.sum, 7000000); /* first request byte to last response byte */
 	assert_memory_equal(g->peer_addr, peer, 16);
 	assert_int_equal(f.counters[SE_UC_HTTP_REQUESTS], 1);
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_SERVER], 0);
 	fx_end(&f);
 }
 
@@ -146,7 +154,7 @@ static void test_client_role_uses_out_for_requests(void **state)
 	fx_send(&f, SE_DIR_OUT, 10, REQ_GET("/c"));
 	fx_send(&f, SE_DIR_IN, 12, RESP_OK);
 	assert_int_equal(fx_count(&f, "GET", "/c", 200), 1);
-	assert_int_equal(f.groups.groups[0].role, SE_ROLE_CLIENT);
+	assert_int_equal(f.part->http.groups[0].role, SE_ROLE_CLIENT);
 	fx_end(&f);
 }
 
@@ -156,7 +164,7 @@ static void test_pipelined_pairs_in_order(void **state)
 
 	fx_start(&f, SE_ROLE_SERVER, false);
 	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/1") REQ_GET("/2") REQ_GET("/3") REQ_GET("/4"));
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 4);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_SERVER], 4);
 	fx_send(&f, SE_DIR_OUT, 2,
 		RESP_OK "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" RESP_OK);
 	fx_send(&f, SE_DIR_OUT, 9, "HTTP/1.1 500 Oops\r\nContent-Length: 1\r\n\r\nx");
@@ -165,7 +173,7 @@ static void test_pipelined_pairs_in_order(void **state)
 	assert_int_equal(fx_count(&f, "GET", "/3", 200), 1);
 	assert_int_equal(fx_count(&f, "GET", "/4", 500), 1);
 	assert_int_equal(fx_group(&f, "GET", "/4", 500)->duration.sum, 8000000);
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_SERVER], 0);
 	fx_end(&f);
 }
 
@@ -243,7 +251,7 @@ static void test_unanswered_and_unpaired_are_counted(void **state)
 	se_session_close(&f.s, &f.ctx);
 	assert_int_equal(fx_total(&f), 1);
 	assert_int_equal(f.counters[SE_UC_HTTP_UNANSWERED], 2);
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_SERVER], 0);
 	fx_end(&f);
 }
 
@@ -294,7 +302,7 @@ static void test_pipeline_limit_counts_the_excess(void **state)
 	fx_send(&f, SE_DIR_OUT, 5, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
 	assert_int_equal(fx_count(&f, "GET", "/z", 202), 1);
 	assert_int_equal(fx_total(&f), SE_HTTP_PIPELINE_MAX + 1);
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_SERVER], 0);
 	fx_end(&f);
 }
 
@@ -401,7 +409,7 @@ static void test_broken_request_keeps_its_place(void **state)
 	assert_int_equal(fx_total(&f), 2);
 	assert_int_equal(f.counters[SE_UC_HTTP_INVALID], 1);
 	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_SERVER], 0);
 	fx_end(&f);
 }
 
@@ -466,7 +474,7 @@ static void test_broken_response_never_shifts_pairing(void **state)
 	fx_send(&f, SE_DIR_IN, 2, "HTTP/1.1 2x0 What\r\n\r\n" RESP_OK);
 	assert_int_equal(f.counters[SE_UC_HTTP_INVALID], 1);
 	assert_int_equal(f.counters[SE_UC_HTTP_ABANDONED], 1);
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_CLIENT], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_CLIENT], 0);
 	fx_send(&f, SE_DIR_OUT, 3, REQ_GET("/c"));
 	fx_send(&f, SE_DIR_IN, 4, "HTTP/1.1 204 No Content\r\n\r\n");
 	assert_int_equal(fx_total(&f), 1);
@@ -515,7 +523,7 @@ static void test_hole_in_requests_never_shifts_pairing(void **state)
 	assert_int_equal(fx_count(&f, "GET", "/b", 404), 1);
 	assert_int_equal(fx_total(&f), 2);
 	assert_int_equal(f.counters[SE_UC_HTTP_ABANDONED], 0);
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_SERVER], 0);
 	fx_end(&f);
 }
 
@@ -539,7 +547,7 @@ static void test_hole_in_responses_abandons_what_is_in_flight(void **state)
 	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 1);
 	fx_send(&f, SE_DIR_IN, 8, RESP_OK);
 	assert_int_equal(fx_count(&f, "GET", "/d", 200), 1);
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_CLIENT], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_CLIENT], 0);
 	fx_end(&f);
 }
 
@@ -575,7 +583,7 @@ static void test_response_recorded_before_its_request(void **state)
 	fx_send(&f, SE_DIR_IN, 12, "HTTP/1.1 204 No Content\r\n\r\n");
 	assert_int_equal(fx_count(&f, "GET", "/b", 204), 1);
 	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_CLIENT], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_CLIENT], 0);
 	fx_end(&f);
 }
 
@@ -713,7 +721,7 @@ static void test_pipeline_array_within_budget(void **state)
 	assert_int_equal(fx_total(&f), 5); /* /f lost, its 202 consumed in its turn */
 	assert_int_equal(f.counters[SE_UC_HTTP_UNPAIRED], 0);
 	assert_int_equal(f.counters[SE_UC_HTTP_ALLOC], 0);
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_SERVER], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_SERVER], 0);
 	fx_end(&f);
 }
 
@@ -754,7 +762,7 @@ static void test_bytes_after_close_are_not_parsed(void **state)
 	fx_start(&f, SE_ROLE_CLIENT, false);
 	se_session_close(&f.s, &f.ctx);
 	fx_send(&f, SE_DIR_OUT, 1, REQ_GET("/late"));
-	assert_int_equal(f.ctx.http.active_requests[SE_ROLE_CLIENT], 0);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_CLIENT], 0);
 	assert_int_equal(f.s.proto, SE_PROTO_UNDECIDED);
 	fx_send(&f, SE_DIR_IN, 2, RESP_OK);
 	assert_int_equal(fx_total(&f), 0);
@@ -770,11 +778,11 @@ static void test_free_list_reuses_state(void **state)
 	fx_send(&f, SE_DIR_IN, 1, REQ_GET("/r"));
 	se_session_close(&f.s, &f.ctx);
 	se_session_fini(&f.s, &f.ctx);
-	assert_int_equal(f.ctx.nfree_http, 1);
+	assert_int_equal(http1(&f)->nfree_http, 1);
 	se_session_init(&f.s, SE_ROLE_SERVER, AF_INET, peer, false);
 	memset(f.off, 0, sizeof(f.off));
 	fx_send(&f, SE_DIR_IN, 2, REQ_GET("/r"));
-	assert_int_equal(f.ctx.nfree_http, 0);
+	assert_int_equal(http1(&f)->nfree_http, 0);
 	fx_send(&f, SE_DIR_OUT, 3, RESP_OK);
 	assert_int_equal(fx_count(&f, "GET", "/r", 200), 1);
 	fx_end(&f);

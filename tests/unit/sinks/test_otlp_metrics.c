@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "proto/http1/http1_proto.h"
 #include "sinks/counters.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "sockeye/abi.h"
@@ -109,7 +110,7 @@ static void add_v4(struct se_export_window *ew, uint8_t role, uint8_t method, ui
 	r.end_ns = 1000 + duration_ns;
 	r.request_body_bytes = body;
 	r.trace.source = SE_TRACE_GENERATED;
-	assert_int_equal(se_http_groups_add(&ew->w.http, &r), 0);
+	assert_int_equal(se_http_groups_add(&se_http1_part(ew->w.parts)->http, &r), 0);
 }
 
 static void add_v6(struct se_export_window *ew, uint8_t role, uint8_t method, uint16_t status,
@@ -129,7 +130,7 @@ static void add_v6(struct se_export_window *ew, uint8_t role, uint8_t method, ui
 	r.end_ns = 1000 + duration_ns;
 	r.request_body_bytes = body;
 	r.trace.source = SE_TRACE_GENERATED;
-	assert_int_equal(se_http_groups_add(&ew->w.http, &r), 0);
+	assert_int_equal(se_http_groups_add(&se_http1_part(ew->w.parts)->http, &r), 0);
 }
 
 /* Encode ew and decode the bytes back. */
@@ -670,8 +671,8 @@ static void test_gauges(void **state)
 
 	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
 	window_init(&ew, 0, NO_LIMIT);
-	ew.w.active_requests[SE_ROLE_SERVER] = 5;
-	ew.w.active_requests[SE_ROLE_CLIENT] = 2;
+	se_http1_part(ew.w.parts)->active_requests[SE_ROLE_SERVER] = 5;
+	se_http1_part(ew.w.parts)->active_requests[SE_ROLE_CLIENT] = 2;
 	ew.w.conns_active = 9;
 	req = encode(&m, &ew, no_failures, "tracepoint");
 	assert_int_equal(
@@ -690,7 +691,7 @@ static void test_gauges(void **state)
 
 	/* cumulative or not, a gauge is the window's own sample, never a total */
 	window_init(&ew, 1, NO_LIMIT);
-	ew.w.active_requests[SE_ROLE_SERVER] = 1;
+	se_http1_part(ew.w.parts)->active_requests[SE_ROLE_SERVER] = 1;
 	ew.w.conns_active = 0;
 	req = encode(&m, &ew, no_failures, "kprobe");
 	assert_gauge(metric(req, "http.server.active_requests"), 1, T0 + 2 * WINDOW);
@@ -1111,7 +1112,7 @@ static void test_max_groups_cumulative(void **state)
 			snprintf(path, sizeof(path), "/item/%d", i);
 			add_v4(&ew, SE_ROLE_SERVER, SE_HTTP_GET, 200, 0x0a000001, path, 2 * MS, 10);
 		}
-		assert_int_equal(ew.w.http.n, 40);
+		assert_int_equal(se_http1_part(ew.w.parts)->http.n, 40);
 		req = encode(&m, &ew, no_failures, "tracepoint");
 		dur = metric(req, "http.server.request.duration");
 		body = metric(req, "http.server.request.body_size");

@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "proto/http1/http1_proto.h"
 #include "sinks/counters.h"
 #include "util/clock.h"
 #include "sinks/stdout/stdout.h"
@@ -571,9 +572,10 @@ static void test_stats_gauges(void **state)
 	struct output o;
 
 	window_with(&w, NULL, 0);
-	w.active_requests[SE_ROLE_SERVER] = 4;
-	w.active_requests[SE_ROLE_CLIENT] = 5;
-	w.active_requests[SE_ROLE_UNKNOWN] = 99; /* not reported: no such role to report */
+	se_http1_part(w.parts)->active_requests[SE_ROLE_SERVER] = 4;
+	se_http1_part(w.parts)->active_requests[SE_ROLE_CLIENT] = 5;
+	se_http1_part(w.parts)->active_requests[SE_ROLE_UNKNOWN] =
+	    99; /* not reported: no such role to report */
 	w.conns_active = 6;
 	w.counters[SE_UC_HTTP_ALLOC] = 7;
 	w.counters[SE_UC_HTTP_REQUESTS] = 8;
@@ -610,7 +612,7 @@ static struct se_http_request http_req(uint8_t role, uint8_t method, uint16_t st
 
 static void add_req(struct se_window *w, const struct se_http_request *r)
 {
-	assert_int_equal(se_http_groups_add(&w->http, r), 0);
+	assert_int_equal(se_http_groups_add(&se_http1_part(w->parts)->http, r), 0);
 }
 
 /* Line i, newline included, as a NUL-terminated copy. */
@@ -683,7 +685,7 @@ static void test_http_line_exact(void **state)
 	assert_line_has(&o, 2, "\"peer\":\"10.1.2.3\"");
 	assert_line_has(&o, 3, "{\"type\":\"stats\",");
 	free(o.text);
-	se_http_groups_fini(&w.http);
+	se_http_groups_fini(&se_http1_part(w.parts)->http);
 }
 
 static void test_http_overflow_and_empty(void **state)
@@ -702,7 +704,7 @@ static void test_http_overflow_and_empty(void **state)
 		r.end_ns = r.start_ns + 5 * SE_NS_PER_MS;
 		add_req(&w, &r);
 	}
-	assert_int_equal(w.http.n, 2);
+	assert_int_equal(se_http1_part(w.parts)->http.n, 2);
 	assert_int_equal(do_export(&o, false, &w, &kw, 0), 0);
 	assert_int_equal(o.nlines, 3);
 	line = line_copy(&o, 1);
@@ -720,16 +722,16 @@ static void test_http_overflow_and_empty(void **state)
 	free(o.text);
 
 	/* A group whose histograms are empty prints min and max as 0, whatever they hold. */
-	w.http.groups[0].duration.count = 0;
-	w.http.groups[0].duration.min = 77;
-	w.http.groups[0].duration.max = 88;
-	w.http.groups[0].duration.sum = 0;
+	se_http1_part(w.parts)->http.groups[0].duration.count = 0;
+	se_http1_part(w.parts)->http.groups[0].duration.min = 77;
+	se_http1_part(w.parts)->http.groups[0].duration.max = 88;
+	se_http1_part(w.parts)->http.groups[0].duration.sum = 0;
 	assert_int_equal(do_export(&o, false, &w, &kw, 0), 0);
 	assert_line_has(&o, 0,
 			"\"duration_ms\":{\"count\":0,\"sum\":0.000,\"min\":0.000,"
 			"\"max\":0.000,");
 	free(o.text);
-	se_http_groups_fini(&w.http);
+	se_http_groups_fini(&se_http1_part(w.parts)->http);
 }
 
 static void test_duration_rounding(void **state)
@@ -762,7 +764,7 @@ static void test_duration_rounding(void **state)
 		assert_int_equal(do_export(&o, false, &w, &kw, 0), 0);
 		assert_line_has(&o, 0, cases[i].text);
 		free(o.text);
-		se_http_groups_fini(&w.http);
+		se_http_groups_fini(&se_http1_part(w.parts)->http);
 	}
 }
 
@@ -860,7 +862,7 @@ static void test_hostile_paths(void **state)
 		check_path(o.lines[0], (const uint8_t *)copy, hostile[i].len);
 		free(o.text);
 		free(copy);
-		se_http_groups_fini(&w.http);
+		se_http_groups_fini(&se_http1_part(w.parts)->http);
 	}
 }
 
@@ -906,7 +908,7 @@ static void test_long_paths(void **state)
 	check_path(o.lines[2], (const uint8_t *)path + 500, SE_HTTP_PATH_MAX);
 	free(o.text);
 	free(path);
-	se_http_groups_fini(&w.http);
+	se_http_groups_fini(&se_http1_part(w.parts)->http);
 }
 
 /* se_json_write_string on its own: every prefix of a tricky string (so every cut of every

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The protocol interface: what a protocol gives the rest of sockeye, as one table of
+ * functions (struct se_proto_ops) in its own folder, named once in registry.c. Detection
+ * finds a connection's protocol from its first bytes (rules); a tracker per connection is fed
+ * the bytes of each direction in stream order and told of the close and of idleness; what the
+ * trackers aggregate goes into the protocol's part of the worker's current shard, and parts
+ * are merged into windows by the protocol itself. The worker, the windows and the export
+ * queue reach a protocol only through this table.
+ *
+ * Context: everything but the part functions runs on one worker, the owner of pw and pc; parts
+ * are written by one thread at a time (the worker, then the merger, then the sender).
+ */
+#ifndef SOCKEYE_PROTOCOL_H
+#define SOCKEYE_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn/stream.h"
+#include "proto/proto.h"
+#include "sockeye/abi.h"
+
+struct se_budget;
+
+/* Whether the bytes seen so far of one side start this protocol: OK, NEED_MORE (a proper
+ * prefix of what it starts with) or INVALID. Must decide within SE_DETECT_PREFIX_MAX bytes. */
+typedef enum se_parse_status (*se_detect_match_fn)(const uint8_t *buf, size_t len);
+
+struct se_detect_rule {
+	bool response_side; /* matched against what the server sends */
+	se_detect_match_fn match;
+};
+
+/* For matchers: does buf start lit (OK), or is it a proper prefix of it (NEED_MORE)? The _ci
+ * form ignores the case of buf; lit is lowercase. */
+enum se_parse_status se_detect_literal(const uint8_t *buf, size_t len, const char *lit,
+				       size_t lit_len);
+enum se_parse_status se_detect_literal_ci(const uint8_t *buf, size_t len, const char *lit,
+					  size_t lit_len);
+
+/* What the trackers of every protocol on one worker share; the worker sets it. */
+struct se_proto_env {
+	uint64_t *counters;	  /* the current shard's SE_UC_* counters (changes at each seal) */
+	struct se_budget *budget; /* the worker's byte budget (conn/budget.h); NULL: none */
+	int64_t real_minus_mono_ns; /* kernel time to wall-clock time */
+	uint32_t span_limit;	    /* spans a shard keeps (this worker's share); 0: none */
+};
+
+/* A connection, as its tracker starts. */
+struct se_proto_start {
+	uint8_t role; /* enum se_role */
+	uint16_t family;
+	const uint8_t *peer_addr;	      /* 16 bytes */
+	bool midstream;			      /* joined after the connection opened */
+	uint64_t first_offset[SE_DIR__COUNT]; /* stream offset of the first byte fed, each way */
+};
+
+struct se_proto_ops {
+	uint8_t id;	  /* enum se_proto: exported, append-only */
+	const char *name; /* as in conn lines */
+	const struct se_detect_rule *rules;
+	unsigned int nrules;
+	/*
+	 * The rest may be NULL: the protocol is recognised, not parsed (its connections are
+	 * counted in conns_not_parsed and their bytes ignored).
+	 *
+	 * Per worker: state shared by the protocol's trackers. NULL on ENOMEM. busy: anything in
+	 * flight or buffered (the worker's idle walk is skipped otherwise).
+	 */
+	void *(*worker_new)(const struct se_proto_env *env);
+	void (*worker_free)(void *pw);
+	bool (*worker_busy)(const void *pw);
+	/* Per connection. conn_new: NULL when out of memory (the protocol counts it). */
+	void *(*conn_new)(void *pw, const struct se_proto_start *start);
+	void (*on_bytes)(void *pw, void *pc, unsigned int dir, const struct se_segment *seg);
+	void (*close)(void *pw, void *pc);			 /* bytes after this are not fed */
+	void (*check_idle)(void *pw, void *pc, uint64_t now_ns); /* from time to time (cold) */
+	void (*conn_free)(void *pw, void *pc);
+	/*
+	 * Per window: the protocol's part of a shard or of a merged window. part_new: NULL on
+	 * ENOMEM; a shard's part keeps at most max_groups groups and span_limit spans (a
+	 * window's: UINT32_MAX spans). The worker writes into the part given to point, and
+	 * samples its gauges into a part it seals.
+	 */
+	void *(*part_new)(uint32_t max_groups, uint32_t span_limit);
+	void (*part_free)(void *part);
+	void (*point)(void *pw, void *part);
+	void (*sample)(const void *pw, void *part);
+	/*
+	 * Add src into dst (src untouched). What dst's limits or memory refuse is counted in
+	 * counters: all of it when src is a shard (the worker leaves it to its part), only this
+	 * merge's own when src is a window (its counters already hold its parts' figures). A
+	 * shard's gauges add up (the shards of one edge); a window's are not carried. 0 or
+	 * -ENOMEM (the rest is still added).
+	 */
+	int (*merge)(void *dst, const void *src, uint64_t *counters, bool src_is_shard);
+	/* A window is dropped from the export queue: count what its part held. */
+	void (*count_dropped)(const void *part, uint64_t *counters);
+};
+
+#endif /* SOCKEYE_PROTOCOL_H */

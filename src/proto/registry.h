@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Every protocol sockeye knows, in the order detection tries them (registry.c). */
+#ifndef SOCKEYE_REGISTRY_H
+#define SOCKEYE_REGISTRY_H
+
+#include "proto/protocol.h"
+
+/* NULL-terminated, in detection order: a more specific protocol comes first. */
+extern const struct se_proto_ops *const se_protocols[];
+
+/* The protocol of this id, or NULL (undecided, other). */
+const struct se_proto_ops *se_protocol(unsigned int id);
+
+/* Does the protocol parse what it recognises (it has trackers and a part)? */
+static inline bool se_protocol_parsed(const struct se_proto_ops *p)
+{
+	return p && p->conn_new;
+}
+
+#endif /* SOCKEYE_REGISTRY_H */
