@@ -2,8 +2,8 @@
 /*
  * Capability drop after attach (see src/capture/caps.h). Raw capset/prctl rather than
  * libcap: a few calls do not justify a dependency. Whether map commands still work without
- * CAP_BPF is a kernel property (the global bpf() check was removed in 6.5), so it is
- * measured, in a child that drops everything and tries, not guessed from a version number.
+ * CAP_BPF depends on the kernel (caps.h), so it is tried in a child that drops everything,
+ * not guessed from a version number.
  *
  * The process stays uid 0, and the kernel gives root its bounding set again on execve; in a
  * pod the bounding set cannot be dropped (no CAP_SETPCAP), so no_new_privs is what makes

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Dropping privileges once the capture is attached (design.md section 5). After attach,
- * sockeye only reads its rings (mmap) and issues map commands on descriptors it holds; on
- * kernels from 6.5 on that needs no capability at all, before that CAP_BPF.
+ * Dropping privileges once the capture is attached (docs/capture.md, "What it needs from the
+ * kernel"). After attach, sockeye only reads its rings (mmap) and issues map commands on
+ * descriptors it holds; on kernels from 6.5 on that needs no capability at all, before that
+ * CAP_BPF.
  */
 #ifndef SOCKEYE_CAPS_H
 #define SOCKEYE_CAPS_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * sockeye's own seccomp filter, on top of the runtime's profile (design.md section 5). Once
+ * sockeye's own seccomp filter, on top of the runtime's profile (docs/capture.md). Once
  * the capture is attached, sockeye reads rings, looks up maps, parses and exports; a process
  * that could still exec, trace its neighbours, mount or load BPF would give whoever takes it
  * over (it parses hostile bytes) a way out of those few things.
@@ -35,14 +35,11 @@
 #endif
 
 /*
- * Set no_new_privs and install the filter in every thread of the process
- * (SECCOMP_FILTER_FLAG_TSYNC): from then on execve, execveat, ptrace (see above),
- * process_vm_readv and _writev, pidfd_getfd, the mount family, unshare, setns, clone with a
- * namespace flag, kexec, module loading, keyrings, perf_event_open, userfaultfd, io_uring
- * and every bpf() command but map lookup, delete, get-next-key, batch lookup and
- * get-info-by-fd fail with EPERM; clone3 fails with ENOSYS, so that glibc falls back to
- * clone, whose flags the filter can read. No privilege needed. 0, or -errno with a one-line
- * message in err.
+ * Set no_new_privs and install the filter in every thread (SECCOMP_FILTER_FLAG_TSYNC): from
+ * then on the calls listed in seccomp.c, clone with a namespace flag and every bpf() command
+ * seccomp.c does not allow fail with EPERM; clone3 fails with ENOSYS, so that glibc falls
+ * back to clone, whose flags the filter can read. No privilege needed. 0, or -errno with a
+ * one-line message in err.
  * Context: main, after the capability drop and before the pipeline's threads start.
  */
 int se_seccomp_install(char *err, size_t errlen);

@@ -4,7 +4,7 @@
  * state: heads split over segments while they are gathered, pipelined requests past the two
  * kept inline, out-of-order payload, records held at a window edge. Fixed state (connection
  * and group tables) is bounded by --max-connections and --max-groups; this bounds the rest,
- * so memory follows the configuration, not the traffic (design.md section 5).
+ * so memory follows the configuration, not the traffic (docs/tuning.md, "Memory").
  *
  * A refused reservation is counted here, once (`buffer_budget`, a loss): what it was for (a
  * head, a request, parked payload) is lost and counted nowhere else. Reservations happen

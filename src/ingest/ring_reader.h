@@ -7,10 +7,10 @@
  * (the reserve checks for space, the commit for a wake-up). libbpf 1.1's consumer stores
  * that position after every record, so while a worker drains, each of its stores takes the
  * cache line away from the CPU that is producing, and the next record written there pays a
- * miss. Here it is stored once per pass over what the producers had written, and after every
- * eighth of the ring (at most SE_RING_RELEASE_MAX bytes) so that a long drain still frees
- * space: the line stays shared, and while a drain runs the producers see the ring fuller
- * than it is by at most that much. Measured in README.md ("The rings read in place").
+ * miss. Here it is stored once per pass over what the producers had written, and every so
+ * often within a pass (SE_RING_RELEASE_*) so that a long drain still frees space: the line
+ * stays shared, and while a drain runs the producers see the ring fuller than it is by at
+ * most one such step. Figures: docs/performance.md, "The rings read in place".
  *
  * The layout is the kernel's (kernel/bpf/ringbuf.c): a consumer page the reader writes, a
  * producer page, then the data area mapped twice in a row so that a record that wraps reads

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The merger thread: every 10 ms it reads the shards the workers published (RCU, see
- * sockeye/publish.h), merges the shards of each window (waiting at most a grace time for a
- * lagging worker) and pushes complete windows, in order, to the export queue
- * (sockeye/window_queue.h), which never makes it wait.
+ * publish.h), merges the shards of each window (waiting at most a grace time for a lagging
+ * worker) and pushes complete windows, in order, to the export queue (window_queue.h), which
+ * never makes it wait.
  */
 #ifndef SOCKEYE_MERGER_H
 #define SOCKEYE_MERGER_H

@@ -8,8 +8,8 @@
  * moving `head` past it, and hands each unlinked shard to call_rcu, because the merger may
  * still be reading it (or its next pointer) in the read-side section it is in.
  *
- * ThreadSanitizer sees the atomics but not liburcu's grace periods, so the hand-over to the
- * call_rcu thread that frees a shard is stated with SE_TSAN_RELEASE/ACQUIRE (sockeye/tsan.h).
+ * The hand-over to the call_rcu thread that frees a shard is stated to ThreadSanitizer with
+ * SE_TSAN_RELEASE/ACQUIRE (util/tsan.h says why).
  */
 #include "pipeline/publish.h"
 

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * How workers hand sealed shards to the merger (design.md §2): RCU publication. Each
- * worker owns a list of the shards it sealed, oldest first. The worker is the list's only
- * updater: it appends a shard with a release store (rcu_assign_pointer's semantics) and
- * unlinks the shards the merger has claimed, freeing them with call_rcu once no reader can
- * still hold them. The merger reads inside an RCU read-side critical section (liburcu, memb
- * flavour): it walks every list, merges the shards it has not claimed yet and marks them
- * claimed (the one thing it writes). Nothing here is per event; a worker never waits for the
- * merger, and its list holds only the shards sealed since the merger's last pass.
+ * How workers hand sealed shards to the merger: RCU publication (docs/architecture.md,
+ * "Windows and publication"). Each worker owns a list of the shards it sealed, oldest first.
+ * The worker is the list's only updater: it appends a shard with a release store
+ * (rcu_assign_pointer's semantics) and unlinks the shards the merger has claimed, freeing them
+ * with call_rcu once no reader can still hold them. The merger reads inside an RCU read-side
+ * critical section (liburcu, memb flavour): it walks every list, merges the shards it has not
+ * claimed yet and marks them claimed (the one thing it writes). Nothing here is per event; a
+ * worker never waits for the merger, and its list holds only the shards sealed since the
+ * merger's last pass.
  *
- * The links are C11 atomics rather than liburcu's rculist because liburcu 0.13 (Debian 12)
- * does its loads and stores in ways ThreadSanitizer cannot see; the grace periods, the
- * read-side critical sections and call_rcu are liburcu's.
+ * The links are C11 atomics rather than liburcu's rculist, whose loads and stores
+ * ThreadSanitizer cannot see (util/tsan.h); the grace periods, the read-side critical
+ * sections and call_rcu are liburcu's.
  */
 #ifndef SOCKEYE_PUBLISH_H
 #define SOCKEYE_PUBLISH_H

@@ -68,10 +68,7 @@ static void *se_sender_main(void *arg)
 	struct se_export_window ew;
 
 	while (se_window_queue_pop(s->queue, &ew)) {
-		/* Local sinks come first, so that a slow collector never delays stdout. Once
-		 * stopping, remote ones do: the window's stats line then counts its own export's
-		 * failure too, as no line follows the last window's. A failure shows in the next
-		 * window otherwise (the window is exported after it is printed). */
+		/* Local sinks first, remote ones first once stopping: see sender.h. */
 		bool remote_first = se_sender_stop_deadline(s);
 
 		if (remote_first)

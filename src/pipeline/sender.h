@@ -3,8 +3,14 @@
  * The sender thread: takes merged windows from the export queue, in order, and exports them
  * to every sink (sink.h). However slow an export is, only this thread waits: the queue drops
  * its oldest windows (counted) rather than hold up the merger or a worker. Once sockeye is
- * stopping, exports have SE_SENDER_STOP_BUDGET_S left, all of them together: Kubernetes kills a pod 30 s after SIGTERM by default
- * (terminationGracePeriodSeconds), and the rest of the stop takes well under a second.
+ * stopping, exports have SE_SENDER_STOP_BUDGET_S left, all of them together: Kubernetes
+ * kills a pod 30 s after SIGTERM by default (terminationGracePeriodSeconds), and what the
+ * budget leaves of that is a wide margin for the other steps of the stop.
+ *
+ * Local sinks are exported first, so that a slow collector never delays stdout. Once
+ * stopping, remote sinks go first: the window's stats line then counts its own export's
+ * failure too, as no line follows the last window's (otherwise a failure shows in the next
+ * window, since a window is exported after it is printed).
  */
 #ifndef SOCKEYE_SENDER_H
 #define SOCKEYE_SENDER_H

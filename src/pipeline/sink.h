@@ -33,8 +33,7 @@ struct se_sink_ops {
 	 * to be exported (SE_UC_*), so that every window is either delivered or counted. */
 	void (*count_failures)(struct se_sink *s, uint64_t *counters);
 	void (*free)(struct se_sink *s);
-	/* A remote sink may be slow: it goes after the local ones, so that it never delays
-	 * them, but first once stopping, so that the last window counts its own failure. */
+	/* A remote sink may be slow: the sender orders the sinks by this (sender.h). */
 	bool remote;
 };
 

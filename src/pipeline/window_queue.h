@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The bounded queue of merged windows between the merger and the sender (design.md §2:
- * "a slow or dead collector fills a bounded queue, then the oldest windows are dropped and
- * counted"). Pushing never waits: when the queue is full the oldest window is dropped. A
+ * The bounded queue of merged windows between the merger and the sender: a slow or dead
+ * collector fills it, then the oldest windows are dropped and counted. Pushing never waits. A
  * dropped window loses its HTTP groups and connection records, never its counts: its
  * counters, kernel counter deltas and delay samples are added to the next window popped,
  * with SE_UC_WINDOWS_DROPPED and SE_UC_HTTP_EXPORT_DROPPED (the requests its groups held),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Explicit-bounds histograms (see src/util/hist.h) and the bounds of design.md
- * section 4. Bounds are kept in the base unit so that adding a value never divides.
+ * Explicit-bounds histograms (see src/util/hist.h) and the bounds sockeye exports
+ * (docs/output.md). Bounds are kept in the base unit so that adding a value never divides.
  */
 #include "util/hist.h"
 

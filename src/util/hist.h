@@ -18,8 +18,8 @@ struct se_hist_bounds {
 	uint64_t scale;			/* base units per exported unit (1e6 for ns -> ms) */
 };
 
-/* design.md section 4: http.server.request.duration (ms), http.server.request.body_size (By),
- * dns.resolution.duration (ms). */
+/* The exported bounds (docs/output.md): http.server.request.duration (ms),
+ * http.server.request.body_size (By), dns.resolution.duration (ms). */
 extern const struct se_hist_bounds se_hist_http_duration;
 extern const struct se_hist_bounds se_hist_http_body_size;
 extern const struct se_hist_bounds se_hist_dns_duration;

@@ -3,7 +3,7 @@ with traffic of known shape, exports with --otlp-endpoint to a real receiver
 (tests/integration/otlp/receiver.js) that decodes every request with the OpenTelemetry JS
 project's generated protobuf code, not with anything written here, and the decoded requests
 are checked against the traffic sent, against sockeye's own --stdout lines, and against the
-contract (design.md section 4: names, units, buckets, attributes, resource).
+contract (docs/output.md: names, units, buckets, attributes, resource).
 
 Runs (one sockeye each, 1-second windows, a few seconds long):
   cumulative  the default temporality; endpoint from the flag while OTEL_EXPORTER_OTLP_ENDPOINT

@@ -7,10 +7,10 @@
  * retried: the same certificates fail the same way a second later, and the next window tries
  * again on a new connection (so a rotated certificate or CA file is picked up). Failures are
  * counted by reason and exported with the next window (sockeye.export.failures). While it
- * retries, only the sender waits: newer windows wait in the bounded export queue, which drops
- * its oldest when full (counted). Once sockeye is stopping there is no backoff: each remaining
- * window gets one attempt, all of them ending by the stop deadline (otlp_http.h), and after
- * one that would have been retried the rest are given up, so stopping is bounded.
+ * retries, only the sender waits (sender.h). Once sockeye is stopping there is no backoff:
+ * each remaining window gets one attempt, all of them ending by the stop deadline
+ * (otlp_http.h), and after one that would have been retried the rest are given up, so
+ * stopping is bounded.
  */
 #ifndef SOCKEYE_OTLP_EXPORTER_H
 #define SOCKEYE_OTLP_EXPORTER_H

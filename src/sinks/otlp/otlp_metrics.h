@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Windows as OTLP metrics (an ExportMetricsServiceRequest), design.md section 4:
+ * Windows as OTLP metrics (an ExportMetricsServiceRequest), as docs/output.md describes them:
  *
  *   http.server.request.duration   Histogram ms  1..5000      (http.client.* for the client
  *   http.server.request.body_size  Histogram By  100..1e6      role, as OpenTelemetry names it)

@@ -31,9 +31,8 @@ static bool se_otlp_utf8_valid(const char *s, size_t n)
 
 /*
  * Set key to value, replacing an earlier value; false when it does not fit or the key is not
- * UTF-8. Every string of an OTLP message must be valid UTF-8 (a strict receiver rejects the
- * whole export otherwise), and values come from the environment and the host's name: a value
- * is repaired (sockeye/utf8.h), a key, which names the attribute, is not guessed at.
+ * UTF-8 (why: util/utf8.h). Values come from the environment and the host's name: a value is
+ * repaired, a key, which names the attribute, is not guessed at.
  */
 static bool se_otlp_resource_set(struct se_otlp_resource *r, const char *key, size_t key_len,
 				 const char *value)

@@ -6,7 +6,7 @@
  * detects. service.name is OTEL_SERVICE_NAME, else the service.name of
  * OTEL_RESOURCE_ATTRIBUTES, else "unknown_service:sockeye" (as the OpenTelemetry SDKs do).
  * Values that are not valid UTF-8 have each bad sequence replaced by U+FFFD, as the request
- * paths (sockeye/utf8.h); an entry whose key is not valid UTF-8 is skipped like a malformed
+ * paths (util/utf8.h); an entry whose key is not valid UTF-8 is skipped like a malformed
  * one. Pure: the environment comes through a lookup function.
  */
 #ifndef SOCKEYE_OTLP_RESOURCE_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Windows as OTLP spans (an ExportTraceServiceRequest), design.md section 4:
+ * Windows as OTLP spans (an ExportTraceServiceRequest), as docs/output.md describes them:
  *  - a request that came with trace context has its own span (span_buf.h): in the caller's
  *    trace, parent = the caller's span, kind SERVER or CLIENT by role, its own times;
  *  - every other request (with no context, or past the span limit) is summarised: one

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * JSON string escaping of untrusted bytes (see src/sinks/stdout/json.h). UTF-8 is validated
- * as sockeye/utf8.h does; each byte of an ill-formed sequence is written as U+FFFD (paths
+ * as util/utf8.h does; each byte of an ill-formed sequence is written as U+FFFD (paths
  * arrive here valid already: this is the writer's own guarantee for any other string). Runs
  * of bytes that need no escape are written with one fwrite.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * JSON lines on stdout. Keys are the contract of design.md section 4: keys may be added,
+ * JSON lines on stdout. Keys are a contract (docs/output.md): keys may be added,
  * existing ones never change meaning. HTTP paths come from the network and go through
  * se_json_write_string(); every other string written here is an address or a fixed name.
  * Histograms are written in their exported unit: durations in ms with three decimals

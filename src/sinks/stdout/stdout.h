@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The stdout exporter: one JSON object per line (design.md section 4), flushed per window.
+ * The stdout exporter: one JSON object per line (docs/output.md), flushed per window.
  * Context: sender thread.
  */
 #ifndef SOCKEYE_EXPORT_STDOUT_H

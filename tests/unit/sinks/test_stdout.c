@@ -3,7 +3,7 @@
  * Unit tests of the stdout exporter (src/sinks/stdout/stdout.c): address formatting (IPv4, IPv6,
  * v4-mapped IPv6 shown as IPv4) and the JSON lines of a window written to a memory stream.
  * Every line must be one well-formed JSON object (checked by a small validator below, since
- * the lines are the contract of design.md section 4), carry the keys users rely on, and put
+ * the lines are the contract of docs/output.md), carry the keys users rely on, and put
  * exactly the loss counters under "dropped". HTTP group lines are compared whole against
  * the expected text, and paths from the network are checked byte by byte after decoding the
  * JSON string back: quotes, backslashes, control bytes, invalid UTF-8 of every kind, paths

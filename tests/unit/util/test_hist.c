@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of explicit-bounds histograms (src/util/hist.c): the bounds of design.md
- * section 4, bucket edges (a value equal to a bound counts in that bound's bucket, one more
+ * Unit tests of explicit-bounds histograms (src/util/hist.c): the exported bounds
+ * (docs/output.md), bucket edges (a value equal to a bound counts in that bound's bucket, one more
  * in the next), count/sum/min/max, and merging (into and from empty histograms, and equal to
  * adding every value into one histogram).
  */
