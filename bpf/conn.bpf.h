@@ -12,20 +12,8 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "kernel_defs.bpf.h"
 #include "maps.bpf.h"
-
-#define SE_AF_INET     2
-#define SE_AF_INET6    10
-#define SE_IPPROTO_TCP 6
-#define SE_SOCK_STREAM 1
-#define SE_S_IFMT      00170000
-#define SE_S_IFSOCK    0140000
-/* TCP states (include/net/tcp_states.h) */
-#define SE_TCP_ESTABLISHED 1
-#define SE_TCP_SYN_SENT	   2
-#define SE_TCP_SYN_RECV	   3
-#define SE_TCP_CLOSE	   7
-#define SE_E2BIG	   7
 
 static __always_inline bool se_port_watched(__u16 port)
 {
@@ -77,8 +65,8 @@ static __always_inline bool se_sock_may_be_tracked(struct sock *sk)
 	__u16 lport = s->__sk_common.skc_num;
 
 	if (!lport)
-		return s->__sk_common.skc_family == SE_AF_INET ||
-		       s->__sk_common.skc_family == SE_AF_INET6;
+		return s->__sk_common.skc_family == AF_INET ||
+		       s->__sk_common.skc_family == AF_INET6;
 	return se_port_watched(lport) || se_sock_remote_port_watched(sk);
 }
 
@@ -210,10 +198,10 @@ static __always_inline bool se_sock_watched(struct sock *sk)
 		return false;
 	if (!se_port_watched(lport) && !se_port_watched(rport))
 		return false;
-	if (family != SE_AF_INET && family != SE_AF_INET6)
+	if (family != AF_INET && family != AF_INET6)
 		return false;
-	if (BPF_CORE_READ(sk, sk_protocol) != SE_IPPROTO_TCP ||
-	    BPF_CORE_READ(sk, sk_type) != SE_SOCK_STREAM) /* not a raw socket of protocol 6 */
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP ||
+	    BPF_CORE_READ(sk, sk_type) != SOCK_STREAM) /* not a raw socket of protocol 6 */
 		return false;
 	return !target_netns || BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) == target_netns;
 }
@@ -280,7 +268,7 @@ static __always_inline struct sock *se_file_to_sock(struct file *file)
 	if (f_op != socket_fops) {
 		if (socket_fops)
 			return NULL;
-		if ((BPF_CORE_READ(file, f_inode, i_mode) & SE_S_IFMT) != SE_S_IFSOCK)
+		if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 			return NULL;
 		socket_fops = f_op;
 	}
@@ -337,7 +325,7 @@ static __always_inline struct se_conn_state *se_conn_create(struct sock *sk, __u
 	fresh.role = role;
 	fresh.origin = origin;
 	/* NOEXIST: when two CPUs race to create it, the loser reads the winner's entry. */
-	if (bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST) == -SE_E2BIG) {
+	if (bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST) == -E2BIG) {
 		se_count(SE_KC_DROP_CONN_MAP_FULL);
 		return NULL;
 	}
@@ -389,7 +377,7 @@ static __always_inline void se_sock_addrs(struct sock *sk, struct se_ev_open *o)
 	o->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	o->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	/* bpf_core_read with explicit sizes: the destinations are byte arrays. */
-	if (o->family == SE_AF_INET) {
+	if (o->family == AF_INET) {
 		bpf_core_read(o->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
 		bpf_core_read(o->peer_addr, 4, &sk->__sk_common.skc_daddr);
 	} else {

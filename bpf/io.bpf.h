@@ -19,13 +19,15 @@
 #include "conn.bpf.h"
 #include "emit.bpf.h"
 
-#define SE_MSG_PEEK	    0x2	   /* data stays queued: the stream does not advance */
-#define SE_MSG_TRUNC	    0x20   /* TCP: bytes are discarded, not copied: nothing to capture */
-#define SE_MSG_ERRQUEUE	    0x2000 /* error queue (timestamps), not stream bytes */
-#define SE_EINPROGRESS	    115
-#define SE_ENOSYS	    38
 #define SE_INFLIGHT_CONNECT 0  /* se_inflight.syscall of a connect */
 #define SE_NO_ARG	    -1 /* a syscall without a MSG_* flags argument */
+
+/*
+ * The receives that move no stream bytes: MSG_PEEK leaves the data queued (the stream does
+ * not advance) and MSG_ERRQUEUE reads the error queue (timestamps). MSG_TRUNC, on TCP,
+ * discards the bytes instead of copying them: the stream advances, nothing to capture.
+ */
+#define SE_MSG_NOT_STREAM (MSG_PEEK | MSG_ERRQUEUE)
 
 static __always_inline bool se_syscall_receives(__u8 syscall)
 {
@@ -285,7 +287,7 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 	}
 	__u64 flags = flags_arg == SE_NO_ARG ? 0 : se_syscall_arg(regs, flags_arg);
 
-	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
+	if (receives && (flags & SE_MSG_NOT_STREAM))
 		return 0;
 	struct sock *sk = NULL;
 	struct se_conn_state *c = se_watched_conn_of_fd((int)se_syscall_arg(regs, 0), &sk);
@@ -294,27 +296,10 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 		return 0;
 	se_announce(sk, c, tgid);
 	se_io_record(c, sk, syscall, receives, ret, se_syscall_arg(regs, buf_arg),
-		     (receives && (flags & SE_MSG_TRUNC)) ? 0 : se_syscall_arg(regs, count_arg),
+		     (receives && (flags & MSG_TRUNC)) ? 0 : se_syscall_arg(regs, count_arg),
 		     pid_tgid);
 	return 0;
 }
-
-/* x86-64 syscall numbers of the data syscalls, as the socket tier finds them in orig_ax. */
-#define SE_NR_READ	0
-#define SE_NR_WRITE	1
-#define SE_NR_READV	19
-#define SE_NR_WRITEV	20
-#define SE_NR_SENDFILE	40
-#define SE_NR_SENDTO	44
-#define SE_NR_RECVFROM	45
-#define SE_NR_SENDMSG	46
-#define SE_NR_RECVMSG	47
-#define SE_NR_RECVMMSG	299
-#define SE_NR_SENDMMSG	307
-#define SE_NR_PREADV2	327
-#define SE_NR_PWRITEV2	328
-#define SE_PF_IO_WORKER 0x00000010
-#define SE_PF_KTHREAD	0x00200000
 
 /*
  * Socket tier (kernel 6.3+). sock:sock_send_length / sock:sock_recv_length fire after each
@@ -353,7 +338,7 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 		se_send_failed(sk, (__u32)pid_tgid);
 		return 0;
 	}
-	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
+	if (receives && (flags & SE_MSG_NOT_STREAM))
 		return 0;
 	struct se_conn_state *c = se_watched_conn_of_sock(sk);
 
@@ -367,51 +352,50 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 	 * back to user space (after another syscall, an interrupt or a fault: orig_ax is not
 	 * this operation's), an io_uring worker or a kernel thread: no user buffer to trust.
 	 */
-	long nr = (task->flags & (SE_PF_IO_WORKER | SE_PF_KTHREAD)) || regs->ax != -SE_ENOSYS
-		      ? -1
-		      : regs->orig_ax;
+	long nr =
+	    (task->flags & (PF_IO_WORKER | PF_KTHREAD)) || regs->ax != -ENOSYS ? -1 : regs->orig_ax;
 	__u64 count = regs->dx;
 	__u8 syscall;
 
 	switch (nr) {
-	case SE_NR_READ:
+	case __NR_read:
 		syscall = SE_SYS_READ;
 		break;
-	case SE_NR_WRITE:
+	case __NR_write:
 		syscall = SE_SYS_WRITE;
 		break;
-	case SE_NR_READV:
+	case __NR_readv:
 		syscall = SE_SYS_READV;
 		break;
-	case SE_NR_WRITEV:
+	case __NR_writev:
 		syscall = SE_SYS_WRITEV;
 		break;
-	case SE_NR_RECVFROM:
+	case __NR_recvfrom:
 		syscall = SE_SYS_RECVFROM;
 		break;
-	case SE_NR_SENDTO:
+	case __NR_sendto:
 		syscall = SE_SYS_SENDTO;
 		break;
-	case SE_NR_RECVMSG:
+	case __NR_recvmsg:
 		syscall = SE_SYS_RECVMSG;
 		count = 1;
 		break;
-	case SE_NR_SENDMSG:
+	case __NR_sendmsg:
 		syscall = SE_SYS_SENDMSG;
 		count = 1;
 		break;
-	case SE_NR_PREADV2:
+	case __NR_preadv2:
 		syscall = SE_SYS_PREADV2;
 		break;
-	case SE_NR_PWRITEV2:
+	case __NR_pwritev2:
 		syscall = SE_SYS_PWRITEV2;
 		break;
-	case SE_NR_SENDFILE:
+	case __NR_sendfile:
 		syscall = SE_SYS_SENDFILE;
 		count = 0;
 		break;
-	case SE_NR_RECVMMSG:
-	case SE_NR_SENDMMSG:
+	case __NR_recvmmsg:
+	case __NR_sendmmsg:
 		/* One firing per message, but which message of the vector is not known here:
 		 * the length is exact, the payload is not captured (counted as truncated). */
 		syscall = SE_SYS_OTHER;
@@ -423,7 +407,7 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 		count = 0;
 		break;
 	}
-	if (receives && (flags & SE_MSG_TRUNC))
+	if (receives && (flags & MSG_TRUNC))
 		count = 0;
 	se_io_record(c, sk, syscall, receives, ret, regs->si, count, pid_tgid);
 	return 0;
@@ -477,7 +461,7 @@ static __always_inline int se_connect_exit(long ret)
 
 	if (!se_inflight_take(SE_INFLIGHT_CONNECT, &a))
 		return 0;
-	if (ret != 0 && ret != -SE_EINPROGRESS)
+	if (ret != 0 && ret != -EINPROGRESS)
 		return 0;
 	struct sock *sk = se_watched_sock_of_fd(a.fd);
 

@@ -99,15 +99,15 @@ int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
 	int oldstate = (int)ctx->args[1];
 	int newstate = (int)ctx->args[2];
 
-	if (newstate == SE_TCP_SYN_SENT) {
+	if (newstate == TCP_SYN_SENT) {
 		se_conn_end(sk, SE_CLOSE_RECONNECT);
 		return 0;
 	}
-	if (newstate != SE_TCP_ESTABLISHED || !se_sock_watched(sk))
+	if (newstate != TCP_ESTABLISHED || !se_sock_watched(sk))
 		return 0;
-	__u8 role = oldstate == SE_TCP_SYN_SENT	  ? SE_ROLE_CLIENT
-		    : oldstate == SE_TCP_SYN_RECV ? SE_ROLE_SERVER
-						  : se_guess_role(sk);
+	__u8 role = oldstate == TCP_SYN_SENT   ? SE_ROLE_CLIENT
+		    : oldstate == TCP_SYN_RECV ? SE_ROLE_SERVER
+					       : se_guess_role(sk);
 	struct se_conn_state *c = se_conn_get(sk, role, SE_ORIGIN_HANDSHAKE);
 
 	if (c && !target_tgid)
