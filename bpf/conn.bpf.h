@@ -226,13 +226,6 @@ static __always_inline struct file *se_fd_to_file(int fd)
 	return slot;
 }
 
-/*
- * The f_op of every socket file (socket_file_ops: static, and not in kallsyms without
- * CONFIG_KALLSYMS_ALL), learned from the first file whose inode says it is a socket. Once
- * known, one pointer comparison replaces two reads (f_inode, then i_mode).
- */
-__u64 socket_fops = 0;
-
 /* f_op and private_data of file; false if the file cannot be read. */
 static __always_inline bool se_file_head(struct file *file, __u64 *f_op, __u64 *private_data)
 {

@@ -9,9 +9,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "maps.bpf.h"
 #include "conn.bpf.h"
-#include "record.bpf.h"
 
 /* iovec entries copied in line, before the bpf_loop walk takes over (see se_copy_iov) */
 #define SE_IOV_HEAD 2

@@ -15,8 +15,6 @@
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
-#include "maps.bpf.h"
-#include "conn.bpf.h"
 #include "emit.bpf.h"
 
 #define SE_INFLIGHT_CONNECT 0  /* se_inflight.syscall of a connect */
@@ -55,13 +53,6 @@ static __always_inline __u64 se_syscall_arg(const struct pt_regs *regs, int n)
 		return regs->r8;
 	}
 }
-
-/*
- * Where a task's saved user registers sit from the base of its kernel stack (x86-64:
- * THREAD_SIZE - TOP_OF_KERNEL_STACK_PADDING - sizeof(struct pt_regs)): one constant of the
- * running kernel, the same for every task.
- */
-__u64 pt_regs_offset = 0;
 
 /*
  * The user registers task entered the kernel with: what bpf_task_pt_regs returns, without

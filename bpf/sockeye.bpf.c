@@ -10,9 +10,6 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "maps.bpf.h"
-#include "conn.bpf.h"
-#include "emit.bpf.h"
 #include "io.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
