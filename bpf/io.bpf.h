@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The data path, in two tiers that end in the same record writer (se_io_record). The socket
- * tier (se_sock_io) runs at sock:sock_send_length / sock_recv_length, with the socket in
- * hand. The syscall tier (se_io_exit) runs at each data syscall's sys_exit and walks the
- * descriptor to its socket. Both run after the data moved, where the result is known, and
- * read the syscall's arguments back from the registers the task entered the kernel with: one
- * program per syscall, not an enter/exit pair (each attached syscall tracepoint costs ~110 ns
- * on our machines before any program code runs). When a send began comes from
- * tcp:tcp_sendmsg_locked (se_send_start). Also here: accept, connect and close.
+ * The data path, in two tiers that end in the same record writer (se_io_record): the socket
+ * tier (se_sock_io, which says why it is preferred) runs at sock:sock_send_length /
+ * sock_recv_length with the socket in hand; the syscall tier (se_io_exit) runs at each data
+ * syscall's sys_exit and walks the descriptor to its socket. Both run after the data moved,
+ * where the result is known, and read the syscall's arguments back from the registers the
+ * task entered the kernel with: one program per syscall, not an enter/exit pair, because
+ * each attached syscall tracepoint costs on every call before any program code runs. Also
+ * here: the send-start stamp (se_send_begin), accept, connect and close.
  */
 #ifndef SOCKEYE_IO_BPF_H
 #define SOCKEYE_IO_BPF_H
@@ -83,19 +83,38 @@ static __always_inline bool se_inflight_put(const struct se_inflight *a)
 }
 
 /*
- * When the current send on c began, or 0 if unknown; takes the stamp. A client's request
- * starts at its first byte, and a blocking write of a large one returns long after that byte
- * left; the response, read by another thread, can even end before the write returns. The
- * stamp is set by tcp:tcp_sendmsg_locked when the send enters its copy loop. It is this
- * send's if this thread set it: another thread's concurrent send, or an io_uring worker's,
- * must not date this one. A send that fails (EAGAIN once the loop started) clears it
- * (se_send_failed). Left behind: a send of this thread on the same connection that no hook
- * reports (splice on the syscall tier) dates this thread's next send there. Without the
- * tracepoint (a 2025 addition: older kernels lack it) a send starts at its exit, like a
- * receive. Only a client connection's sends are stamped (user space dates only a request
- * going out from its send's start), and only those to a watched remote port (see
- * se_sock_remote_port_watched): a server's send, too, starts at its exit.
+ * The send-start stamp, at tcp:tcp_sendmsg_locked (sk: the socket), which fires per skb a
+ * send fills. A client's request starts at its first byte, and a blocking write of a large
+ * one returns long after that byte left; the response, read by another thread, can even end
+ * before the write returns. So the first firing of a send stamps the connection with the
+ * time and the thread, and the send's data record takes the stamp (se_send_start).
+ * - Only a client's sends are stamped: user space dates only a request going out from its
+ *   send's start; a server's sends are responses, timed from their exit like receives.
+ * - Only to a watched remote port: a client tracked for its own local port (it bound a
+ *   watched port, or its ephemeral port is one) is timed from the exit too. That test comes
+ *   first, since every TCP send of the node comes here: no task, no hash lookup for the rest.
+ * - The stamp is a send's only if its thread set it: another thread's concurrent send, or an
+ *   io_uring worker's, must not date it. A send that fails (EAGAIN once the copy started)
+ *   clears it (se_send_failed). Left behind: a send that no hook reports (splice on the
+ *   syscall tier) dates the same thread's next send on the connection.
+ * - Kernels without the tracepoint (before 2025) time every send from its exit.
  */
+static __always_inline void se_send_begin(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	__u64 id;
+
+	if (!se_sock_remote_port_watched(sk) || !se_selected_task(&id))
+		return;
+	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (c && c->role == SE_ROLE_CLIENT && !c->send_start_ns) {
+		c->send_tid = (__u32)id;
+		c->send_start_ns = bpf_ktime_get_ns();
+	}
+}
+
+/* When the current send on c began, or 0 if unknown; takes the stamp (see se_send_begin). */
 static __always_inline __u64 se_send_start(struct se_conn_state *c, __u32 tid)
 {
 	__u64 start = c->send_start_ns;
@@ -293,7 +312,8 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 }
 
 /*
- * Socket tier (kernel 6.3+). sock:sock_send_length / sock:sock_recv_length fire after each
+ * Socket tier (kernel 6.3+; src/capture/probe.c prefers it where the kernel has it, and then
+ * loads no syscall program). sock:sock_send_length / sock:sock_recv_length fire after each
  * sendmsg/recvmsg of a socket (sock_sendmsg/sock_recvmsg: every data syscall, and splice or
  * sendfile into a socket), with the socket itself: no descriptor walk, and the syscalls that
  * move no socket data (files, pipes, epoll) run no program at all. The user buffer comes from
@@ -306,10 +326,10 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
  * a pipe's 16 buffers is several records here, one on the syscall tier (same bytes).
  *
  * This tier attaches no syscall tracepoint at all: one attached anywhere sends every syscall
- * of every task on the node through the kernel's slow syscall path (measured: +42 ns on
- * getppid). Connections are created and announced at the handshake and reconnects ended
- * (inet_sock_set_state), and they end when the kernel destroys the socket (tcp_destroy_sock),
- * which is after the last close(2) and the FIN exchange, not at the close(2) itself.
+ * of every task on the node through the kernel's slow syscall path. Connections are created
+ * and announced at the handshake and reconnects ended (inet_sock_set_state), and they end
+ * when the kernel destroys the socket (tcp_destroy_sock), which is after the last close(2)
+ * and the FIN exchange, not at the close(2) itself.
  */
 static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bool receives)
 {

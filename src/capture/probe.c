@@ -94,12 +94,8 @@ static bool se_probe_has_tracepoint(const struct btf *vmlinux, const char *name)
 	return vmlinux && btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
 }
 
-/*
- * A syscall tracepoint program (data, accept, connect, close): the socket tier loads none.
- * One attached syscall tracepoint, whichever, puts every syscall of every task on the node
- * on the kernel's slow syscall path; the socket tier takes the connection lifecycle from
- * raw tracepoints instead (see bpf/io.bpf.h).
- */
+/* A syscall tracepoint program (data, accept, connect, close): the socket tier loads none
+ * (why: se_sock_io in bpf/io.bpf.h). */
 static bool se_probe_is_syscall_hook(const struct bpf_program *prog)
 {
 	static const char prefix[] = "tracepoint/syscalls/";
@@ -110,7 +106,7 @@ static bool se_probe_is_syscall_hook(const struct bpf_program *prog)
 /*
  * Choose the programs to load from what this kernel has: the data hooks (socket tracepoints
  * from 6.3, else the syscall exits; --data-hooks may force either) and
- * tcp:tcp_sendmsg_locked (added in 2025: without it a send is timed from its end). Both of
+ * tcp:tcp_sendmsg_locked (the send-start stamp, se_send_begin in bpf/io.bpf.h). Both of
  * those read kernel memory through the bpf_rdonly_cast kfunc (6.2): a kernel that backports
  * the tracepoints without it gets neither. 0, or -1 with err.
  */
