@@ -12,20 +12,8 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "kernel_defs.bpf.h"
 #include "maps.bpf.h"
-
-#define SE_AF_INET     2
-#define SE_AF_INET6    10
-#define SE_IPPROTO_TCP 6
-#define SE_SOCK_STREAM 1
-#define SE_S_IFMT      00170000
-#define SE_S_IFSOCK    0140000
-/* TCP states (include/net/tcp_states.h) */
-#define SE_TCP_ESTABLISHED 1
-#define SE_TCP_SYN_SENT	   2
-#define SE_TCP_SYN_RECV	   3
-#define SE_TCP_CLOSE	   7
-#define SE_E2BIG	   7
 
 static __always_inline bool se_port_watched(__u16 port)
 {
@@ -45,14 +33,7 @@ static __always_inline bool se_port_watched(__u16 port)
  */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
-/*
- * Is sk's remote port watched? The send-start stamp (tcp:tcp_sendmsg_locked) is kept only for
- * client connections, and a client is tracked because the port it connected to is watched:
- * testing that port first spares the sends of a server whose peers' ports are not watched
- * (nginx's) the task and the hash lookup. A client tracked only for its own local port (it
- * bound a watched port, or its ephemeral port is one) is not stamped: its sends start at
- * their exit, like a server's.
- */
+/* Is sk's remote port watched? One BTF load, no helper call (bpf_rdonly_cast above). */
 static __always_inline bool se_sock_remote_port_watched(struct sock *sk)
 {
 	const struct sock *s = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct sock));
@@ -77,8 +58,8 @@ static __always_inline bool se_sock_may_be_tracked(struct sock *sk)
 	__u16 lport = s->__sk_common.skc_num;
 
 	if (!lport)
-		return s->__sk_common.skc_family == SE_AF_INET ||
-		       s->__sk_common.skc_family == SE_AF_INET6;
+		return s->__sk_common.skc_family == AF_INET ||
+		       s->__sk_common.skc_family == AF_INET6;
 	return se_port_watched(lport) || se_sock_remote_port_watched(sk);
 }
 
@@ -210,10 +191,10 @@ static __always_inline bool se_sock_watched(struct sock *sk)
 		return false;
 	if (!se_port_watched(lport) && !se_port_watched(rport))
 		return false;
-	if (family != SE_AF_INET && family != SE_AF_INET6)
+	if (family != AF_INET && family != AF_INET6)
 		return false;
-	if (BPF_CORE_READ(sk, sk_protocol) != SE_IPPROTO_TCP ||
-	    BPF_CORE_READ(sk, sk_type) != SE_SOCK_STREAM) /* not a raw socket of protocol 6 */
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP ||
+	    BPF_CORE_READ(sk, sk_type) != SOCK_STREAM) /* not a raw socket of protocol 6 */
 		return false;
 	return !target_netns || BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) == target_netns;
 }
@@ -221,9 +202,9 @@ static __always_inline bool se_sock_watched(struct sock *sk)
 /*
  * The struct file behind descriptor fd of the current task, or NULL.
  * Runs for every read and write of the watched namespace (files and pipes too), so it walks
- * with BTF-typed loads as far as the descriptor table (measured: a write(2) to /dev/null
- * went from +556 ns to +365 ns). The slot, an array element, and what follows are read with
- * helpers: typing them needs bpf_rdonly_cast (kernel 6.2+), which saved only ~40 ns more.
+ * with BTF-typed loads as far as the descriptor table. The slot, an array element, and what
+ * follows are read with helpers: typing them needs bpf_rdonly_cast (kernel 6.2+), which the
+ * syscall tier does without.
  */
 static __always_inline struct file *se_fd_to_file(int fd)
 {
@@ -237,13 +218,6 @@ static __always_inline struct file *se_fd_to_file(int fd)
 		return NULL;
 	return slot;
 }
-
-/*
- * The f_op of every socket file (socket_file_ops: static, and not in kallsyms without
- * CONFIG_KALLSYMS_ALL), learned from the first file whose inode says it is a socket. Once
- * known, one pointer comparison replaces two reads (f_inode, then i_mode).
- */
-__u64 socket_fops = 0;
 
 /* f_op and private_data of file; false if the file cannot be read. */
 static __always_inline bool se_file_head(struct file *file, __u64 *f_op, __u64 *private_data)
@@ -280,7 +254,7 @@ static __always_inline struct sock *se_file_to_sock(struct file *file)
 	if (f_op != socket_fops) {
 		if (socket_fops)
 			return NULL;
-		if ((BPF_CORE_READ(file, f_inode, i_mode) & SE_S_IFMT) != SE_S_IFSOCK)
+		if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 			return NULL;
 		socket_fops = f_op;
 	}
@@ -337,7 +311,7 @@ static __always_inline struct se_conn_state *se_conn_create(struct sock *sk, __u
 	fresh.role = role;
 	fresh.origin = origin;
 	/* NOEXIST: when two CPUs race to create it, the loser reads the winner's entry. */
-	if (bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST) == -SE_E2BIG) {
+	if (bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST) == -E2BIG) {
 		se_count(SE_KC_DROP_CONN_MAP_FULL);
 		return NULL;
 	}
@@ -389,7 +363,7 @@ static __always_inline void se_sock_addrs(struct sock *sk, struct se_ev_open *o)
 	o->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	o->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	/* bpf_core_read with explicit sizes: the destinations are byte arrays. */
-	if (o->family == SE_AF_INET) {
+	if (o->family == AF_INET) {
 		bpf_core_read(o->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
 		bpf_core_read(o->peer_addr, 4, &sk->__sk_common.skc_daddr);
 	} else {

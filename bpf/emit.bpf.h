@@ -9,9 +9,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "maps.bpf.h"
 #include "conn.bpf.h"
-#include "record.bpf.h"
 
 /* iovec entries copied in line, before the bpf_loop walk takes over (see se_copy_iov) */
 #define SE_IOV_HEAD 2
@@ -176,7 +174,7 @@ struct se_iov_walk {
 
 /*
  * bpf_loop body: copy from iovec entry SE_IOV_HEAD + i. A loop callback is verified once,
- * where an open-coded loop would be verified per iteration and per path (it exceeded the
+ * where an open-coded loop would be verified per iteration and per path (beyond the
  * verifier's budget). The scratch slot is looked up again because only scalars cross the
  * callback.
  */
@@ -207,8 +205,7 @@ static long se_iov_one(__u32 i, void *ctx)
  * SE_IOV_HEAD entries (a header and a body: most writev and sendmsg calls) are read in one
  * go and copied in line; only longer arrays go on through the bpf_loop callback. Every
  * helper call and callback costs on this path (a return is a mispredicted one under the SRSO
- * "safe RET" mitigation): nginx's two-entry writev went from four reads and two callback
- * calls to three reads.
+ * "safe RET" mitigation).
  */
 static __always_inline __u32 se_copy_iov(struct se_scratch *s, const struct iovec *iov,
 					 __u64 iovcnt, __u64 total)

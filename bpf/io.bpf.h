@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The data path, in two tiers that end in the same record writer (se_io_record). The socket
- * tier (se_sock_io) runs at sock:sock_send_length / sock_recv_length, with the socket in
- * hand. The syscall tier (se_io_exit) runs at each data syscall's sys_exit and walks the
- * descriptor to its socket. Both run after the data moved, where the result is known, and
- * read the syscall's arguments back from the registers the task entered the kernel with: one
- * program per syscall, not an enter/exit pair (each attached syscall tracepoint costs ~110 ns
- * on our machines before any program code runs). When a send began comes from
- * tcp:tcp_sendmsg_locked (se_send_start). Also here: accept, connect and close.
+ * The data path, in two tiers that end in the same record writer (se_io_record): the socket
+ * tier (se_sock_io, which says why it is preferred) runs at sock:sock_send_length /
+ * sock_recv_length with the socket in hand; the syscall tier (se_io_exit) runs at each data
+ * syscall's sys_exit and walks the descriptor to its socket. Both run after the data moved,
+ * where the result is known, and read the syscall's arguments back from the registers the
+ * task entered the kernel with: one program per syscall, not an enter/exit pair, because
+ * each attached syscall tracepoint costs on every call before any program code runs. Also
+ * here: the send-start stamp (se_send_begin), accept, connect and close.
  */
 #ifndef SOCKEYE_IO_BPF_H
 #define SOCKEYE_IO_BPF_H
@@ -15,17 +15,17 @@
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
-#include "maps.bpf.h"
-#include "conn.bpf.h"
 #include "emit.bpf.h"
 
-#define SE_MSG_PEEK	    0x2	   /* data stays queued: the stream does not advance */
-#define SE_MSG_TRUNC	    0x20   /* TCP: bytes are discarded, not copied: nothing to capture */
-#define SE_MSG_ERRQUEUE	    0x2000 /* error queue (timestamps), not stream bytes */
-#define SE_EINPROGRESS	    115
-#define SE_ENOSYS	    38
 #define SE_INFLIGHT_CONNECT 0  /* se_inflight.syscall of a connect */
 #define SE_NO_ARG	    -1 /* a syscall without a MSG_* flags argument */
+
+/*
+ * The receives that move no stream bytes: MSG_PEEK leaves the data queued (the stream does
+ * not advance) and MSG_ERRQUEUE reads the error queue (timestamps). MSG_TRUNC, on TCP,
+ * discards the bytes instead of copying them: the stream advances, nothing to capture.
+ */
+#define SE_MSG_NOT_STREAM (MSG_PEEK | MSG_ERRQUEUE)
 
 static __always_inline bool se_syscall_receives(__u8 syscall)
 {
@@ -53,13 +53,6 @@ static __always_inline __u64 se_syscall_arg(const struct pt_regs *regs, int n)
 		return regs->r8;
 	}
 }
-
-/*
- * Where a task's saved user registers sit from the base of its kernel stack (x86-64:
- * THREAD_SIZE - TOP_OF_KERNEL_STACK_PADDING - sizeof(struct pt_regs)): one constant of the
- * running kernel, the same for every task.
- */
-__u64 pt_regs_offset = 0;
 
 /*
  * The user registers task entered the kernel with: what bpf_task_pt_regs returns, without
@@ -90,19 +83,38 @@ static __always_inline bool se_inflight_put(const struct se_inflight *a)
 }
 
 /*
- * When the current send on c began, or 0 if unknown; takes the stamp. A client's request
- * starts at its first byte, and a blocking write of a large one returns long after that byte
- * left; the response, read by another thread, can even end before the write returns. The
- * stamp is set by tcp:tcp_sendmsg_locked when the send enters its copy loop. It is this
- * send's if this thread set it: another thread's concurrent send, or an io_uring worker's,
- * must not date this one. A send that fails (EAGAIN once the loop started) clears it
- * (se_send_failed). Left behind: a send of this thread on the same connection that no hook
- * reports (splice on the syscall tier) dates this thread's next send there. Without the
- * tracepoint (a 2025 addition: older kernels lack it) a send starts at its exit, like a
- * receive. Only a client connection's sends are stamped (user space dates only a request
- * going out from its send's start), and only those to a watched remote port (see
- * se_sock_remote_port_watched): a server's send, too, starts at its exit.
+ * The send-start stamp, at tcp:tcp_sendmsg_locked (sk: the socket), which fires per skb a
+ * send fills. A client's request starts at its first byte, and a blocking write of a large
+ * one returns long after that byte left; the response, read by another thread, can even end
+ * before the write returns. So the first firing of a send stamps the connection with the
+ * time and the thread, and the send's data record takes the stamp (se_send_start).
+ * - Only a client's sends are stamped: user space dates only a request going out from its
+ *   send's start; a server's sends are responses, timed from their exit like receives.
+ * - Only to a watched remote port: a client tracked for its own local port (it bound a
+ *   watched port, or its ephemeral port is one) is timed from the exit too. That test comes
+ *   first, since every TCP send of the node comes here: no task, no hash lookup for the rest.
+ * - The stamp is a send's only if its thread set it: another thread's concurrent send, or an
+ *   io_uring worker's, must not date it. A send that fails (EAGAIN once the copy started)
+ *   clears it (se_send_failed). Left behind: a send that no hook reports (splice on the
+ *   syscall tier) dates the same thread's next send on the connection.
+ * - Kernels without the tracepoint (before 2025) time every send from its exit.
  */
+static __always_inline void se_send_begin(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	__u64 id;
+
+	if (!se_sock_remote_port_watched(sk) || !se_selected_task(&id))
+		return;
+	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (c && c->role == SE_ROLE_CLIENT && !c->send_start_ns) {
+		c->send_tid = (__u32)id;
+		c->send_start_ns = bpf_ktime_get_ns();
+	}
+}
+
+/* When the current send on c began, or 0 if unknown; takes the stamp (see se_send_begin). */
 static __always_inline __u64 se_send_start(struct se_conn_state *c, __u32 tid)
 {
 	__u64 start = c->send_start_ns;
@@ -285,7 +297,7 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 	}
 	__u64 flags = flags_arg == SE_NO_ARG ? 0 : se_syscall_arg(regs, flags_arg);
 
-	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
+	if (receives && (flags & SE_MSG_NOT_STREAM))
 		return 0;
 	struct sock *sk = NULL;
 	struct se_conn_state *c = se_watched_conn_of_fd((int)se_syscall_arg(regs, 0), &sk);
@@ -294,30 +306,14 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 		return 0;
 	se_announce(sk, c, tgid);
 	se_io_record(c, sk, syscall, receives, ret, se_syscall_arg(regs, buf_arg),
-		     (receives && (flags & SE_MSG_TRUNC)) ? 0 : se_syscall_arg(regs, count_arg),
+		     (receives && (flags & MSG_TRUNC)) ? 0 : se_syscall_arg(regs, count_arg),
 		     pid_tgid);
 	return 0;
 }
 
-/* x86-64 syscall numbers of the data syscalls, as the socket tier finds them in orig_ax. */
-#define SE_NR_READ	0
-#define SE_NR_WRITE	1
-#define SE_NR_READV	19
-#define SE_NR_WRITEV	20
-#define SE_NR_SENDFILE	40
-#define SE_NR_SENDTO	44
-#define SE_NR_RECVFROM	45
-#define SE_NR_SENDMSG	46
-#define SE_NR_RECVMSG	47
-#define SE_NR_RECVMMSG	299
-#define SE_NR_SENDMMSG	307
-#define SE_NR_PREADV2	327
-#define SE_NR_PWRITEV2	328
-#define SE_PF_IO_WORKER 0x00000010
-#define SE_PF_KTHREAD	0x00200000
-
 /*
- * Socket tier (kernel 6.3+). sock:sock_send_length / sock:sock_recv_length fire after each
+ * Socket tier (kernel 6.3+; src/capture/probe.c prefers it where the kernel has it, and then
+ * loads no syscall program). sock:sock_send_length / sock:sock_recv_length fire after each
  * sendmsg/recvmsg of a socket (sock_sendmsg/sock_recvmsg: every data syscall, and splice or
  * sendfile into a socket), with the socket itself: no descriptor walk, and the syscalls that
  * move no socket data (files, pipes, epoll) run no program at all. The user buffer comes from
@@ -330,10 +326,10 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
  * a pipe's 16 buffers is several records here, one on the syscall tier (same bytes).
  *
  * This tier attaches no syscall tracepoint at all: one attached anywhere sends every syscall
- * of every task on the node through the kernel's slow syscall path (measured: +42 ns on
- * getppid). Connections are created and announced at the handshake and reconnects ended
- * (inet_sock_set_state), and they end when the kernel destroys the socket (tcp_destroy_sock),
- * which is after the last close(2) and the FIN exchange, not at the close(2) itself.
+ * of every task on the node through the kernel's slow syscall path. Connections are created
+ * and announced at the handshake and reconnects ended (inet_sock_set_state), and they end
+ * when the kernel destroys the socket (tcp_destroy_sock), which is after the last close(2)
+ * and the FIN exchange, not at the close(2) itself.
  */
 static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bool receives)
 {
@@ -353,7 +349,7 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 		se_send_failed(sk, (__u32)pid_tgid);
 		return 0;
 	}
-	if (receives && (flags & (SE_MSG_PEEK | SE_MSG_ERRQUEUE)))
+	if (receives && (flags & SE_MSG_NOT_STREAM))
 		return 0;
 	struct se_conn_state *c = se_watched_conn_of_sock(sk);
 
@@ -367,51 +363,50 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 	 * back to user space (after another syscall, an interrupt or a fault: orig_ax is not
 	 * this operation's), an io_uring worker or a kernel thread: no user buffer to trust.
 	 */
-	long nr = (task->flags & (SE_PF_IO_WORKER | SE_PF_KTHREAD)) || regs->ax != -SE_ENOSYS
-		      ? -1
-		      : regs->orig_ax;
+	long nr =
+	    (task->flags & (PF_IO_WORKER | PF_KTHREAD)) || regs->ax != -ENOSYS ? -1 : regs->orig_ax;
 	__u64 count = regs->dx;
 	__u8 syscall;
 
 	switch (nr) {
-	case SE_NR_READ:
+	case __NR_read:
 		syscall = SE_SYS_READ;
 		break;
-	case SE_NR_WRITE:
+	case __NR_write:
 		syscall = SE_SYS_WRITE;
 		break;
-	case SE_NR_READV:
+	case __NR_readv:
 		syscall = SE_SYS_READV;
 		break;
-	case SE_NR_WRITEV:
+	case __NR_writev:
 		syscall = SE_SYS_WRITEV;
 		break;
-	case SE_NR_RECVFROM:
+	case __NR_recvfrom:
 		syscall = SE_SYS_RECVFROM;
 		break;
-	case SE_NR_SENDTO:
+	case __NR_sendto:
 		syscall = SE_SYS_SENDTO;
 		break;
-	case SE_NR_RECVMSG:
+	case __NR_recvmsg:
 		syscall = SE_SYS_RECVMSG;
 		count = 1;
 		break;
-	case SE_NR_SENDMSG:
+	case __NR_sendmsg:
 		syscall = SE_SYS_SENDMSG;
 		count = 1;
 		break;
-	case SE_NR_PREADV2:
+	case __NR_preadv2:
 		syscall = SE_SYS_PREADV2;
 		break;
-	case SE_NR_PWRITEV2:
+	case __NR_pwritev2:
 		syscall = SE_SYS_PWRITEV2;
 		break;
-	case SE_NR_SENDFILE:
+	case __NR_sendfile:
 		syscall = SE_SYS_SENDFILE;
 		count = 0;
 		break;
-	case SE_NR_RECVMMSG:
-	case SE_NR_SENDMMSG:
+	case __NR_recvmmsg:
+	case __NR_sendmmsg:
 		/* One firing per message, but which message of the vector is not known here:
 		 * the length is exact, the payload is not captured (counted as truncated). */
 		syscall = SE_SYS_OTHER;
@@ -423,7 +418,7 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 		count = 0;
 		break;
 	}
-	if (receives && (flags & SE_MSG_TRUNC))
+	if (receives && (flags & MSG_TRUNC))
 		count = 0;
 	se_io_record(c, sk, syscall, receives, ret, regs->si, count, pid_tgid);
 	return 0;
@@ -477,7 +472,7 @@ static __always_inline int se_connect_exit(long ret)
 
 	if (!se_inflight_take(SE_INFLIGHT_CONNECT, &a))
 		return 0;
-	if (ret != 0 && ret != -SE_EINPROGRESS)
+	if (ret != 0 && ret != -EINPROGRESS)
 		return 0;
 	struct sock *sk = se_watched_sock_of_fd(a.fd);
 

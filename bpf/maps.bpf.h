@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Every map and every load-time knob of the capture programs. Each map says its purpose, key,
- * value, writer, reader and size, because the sizes are where memory is bounded.
+ * Every map, every load-time knob and every global of the capture programs: no other header
+ * defines one. Each map says its purpose, key, value, writer, reader and size, because the
+ * sizes are where memory is bounded.
  */
 #ifndef SOCKEYE_MAPS_BPF_H
 #define SOCKEYE_MAPS_BPF_H
@@ -25,6 +26,21 @@ const volatile __u64 watched_ports[SE_PORT_BITMAP_WORDS] = {}; /* bit p set: por
 
 /* Connection ids: a global sequence, touched once per new connection, never per event. */
 __u64 next_conn_id = 0;
+
+/*
+ * The f_op of every socket file (socket_file_ops: static, and not in kallsyms without
+ * CONFIG_KALLSYMS_ALL), learned from the first file whose inode says it is a socket
+ * (se_file_to_sock). Once known, one pointer comparison replaces two reads (f_inode, then
+ * i_mode).
+ */
+__u64 socket_fops = 0;
+
+/*
+ * Where a task's saved user registers sit from the base of its kernel stack (x86-64:
+ * THREAD_SIZE - TOP_OF_KERNEL_STACK_PADDING - sizeof(struct pt_regs)): one constant of the
+ * running kernel, the same for every task, learned at the first call of se_task_regs.
+ */
+__u64 pt_regs_offset = 0;
 
 /*
  * rings: --rings ring buffers (by default one per CPU sockeye may use), chosen per connection

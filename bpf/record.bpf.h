@@ -28,11 +28,9 @@ struct se_ring_written {
 /*
  * The flag for writing a record of size bytes to the ring whose count is w: wake its
  * consumer each time the ring space written crosses another multiple of threshold (0 =
- * never: the timer drains); the rule is in sockeye/wakeup.h. A rule on the bytes queued
- * instead (bpf_ringbuf_query, then write) let two writers both see the ring below the
- * threshold and together take it above: neither woke the consumer, and no later writer
- * crossed again until the timer drained the ring, which had overflowed by then at a long
- * --poll-ms.
+ * never: the timer drains); the rule is in sockeye/wakeup.h. It counts bytes written, not
+ * bytes queued (bpf_ringbuf_query): two writers could both see the ring below the threshold
+ * and together take it above, and neither would wake the consumer.
  */
 static __always_inline __u64 se_wakeup_flag(struct se_ring_written *w, __u64 size, __u64 threshold)
 {

@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Entry hooks of sockeye's capture tiers for kernels without kprobes or fentry. Syscall
- * tier: syscall tracepoints for every way a process moves TCP data, and accept/connect/close.
- * Socket tier (chosen at load, src/capture/probe.c): the sock_send_length/sock_recv_length
- * raw tracepoints, and no syscall tracepoint. Both: the TCP state machine
- * (inet_sock_set_state), the socket's end (tcp_destroy_sock) and a send's start
- * (tcp_sendmsg_locked), all raw. Each hook only unpacks its arguments and dispatches to
- * io.bpf.h / emit.bpf.h.
+ * The entry hooks of the capture programs, and the one compilation unit of bpf/ (README.md
+ * there gives the layering). Each hook unpacks its arguments and dispatches to the headers.
+ * The syscall tier's hooks are the syscall tracepoints, the socket tier's the sock_*_length
+ * raw tracepoints (io.bpf.h: se_sock_io); the raw tracepoints of the TCP state machine, of
+ * the socket's end and of a send's start serve both.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "maps.bpf.h"
-#include "conn.bpf.h"
-#include "emit.bpf.h"
 #include "io.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -99,15 +94,15 @@ int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
 	int oldstate = (int)ctx->args[1];
 	int newstate = (int)ctx->args[2];
 
-	if (newstate == SE_TCP_SYN_SENT) {
+	if (newstate == TCP_SYN_SENT) {
 		se_conn_end(sk, SE_CLOSE_RECONNECT);
 		return 0;
 	}
-	if (newstate != SE_TCP_ESTABLISHED || !se_sock_watched(sk))
+	if (newstate != TCP_ESTABLISHED || !se_sock_watched(sk))
 		return 0;
-	__u8 role = oldstate == SE_TCP_SYN_SENT	  ? SE_ROLE_CLIENT
-		    : oldstate == SE_TCP_SYN_RECV ? SE_ROLE_SERVER
-						  : se_guess_role(sk);
+	__u8 role = oldstate == TCP_SYN_SENT   ? SE_ROLE_CLIENT
+		    : oldstate == TCP_SYN_RECV ? SE_ROLE_SERVER
+					       : se_guess_role(sk);
 	struct se_conn_state *c = se_conn_get(sk, role, SE_ORIGIN_HANDSHAKE);
 
 	if (c && !target_tgid)
@@ -115,11 +110,8 @@ int se_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/*
- * The socket tier's data hooks (kernel 6.3+; chosen at start, see src/capture/probe.c):
- * sock:sock_send_length(sk, ret, flags) and sock:sock_recv_length(sk, ret, flags), raw.
- * With them, none of the syscall programs above is attached.
- */
+/* The socket tier's data hooks: sock:sock_send_length(sk, ret, flags) and
+ * sock:sock_recv_length(sk, ret, flags), raw. */
 SEC("raw_tracepoint/sock_send_length")
 int se_sock_send_length(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -134,29 +126,12 @@ int se_sock_recv_length(struct bpf_raw_tracepoint_args *ctx)
 			  true);
 }
 
-/*
- * tcp:tcp_sendmsg_locked(sk, msg, skb, size_goal), raw (added in 2025; optional, see
- * se_send_start in io.bpf.h): a send on a tracked connection is copying its bytes. It fires
- * per skb filled; the first firing of a client's send to a watched port stamps when the send
- * began.
- */
+/* tcp:tcp_sendmsg_locked(sk, msg, skb, size_goal), raw and optional: the send-start stamp
+ * (io.bpf.h: se_send_begin). */
 SEC("raw_tracepoint/tcp_sendmsg_locked")
 int se_tcp_sendmsg_locked(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u64 key = ctx->args[0];
-	__u64 id;
-
-	/* every TCP send on the node comes here: the cheap filters before the hash lookup */
-	if (!se_sock_remote_port_watched((struct sock *)key) || !se_selected_task(&id))
-		return 0;
-	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
-
-	/* Only a request going out is dated from its send's start (src/proto/http1/http_track.c): a
-	 * server's sends are responses, and reading the clock for them is wasted. */
-	if (c && c->role == SE_ROLE_CLIENT && !c->send_start_ns) {
-		c->send_tid = (__u32)id;
-		c->send_start_ns = bpf_ktime_get_ns();
-	}
+	se_send_begin((struct sock *)ctx->args[0]);
 	return 0;
 }
 

@@ -94,12 +94,8 @@ static bool se_probe_has_tracepoint(const struct btf *vmlinux, const char *name)
 	return vmlinux && btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
 }
 
-/*
- * A syscall tracepoint program (data, accept, connect, close): the socket tier loads none.
- * One attached syscall tracepoint, whichever, puts every syscall of every task on the node
- * on the kernel's slow syscall path; the socket tier takes the connection lifecycle from
- * raw tracepoints instead (see bpf/io.bpf.h).
- */
+/* A syscall tracepoint program (data, accept, connect, close): the socket tier loads none
+ * (why: se_sock_io in bpf/io.bpf.h). */
 static bool se_probe_is_syscall_hook(const struct bpf_program *prog)
 {
 	static const char prefix[] = "tracepoint/syscalls/";
@@ -110,7 +106,7 @@ static bool se_probe_is_syscall_hook(const struct bpf_program *prog)
 /*
  * Choose the programs to load from what this kernel has: the data hooks (socket tracepoints
  * from 6.3, else the syscall exits; --data-hooks may force either) and
- * tcp:tcp_sendmsg_locked (added in 2025: without it a send is timed from its end). Both of
+ * tcp:tcp_sendmsg_locked (the send-start stamp, se_send_begin in bpf/io.bpf.h). Both of
  * those read kernel memory through the bpf_rdonly_cast kfunc (6.2): a kernel that backports
  * the tracepoints without it gets neither. 0, or -1 with err.
  */
@@ -155,12 +151,61 @@ static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg
 	return 0;
 }
 
+/*
+ * The program the skeleton's attach stopped at: it attaches in order and stops at the first
+ * failure, so the first program due (loaded, auto-attached) that has no link yet.
+ */
+static struct bpf_program *se_probe_unattached(const struct sockeye_bpf *skel)
+{
+	const struct bpf_object_skeleton *s = skel->skeleton;
+
+	for (int i = 0; i < s->prog_cnt; i++) {
+		struct bpf_program *prog = *s->progs[i].prog;
+
+		if (bpf_program__autoload(prog) && bpf_program__autoattach(prog) &&
+		    !*s->progs[i].link)
+			return prog;
+	}
+	return NULL;
+}
+
+/*
+ * Attach every loaded program through the skeleton, which keeps the links (detach and
+ * destroy release them). Exit hooks first: connect's enter hook, with its exit not attached
+ * yet, would leave a saved descriptor behind for a later connect to pick up. The second
+ * pass turns the enter hooks on; the skeleton skips the programs that already have a link.
+ * 0, or -1 with err naming the hook that failed.
+ */
+static int se_probe_attach(struct se_probe *p, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	int ret;
+
+	for (int pass = 0; pass < 2; pass++) {
+		bpf_object__for_each_program(prog, p->skel->obj)
+		{
+			if (strstr(bpf_program__section_name(prog), "sys_enter_"))
+				bpf_program__set_autoattach(prog, pass == 1);
+		}
+		ret = sockeye_bpf__attach(p->skel);
+		if (ret) {
+			prog = se_probe_unattached(p->skel);
+			if (prog)
+				se_probe_explain_attach(prog, ret, err, errlen);
+			else
+				se_probe_fail(err, errlen, "cannot attach the BPF programs: %s",
+					      strerror(-ret));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 			      const struct se_pid_target *pid, unsigned int nr_rings, char *err,
 			      size_t errlen)
 {
 	struct se_probe *p = calloc(1, sizeof(*p));
-	struct bpf_program *prog;
 	int tmpl_fd = -1;
 	int rings_fd;
 	int ret;
@@ -229,29 +274,8 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 		}
 	}
 
-	/*
-	 * Exit hooks first: connect's enter hook, with its exit not attached yet, would leave a
-	 * saved descriptor behind for a later connect to pick up.
-	 */
-	for (int pass = 0; pass < 2; pass++) {
-		bpf_object__for_each_program(prog, p->skel->obj)
-		{
-			bool is_enter = strstr(bpf_program__section_name(prog), "sys_enter_");
-			struct bpf_link *link;
-
-			if (is_enter != (pass == 1) || !bpf_program__autoload(prog))
-				continue;
-			link = bpf_program__attach(prog);
-			if (!link) {
-				se_probe_explain_attach(prog, -errno, err, errlen);
-				goto fail;
-			}
-			/* The skeleton destroys the links it knows of: hand ours over. */
-			for (int i = 0; i < p->skel->skeleton->prog_cnt; i++)
-				if (*p->skel->skeleton->progs[i].prog == prog)
-					*p->skel->skeleton->progs[i].link = link;
-		}
-	}
+	if (se_probe_attach(p, err, errlen))
+		goto fail;
 	return p;
 fail:
 	if (tmpl_fd >= 0)
