@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The most memory a configuration can take, whatever the traffic (design.md section 5:
+ * The most memory a configuration can take, whatever the traffic (docs/tuning.md, "Memory":
  * memory is bounded by configuration, not by traffic). Every structure that grows with
  * traffic has a limit that a flag sets; this adds them up so that the start-up line can state
  * the bound, and a pod's memory limit can be set from it. Kernel memory (rings, maps) is

@@ -475,10 +475,10 @@ static void se_worker_point_sink(struct se_worker *w)
  * Requests in flight on a connection idle past the timeout end unanswered, and split heads
  * that made no progress are released (session.h). Each seal walks one slice of the table,
  * sized so that a whole pass takes SE_WORKER_IDLE_PASS_NS (so an idle request ends 60 to 90 s
- * after its last byte, a stalled head goes 30 to 60 s after its last). Walking the whole
- * table at once stalled the worker ~15 ms at the default size (the pipeline benchmark saw the
- * ring overflow behind it); a slice costs a window's share. Nothing is walked while nothing
- * is in flight and no connection holds a buffer.
+ * after its last byte, a stalled head goes 30 to 60 s after its last). A slice, not the whole
+ * table: a walk of the whole table at once stalls the worker long enough for its ring to
+ * overflow (docs/performance.md). Nothing is walked while nothing is in flight and no
+ * connection holds a buffer.
  */
 static void se_worker_check_idle(struct se_worker *w, uint64_t now_mono)
 {
