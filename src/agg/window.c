@@ -131,15 +131,26 @@ static int se_window_merge_parts(struct se_window *w, void *const *src, bool src
 	return ret;
 }
 
+static void se_window_count(struct se_window *w, const uint64_t counters[SE_UC__COUNT],
+			    const struct se_delay_hist *delay)
+{
+	se_delay_hist_merge(&w->delay, delay);
+	for (int i = 0; i < SE_UC__COUNT; i++)
+		w->counters[i] += counters[i];
+}
+
+void se_window_add_counts(struct se_window *w, const struct se_window *src)
+{
+	se_window_count(w, src->counters, &src->delay);
+}
+
 static int se_window_add_parts(struct se_window *w, const uint64_t counters[SE_UC__COUNT],
 			       const struct se_conn_record *recs, uint32_t n, void *const *parts,
 			       bool src_is_shard, const struct se_delay_hist *delay)
 {
 	int ret, ret2;
 
-	se_delay_hist_merge(&w->delay, delay);
-	for (int i = 0; i < SE_UC__COUNT; i++)
-		w->counters[i] += counters[i];
+	se_window_count(w, counters, delay);
 	/* A connection lives on one ring, so one worker: records never need combining. */
 	ret = se_records_append(&w->conns, &w->nconns, &w->cap, recs, n);
 	ret2 = se_window_merge_parts(w, parts, src_is_shard);

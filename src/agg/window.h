@@ -104,6 +104,8 @@ void *se_window_part(struct se_window *w, unsigned int proto);
  * protocol). src is left untouched. 0 or -ENOMEM (the rest is still added).
  */
 int se_window_add(struct se_window *w, const struct se_window *src);
+/* Add only what src counted (counters, delay): what remains of a window that is dropped. */
+void se_window_add_counts(struct se_window *w, const struct se_window *src);
 /*
  * Add the shard as one of the window's shards: counters, records, protocol parts, gauges
  * (summed). What the parts lost to their limits (which the worker does not count) goes into

@@ -38,19 +38,17 @@ void se_window_queue_fini(struct se_window_queue *q)
 /* Keep the counts of a window about to be dropped; free what it held. Under the lock. */
 static void se_window_queue_drop(struct se_window_queue *q, struct se_export_window *ew)
 {
-	for (int c = 0; c < SE_UC__COUNT; c++)
-		q->carry_counters[c] += ew->w.counters[c];
-	q->carry_counters[SE_UC_WINDOWS_DROPPED]++;
+	se_window_add_counts(&q->carry, &ew->w);
+	q->carry.counters[SE_UC_WINDOWS_DROPPED]++;
 	for (unsigned int i = 0; se_protocols[i]; i++) {
 		const struct se_proto_ops *p = se_protocols[i];
 
 		if (ew->w.parts[p->id])
-			p->count_dropped(ew->w.parts[p->id], q->carry_counters);
+			p->count_dropped(ew->w.parts[p->id], q->carry.counters);
 	}
 	for (int k = 0; k < SE_KC__COUNT; k++)
 		q->carry_kernel.counters[k] += ew->kernel.counters[k];
 	q->carry_kernel.prog_missed += ew->kernel.prog_missed;
-	se_delay_hist_merge(&q->carry_delay, &ew->w.delay);
 	q->carry_late_shards += ew->late_shards;
 	q->carrying = true;
 	se_window_fini(&ew->w);
@@ -90,16 +88,13 @@ static void se_window_queue_take_carry(struct se_window_queue *q, struct se_expo
 {
 	if (!q->carrying)
 		return;
-	for (int c = 0; c < SE_UC__COUNT; c++)
-		ew->w.counters[c] += q->carry_counters[c];
+	se_window_add_counts(&ew->w, &q->carry);
 	for (int k = 0; k < SE_KC__COUNT; k++)
 		ew->kernel.counters[k] += q->carry_kernel.counters[k];
 	ew->kernel.prog_missed += q->carry_kernel.prog_missed;
-	se_delay_hist_merge(&ew->w.delay, &q->carry_delay);
 	ew->late_shards += q->carry_late_shards;
-	memset(q->carry_counters, 0, sizeof(q->carry_counters));
+	memset(&q->carry, 0, sizeof(q->carry));
 	memset(&q->carry_kernel, 0, sizeof(q->carry_kernel));
-	memset(&q->carry_delay, 0, sizeof(q->carry_delay));
 	q->carry_late_shards = 0;
 	q->carrying = false;
 }

@@ -35,10 +35,10 @@ struct se_window_queue {
 	bool closed;
 	uint64_t pushed;  /* windows pushed so far */
 	uint64_t dropped; /* of which dropped */
-	/* counts of dropped windows, for the next window popped */
-	uint64_t carry_counters[SE_UC__COUNT];
+	/* counts of dropped windows, for the next window popped: counters and delay only (no
+	 * parts, no records) */
+	struct se_window carry;
 	struct se_kernel_window carry_kernel;
-	struct se_delay_hist carry_delay;
 	uint32_t carry_late_shards;
 	bool carrying;
 };
