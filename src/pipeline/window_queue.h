@@ -2,11 +2,11 @@
 /*
  * The bounded queue of merged windows between the merger and the sender: a slow or dead
  * collector fills it, then the oldest windows are dropped and counted. Pushing never waits. A
- * dropped window loses its HTTP groups and connection records, never its counts: its
- * counters, kernel counter deltas and delay samples are added to the next window popped,
- * with SE_UC_WINDOWS_DROPPED and SE_UC_HTTP_EXPORT_DROPPED (the requests its groups held),
- * so every loss still shows in a stats line. One mutex, taken once per window, never per
- * event.
+ * dropped window loses its protocols' parts and its connection records, never its counts: its
+ * counters, kernel counter deltas and delay samples are added to the next window popped, with
+ * SE_UC_WINDOWS_DROPPED and what each protocol counts of its part (HTTP/1: the requests its
+ * groups held, http_export_dropped), so every loss still shows in a stats line. One mutex, taken
+ * once per window, never per event.
  */
 #ifndef SOCKEYE_WINDOW_QUEUE_H
 #define SOCKEYE_WINDOW_QUEUE_H

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sockeye/abi.h"
+
 enum se_parse_status {
 	SE_PARSE_OK = 0,	/* a complete unit was parsed */
 	SE_PARSE_NEED_MORE = 1, /* the input ends inside a unit: call again with more */
@@ -24,6 +26,12 @@ enum se_proto {
 	SE_PROTO_OTHER = 3, /* none of the above: ignored and counted */
 	SE_PROTO__COUNT = 4,
 };
+
+/* "server", "client" or "unknown", as exported. */
+static inline const char *se_role_name(uint8_t role)
+{
+	return role == SE_ROLE_SERVER ? "server" : role == SE_ROLE_CLIENT ? "client" : "unknown";
+}
 
 /* A view of len bytes at p (not NUL-terminated, not owned). */
 struct se_str {

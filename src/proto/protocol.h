@@ -5,8 +5,8 @@
  * finds a connection's protocol from its first bytes (rules); a tracker per connection is fed
  * the bytes of each direction in stream order and told of the close and of idleness; what the
  * trackers aggregate goes into the protocol's part of the worker's current shard, and parts
- * are merged into windows by the protocol itself. The worker, the windows and the export
- * queue reach a protocol only through this table.
+ * are merged into windows and encoded for each sink by the protocol itself. The worker, the
+ * windows, the export queue and the sinks reach a protocol only through this table.
  *
  * Context: everything but the part functions runs on one worker, the owner of pw and pc; parts
  * are written by one thread at a time (the worker, then the merger, then the sender).
@@ -17,12 +17,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "conn/stream.h"
 #include "proto/proto.h"
 #include "sockeye/abi.h"
 
 struct se_budget;
+struct se_otlp_metrics_out; /* util/otlp_metric.h */
+struct se_otlp_spans_out;   /* util/otlp_span.h */
 
 /* Whether the bytes seen so far of one side start this protocol: OK, NEED_MORE (a proper
  * prefix of what it starts with) or INVALID. Must decide within SE_DETECT_PREFIX_MAX bytes. */
@@ -98,6 +101,32 @@ struct se_proto_ops {
 	int (*merge)(void *dst, const void *src, uint64_t *counters, bool src_is_shard);
 	/* A window is dropped from the export queue: count what its part held. */
 	void (*count_dropped)(const void *part, uint64_t *counters);
+	/*
+	 * Memory at the limits (worker/memory.c): a tracker's state, a worker's state at its
+	 * largest, a part's struct, and what a part holds with max_groups groups and spans spans
+	 * (the same for running totals).
+	 */
+	size_t conn_size;
+	size_t worker_size;
+	size_t part_size;
+	uint64_t (*part_bytes)(uint32_t max_groups, uint64_t spans);
+	/*
+	 * Encoding, for each sink (context: sender; a NULL part reads as an empty one). JSON: the
+	 * protocol's lines of one window, and its fields of the stats line. OTLP: running totals
+	 * for cumulative temporality (a series ends after ttl_ns without data), the protocol's
+	 * metrics of a window (from totals, or from the part when totals is NULL: delta), and its
+	 * spans.
+	 */
+	void (*write_json)(FILE *out, const void *part, uint64_t start_ms, uint64_t end_ms);
+	void (*write_stats)(FILE *out, const void *part);
+	void *(*totals_new)(uint32_t max_groups);
+	void (*totals_free)(void *totals);
+	void (*totals_add)(void *totals, const void *part, uint64_t start_ns, uint64_t end_ns,
+			   uint64_t ttl_ns);
+	void (*otlp_metrics)(struct se_otlp_metrics_out *out, const void *part, const void *totals);
+	size_t (*otlp_span_count)(const void *part);
+	void (*otlp_spans)(struct se_otlp_spans_out *out, const void *part, uint64_t window_end_ns,
+			   uint64_t rng[4]);
 };
 
 #endif /* SOCKEYE_PROTOCOL_H */

@@ -13,7 +13,7 @@
 #include "ingest/counters.h"
 #include "pipeline/counters.h"
 #include "proto/counters.h"
-#include "proto/http1/counters.h"
+#include "proto/registry.h"
 #include "sinks/otlp/counters.h"
 #include "sockeye/abi.h"
 #include "util/counter.h"
@@ -22,7 +22,7 @@
 	SE_INGEST_COUNTERS(X)                                                                      \
 	SE_CONN_COUNTERS(X)                                                                        \
 	SE_PROTO_COUNTERS(X)                                                                       \
-	SE_HTTP1_COUNTERS(X)                                                                       \
+	SE_PROTOCOL_COUNTERS(X)                                                                    \
 	SE_PIPELINE_COUNTERS(X)                                                                    \
 	SE_OTLP_COUNTERS(X)
 

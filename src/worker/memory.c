@@ -6,12 +6,11 @@
  */
 #include "worker/memory.h"
 
+#include <string.h>
+
 #include "sockeye/abi.h"
 #include "conn/table.h"
-#include "proto/http1/http1_proto.h"
-#include "proto/http1/http_groups.h"
-#include "proto/http1/http_track.h"
-#include "proto/http1/span_buf.h"
+#include "proto/registry.h"
 #include "proto/session.h"
 #include "agg/window.h"
 
@@ -26,7 +25,7 @@
 #define SE_MEMORY_WINDOWS_OUTSIDE_QUEUE 2
 /* The process before any traffic: code, libraries, what libbpf kept of loading, jemalloc's
  * arenas and the touched part of the thread stacks, with room to spare over an idle
- * XX. */
+ * sockeye's RSS (docs/tuning.md). */
 #define SE_MEMORY_PROCESS (32ull << 20)
 /* A budget counts the bytes asked for; the allocator hands out size classes up to a quarter
  * larger (jemalloc: four classes per doubling). */
@@ -47,11 +46,35 @@ static uint64_t se_memory_htab(uint64_t entries, uint64_t key, uint64_t value)
 	       se_memory_pow2_at_least(entries) * SE_MEMORY_HTAB_BUCKET;
 }
 
-/* A group table at its limit: the groups and the index (at least twice as many slots). */
-static uint64_t se_memory_groups(uint64_t max_groups)
+/* What the protocols take: the largest tracker state, every worker state, and their parts'
+ * structs and contents (max_groups groups and spans spans each). */
+struct se_memory_protocols {
+	uint64_t conn;
+	uint64_t worker;
+	uint64_t part_structs;
+};
+
+static void se_memory_protocols(struct se_memory_protocols *m)
 {
-	return max_groups * sizeof(struct se_http_group) +
-	       se_memory_pow2_at_least(2 * max_groups) * sizeof(uint32_t);
+	memset(m, 0, sizeof(*m));
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+
+		if (p->conn_size > m->conn) /* a connection speaks one protocol */
+			m->conn = p->conn_size;
+		m->worker += p->worker_size;
+		m->part_structs += p->part_size;
+	}
+}
+
+static uint64_t se_memory_parts(uint32_t max_groups, uint64_t spans)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; se_protocols[i]; i++)
+		if (se_protocols[i]->part_bytes)
+			n += se_protocols[i]->part_bytes(max_groups, spans);
+	return n;
 }
 
 void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned int rings,
@@ -65,9 +88,12 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 	/* Connection records of a window: one per connection that moved data, at most the
 	 * kernel's map (every worker's together). */
 	uint64_t records = cfg->connections ? conns * sizeof(struct se_conn_record) : 0;
-	uint64_t window = se_memory_groups(cfg->max_groups) + records +
-			  spans * sizeof(struct se_span) + sizeof(struct se_window) +
-			  sizeof(struct se_http1_part);
+	struct se_memory_protocols p;
+	uint64_t window;
+
+	se_memory_protocols(&p);
+	window = sizeof(struct se_window) + records + p.part_structs +
+		 se_memory_parts(cfg->max_groups, spans);
 
 	out->rings = (uint64_t)rings * cfg->ring_size;
 	out->kernel_maps =
@@ -75,20 +101,18 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 	    se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_lost_close)) +
 	    (uint64_t)possible_cpus * (sizeof(struct se_ev_data) + 2 * SE_CAPTURE_MAX);
 	/* Each worker's table has room for every connection (they may all land on one ring),
-	 * and the pages of a table in use are all touched; HTTP state is per connection. */
-	out->conn_state =
-	    (uint64_t)workers *
-		(table_slots * (sizeof(struct se_conn) + sizeof(struct se_session)) +
-		 2 * conns * sizeof(uint64_t) + SE_HTTP1_FREE_MAX * sizeof(struct se_http_conn)) +
-	    conns * sizeof(struct se_http_conn);
+	 * and the pages of a table in use are all touched; tracker state is per connection. */
+	out->conn_state = (uint64_t)workers *
+			      (table_slots * (sizeof(struct se_conn) + sizeof(struct se_session)) +
+			       2 * conns * sizeof(uint64_t) + p.worker) +
+			  conns * p.conn;
 	out->buffers = SE_MEMORY_ALLOC_ROUNDING((uint64_t)workers * cfg->buffer_budget);
-	out->windows =
-	    SE_MEMORY_SHARDS_PER_WORKER *
-		((uint64_t)workers * (se_memory_groups(cfg->max_groups) + sizeof(struct se_shard) +
-				      sizeof(struct se_http1_part)) +
-		 records + spans * sizeof(struct se_span)) +
-	    (uint64_t)(cfg->export_queue + SE_MEMORY_WINDOWS_OUTSIDE_QUEUE) * window +
-	    se_memory_groups(cfg->max_groups); /* cumulative totals */
+	out->windows = SE_MEMORY_SHARDS_PER_WORKER *
+			   ((uint64_t)workers * (sizeof(struct se_shard) + p.part_structs +
+						 se_memory_parts(cfg->max_groups, 0)) +
+			    records + se_memory_parts(0, spans)) +
+		       (uint64_t)(cfg->export_queue + SE_MEMORY_WINDOWS_OUTSIDE_QUEUE) * window +
+		       se_memory_parts(cfg->max_groups, 0); /* cumulative totals */
 	out->process = SE_MEMORY_PROCESS;
 	out->total = out->rings + out->kernel_maps + out->conn_state + out->buffers + out->windows +
 		     out->process;

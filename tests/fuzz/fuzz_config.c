@@ -37,7 +37,7 @@
 #include "fuzz_check.h"
 #include "opentelemetry/proto/resource/v1/resource.pb-c.h"
 #include "config/config.h"
-#include "sinks/otlp/otlp_build.h"
+#include "util/otlp_build.h"
 #include "sinks/otlp/otlp_http.h"
 #include "sinks/otlp/otlp_resource.h"
 #include "util/percent.h"

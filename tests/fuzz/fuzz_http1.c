@@ -41,7 +41,7 @@
 
 #include "proto/http1/http1.h"
 #include "proto/proto.h"
-#include "proto/http1/tracectx.h"
+#include "proto/tracectx.h"
 
 /*
  * Input layout:

@@ -43,6 +43,7 @@
 
 #include "conn/budget.h"
 #include "proto/proto.h"
+#include "proto/tracectx.h"
 #include "conn/stream.h"
 
 /* Request or status line, headers and the blank line. se_http1_parse_head takes no larger
@@ -211,5 +212,8 @@ void se_http1_close(struct se_http1_stream *s, const struct se_http1_callbacks *
  * ignored. Called from an on_head of this same stream it frees what the head's views may point
  * into: read the head first (returning SE_HTTP1_BODY_STOP is the usual way there). */
 void se_http1_stop(struct se_http1_stream *s);
+
+/* Trace context in a parsed request head (tracectx.h). true and *out filled when found. */
+bool se_tracectx_extract(const struct se_http1_head *h, struct se_trace_ctx *out);
 
 #endif /* SOCKEYE_HTTP1_H */

@@ -571,3 +571,16 @@ enum se_parse_status se_http1_parse_head(const uint8_t *buf, size_t len, bool re
 		*err = r == SE_HTTP1_R_MORE ? SE_HTTP1_ERR_TOO_LARGE : SE_HTTP1_ERR_INVALID;
 	return SE_PARSE_INVALID;
 }
+
+bool se_tracectx_extract(const struct se_http1_head *h, struct se_trace_ctx *out)
+{
+	const struct se_str *found[SE_TH__COUNT] = { 0 };
+
+	for (uint32_t i = 0; i < h->nheaders && i < SE_HTTP1_HEADERS_MAX; i++) {
+		enum se_trace_header k = se_tracectx_header(&h->headers[i].name);
+
+		if (k != SE_TH_NONE && !found[k])
+			found[k] = &h->headers[i].value;
+	}
+	return se_tracectx_from(found, out);
+}

@@ -8,8 +8,9 @@
 #include <string.h>
 
 #include "proto/http1/counters.h"
+#include "proto/http1/http1_encode.h"
 #include "proto/http1/http1.h"
-#include "proto/http1/tracectx.h"
+#include "proto/tracectx.h"
 #include "proto/session.h"
 
 /* ---- detection ------------------------------------------------------------------------ */
@@ -289,6 +290,16 @@ const struct se_http1_part *se_http1_part_of(void *const *parts)
 	return parts[SE_PROTO_HTTP1] ? parts[SE_PROTO_HTTP1] : &empty;
 }
 
+static uint64_t se_http1_part_bytes(uint32_t max_groups, uint64_t spans)
+{
+	uint64_t index = max_groups ? 1 : 0;
+
+	while (index && index < 2 * (uint64_t)max_groups) /* the index: twice the groups at least */
+		index <<= 1;
+	return (uint64_t)max_groups * sizeof(struct se_http_group) + index * sizeof(uint32_t) +
+	       spans * sizeof(struct se_span);
+}
+
 static void se_http1_count_dropped(const void *part, uint64_t *counters)
 {
 	const struct se_http1_part *p = part;
@@ -316,4 +327,17 @@ const struct se_proto_ops se_http1_proto = {
 	.sample = se_http1_sample,
 	.merge = se_http1_merge,
 	.count_dropped = se_http1_count_dropped,
+	.conn_size = sizeof(struct se_http_conn),
+	.worker_size =
+	    sizeof(struct se_http1_worker) + SE_HTTP1_FREE_MAX * sizeof(struct se_http_conn),
+	.part_size = sizeof(struct se_http1_part),
+	.part_bytes = se_http1_part_bytes,
+	.write_json = se_http1_write_json,
+	.write_stats = se_http1_write_stats,
+	.totals_new = se_http1_totals_new,
+	.totals_free = se_http1_totals_free,
+	.totals_add = se_http1_totals_add,
+	.otlp_metrics = se_http1_otlp_metrics,
+	.otlp_span_count = se_http1_otlp_span_count,
+	.otlp_spans = se_http1_otlp_spans,
 };

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "util/hist.h"
-#include "proto/http1/tracectx.h"
+#include "proto/tracectx.h"
 
 /* Bytes of path kept for grouping; longer paths are cut (and flagged). */
 #define SE_HTTP_PATH_MAX 255

@@ -30,7 +30,7 @@
 #include "proto/http1/http_groups.h"
 #include "proto/http1/span_buf.h"
 #include "conn/stream.h"
-#include "proto/http1/tracectx.h"
+#include "proto/tracectx.h"
 
 /* Requests in flight on one connection (pipelining); two are kept inline, the rest in an
  * array allocated (from the worker's budget) when a connection pipelines deeper, and freed

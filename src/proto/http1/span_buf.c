@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/http1/tracectx.h"
+#include "proto/tracectx.h"
 
 void se_span_buf_init(struct se_span_buf *b, uint32_t limit)
 {

@@ -17,7 +17,7 @@
 #include "sinks/otlp/otlp_resource.h"
 #include "sinks/otlp/otlp_retry.h"
 #include "sinks/otlp/otlp_spans.h"
-#include "proto/http1/tracectx.h"
+#include "proto/tracectx.h"
 #include "util/url.h"
 
 /* Backoff waits are cut in steps this long, so that a stop is noticed. */
@@ -282,7 +282,8 @@ static void se_otlp_sink_count_failures(struct se_sink *sink, uint64_t *counters
 	const uint64_t *shown = s->failures_shown;
 
 	se_otlp_exporter_counts(s->e, f);
-	counters[SE_UC_OTLP_REJECTED] += f[SE_EXPORT_FAIL_REJECTED] - shown[SE_EXPORT_FAIL_REJECTED];
+	counters[SE_UC_OTLP_REJECTED] +=
+	    f[SE_EXPORT_FAIL_REJECTED] - shown[SE_EXPORT_FAIL_REJECTED];
 	counters[SE_UC_OTLP_UNSENT] += f[SE_EXPORT_FAIL_GAVE_UP] - shown[SE_EXPORT_FAIL_GAVE_UP] +
 				       f[SE_EXPORT_FAIL_ENCODE] - shown[SE_EXPORT_FAIL_ENCODE] +
 				       f[SE_EXPORT_FAIL_TLS] - shown[SE_EXPORT_FAIL_TLS];

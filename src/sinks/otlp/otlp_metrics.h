@@ -28,7 +28,7 @@
 
 #include "sinks/otlp/otlp_resource.h"
 #include "pipeline/window_queue.h"
-#include "proto/http1/http_groups.h"
+#include "proto/proto.h"
 
 /* Why an export failed (sockeye.export.failures{reason}). */
 enum se_export_failure {
@@ -46,7 +46,8 @@ struct se_otlp_metrics {
 	bool delta;
 	uint64_t series_ttl_ns; /* a group's series ends when not counted into for this long */
 	uint64_t start_ns;	/* cumulative counters' start: the first window's start */
-	struct se_http_groups total;
+	uint32_t max_groups;
+	void *totals[SE_PROTO__COUNT]; /* each protocol's running totals (protocol.h) */
 	uint64_t counters[SE_UC__COUNT];
 	uint64_t kernel[SE_KC__COUNT];
 	uint64_t prog_missed;

@@ -124,3 +124,33 @@ unsigned int se_otlp_resource_init(struct se_otlp_resource *r, se_getenv_fn gete
 		se_otlp_resource_set(r, "service.name", strlen("service.name"), v);
 	return skipped;
 }
+
+Opentelemetry__Proto__Resource__V1__Resource *
+se_otlp_resource_msg(struct se_arena *a, const struct se_otlp_resource *res)
+{
+	Opentelemetry__Proto__Resource__V1__Resource *r = se_arena_alloc(a, sizeof(*r));
+	struct se_otlp_attrs attrs;
+
+	if (!r || se_otlp_attrs_init(a, &attrs, res->n + 1))
+		return NULL;
+	opentelemetry__proto__resource__v1__resource__init(r);
+	for (uint32_t i = 0; i < res->n; i++)
+		se_otlp_attrs_add(&attrs,
+				  se_otlp_attr_str(a, res->attrs[i].key, res->attrs[i].value));
+	se_otlp_attrs_add(&attrs, se_otlp_attr_int(a, "process.pid", res->pid));
+	r->attributes = attrs.v;
+	r->n_attributes = attrs.n;
+	return r;
+}
+
+Opentelemetry__Proto__Common__V1__InstrumentationScope *se_otlp_scope_msg(struct se_arena *a)
+{
+	Opentelemetry__Proto__Common__V1__InstrumentationScope *s = se_arena_alloc(a, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	opentelemetry__proto__common__v1__instrumentation_scope__init(s);
+	s->name = (char *)"sockeye";
+	s->version = (char *)SOCKEYE_VERSION;
+	return s;
+}

@@ -14,6 +14,9 @@
 
 #include <stdint.h>
 
+#include "opentelemetry/proto/resource/v1/resource.pb-c.h"
+#include "util/otlp_build.h"
+
 #define SE_OTLP_RESOURCE_MAX	   32
 #define SE_OTLP_RESOURCE_KEY_MAX   128
 #define SE_OTLP_RESOURCE_VALUE_MAX 256
@@ -36,5 +39,12 @@ unsigned int se_otlp_resource_init(struct se_otlp_resource *r, se_getenv_fn gete
 				   const char *host_name, int64_t pid);
 /* The value of key, or NULL. */
 const char *se_otlp_resource_get(const struct se_otlp_resource *r, const char *key);
+
+/* The Resource message of res (its attributes, then process.pid), from the arena. NULL on
+ * ENOMEM. */
+Opentelemetry__Proto__Resource__V1__Resource *
+se_otlp_resource_msg(struct se_arena *a, const struct se_otlp_resource *res);
+/* sockeye's InstrumentationScope (name "sockeye", its version), from the arena. */
+Opentelemetry__Proto__Common__V1__InstrumentationScope *se_otlp_scope_msg(struct se_arena *a);
 
 #endif /* SOCKEYE_OTLP_RESOURCE_H */

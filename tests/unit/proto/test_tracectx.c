@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of trace context extraction and generation (src/proto/http1/tracectx.c). Heads are
+ * Unit tests of trace context extraction and generation (src/proto/tracectx.c). Heads are
  * built from request text with the real parser, so header names and values arrive as the
  * tracker will see them (case as sent, values trimmed).
  */
@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "proto/http1/http1.h"
-#include "proto/http1/tracectx.h"
+#include "proto/tracectx.h"
 
 #define TID    "4bf92f3577b34da6a3ce929d0e0e4736"
 #define TID64  "a3ce929d0e0e4736"

@@ -8,7 +8,7 @@
  * the expected text, and paths from the network are checked byte by byte after decoding the
  * JSON string back: quotes, backslashes, control bytes, invalid UTF-8 of every kind, paths
  * past the cut. Every line must also be valid UTF-8, checked against a reference sanitiser
- * written independently of src/sinks/stdout/json.c (by code point, not by byte ranges).
+ * written independently of src/util/json.c (by code point, not by byte ranges).
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -29,7 +29,7 @@
 #include "sinks/stdout/stdout.h"
 #include "util/endpoint.h"
 #include "proto/http1/http1.h"
-#include "sinks/stdout/json.h"
+#include "util/json.h"
 #include "capture/probe.h"
 
 /* Window bounds used throughout: ms values a reader can recognise in the output. */

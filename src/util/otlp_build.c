@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Arena and attribute helpers for building OTLP messages (see src/sinks/otlp/otlp_build.h).
+ * Arena and attribute helpers for building OTLP messages (see src/util/otlp_build.h).
  */
-#include "sinks/otlp/otlp_build.h"
+#include "util/otlp_build.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -59,6 +59,15 @@ void *se_arena_alloc(struct se_arena *a, size_t n)
 	return p;
 }
 
+void *se_arena_memdup(struct se_arena *a, const void *src, size_t n)
+{
+	void *p = se_arena_alloc(a, n);
+
+	if (p)
+		memcpy(p, src, n);
+	return p;
+}
+
 char *se_arena_strdup(struct se_arena *a, const char *s)
 {
 	size_t n = strlen(s) + 1;
@@ -96,6 +105,19 @@ Opentelemetry__Proto__Common__V1__KeyValue *se_otlp_attr_str(struct se_arena *a,
 	return kv;
 }
 
+Opentelemetry__Proto__Common__V1__KeyValue *se_otlp_attr_bool(struct se_arena *a, const char *key,
+							      bool value)
+{
+	Opentelemetry__Proto__Common__V1__KeyValue *kv = se_otlp_attr_str(a, key, "");
+
+	if (kv) {
+		kv->value->value_case =
+		    OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE;
+		kv->value->bool_value = value;
+	}
+	return kv;
+}
+
 Opentelemetry__Proto__Common__V1__KeyValue *se_otlp_attr_int(struct se_arena *a, const char *key,
 							     int64_t value)
 {
@@ -120,36 +142,6 @@ void se_otlp_attrs_add(struct se_otlp_attrs *l, Opentelemetry__Proto__Common__V1
 {
 	if (kv && l->n < l->cap)
 		l->v[l->n++] = kv;
-}
-
-Opentelemetry__Proto__Resource__V1__Resource *
-se_otlp_resource_msg(struct se_arena *a, const struct se_otlp_resource *res)
-{
-	Opentelemetry__Proto__Resource__V1__Resource *r = se_arena_alloc(a, sizeof(*r));
-	struct se_otlp_attrs attrs;
-
-	if (!r || se_otlp_attrs_init(a, &attrs, res->n + 1))
-		return NULL;
-	opentelemetry__proto__resource__v1__resource__init(r);
-	for (uint32_t i = 0; i < res->n; i++)
-		se_otlp_attrs_add(&attrs,
-				  se_otlp_attr_str(a, res->attrs[i].key, res->attrs[i].value));
-	se_otlp_attrs_add(&attrs, se_otlp_attr_int(a, "process.pid", res->pid));
-	r->attributes = attrs.v;
-	r->n_attributes = attrs.n;
-	return r;
-}
-
-Opentelemetry__Proto__Common__V1__InstrumentationScope *se_otlp_scope_msg(struct se_arena *a)
-{
-	Opentelemetry__Proto__Common__V1__InstrumentationScope *s = se_arena_alloc(a, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	opentelemetry__proto__common__v1__instrumentation_scope__init(s);
-	s->name = (char *)"sockeye";
-	s->version = (char *)SOCKEYE_VERSION;
-	return s;
 }
 
 int se_otlp_pack(const struct se_arena *a, const ProtobufCMessage *m, uint8_t **out, size_t *len)

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "proto/http1/http1.h"
+#include "proto/proto.h"
 
 enum se_trace_source {
 	SE_TRACE_NONE = 0,
@@ -28,8 +28,23 @@ struct se_trace_ctx {
 	uint8_t source;	      /* enum se_trace_source */
 };
 
-/* Look for trace context in a parsed request head. true and *out filled when found. */
-bool se_tracectx_extract(const struct se_http1_head *h, struct se_trace_ctx *out);
+/* The fields that carry it, whatever the protocol's framing. */
+enum se_trace_header {
+	SE_TH_TRACEPARENT,
+	SE_TH_B3,
+	SE_TH_B3_TRACE_ID,
+	SE_TH_B3_SPAN_ID,
+	SE_TH_B3_SAMPLED,
+	SE_TH_B3_FLAGS,
+	SE_TH__COUNT,
+	SE_TH_NONE = SE_TH__COUNT,
+};
+
+/* Which of them a field name is (any case), or SE_TH_NONE. */
+enum se_trace_header se_tracectx_header(const struct se_str *name);
+/* The context from the values found (by enum se_trace_header; NULL: absent), by the
+ * precedence above. true and *out filled when found. */
+bool se_tracectx_from(const struct se_str *const found[SE_TH__COUNT], struct se_trace_ctx *out);
 
 /* A new trace id from a caller-owned xoshiro256** state (never all zero, as W3C requires). */
 void se_tracectx_generate(uint64_t rng[4], struct se_trace_ctx *out);

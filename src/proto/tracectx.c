@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Trace context of a request: see src/proto/http1/tracectx.h. Parsing follows W3C Trace
+ * Trace context of a request: see src/proto/tracectx.h. Parsing follows W3C Trace
  * Context (level 1) and the B3 propagation spec (openzipkin/b3-propagation).
  *
  * Choices made here:
@@ -15,7 +15,7 @@
  *  - `b3: 0` (or 1, d) alone carries no ids: treated as absent so B3 multi or generation apply.
  *  - The first header of each name counts; later duplicates are ignored.
  */
-#include "proto/http1/tracectx.h"
+#include "proto/tracectx.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -156,40 +156,27 @@ static bool se_trace_b3_multi(const struct se_str *tid, const struct se_str *sid
 	return true;
 }
 
-enum se_trace_hdr {
-	SE_TH_TRACEPARENT,
-	SE_TH_B3,
-	SE_TH_B3_TRACE_ID,
-	SE_TH_B3_SPAN_ID,
-	SE_TH_B3_SAMPLED,
-	SE_TH_B3_FLAGS,
-	SE_TH__COUNT,
-};
-
 static const char *const se_trace_hdr_names[SE_TH__COUNT] = {
 	[SE_TH_TRACEPARENT] = "traceparent",  [SE_TH_B3] = "b3",
 	[SE_TH_B3_TRACE_ID] = "x-b3-traceid", [SE_TH_B3_SPAN_ID] = "x-b3-spanid",
 	[SE_TH_B3_SAMPLED] = "x-b3-sampled",  [SE_TH_B3_FLAGS] = "x-b3-flags",
 };
 
-bool se_tracectx_extract(const struct se_http1_head *h, struct se_trace_ctx *out)
+enum se_trace_header se_tracectx_header(const struct se_str *name)
 {
-	const struct se_str *found[SE_TH__COUNT] = { 0 };
+	/* Cheap filter: every name of interest starts with t, b or x. */
+	if (!name->len || !strchr("tTbBxX", name->p[0]))
+		return SE_TH_NONE;
+	for (unsigned int k = 0; k < SE_TH__COUNT; k++)
+		if (se_trace_eq_ci(name, se_trace_hdr_names[k]))
+			return (enum se_trace_header)k;
+	return SE_TH_NONE;
+}
+
+bool se_tracectx_from(const struct se_str *const found[SE_TH__COUNT], struct se_trace_ctx *out)
+{
 	struct se_trace_ctx c;
 
-	for (uint32_t i = 0; i < h->nheaders && i < SE_HTTP1_HEADERS_MAX; i++) {
-		const struct se_str *name = &h->headers[i].name;
-
-		/* Cheap filter: every name of interest starts with t, b or x. */
-		if (!name->len || !strchr("tTbBxX", name->p[0]))
-			continue;
-		for (unsigned int k = 0; k < SE_TH__COUNT; k++) {
-			if (!found[k] && se_trace_eq_ci(name, se_trace_hdr_names[k])) {
-				found[k] = &h->headers[i].value;
-				break;
-			}
-		}
-	}
 	memset(&c, 0, sizeof(c));
 	if (found[SE_TH_TRACEPARENT] && se_trace_w3c(found[SE_TH_TRACEPARENT], &c))
 		goto ok;
