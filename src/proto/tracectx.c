@@ -164,9 +164,15 @@ static const char *const se_trace_hdr_names[SE_TH__COUNT] = {
 
 enum se_trace_header se_tracectx_header(const struct se_str *name)
 {
-	/* Cheap filter: every name of interest starts with t, b or x. */
-	if (!name->len || !strchr("tTbBxX", name->p[0]))
+	/* Cheap filter: every name of interest starts with t, b or x (any case). */
+	switch (name->len ? name->p[0] | 0x20 : 0) {
+	case 't':
+	case 'b':
+	case 'x':
+		break;
+	default:
 		return SE_TH_NONE;
+	}
 	for (unsigned int k = 0; k < SE_TH__COUNT; k++)
 		if (se_trace_eq_ci(name, se_trace_hdr_names[k]))
 			return (enum se_trace_header)k;
