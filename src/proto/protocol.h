@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The protocol interface: what a protocol gives the rest of sockeye, as one table of
- * functions (struct se_proto_ops) in its own folder, named once in registry.c. Detection
- * finds a connection's protocol from its first bytes (rules); a tracker per connection is fed
- * the bytes of each direction in stream order and told of the close and of idleness; what the
- * trackers aggregate goes into the protocol's part of the worker's current shard, and parts
- * are merged into windows and encoded for each sink by the protocol itself. The worker, the
- * windows, the export queue and the sinks reach a protocol only through this table.
+ * functions (struct se_proto_ops) in its own folder, named in the registry (registry.c; its
+ * counter list in registry.h). Detection finds a connection's protocol from its first bytes
+ * (rules); a tracker per connection is fed the bytes of each direction in stream order and
+ * told of the close and of idleness; what the trackers aggregate goes into the protocol's
+ * part of the worker's current shard, and parts are merged into windows and encoded for each
+ * sink by the protocol itself. The worker, the windows, the export queue and the sinks reach
+ * a protocol only through this table.
  *
  * Context: everything but the part functions runs on one worker, the owner of pw and pc; parts
  * are written by one thread at a time (the worker, then the merger, then the sender).

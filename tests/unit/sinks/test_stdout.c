@@ -344,6 +344,14 @@ static void window_with(struct se_window *w, struct se_conn_record *recs, uint32
 	w->shards = 3;
 }
 
+/* Free what window_with made; the records are the caller's. */
+static void window_done(struct se_window *w)
+{
+	w->conns = NULL;
+	w->nconns = w->cap = 0;
+	se_window_fini(w);
+}
+
 /* ---- address formatting ------------------------------------------------------------------- */
 
 static void assert_addr(uint16_t family, const char *in, const char *expect)
@@ -458,6 +466,7 @@ static void test_conn_lines(void **state)
 	assert_line_has(&o, 2, "\"peer\":\"192.168.1.9:65535\"");
 
 	assert_line_has(&o, 3, "{\"type\":\"stats\",");
+	window_done(&w);
 	free(o.text);
 }
 
@@ -478,10 +487,13 @@ static void test_no_conn_lines_without_flag(void **state)
 	assert_null(strstr(o.text, "\"conn\""));
 	free(o.text);
 
+	window_done(&w);
+
 	/* With the flag but no active connection: the stats line alone. */
 	window_with(&w, NULL, 0);
 	assert_int_equal(do_export(&o, true, &w, &kw, 0), 0);
 	assert_int_equal(o.nlines, 1);
+	window_done(&w);
 	free(o.text);
 }
 
@@ -562,6 +574,7 @@ static void test_stats_line(void **state)
 	assert_null(strstr(dropped, "gap_bytes"));
 	assert_null(strstr(dropped, "duplicates"));
 	free(dropped);
+	window_done(&w);
 	free(o.text);
 }
 
@@ -586,6 +599,7 @@ static void test_stats_gauges(void **state)
 			"\"connections_active\":6,");
 	assert_line_has(&o, 0, "\"http_alloc\":7"); /* under dropped (checked by test_stats_line) */
 	assert_line_has(&o, 0, "\"http_requests\":8");
+	window_done(&w);
 	free(o.text);
 }
 
@@ -685,7 +699,7 @@ static void test_http_line_exact(void **state)
 	assert_line_has(&o, 2, "\"peer\":\"10.1.2.3\"");
 	assert_line_has(&o, 3, "{\"type\":\"stats\",");
 	free(o.text);
-	se_http_groups_fini(&se_http1_part(w.parts)->http);
+	window_done(&w);
 }
 
 static void test_http_overflow_and_empty(void **state)
@@ -731,7 +745,7 @@ static void test_http_overflow_and_empty(void **state)
 			"\"duration_ms\":{\"count\":0,\"sum\":0.000,\"min\":0.000,"
 			"\"max\":0.000,");
 	free(o.text);
-	se_http_groups_fini(&se_http1_part(w.parts)->http);
+	window_done(&w);
 }
 
 static void test_duration_rounding(void **state)
@@ -764,7 +778,7 @@ static void test_duration_rounding(void **state)
 		assert_int_equal(do_export(&o, false, &w, &kw, 0), 0);
 		assert_line_has(&o, 0, cases[i].text);
 		free(o.text);
-		se_http_groups_fini(&se_http1_part(w.parts)->http);
+		window_done(&w);
 	}
 }
 
@@ -862,7 +876,7 @@ static void test_hostile_paths(void **state)
 		check_path(o.lines[0], (const uint8_t *)copy, hostile[i].len);
 		free(o.text);
 		free(copy);
-		se_http_groups_fini(&se_http1_part(w.parts)->http);
+		window_done(&w);
 	}
 }
 
@@ -908,7 +922,7 @@ static void test_long_paths(void **state)
 	check_path(o.lines[2], (const uint8_t *)path + 500, SE_HTTP_PATH_MAX);
 	free(o.text);
 	free(path);
-	se_http_groups_fini(&se_http1_part(w.parts)->http);
+	window_done(&w);
 }
 
 /* se_json_write_string on its own: every prefix of a tricky string (so every cut of every
