@@ -81,17 +81,17 @@ enum se_close_reason {
  * reach user space. TRUNCATED is not a loss: the syscall moved more bytes than
  * --capture-bytes, its length is still exact.
  */
-#define SE_KERNEL_COUNTERS(X)                                                                  \
-	X(DROP_RING_FULL, 0, "ring_full", 1)	     /* bpf_ringbuf_output failed: ring full */   \
-	X(DROP_CONN_MAP_FULL, 1, "conn_map_full", 1) /* a new connection did not fit `conns` */ \
-	X(DROP_ARGS_LOST, 2, "args_lost", 1) /* a syscall's arguments not kept for its exit */    \
-	X(DROP_NO_RING, 3, "no_ring", 1)     /* the ring index had no ring (configuration) */     \
-	X(DROP_READ_FAULT, 4, "read_fault", 1) /* user memory of a finished syscall unreadable */ \
+#define SE_KERNEL_COUNTERS(X)                                                                      \
+	X(DROP_RING_FULL, 0, "ring_full", 1)	     /* bpf_ringbuf_output failed: ring full */    \
+	X(DROP_CONN_MAP_FULL, 1, "conn_map_full", 1) /* a new connection did not fit `conns` */    \
+	X(DROP_ARGS_LOST, 2, "args_lost", 1)   /* a syscall's arguments not kept for its exit */   \
+	X(DROP_NO_RING, 3, "no_ring", 1)       /* the ring index had no ring (configuration) */    \
+	X(DROP_READ_FAULT, 4, "read_fault", 1) /* user memory of a finished syscall unreadable */  \
 	X(TRUNCATED, 5, "truncated", 0)	       /* payload cut at --capture-bytes */                \
-	X(EVENTS, 6, "kernel_events", 0)       /* records written to the rings */                 \
-	X(DROP_CLOSE_LOST, 7, "close_lost", 1) /* a close fit neither the ring nor lost_closes */ \
-	X(DROP_MISSED_ENTER, 8, "missed_enter", 1) /* a sys_exit found another's arguments */     \
-	X(DROP_CONN_RACE, 9, "conn_race", 1) /* the connection's entry vanished mid-syscall */    \
+	X(EVENTS, 6, "kernel_events", 0)       /* records written to the rings */                  \
+	X(DROP_CLOSE_LOST, 7, "close_lost", 1) /* a close fit neither the ring nor lost_closes */  \
+	X(DROP_MISSED_ENTER, 8, "missed_enter", 1) /* a sys_exit found another's arguments */      \
+	X(DROP_CONN_RACE, 9, "conn_race", 1)   /* the connection's entry vanished mid-syscall */   \
 	X(CLOSE_PARKED, 10, "close_parked", 0) /* close records parked in `lost_closes` */
 
 #define SE_KC_ENUM(name, id, str, loss) SE_KC_##name = (id),

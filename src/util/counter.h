@@ -13,11 +13,11 @@
 #define SE_UC__COUNT 34
 
 #define SE_COUNTER_ENUM(name, id, str, loss) SE_UC_##name = (id),
-#define SE_COUNTER_CHECK(name, id, str, loss)                                                 \
+#define SE_COUNTER_CHECK(name, id, str, loss)                                                      \
 	_Static_assert((id) < SE_UC__COUNT, "counter " str ": id not below SE_UC__COUNT");
 
-#define SE_COUNTERS_DECLARE(tag, list)                                                         \
-	enum tag { list(SE_COUNTER_ENUM) };                                                  \
+#define SE_COUNTERS_DECLARE(tag, list)                                                             \
+	enum tag { list(SE_COUNTER_ENUM) };                                                        \
 	list(SE_COUNTER_CHECK)
 
 #endif /* SOCKEYE_COUNTER_H */
