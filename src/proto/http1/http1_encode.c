@@ -16,14 +16,6 @@
 #include "util/endpoint.h"
 #include "util/json.h"
 
-/* An empty part, for a window that has none (memory ran out). */
-static const struct se_http1_part *se_http1_part_or_empty(const void *part)
-{
-	static const struct se_http1_part empty;
-
-	return part ? part : &empty;
-}
-
 /* ---- JSON lines ------------------------------------------------------------------------- */
 
 static void se_http1_json_group(FILE *out, uint64_t start_ms, uint64_t end_ms,

@@ -283,21 +283,16 @@ static int se_http1_merge(void *dst, const void *src, uint64_t *counters, bool s
 	return se_http1_merge_groups(d, s, counters, src_is_shard);
 }
 
-const struct se_http1_part *se_http1_part_of(void *const *parts)
+const struct se_http1_part *se_http1_part_or_empty(const void *part)
 {
 	static const struct se_http1_part empty;
 
-	return parts[SE_PROTO_HTTP1] ? parts[SE_PROTO_HTTP1] : &empty;
+	return part ? part : &empty;
 }
 
 static uint64_t se_http1_part_bytes(uint32_t max_groups, uint64_t spans)
 {
-	uint64_t index = max_groups ? 1 : 0;
-
-	while (index && index < 2 * (uint64_t)max_groups) /* the index: twice the groups at least */
-		index <<= 1;
-	return (uint64_t)max_groups * sizeof(struct se_http_group) + index * sizeof(uint32_t) +
-	       spans * sizeof(struct se_span);
+	return se_http_groups_bytes_max(max_groups) + spans * sizeof(struct se_span);
 }
 
 static void se_http1_count_dropped(const void *part, uint64_t *counters)

@@ -32,9 +32,14 @@ static inline struct se_http1_part *se_http1_part(void *const *parts)
 	return parts[SE_PROTO_HTTP1];
 }
 
-/* The same, for reading: an empty one when there is
- * none (memory ran out). */
-const struct se_http1_part *se_http1_part_of(void *const *parts);
+/* A part for reading: an empty one for NULL (memory ran out). */
+const struct se_http1_part *se_http1_part_or_empty(const void *part);
+
+/* The same, among a shard's or window's parts. */
+static inline const struct se_http1_part *se_http1_part_of(void *const *parts)
+{
+	return se_http1_part_or_empty(parts[SE_PROTO_HTTP1]);
+}
 
 /* One worker's: where its trackers count, and tracker states kept for reuse. */
 struct se_http1_worker {

@@ -222,9 +222,27 @@ static void se_http_index_put(uint32_t *index, uint32_t mask, uint64_t hash, uin
 }
 
 /* Room for one more group (the caller checked the limit). 0 or -ENOMEM, table unchanged. */
+/* Index slots for cap groups: a power of two, at least twice as many (load <= 1/2). */
+static uint32_t se_http_index_slots(uint32_t cap)
+{
+	uint32_t nslots = 1;
+
+	while (nslots < 2 * cap)
+		nslots <<= 1;
+	return nslots;
+}
+
+uint64_t se_http_groups_bytes_max(uint32_t max_groups)
+{
+	if (!max_groups)
+		return 0;
+	return (uint64_t)max_groups * sizeof(struct se_http_group) +
+	       (uint64_t)se_http_index_slots(max_groups) * sizeof(uint32_t);
+}
+
 static int se_http_reserve(struct se_http_groups *g)
 {
-	uint32_t ncap, nslots = 1;
+	uint32_t ncap, nslots;
 	uint32_t *index = NULL;
 	struct se_http_group *grown;
 
@@ -233,8 +251,7 @@ static int se_http_reserve(struct se_http_groups *g)
 	ncap = g->cap ? g->cap * 2 : SE_HTTP_GROUPS_INITIAL;
 	if (ncap > g->max_groups)
 		ncap = g->max_groups;
-	while (nslots < 2 * ncap)
-		nslots <<= 1;
+	nslots = se_http_index_slots(ncap);
 	/* The index first: if the array then fails, the old index still fits the old array. */
 	if (!g->index || nslots > g->index_mask + 1) {
 		index = calloc(nslots, sizeof(*index));

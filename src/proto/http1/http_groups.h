@@ -79,6 +79,8 @@ struct se_http_groups {
 };
 
 void se_http_groups_init(struct se_http_groups *g, uint32_t max_groups);
+/* The most a table of max_groups groups holds (groups and index), for the memory bound. */
+uint64_t se_http_groups_bytes_max(uint32_t max_groups);
 void se_http_groups_fini(struct se_http_groups *g);
 /* Count one request. 0, or -ENOMEM (counted in alloc_failures). */
 int se_http_groups_add(struct se_http_groups *g, const struct se_http_request *r);
