@@ -108,9 +108,9 @@ static void fill_requests(struct se_http_request *r, char (*paths)[PATH_LEN])
 		r[i].role = 1; /* server */
 		r[i].method = SE_HTTP_GET;
 		r[i].status = 200;
-		r[i].family = 2;
-		r[i].peer_addr[0] = 10;
-		r[i].peer_addr[3] = 7;
+		r[i].peer.family = 2;
+		r[i].peer.addr[0] = 10;
+		r[i].peer.addr[3] = 7;
 		r[i].path = paths[i];
 		r[i].path_len = (uint32_t)n;
 		r[i].start_ns = 1000;
@@ -122,7 +122,8 @@ static void fill_requests(struct se_http_request *r, char (*paths)[PATH_LEN])
 /* Median ns per exchange over rounds, and the memmem baseline, into ex[] and base[]. */
 static int bench_exchange(double *ex, double *base)
 {
-	static const uint8_t peer[16] = { 127, 0, 0, 1 };
+	static const struct se_endpoint peer = { .family = 2 /* AF_INET */,
+						 .addr = { 127, 0, 0, 1 } };
 	uint64_t counters[SE_UC__COUNT] = { 0 };
 	struct se_proto_env env = { .counters = counters };
 	void *parts[SE_PROTO__COUNT] = { 0 };
@@ -142,7 +143,7 @@ static int bench_exchange(double *ex, double *base)
 		return 1;
 	parts[SE_PROTO_HTTP1] = part;
 	se_session_ctx_point(&ctx, counters, parts);
-	se_session_init(&sess, SE_ROLE_SERVER, 2 /* AF_INET */, peer, false);
+	se_session_init(&sess, SE_ROLE_SERVER, &peer, false);
 	for (int r = 0; r < ROUNDS; r++) {
 		uint64_t t = se_clock_mono_ns();
 

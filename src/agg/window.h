@@ -24,11 +24,8 @@ struct se_conn_record {
 	uint32_t pid;
 	uint8_t role;
 	uint8_t proto; /* enum se_proto, as detected so far */
-	uint16_t family;
-	uint16_t local_port;
-	uint16_t peer_port;
-	uint8_t local_addr[16];
-	uint8_t peer_addr[16];
+	struct se_endpoint local;
+	struct se_endpoint peer;
 	struct se_conn_activity dir[SE_DIR__COUNT];
 	uint64_t digest[SE_DIR__COUNT];
 };

@@ -15,6 +15,7 @@
 
 #include "conn/stream.h"
 #include "sockeye/abi.h"
+#include "util/endpoint.h"
 
 /* Per-direction activity within the current window. */
 struct se_conn_activity {
@@ -28,11 +29,8 @@ struct se_conn {
 	uint32_t pid;	/* 0 until known: taken from the first data record if the open had none */
 	uint8_t role;	/* enum se_role */
 	uint8_t origin; /* enum se_origin */
-	uint16_t family;
-	uint16_t local_port;
-	uint16_t peer_port;
-	uint8_t local_addr[16];
-	uint8_t peer_addr[16];
+	struct se_endpoint local;
+	struct se_endpoint peer;
 	bool closed;	      /* SE_EV_CLOSE seen: freed at the next window seal */
 	bool in_active_list;  /* linked in the table's active list for this window */
 	uint32_t next_active; /* index of the next active connection, or UINT32_MAX */

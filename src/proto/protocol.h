@@ -23,6 +23,7 @@
 #include "conn/stream.h"
 #include "proto/proto.h"
 #include "sockeye/abi.h"
+#include "util/endpoint.h"
 
 struct se_budget;
 struct se_otlp_metrics_out; /* util/otlp_metric.h */
@@ -54,9 +55,8 @@ struct se_proto_env {
 
 /* A connection, as its tracker starts. */
 struct se_proto_start {
-	uint8_t role; /* enum se_role */
-	uint16_t family;
-	const uint8_t *peer_addr;	      /* 16 bytes */
+	uint8_t role;			      /* enum se_role */
+	const struct se_endpoint *peer;	      /* port 0 */
 	bool midstream;			      /* joined after the connection opened */
 	uint64_t first_offset[SE_DIR__COUNT]; /* stream offset of the first byte fed, each way */
 };

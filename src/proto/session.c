@@ -70,15 +70,15 @@ bool se_session_ctx_busy(const struct se_session_ctx *ctx)
 	return false;
 }
 
-void se_session_init(struct se_session *s, uint8_t role, uint16_t family,
-		     const uint8_t peer_addr[16], bool midstream)
+void se_session_init(struct se_session *s, uint8_t role, const struct se_endpoint *peer,
+		     bool midstream)
 {
 	memset(s, 0, sizeof(*s));
 	s->proto = SE_PROTO_UNDECIDED;
 	s->role = role;
-	s->family = family;
 	s->midstream = midstream;
-	memcpy(s->peer_addr, peer_addr, sizeof(s->peer_addr));
+	s->peer = *peer;
+	s->peer.port = 0;
 }
 
 static unsigned int se_session_request_dir(const struct se_session *s)
@@ -118,8 +118,7 @@ static void se_session_start(struct se_session *s, struct se_session_ctx *ctx,
 	unsigned int feed_dir[3], n = 0;
 	struct se_proto_start start = {
 		.role = s->role,
-		.family = s->family,
-		.peer_addr = s->peer_addr,
+		.peer = &s->peer,
 		.midstream = s->midstream,
 	};
 	void *pw = ctx->pw[ops->id];

@@ -44,11 +44,10 @@ struct se_session {
 	bool prefix_partial[2]; /* a kept prefix misses bytes (not captured, or a hole) */
 	uint8_t tries;
 	uint8_t prefix_len[2];
-	uint16_t family;
 	uint64_t prefix_offset[2]; /* stream offset of the kept prefix */
 	uint64_t prefix_ts[2];
 	uint64_t prefix_start_ns[2];
-	uint8_t peer_addr[16];
+	struct se_endpoint peer; /* its port is 0: groups are kept per address */
 	uint8_t prefix[2][SE_DETECT_PREFIX_MAX];
 	const struct se_proto_ops *ops; /* once a parsed protocol is detected */
 	void *tracker;			/* its state for this connection */
@@ -66,8 +65,8 @@ void se_session_ctx_sample(const struct se_session_ctx *ctx, void *const *parts)
 /* Is anything in flight (the idle walk has work)? */
 bool se_session_ctx_busy(const struct se_session_ctx *ctx);
 
-void se_session_init(struct se_session *s, uint8_t role, uint16_t family,
-		     const uint8_t peer_addr[16], bool midstream);
+void se_session_init(struct se_session *s, uint8_t role, const struct se_endpoint *peer,
+		     bool midstream);
 /* Bytes of one direction, in stream order (from reassembly). */
 void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsigned int dir,
 			 const struct se_segment *seg);

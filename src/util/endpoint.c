@@ -9,23 +9,25 @@
 
 static const uint8_t se_v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-void se_endpoint_format_addr(uint16_t family, const uint8_t addr[16], char *buf, size_t len)
+static bool se_endpoint_shows_v6(const struct se_endpoint *e)
 {
-	if (family == AF_INET6 && !memcmp(addr, se_v4_mapped_prefix, 12)) {
-		inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
-	} else if (family == AF_INET6) {
-		inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
-	} else {
-		inet_ntop(AF_INET, addr, buf, (socklen_t)len);
-	}
+	return e->family == AF_INET6 && memcmp(e->addr, se_v4_mapped_prefix, 12);
 }
 
-void se_endpoint_format(uint16_t family, const uint8_t addr[16], uint16_t port, char *buf,
-			size_t len)
+void se_endpoint_format_addr(const struct se_endpoint *e, char *buf, size_t len)
+{
+	if (se_endpoint_shows_v6(e))
+		inet_ntop(AF_INET6, e->addr, buf, (socklen_t)len);
+	else if (e->family == AF_INET6)
+		inet_ntop(AF_INET, e->addr + 12, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET, e->addr, buf, (socklen_t)len);
+}
+
+void se_endpoint_format(const struct se_endpoint *e, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
-	bool v6 = family == AF_INET6 && memcmp(addr, se_v4_mapped_prefix, 12);
 
-	se_endpoint_format_addr(family, addr, ip, sizeof(ip));
-	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", ip, port);
+	se_endpoint_format_addr(e, ip, sizeof(ip));
+	snprintf(buf, len, se_endpoint_shows_v6(e) ? "[%s]:%u" : "%s:%u", ip, e->port);
 }

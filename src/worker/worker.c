@@ -141,16 +141,16 @@ static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
 	c->pid = w->cfg->pid ? (uint32_t)w->cfg->pid : o->tgid;
 	c->role = o->role;
 	c->origin = o->origin;
-	c->family = o->family;
-	c->local_port = o->local_port;
-	c->peer_port = o->peer_port;
-	memcpy(c->local_addr, o->local_addr, sizeof(c->local_addr));
-	memcpy(c->peer_addr, o->peer_addr, sizeof(c->peer_addr));
+	c->local.family = c->peer.family = o->family;
+	c->local.port = o->local_port;
+	c->peer.port = o->peer_port;
+	memcpy(c->local.addr, o->local_addr, sizeof(c->local.addr));
+	memcpy(c->peer.addr, o->peer_addr, sizeof(c->peer.addr));
 	c->digest[SE_DIR_IN] = c->digest[SE_DIR_OUT] = SE_FNV1A64_INIT;
 	/* The kernel counts offsets from when it first saw the connection: start there. */
 	se_stream_init(&c->stream[SE_DIR_IN], 0);
 	se_stream_init(&c->stream[SE_DIR_OUT], 0);
-	se_session_init(se_worker_session(w, c), o->role, o->family, o->peer_addr,
+	se_session_init(se_worker_session(w, c), o->role, &c->peer,
 			o->origin == SE_ORIGIN_MIDSTREAM);
 	w->shard->counters[SE_UC_CONNS_OPENED]++;
 }
@@ -453,11 +453,8 @@ static void se_worker_record_conn(struct se_worker *w, struct se_shard *s, struc
 	r.pid = c->pid;
 	r.role = c->role;
 	r.proto = se_worker_session(w, c)->proto;
-	r.family = c->family;
-	r.local_port = c->local_port;
-	r.peer_port = c->peer_port;
-	memcpy(r.local_addr, c->local_addr, sizeof(r.local_addr));
-	memcpy(r.peer_addr, c->peer_addr, sizeof(r.peer_addr));
+	r.local = c->local;
+	r.peer = c->peer;
 	memcpy(r.dir, c->window, sizeof(r.dir));
 	memcpy(r.digest, c->digest, sizeof(r.digest));
 	if (se_shard_add_conn(s, &r))

@@ -348,9 +348,8 @@ static uint64_t check_spans(const uint8_t *buf, size_t len, size_t expected_span
 static bool same_key(const struct se_http_group *a, const struct se_http_group *b)
 {
 	return a->role == b->role && a->method == b->method && a->status == b->status &&
-	       a->family == b->family && a->overflow == b->overflow &&
+	       !memcmp(&a->peer, &b->peer, sizeof(a->peer)) && a->overflow == b->overflow &&
 	       a->path_truncated == b->path_truncated && a->path_len == b->path_len &&
-	       !memcmp(a->peer_addr, b->peer_addr, sizeof(a->peer_addr)) &&
 	       !memcmp(a->path, b->path, a->path_len);
 }
 
@@ -522,11 +521,8 @@ static void record_conn(struct se_shard *s, struct se_conn *c)
 	r.pid = c->pid;
 	r.role = c->role;
 	r.proto = session_of(c)->proto;
-	r.family = c->family;
-	r.local_port = c->local_port;
-	r.peer_port = c->peer_port;
-	memcpy(r.local_addr, c->local_addr, sizeof(r.local_addr));
-	memcpy(r.peer_addr, c->peer_addr, sizeof(r.peer_addr));
+	r.local = c->local;
+	r.peer = c->peer;
 	memcpy(r.dir, c->window, sizeof(r.dir));
 	memcpy(r.digest, c->digest, sizeof(r.digest));
 	CHECK(se_shard_add_conn(s, &r) == 0);
@@ -623,27 +619,27 @@ static void op_open(unsigned int slot, uint8_t p)
 	c->pid = 4242;
 	c->role = p & 1 ? SE_ROLE_SERVER : SE_ROLE_CLIENT;
 	c->origin = p & 4 ? SE_ORIGIN_MIDSTREAM : SE_ORIGIN_ACCEPT;
-	c->family = p & 2 ? AF_INET6 : AF_INET;
-	c->local_port = 8080;
-	c->peer_port = (uint16_t)(40000 + slot);
-	if (c->family == AF_INET) {
-		memcpy(c->local_addr, (uint8_t[]){ 10, 0, 0, 1 }, 4);
-		memcpy(c->peer_addr, (uint8_t[]){ 10, 0, 0, (uint8_t)(p >> 5) }, 4);
+	c->local.family = c->peer.family = p & 2 ? AF_INET6 : AF_INET;
+	c->local.port = 8080;
+	c->peer.port = (uint16_t)(40000 + slot);
+	if (c->peer.family == AF_INET) {
+		memcpy(c->local.addr, (uint8_t[]){ 10, 0, 0, 1 }, 4);
+		memcpy(c->peer.addr, (uint8_t[]){ 10, 0, 0, (uint8_t)(p >> 5) }, 4);
 	} else {
-		c->local_addr[15] = 1;
+		c->local.addr[15] = 1;
 		if (p & 8) {
-			c->peer_addr[10] = c->peer_addr[11] = 0xff;
-			c->peer_addr[12] = 192;
-			c->peer_addr[13] = 168;
+			c->peer.addr[10] = c->peer.addr[11] = 0xff;
+			c->peer.addr[12] = 192;
+			c->peer.addr[13] = 168;
 		} else {
-			c->peer_addr[0] = 0xfd;
+			c->peer.addr[0] = 0xfd;
 		}
-		c->peer_addr[15] = (uint8_t)(p >> 5);
+		c->peer.addr[15] = (uint8_t)(p >> 5);
 	}
 	c->digest[SE_DIR_IN] = c->digest[SE_DIR_OUT] = SE_FNV1A64_INIT;
 	se_stream_init(&c->stream[SE_DIR_IN], 0);
 	se_stream_init(&c->stream[SE_DIR_OUT], 0);
-	se_session_init(session_of(c), c->role, c->family, c->peer_addr, p & 4);
+	se_session_init(session_of(c), c->role, &c->peer, p & 4);
 	fz.shard->counters[SE_UC_CONNS_OPENED]++;
 }
 

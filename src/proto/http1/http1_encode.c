@@ -21,10 +21,10 @@
 static void se_http1_json_group(FILE *out, uint64_t start_ms, uint64_t end_ms,
 				const struct se_http_group *g)
 {
-	char peer[INET6_ADDRSTRLEN] = "";
+	char peer[SE_ENDPOINT_STRLEN] = "";
 
 	if (!g->overflow)
-		se_endpoint_format_addr(g->family, g->peer_addr, peer, sizeof(peer));
+		se_endpoint_format_addr(&g->peer, peer, sizeof(peer));
 	fprintf(out,
 		"{\"type\":\"http\",\"window_start\":%" PRIu64 ",\"window_end\":%" PRIu64
 		",\"role\":\"%s\",\"method\":\"%s\",\"path\":",
@@ -93,7 +93,7 @@ void se_http1_totals_add(void *totals, const void *part, uint64_t start_ns, uint
 static void se_http1_group_attrs(struct se_arena *a, const struct se_http_group *g,
 				 struct se_otlp_attrs *attrs)
 {
-	char addr[64];
+	char addr[SE_ENDPOINT_STRLEN];
 
 	if (se_otlp_attrs_init(a, attrs, 4))
 		return;
@@ -101,7 +101,7 @@ static void se_http1_group_attrs(struct se_arena *a, const struct se_http_group 
 		se_otlp_attrs_add(attrs, se_otlp_attr_bool(a, "otel.metric.overflow", true));
 		return;
 	}
-	se_endpoint_format_addr(g->family, g->peer_addr, addr, sizeof(addr));
+	se_endpoint_format_addr(&g->peer, addr, sizeof(addr));
 	se_otlp_attrs_add(
 	    attrs, se_otlp_attr_str(a, "http.request.method", se_http_method_name(g->method)));
 	se_otlp_attrs_add(attrs, se_otlp_attr_str(a, "url.path", g->path));
@@ -177,13 +177,13 @@ size_t se_http1_otlp_span_count(const void *part)
 
 /* The parts a span shares with the others: name, kind, attributes, status. */
 static se_pb_span *se_http1_span(struct se_arena *a, uint8_t role, uint8_t method, uint16_t status,
-				 bool overflow, const char *path, uint16_t family,
-				 const uint8_t peer[16], size_t extra_attrs)
+				 bool overflow, const char *path, const struct se_endpoint *peer,
+				 size_t extra_attrs)
 {
 	se_pb_span *s = se_arena_alloc(a, sizeof(*s));
 	Opentelemetry__Proto__Trace__V1__Status *st = se_arena_alloc(a, sizeof(*st));
 	struct se_otlp_attrs attrs;
-	char addr[64];
+	char addr[SE_ENDPOINT_STRLEN];
 
 	if (!s || !st || se_otlp_attrs_init(a, &attrs, 4 + extra_attrs))
 		return NULL;
@@ -194,7 +194,7 @@ static se_pb_span *se_http1_span(struct se_arena *a, uint8_t role, uint8_t metho
 		      ? OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_SERVER
 		      : OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
 	if (!overflow) {
-		se_endpoint_format_addr(family, peer, addr, sizeof(addr));
+		se_endpoint_format_addr(peer, addr, sizeof(addr));
 		se_otlp_attrs_add(&attrs, se_otlp_attr_str(a, "http.request.method",
 							   se_http_method_name(method)));
 		se_otlp_attrs_add(&attrs, se_otlp_attr_str(a, "url.path", path));
@@ -213,8 +213,8 @@ static se_pb_span *se_http1_span(struct se_arena *a, uint8_t role, uint8_t metho
 
 static se_pb_span *se_http1_traced_span(struct se_arena *a, const struct se_span *sp)
 {
-	se_pb_span *s = se_http1_span(a, sp->role, sp->method, sp->status, false, sp->path,
-				      sp->family, sp->peer_addr, 0);
+	se_pb_span *s =
+	    se_http1_span(a, sp->role, sp->method, sp->status, false, sp->path, &sp->peer, 0);
 
 	if (!s)
 		return NULL;
@@ -235,8 +235,8 @@ static se_pb_span *se_http1_summary_span(struct se_arena *a, uint64_t window_end
 {
 	uint64_t n = se_http1_summarised(g);
 	uint64_t mean = g->duration.count ? g->duration.sum / g->duration.count : 0;
-	se_pb_span *s = se_http1_span(a, g->role, g->method, g->status, g->overflow, g->path,
-				      g->family, g->peer_addr, 1);
+	se_pb_span *s =
+	    se_http1_span(a, g->role, g->method, g->status, g->overflow, g->path, &g->peer, 1);
 	struct se_trace_ctx t;
 	uint8_t span_id[8];
 

@@ -156,8 +156,7 @@ static void *se_http1_conn_new(void *pw, const struct se_proto_start *st)
 		hw->sink.counters[SE_UC_HTTP_ALLOC]++;
 		return NULL;
 	}
-	se_http_conn_init(h, st->role, st->family, st->peer_addr, st->first_offset, st->midstream,
-			  hw->sink.budget);
+	se_http_conn_init(h, st->role, st->peer, st->first_offset, st->midstream, hw->sink.budget);
 	return h;
 }
 

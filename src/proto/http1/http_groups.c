@@ -45,15 +45,14 @@ struct se_http_key {
 	uint8_t role;
 	uint8_t method;
 	uint16_t status;
-	uint16_t family;
 	bool overflow;
 	bool path_truncated;
 	uint16_t path_len;
-	const uint8_t *peer_addr;
+	const struct se_endpoint *peer; /* its port is not part of the key: always 0 here */
 	const char *path;
 };
 
-static const uint8_t se_http_no_peer[16];
+static const struct se_endpoint se_http_no_peer;
 
 /* ---- hash --------------------------------------------------------------------------------- */
 
@@ -90,14 +89,14 @@ static uint64_t se_http_hash(const struct se_http_key *k)
 	const uint64_t *s = se_http_secret;
 	/* Every fixed field in one word; the path length there makes zero padding safe. */
 	uint64_t head = (uint64_t)k->role | (uint64_t)k->method << 8 | (uint64_t)k->status << 16 |
-			(uint64_t)k->family << 32 | (uint64_t)k->overflow << 48 |
+			(uint64_t)k->peer->family << 32 | (uint64_t)k->overflow << 48 |
 			(uint64_t)k->path_truncated << 49 | (uint64_t)k->path_len << 50;
 	const char *p = k->path;
 	size_t left = k->path_len;
 	uint64_t a, b, h;
 
-	memcpy(&a, k->peer_addr, 8);
-	memcpy(&b, k->peer_addr + 8, 8);
+	memcpy(&a, k->peer->addr, 8);
+	memcpy(&b, k->peer->addr + 8, 8);
 	h = se_http_mum(head ^ s[1], a ^ s[0]);
 	h = se_http_mum(b ^ s[2], h ^ s[3]);
 	for (; left >= 16; p += 16, left -= 16) {
@@ -132,9 +131,8 @@ static void se_http_key_of_request(struct se_http_key *k, const struct se_http_r
 	k->role = se_http_role(r->role);
 	k->method = r->method;
 	k->status = r->status;
-	k->family = r->family;
 	k->overflow = false;
-	k->peer_addr = r->peer_addr;
+	k->peer = &r->peer;
 	k->path = r->path ? r->path : "";
 	/* A cut path groups with the same bytes cut elsewhere (the tracker cuts too). */
 	k->path_len = (uint16_t)(len < SE_HTTP_PATH_MAX ? len : SE_HTTP_PATH_MAX);
@@ -146,11 +144,10 @@ static void se_http_key_of_group(struct se_http_key *k, const struct se_http_gro
 	k->role = g->role;
 	k->method = g->method;
 	k->status = g->status;
-	k->family = g->family;
 	k->overflow = g->overflow;
 	k->path_truncated = g->path_truncated;
 	k->path_len = g->path_len;
-	k->peer_addr = g->peer_addr;
+	k->peer = &g->peer;
 	k->path = g->path;
 }
 
@@ -160,7 +157,7 @@ static void se_http_key_overflow(struct se_http_key *k, uint8_t role)
 	k->role = role;
 	k->method = SE_HTTP_OTHER;
 	k->overflow = true;
-	k->peer_addr = se_http_no_peer;
+	k->peer = &se_http_no_peer;
 	k->path = SE_HTTP_OVERFLOW_PATH;
 	k->path_len = sizeof(SE_HTTP_OVERFLOW_PATH) - 1;
 }
@@ -168,9 +165,9 @@ static void se_http_key_overflow(struct se_http_key *k, uint8_t role)
 static bool se_http_key_equal(const struct se_http_group *g, const struct se_http_key *k)
 {
 	return g->role == k->role && g->method == k->method && g->status == k->status &&
-	       g->family == k->family && g->overflow == k->overflow &&
+	       g->peer.family == k->peer->family && g->overflow == k->overflow &&
 	       g->path_truncated == k->path_truncated && g->path_len == k->path_len &&
-	       !memcmp(g->peer_addr, k->peer_addr, sizeof(g->peer_addr)) &&
+	       !memcmp(g->peer.addr, k->peer->addr, sizeof(g->peer.addr)) &&
 	       !memcmp(g->path, k->path, k->path_len);
 }
 
@@ -287,10 +284,10 @@ static struct se_http_group *se_http_insert(struct se_http_groups *g, const stru
 	grp->role = k->role;
 	grp->method = k->method;
 	grp->status = k->status;
-	grp->family = k->family;
 	grp->overflow = k->overflow;
 	grp->path_truncated = k->path_truncated;
-	memcpy(grp->peer_addr, k->peer_addr, sizeof(grp->peer_addr));
+	grp->peer.family = k->peer->family;
+	memcpy(grp->peer.addr, k->peer->addr, sizeof(grp->peer.addr));
 	grp->path_len = k->path_len;
 	memcpy(grp->path, k->path, k->path_len);
 	grp->path[k->path_len] = '\0';

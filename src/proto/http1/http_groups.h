@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/endpoint.h"
 #include "util/hist.h"
 #include "proto/tracectx.h"
 
@@ -26,11 +27,10 @@
 
 /* One completed (or abandoned) request, as the tracker hands it to aggregation. */
 struct se_http_request {
-	uint8_t role;	 /* enum se_role */
-	uint8_t method;	 /* enum se_http_method */
-	uint16_t status; /* 0: no response */
-	uint16_t family; /* of peer_addr */
-	uint8_t peer_addr[16];
+	uint8_t role;		 /* enum se_role */
+	uint8_t method;		 /* enum se_http_method */
+	uint16_t status;	 /* 0: no response */
+	struct se_endpoint peer; /* port 0 */
 	const char *path; /* view, valid during the call only; valid UTF-8 (sockeye/utf8.h) */
 	uint32_t path_len;
 	bool path_truncated;
@@ -47,10 +47,9 @@ struct se_http_group {
 	uint8_t role;
 	uint8_t method;
 	uint16_t status;
-	uint16_t family;
 	bool overflow;
 	bool path_truncated;
-	uint8_t peer_addr[16];
+	struct se_endpoint peer; /* port 0; family 0 in the overflow group */
 	uint16_t path_len;
 	char path[SE_HTTP_PATH_MAX + 1]; /* NUL-terminated for convenience */
 	uint64_t hash;

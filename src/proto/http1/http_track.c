@@ -98,7 +98,7 @@ static void se_http_emit(struct se_http_conn *h, struct se_http_sink *sink,
 		.role = h->role,
 		.method = p->method,
 		.status = status,
-		.family = h->family,
+		.peer = h->peer,
 		.path = p->path,
 		.path_len = p->path_len,
 		.path_truncated = p->path_truncated,
@@ -109,7 +109,6 @@ static void se_http_emit(struct se_http_conn *h, struct se_http_sink *sink,
 		.trace = p->trace,
 	};
 
-	memcpy(r.peer_addr, h->peer_addr, sizeof(r.peer_addr));
 	if (sink->spans && p->trace.source != SE_TRACE_NONE) { /* a context came with it */
 		int ret = se_span_buf_add(sink->spans, &r, sink->real_minus_mono_ns, sink->rng);
 
@@ -405,15 +404,13 @@ static void se_http_stream_start(struct se_http_conn *h, unsigned int dir, uint6
 	h->stream[dir].budget = h->budget;
 }
 
-void se_http_conn_init(struct se_http_conn *h, uint8_t role, uint16_t family,
-		       const uint8_t peer_addr[16], const uint64_t first_offset[2], bool midstream,
-		       struct se_budget *budget)
+void se_http_conn_init(struct se_http_conn *h, uint8_t role, const struct se_endpoint *peer,
+		       const uint64_t first_offset[2], bool midstream, struct se_budget *budget)
 {
 	memset(h, 0, sizeof(*h));
 	h->role = role < 3 ? role : SE_ROLE_UNKNOWN;
-	h->family = family;
+	h->peer = *peer;
 	h->budget = budget;
-	memcpy(h->peer_addr, peer_addr, sizeof(h->peer_addr));
 	h->request_dir = role == SE_ROLE_CLIENT ? SE_DIR_OUT : SE_DIR_IN;
 	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++)
 		se_http_stream_start(h, dir, first_offset[dir], midstream);

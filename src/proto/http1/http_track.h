@@ -69,8 +69,7 @@ struct se_http_conn {
 	struct se_http1_stream stream[2]; /* by enum se_direction */
 	uint8_t request_dir;		  /* SE_DIR_IN for a server, SE_DIR_OUT for a client */
 	uint8_t role;
-	uint16_t family;
-	uint8_t peer_addr[16];
+	struct se_endpoint peer;
 	/* requests in flight: a ring of qcap entries at q (inline_q or a heap array) */
 	struct se_http_pending *q;
 	uint8_t qcap;
@@ -103,9 +102,8 @@ struct se_http_conn {
 /* Start tracking (stream offsets of the first byte each way); `midstream`: joined an
  * established connection, so both framers wait for a head before parsing. What the
  * connection holds beyond its struct is charged to budget (NULL: none). */
-void se_http_conn_init(struct se_http_conn *h, uint8_t role, uint16_t family,
-		       const uint8_t peer_addr[16], const uint64_t first_offset[2], bool midstream,
-		       struct se_budget *budget);
+void se_http_conn_init(struct se_http_conn *h, uint8_t role, const struct se_endpoint *peer,
+		       const uint64_t first_offset[2], bool midstream, struct se_budget *budget);
 /* Bytes of one direction, in stream order. */
 void se_http_conn_on_bytes(struct se_http_conn *h, struct se_http_sink *sink, unsigned int dir,
 			   const struct se_segment *seg);

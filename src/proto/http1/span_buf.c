@@ -70,8 +70,7 @@ int se_span_buf_add(struct se_span_buf *b, const struct se_http_request *r,
 	s->method = r->method;
 	s->path_truncated = r->path_truncated || len < r->path_len;
 	s->status = r->status;
-	s->family = r->family;
-	memcpy(s->peer_addr, r->peer_addr, sizeof(s->peer_addr));
+	s->peer = r->peer;
 	s->start_ns = se_span_real(r->start_ns, real_minus_mono_ns);
 	s->end_ns =
 	    se_span_real(r->end_ns >= r->start_ns ? r->end_ns : r->start_ns, real_minus_mono_ns);

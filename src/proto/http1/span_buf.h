@@ -22,8 +22,7 @@ struct se_span {
 	uint8_t method;
 	uint8_t path_truncated;
 	uint16_t status;
-	uint16_t family;
-	uint8_t peer_addr[16];
+	struct se_endpoint peer;
 	uint64_t start_ns; /* CLOCK_REALTIME */
 	uint64_t end_ns;
 	uint16_t path_len;

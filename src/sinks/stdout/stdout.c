@@ -29,11 +29,11 @@ static const char *se_stdout_proto(uint8_t proto)
 
 static void se_stdout_conn(FILE *out, const struct se_window *w, const struct se_conn_record *r)
 {
-	char local[64], peer[64];
+	char local[SE_ENDPOINT_STRLEN], peer[SE_ENDPOINT_STRLEN];
 	const struct se_conn_activity *in = &r->dir[SE_DIR_IN], *o = &r->dir[SE_DIR_OUT];
 
-	se_endpoint_format(r->family, r->local_addr, r->local_port, local, sizeof(local));
-	se_endpoint_format(r->family, r->peer_addr, r->peer_port, peer, sizeof(peer));
+	se_endpoint_format(&r->local, local, sizeof(local));
+	se_endpoint_format(&r->peer, peer, sizeof(peer));
 	fprintf(out,
 		"{\"type\":\"conn\",\"window_start\":%" PRIu64 ",\"window_end\":%" PRIu64
 		",\"role\":\"%s\",\"pid\":%" PRIu32 ",\"local\":\"%s\",\"peer\":\"%s\""

@@ -37,11 +37,11 @@ static struct se_conn_record record_of(uint32_t worker, uint32_t i)
 	r.id = (uint64_t)worker << 32 | i;
 	r.pid = 1000 + worker;
 	r.role = (uint8_t)(i % 3);
-	r.family = 2;
-	r.local_port = (uint16_t)(8000 + worker);
-	r.peer_port = (uint16_t)(40000 + i);
-	r.local_addr[0] = (uint8_t)worker;
-	r.peer_addr[15] = (uint8_t)i;
+	r.local.family = r.peer.family = 2;
+	r.local.port = (uint16_t)(8000 + worker);
+	r.peer.port = (uint16_t)(40000 + i);
+	r.local.addr[0] = (uint8_t)worker;
+	r.peer.addr[15] = (uint8_t)i;
 	r.dir[SE_DIR_IN].bytes = i * 10;
 	r.dir[SE_DIR_OUT].events = i + worker;
 	r.digest[SE_DIR_IN] = r.id * 0x9e3779b97f4a7c15ull;
@@ -204,7 +204,7 @@ static void add_request(struct se_http_groups *g, uint8_t role, const char *path
 	r.role = role;
 	r.method = SE_HTTP_GET;
 	r.status = 200;
-	r.family = 2;
+	r.peer.family = 2;
 	r.path = path;
 	r.path_len = (uint32_t)strlen(path);
 	r.start_ns = 5;

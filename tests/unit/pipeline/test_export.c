@@ -343,13 +343,13 @@ static struct se_shard *shard_with(uint32_t w, uint64_t start_ns, uint64_t event
 	rec.id = conn_id;
 	rec.pid = 4000 + w;
 	rec.role = SE_ROLE_SERVER;
-	rec.family = AF_INET;
-	rec.local_addr[0] = 127;
-	rec.local_addr[3] = 1;
-	rec.peer_addr[0] = 127;
-	rec.peer_addr[3] = 2;
-	rec.local_port = 8080;
-	rec.peer_port = (uint16_t)(40000 + w);
+	rec.local.family = rec.peer.family = AF_INET;
+	rec.local.addr[0] = 127;
+	rec.local.addr[3] = 1;
+	rec.peer.addr[0] = 127;
+	rec.peer.addr[3] = 2;
+	rec.local.port = 8080;
+	rec.peer.port = (uint16_t)(40000 + w);
 	rec.dir[SE_DIR_IN].bytes = events;
 	assert_int_equal(se_shard_add_conn(s, &rec), 0);
 	return s;
@@ -686,7 +686,9 @@ static void *feeder_main(void *arg)
 		struct se_shard *s =
 		    se_shard_new(f->id, f->base + k * WINDOW_NS, f->base + (k + 1) * WINDOW_NS,
 				 f->r->cfg.max_groups);
-		struct se_conn_record rec = { .id = conn_id_of(k, f->id), .family = AF_INET };
+		struct se_conn_record rec = { .id = conn_id_of(k, f->id),
+					      .local.family = AF_INET,
+					      .peer.family = AF_INET };
 
 		if (!s || se_shard_add_conn(s, &rec)) {
 			se_shard_free(s);

@@ -70,9 +70,9 @@ static struct se_http_request req(uint8_t role, uint8_t method, uint16_t status,
 	r.role = role;
 	r.method = method;
 	r.status = status;
-	r.family = AF_INET;
-	r.peer_addr[0] = 10;
-	r.peer_addr[3] = peer;
+	r.peer.family = AF_INET;
+	r.peer.addr[0] = 10;
+	r.peer.addr[3] = peer;
 	r.path = path;
 	r.path_len = path ? (uint32_t)strlen(path) : 0;
 	r.start_ns = 1000;
@@ -95,8 +95,8 @@ static const struct se_http_group *group_of(const struct se_http_groups *g,
 		uint32_t len = r->path_len < SE_HTTP_PATH_MAX ? r->path_len : SE_HTTP_PATH_MAX;
 
 		if (!x->overflow && x->role == r->role && x->method == r->method &&
-		    x->status == r->status && x->family == r->family &&
-		    !memcmp(x->peer_addr, r->peer_addr, 16) && x->path_len == len &&
+		    x->status == r->status && x->peer.family == r->peer.family &&
+		    !memcmp(x->peer.addr, r->peer.addr, 16) && x->path_len == len &&
 		    !memcmp(x->path, r->path, len) &&
 		    x->path_truncated == (r->path_truncated || r->path_len > SE_HTTP_PATH_MAX))
 			return x;
@@ -186,9 +186,9 @@ static void test_same_key_aggregates(void **state)
 	assert_int_equal(x->role, SE_ROLE_SERVER);
 	assert_int_equal(x->method, SE_HTTP_GET);
 	assert_int_equal(x->status, 200);
-	assert_int_equal(x->family, AF_INET);
-	assert_int_equal(x->peer_addr[0], 10);
-	assert_int_equal(x->peer_addr[3], 1);
+	assert_int_equal(x->peer.family, AF_INET);
+	assert_int_equal(x->peer.addr[0], 10);
+	assert_int_equal(x->peer.addr[3], 1);
 	assert_string_equal(x->path, "/ok");
 	assert_int_equal(x->path_len, 3);
 	assert_false(x->path_truncated);
@@ -228,10 +228,10 @@ static void test_key_fields_split(void **state)
 	v[n++] = base;
 	v[n] = base, v[n++].status = 404;
 	v[n] = base, v[n++].method = SE_HTTP_POST;
-	v[n] = base, v[n++].peer_addr[3] = 2;
-	v[n] = base, v[n++].peer_addr[15] = 1; /* the last byte counts too */
+	v[n] = base, v[n++].peer.addr[3] = 2;
+	v[n] = base, v[n++].peer.addr[15] = 1; /* the last byte counts too */
 	v[n] = base, v[n++].role = SE_ROLE_CLIENT;
-	v[n] = base, v[n++].family = AF_INET6;
+	v[n] = base, v[n++].peer.family = AF_INET6;
 	v[n] = base, v[n].path = "/b", v[n++].path_len = 2;
 	v[n] = base, v[n].path = "/a/", v[n++].path_len = 3; /* a prefix is not the same */
 	for (int i = 0; i < n; i++) {
@@ -331,8 +331,8 @@ static void check_overflow_group(const struct se_http_group *x, uint8_t role, ui
 	assert_int_equal(x->role, role);
 	assert_int_equal(x->method, SE_HTTP_OTHER);
 	assert_int_equal(x->status, 0);
-	assert_int_equal(x->family, 0);
-	assert_memory_equal(x->peer_addr, zero, 16);
+	assert_int_equal(x->peer.family, 0);
+	assert_memory_equal(x->peer.addr, zero, 16);
 	assert_string_equal(x->path, "_overflow");
 	assert_false(x->path_truncated);
 	assert_int_equal(x->count, count);

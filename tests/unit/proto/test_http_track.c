@@ -28,7 +28,10 @@ struct fixture {
 	uint64_t off[2];
 };
 
-static const uint8_t peer[16] = { 127, 0, 0, 1 };
+/* Its port is not part of any group key. */
+static const struct se_endpoint peer = { .family = AF_INET,
+					 .port = 54321,
+					 .addr = { 127, 0, 0, 1 } };
 
 static struct se_http1_worker *http1(struct fixture *f)
 {
@@ -45,7 +48,7 @@ static void fx_start(struct fixture *f, uint8_t role, bool midstream)
 	f->part = parts[SE_PROTO_HTTP1] = se_http1_proto.part_new(64, 0);
 	assert_non_null(f->part);
 	se_session_ctx_point(&f->ctx, f->counters, parts);
-	se_session_init(&f->s, role, AF_INET, peer, midstream);
+	se_session_init(&f->s, role, &peer, midstream);
 }
 
 static void fx_end(struct fixture *f)
@@ -140,7 +143,9 @@ static void test_server_exchange_duration(void **state)
 	assert_int_equal(g->count, 1);
 	assert_int_equal(g->role, SE_ROLE_SERVER);
 	assert_int_equal(g->duration.sum, 7000000); /* first request byte to last response byte */
-	assert_memory_equal(g->peer_addr, peer, 16);
+	assert_memory_equal(g->peer.addr, peer.addr, 16);
+	assert_int_equal(g->peer.family, AF_INET);
+	assert_int_equal(g->peer.port, 0);
 	assert_int_equal(f.counters[SE_UC_HTTP_REQUESTS], 1);
 	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_SERVER], 0);
 	fx_end(&f);
@@ -779,7 +784,7 @@ static void test_free_list_reuses_state(void **state)
 	se_session_close(&f.s, &f.ctx);
 	se_session_fini(&f.s, &f.ctx);
 	assert_int_equal(http1(&f)->nfree_http, 1);
-	se_session_init(&f.s, SE_ROLE_SERVER, AF_INET, peer, false);
+	se_session_init(&f.s, SE_ROLE_SERVER, &peer, false);
 	memset(f.off, 0, sizeof(f.off));
 	fx_send(&f, SE_DIR_IN, 2, REQ_GET("/r"));
 	assert_int_equal(http1(&f)->nfree_http, 0);

@@ -99,11 +99,11 @@ static void add_v4(struct se_export_window *ew, uint8_t role, uint8_t method, ui
 	r.role = role;
 	r.method = method;
 	r.status = status;
-	r.family = AF_INET;
-	r.peer_addr[0] = (uint8_t)(peer >> 24);
-	r.peer_addr[1] = (uint8_t)(peer >> 16);
-	r.peer_addr[2] = (uint8_t)(peer >> 8);
-	r.peer_addr[3] = (uint8_t)peer;
+	r.peer.family = AF_INET;
+	r.peer.addr[0] = (uint8_t)(peer >> 24);
+	r.peer.addr[1] = (uint8_t)(peer >> 16);
+	r.peer.addr[2] = (uint8_t)(peer >> 8);
+	r.peer.addr[3] = (uint8_t)peer;
 	r.path = path;
 	r.path_len = (uint32_t)strlen(path);
 	r.start_ns = 1000;
@@ -122,8 +122,8 @@ static void add_v6(struct se_export_window *ew, uint8_t role, uint8_t method, ui
 	r.role = role;
 	r.method = method;
 	r.status = status;
-	r.family = AF_INET6;
-	assert_int_equal(inet_pton(AF_INET6, peer, r.peer_addr), 1);
+	r.peer.family = AF_INET6;
+	assert_int_equal(inet_pton(AF_INET6, peer, r.peer.addr), 1);
 	r.path = path;
 	r.path_len = (uint32_t)strlen(path);
 	r.start_ns = 1000;

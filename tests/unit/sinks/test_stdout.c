@@ -356,17 +356,17 @@ static void window_done(struct se_window *w)
 
 static void assert_addr(uint16_t family, const char *in, const char *expect)
 {
-	uint8_t addr[16];
+	struct se_endpoint e = { .family = family, .port = 8080 };
 	char buf[INET6_ADDRSTRLEN];
 
 	if (family == AF_INET) {
-		set_v4(addr, in);
-		memset(addr + 4, 0xee, 12); /* only the first 4 bytes are IPv4 */
+		set_v4(e.addr, in);
+		memset(e.addr + 4, 0xee, 12); /* only the first 4 bytes are IPv4 */
 	} else {
-		set_v6(addr, in);
+		set_v6(e.addr, in);
 	}
 	memset(buf, 'x', sizeof(buf));
-	se_endpoint_format_addr(family, addr, buf, sizeof(buf));
+	se_endpoint_format_addr(&e, buf, sizeof(buf));
 	assert_string_equal(buf, expect);
 }
 
@@ -387,6 +387,24 @@ static void test_format_addr(void **state)
 	assert_addr(AF_INET6, "1::ffff:7f00:1", "1::ffff:7f00:1");
 }
 
+/* The widest endpoint fits the buffer every sink declares. */
+static void test_format_widest_endpoint(void **state)
+{
+	struct se_endpoint e = { .family = AF_INET6, .port = 65535 };
+	char buf[SE_ENDPOINT_STRLEN];
+	const char *widest = "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535";
+
+	(void)state;
+	set_v6(e.addr, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255");
+	se_endpoint_format(&e, buf, sizeof(buf));
+	assert_true(strlen(widest) < sizeof(buf));
+	assert_string_equal(buf, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+	e.family = AF_INET;
+	set_v4(e.addr, "255.255.255.255");
+	se_endpoint_format(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "255.255.255.255:65535");
+}
+
 /* ---- export ----------------------------------------------------------------------------- */
 
 static void test_conn_lines(void **state)
@@ -400,11 +418,11 @@ static void test_conn_lines(void **state)
 	recs[0].id = 77;
 	recs[0].pid = 4242;
 	recs[0].role = SE_ROLE_SERVER;
-	recs[0].family = AF_INET;
-	set_v4(recs[0].local_addr, "127.0.0.1");
-	set_v4(recs[0].peer_addr, "127.0.0.2");
-	recs[0].local_port = 8080;
-	recs[0].peer_port = 54321;
+	recs[0].local.family = recs[0].peer.family = AF_INET;
+	set_v4(recs[0].local.addr, "127.0.0.1");
+	set_v4(recs[0].peer.addr, "127.0.0.2");
+	recs[0].local.port = 8080;
+	recs[0].peer.port = 54321;
 	recs[0].dir[SE_DIR_IN].bytes = 100;
 	recs[0].dir[SE_DIR_IN].events = 2;
 	recs[0].dir[SE_DIR_IN].captured = 90;
@@ -418,19 +436,19 @@ static void test_conn_lines(void **state)
 	recs[1].id = 78;
 	recs[1].role = SE_ROLE_CLIENT;
 	recs[1].proto = SE_PROTO_OTHER;
-	recs[1].family = AF_INET6;
-	set_v6(recs[1].local_addr, "::1");
-	set_v6(recs[1].peer_addr, "2001:db8::1");
-	recs[1].local_port = 8080;
-	recs[1].peer_port = 443;
+	recs[1].local.family = recs[1].peer.family = AF_INET6;
+	set_v6(recs[1].local.addr, "::1");
+	set_v6(recs[1].peer.addr, "2001:db8::1");
+	recs[1].local.port = 8080;
+	recs[1].peer.port = 443;
 
 	recs[2].id = 79;
 	recs[2].role = SE_ROLE_UNKNOWN;
-	recs[2].family = AF_INET6;
-	set_v6(recs[2].local_addr, "::ffff:127.0.0.1");
-	set_v6(recs[2].peer_addr, "::ffff:192.168.1.9");
-	recs[2].local_port = 8080;
-	recs[2].peer_port = 65535;
+	recs[2].local.family = recs[2].peer.family = AF_INET6;
+	set_v6(recs[2].local.addr, "::ffff:127.0.0.1");
+	set_v6(recs[2].peer.addr, "::ffff:192.168.1.9");
+	recs[2].local.port = 8080;
+	recs[2].peer.port = 65535;
 
 	window_with(&w, recs, 3);
 	assert_int_equal(do_export(&o, true, &w, &kw, 0), 0);
@@ -478,7 +496,7 @@ static void test_no_conn_lines_without_flag(void **state)
 	struct output o;
 
 	memset(&rec, 0, sizeof(rec));
-	rec.family = AF_INET;
+	rec.local.family = rec.peer.family = AF_INET;
 	rec.role = SE_ROLE_SERVER;
 	window_with(&w, &rec, 1);
 	assert_int_equal(do_export(&o, false, &w, &kw, 0), 0);
@@ -614,8 +632,8 @@ static struct se_http_request http_req(uint8_t role, uint8_t method, uint16_t st
 	r.role = role;
 	r.method = method;
 	r.status = status;
-	r.family = AF_INET;
-	set_v4(r.peer_addr, "127.0.0.1");
+	r.peer.family = AF_INET;
+	set_v4(r.peer.addr, "127.0.0.1");
 	r.path = path;
 	r.path_len = (uint32_t)path_len;
 	r.start_ns = 1000;
@@ -659,12 +677,12 @@ static void test_http_line_exact(void **state)
 
 	/* a client, IPv6 peer, another method, a v4-mapped peer */
 	r = http_req(SE_ROLE_CLIENT, SE_HTTP_POST, 503, "/api/v1", 7);
-	r.family = AF_INET6;
-	set_v6(r.peer_addr, "2001:db8::1");
+	r.peer.family = AF_INET6;
+	set_v6(r.peer.addr, "2001:db8::1");
 	r.end_ns = r.start_ns + 1 * SE_NS_PER_MS;
 	r.request_body_bytes = 2000000;
 	add_req(&w, &r);
-	set_v6(r.peer_addr, "::ffff:10.1.2.3");
+	set_v6(r.peer.addr, "::ffff:10.1.2.3");
 	r.method = SE_HTTP_OTHER;
 	add_req(&w, &r);
 
@@ -990,6 +1008,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_addr),
+		cmocka_unit_test(test_format_widest_endpoint),
 		cmocka_unit_test(test_conn_lines),
 		cmocka_unit_test(test_no_conn_lines_without_flag),
 		cmocka_unit_test(test_stats_line),
