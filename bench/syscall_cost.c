@@ -5,11 +5,14 @@
  * its response) on a given port; a one-way stream of 100-byte writes on a given port (a
  * reader thread drains it), where the syscalls themselves dominate rather than wake-ups;
  * 100-byte writes to /dev/null (I/O that is not a socket, which the hooks see too); and
- * getppid(2), a syscall sockeye does not hook (what attaching costs every other syscall). Prints
- * nanoseconds per round trip, write or call; run it with and without sockeye attached
- * (bench/capture_overhead.sh does, interleaved) and compare.
+ * getppid(2), a syscall sockeye does not hook (what attaching costs every other syscall); and a
+ * loopback UDP ping-pong of a DNS query and its answer, a server socket bound to a given port
+ * and a client connected to it, as a resolver and a DNS server do. Prints nanoseconds per round
+ * trip, write or call; run it with and without sockeye attached (bench/capture_overhead.sh
+ * does, interleaved) and compare.
  *
- *   syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | devnull WRITES | other CALLS
+ *   syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | devnull WRITES | other CALLS |
+ *                dns PORT ROUNDS
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -201,6 +204,67 @@ static double other(long calls)
 	return (double)(now_ns() - start) / calls;
 }
 
+/* A query for svc.test A with its EDNS record, as glibc sends it. */
+// clang-format off
+static const unsigned char dns_query[] = {
+	0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,		/* id, RD, one question, one OPT */
+	3, 's', 'v', 'c', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,	/* svc.test A IN */
+	0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0,			/* OPT: 1232-byte payload */
+};
+// clang-format on
+
+struct dns_server {
+	int fd;
+	long rounds;
+};
+
+/* Answers each query with itself, QR set: what the client's resolver would read. */
+static void *dns_server(void *p)
+{
+	struct dns_server *s = p;
+	unsigned char buf[512];
+	struct sockaddr_in from;
+
+	for (long i = 0; i < s->rounds; i++) {
+		socklen_t len = sizeof(from);
+		ssize_t n = recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
+
+		if (n < 12)
+			exit(1);
+		buf[2] |= 0x80;
+		if (sendto(s->fd, buf, (size_t)n, 0, (struct sockaddr *)&from, len) != n)
+			exit(1);
+	}
+	return NULL;
+}
+
+static double dns(int port, long rounds)
+{
+	struct sockaddr_in a = loopback(port);
+	struct dns_server s = { .fd = socket(AF_INET, SOCK_DGRAM, 0), .rounds = rounds };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	unsigned char buf[512];
+	pthread_t t;
+	uint64_t start;
+
+	if (bind(s.fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		exit(1);
+	pthread_create(&t, NULL, dns_server, &s);
+	start = now_ns();
+	for (long i = 0; i < rounds; i++) {
+		if (send(fd, dns_query, sizeof(dns_query), 0) != (ssize_t)sizeof(dns_query) ||
+		    recv(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(dns_query))
+			exit(1);
+	}
+	double per = (double)(now_ns() - start) / rounds;
+
+	pthread_join(t, NULL);
+	close(fd);
+	close(s.fd);
+	return per;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pingpong"))
@@ -211,9 +275,11 @@ int main(int argc, char **argv)
 		printf("%.1f\n", devnull(atol(argv[2])));
 	else if (argc == 3 && !strcmp(argv[1], "other"))
 		printf("%.1f\n", other(atol(argv[2])));
+	else if (argc == 4 && !strcmp(argv[1], "dns"))
+		printf("%.1f\n", dns(atoi(argv[2]), atol(argv[3])));
 	else {
 		fprintf(stderr, "usage: syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | "
-				"devnull WRITES | other CALLS\n");
+				"devnull WRITES | other CALLS | dns PORT ROUNDS\n");
 		return 2;
 	}
 	return 0;

@@ -178,11 +178,20 @@ static __always_inline bool se_sock_ports(struct sock *sk, __u16 *rport, __u16 *
 }
 
 /*
- * A TCP socket of the watched netns with a watched local or remote port? The test before a
- * `conns` entry is made. The ports first: on the syscall tier this runs on every send and
- * receive of an untracked socket of the namespace, and most of those fail there, after one
- * read (the socket tier has already tested the ports, se_sock_may_be_tracked).
+ * A watched local or remote port? The syscall tier's first test of a socket it does not track:
+ * it runs on every send and receive of an untracked socket of the namespace, and most of those
+ * fail here, after one read (the socket tier's is se_sock_may_be_tracked).
  */
+static __always_inline bool se_sock_port_watched(struct sock *sk)
+{
+	__u16 rport, lport, family;
+
+	return se_sock_ports(sk, &rport, &lport, &family) &&
+	       (se_port_watched(lport) || se_port_watched(rport));
+}
+
+/* A TCP socket of the watched netns with a watched local or remote port? The test before a
+ * `conns` entry is made. */
 static __always_inline bool se_sock_watched(struct sock *sk)
 {
 	__u16 rport, lport, family;
@@ -345,31 +354,29 @@ static __always_inline struct se_conn_state *se_watched_conn_of_sock(struct sock
 	return se_conn_create(sk, se_guess_role(sk), SE_ORIGIN_MIDSTREAM);
 }
 
-/* The same for descriptor fd of the current task (the syscall tier's whole filter). */
-static __always_inline struct se_conn_state *se_watched_conn_of_fd(int fd, struct sock **skp)
-{
-	struct sock *sk = se_fd_to_sock(fd);
-
-	if (!sk)
-		return NULL;
-	*skp = sk;
-	return se_watched_conn_of_sock(sk);
-}
+/* The endpoints of sk into a record: ports in host order, addresses zeroed then filled (IPv4
+ * in the first 4 bytes). */
+#define se_sock_endpoints(sk, rec)                                                                 \
+	do {                                                                                       \
+		__builtin_memset((rec)->local_addr, 0, sizeof((rec)->local_addr));                 \
+		__builtin_memset((rec)->peer_addr, 0, sizeof((rec)->peer_addr));                   \
+		(rec)->family = BPF_CORE_READ(sk, __sk_common.skc_family);                         \
+		(rec)->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);                        \
+		(rec)->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));            \
+		/* bpf_core_read with explicit sizes: the destinations are byte arrays. */         \
+		if ((rec)->family == AF_INET) {                                                    \
+			bpf_core_read((rec)->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);       \
+			bpf_core_read((rec)->peer_addr, 4, &sk->__sk_common.skc_daddr);            \
+		} else {                                                                           \
+			bpf_core_read((rec)->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);   \
+			bpf_core_read((rec)->peer_addr, 16, &sk->__sk_common.skc_v6_daddr);        \
+		}                                                                                  \
+	} while (0)
 
 static __always_inline void se_sock_addrs(struct sock *sk, struct se_ev_open *o)
 {
-	o->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	o->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	o->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	se_sock_endpoints(sk, o);
 	o->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	/* bpf_core_read with explicit sizes: the destinations are byte arrays. */
-	if (o->family == AF_INET) {
-		bpf_core_read(o->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(o->peer_addr, 4, &sk->__sk_common.skc_daddr);
-	} else {
-		bpf_core_read(o->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(o->peer_addr, 16, &sk->__sk_common.skc_v6_daddr);
-	}
 }
 
 #endif /* SOCKEYE_CONN_BPF_H */

@@ -63,8 +63,6 @@ static __always_inline void se_announce(struct sock *sk, struct se_conn_state *c
 	o->tgid = tgid;
 	o->role = c->role;
 	o->origin = c->origin;
-	__builtin_memset(o->local_addr, 0, sizeof(o->local_addr));
-	__builtin_memset(o->peer_addr, 0, sizeof(o->peer_addr));
 	se_sock_addrs(sk, o);
 	bpf_ringbuf_submit(o, se_ring_wakeup(c->ring, sizeof(*o)));
 	c->announced = SE_ANNOUNCE_DONE;

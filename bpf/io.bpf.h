@@ -15,7 +15,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
-#include "emit.bpf.h"
+#include "dgram.bpf.h"
 
 #define SE_INFLIGHT_CONNECT 0  /* se_inflight.syscall of a connect */
 #define SE_NO_ARG	    -1 /* a syscall without a MSG_* flags argument */
@@ -299,15 +299,28 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 
 	if (receives && (flags & SE_MSG_NOT_STREAM))
 		return 0;
-	struct sock *sk = NULL;
-	struct se_conn_state *c = se_watched_conn_of_fd((int)se_syscall_arg(regs, 0), &sk);
+	struct sock *sk = se_fd_to_sock((int)se_syscall_arg(regs, 0));
 
-	if (!c)
+	if (!sk)
 		return 0;
+	__u64 buf = se_syscall_arg(regs, buf_arg);
+	__u64 count = (receives && (flags & MSG_TRUNC)) ? 0 : se_syscall_arg(regs, count_arg);
+	__u64 key = (__u64)sk;
+	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
+
+	/* A tracked connection first: one lookup. Then the ports, as before any other test. */
+	if (!c) {
+		if (!se_sock_port_watched(sk))
+			return 0;
+		if (se_sock_is_udp_read(sk)) {
+			se_dgram_io(sk, NULL, syscall, receives, ret, buf, count, pid_tgid);
+			return 0;
+		}
+		if (!(c = se_watched_conn_of_sock(sk)))
+			return 0;
+	}
 	se_announce(sk, c, tgid);
-	se_io_record(c, sk, syscall, receives, ret, se_syscall_arg(regs, buf_arg),
-		     (receives && (flags & MSG_TRUNC)) ? 0 : se_syscall_arg(regs, count_arg),
-		     pid_tgid);
+	se_io_record(c, sk, syscall, receives, ret, buf, count, pid_tgid);
 	return 0;
 }
 
@@ -331,6 +344,59 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
  * when the kernel destroys the socket (tcp_destroy_sock), which is after the last close(2)
  * and the FIN exchange, not at the close(2) itself.
  */
+/*
+ * The syscall task is in, as enum se_syscall, and in *count what se_io_record needs to copy
+ * its payload (0: copy nothing). SE_SYS_OTHER where there is no user buffer to trust.
+ */
+static __always_inline __u8 se_sock_syscall(struct task_struct *task, const struct pt_regs *regs,
+					    __u64 *count)
+{
+	/*
+	 * Inside a syscall, ax still holds the -ENOSYS the entry code put there (the handler's
+	 * result replaces it on return). Otherwise this is io_uring task work run on the way
+	 * back to user space (after another syscall, an interrupt or a fault: orig_ax is not
+	 * this operation's), an io_uring worker or a kernel thread: no user buffer to trust.
+	 */
+	long nr =
+	    (task->flags & (PF_IO_WORKER | PF_KTHREAD)) || regs->ax != -ENOSYS ? -1 : regs->orig_ax;
+
+	*count = regs->dx;
+	switch (nr) {
+	case __NR_read:
+		return SE_SYS_READ;
+	case __NR_write:
+		return SE_SYS_WRITE;
+	case __NR_readv:
+		return SE_SYS_READV;
+	case __NR_writev:
+		return SE_SYS_WRITEV;
+	case __NR_recvfrom:
+		return SE_SYS_RECVFROM;
+	case __NR_sendto:
+		return SE_SYS_SENDTO;
+	case __NR_recvmsg:
+		*count = 1;
+		return SE_SYS_RECVMSG;
+	case __NR_sendmsg:
+		*count = 1;
+		return SE_SYS_SENDMSG;
+	case __NR_preadv2:
+		return SE_SYS_PREADV2;
+	case __NR_pwritev2:
+		return SE_SYS_PWRITEV2;
+	case __NR_recvmmsg:
+		return SE_SYS_RECVMMSG;
+	case __NR_sendmmsg:
+		return SE_SYS_SENDMMSG; /* count: the vector's length */
+	case __NR_sendfile:
+		*count = 0;
+		return SE_SYS_SENDFILE;
+	default:
+		*count = 0;
+		return SE_SYS_OTHER;
+	}
+}
+
 static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bool receives)
 {
 	/* Every helper call costs here (see se_task_pid_tgid): the common no-data receive
@@ -345,78 +411,43 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 
 	if (!task)
 		return 0;
+	bool udp = se_sock_is_udp(sk);
+
 	if (ret <= 0) {
-		se_send_failed(sk, (__u32)pid_tgid);
+		if (udp)
+			se_dgram_send_failed(task);
+		else
+			se_send_failed(sk, (__u32)pid_tgid);
 		return 0;
 	}
 	if (receives && (flags & SE_MSG_NOT_STREAM))
 		return 0;
+	__u64 count;
+	__u8 syscall;
+
+	if (udp) { /* a datagram: which message of an mmsg vector is known for sends only */
+		const struct pt_regs *regs = se_task_regs(task);
+
+		syscall = se_sock_syscall(task, regs, &count);
+		if (receives && (flags & MSG_TRUNC))
+			count = 0;
+		se_dgram_io(sk, task, syscall, receives, ret, regs->si, count, pid_tgid);
+		return 0;
+	}
 	struct se_conn_state *c = se_watched_conn_of_sock(sk);
 
 	if (!c) /* before the registers */
 		return 0;
 	se_announce(sk, c, tgid);
 	const struct pt_regs *regs = se_task_regs(task);
-	/*
-	 * Inside a syscall, ax still holds the -ENOSYS the entry code put there (the handler's
-	 * result replaces it on return). Otherwise this is io_uring task work run on the way
-	 * back to user space (after another syscall, an interrupt or a fault: orig_ax is not
-	 * this operation's), an io_uring worker or a kernel thread: no user buffer to trust.
-	 */
-	long nr =
-	    (task->flags & (PF_IO_WORKER | PF_KTHREAD)) || regs->ax != -ENOSYS ? -1 : regs->orig_ax;
-	__u64 count = regs->dx;
-	__u8 syscall;
 
-	switch (nr) {
-	case __NR_read:
-		syscall = SE_SYS_READ;
-		break;
-	case __NR_write:
-		syscall = SE_SYS_WRITE;
-		break;
-	case __NR_readv:
-		syscall = SE_SYS_READV;
-		break;
-	case __NR_writev:
-		syscall = SE_SYS_WRITEV;
-		break;
-	case __NR_recvfrom:
-		syscall = SE_SYS_RECVFROM;
-		break;
-	case __NR_sendto:
-		syscall = SE_SYS_SENDTO;
-		break;
-	case __NR_recvmsg:
-		syscall = SE_SYS_RECVMSG;
-		count = 1;
-		break;
-	case __NR_sendmsg:
-		syscall = SE_SYS_SENDMSG;
-		count = 1;
-		break;
-	case __NR_preadv2:
-		syscall = SE_SYS_PREADV2;
-		break;
-	case __NR_pwritev2:
-		syscall = SE_SYS_PWRITEV2;
-		break;
-	case __NR_sendfile:
-		syscall = SE_SYS_SENDFILE;
-		count = 0;
-		break;
-	case __NR_recvmmsg:
-	case __NR_sendmmsg:
+	syscall = se_sock_syscall(task, regs, &count);
+	if (syscall == SE_SYS_RECVMMSG || syscall == SE_SYS_SENDMMSG) {
 		/* One firing per message, but which message of the vector is not known here:
 		 * the length is exact, the payload is not captured (counted as truncated). */
 		syscall = SE_SYS_OTHER;
 		count = 0;
 		se_count(SE_KC_TRUNCATED);
-		break;
-	default:
-		syscall = SE_SYS_OTHER;
-		count = 0;
-		break;
 	}
 	if (receives && (flags & MSG_TRUNC))
 		count = 0;

@@ -22,7 +22,13 @@ const volatile __u64 target_pidns_dev = 0; /* the device of that inode (a kernel
 const volatile __u32 capture_bytes = SE_CAPTURE_DEFAULT; /* payload prefix per syscall */
 const volatile __u32 nr_rings = 1;			 /* entries filled in `rings` */
 const volatile __u64 wakeup_bytes = 0; /* wake the consumer per this much ring space; 0 = never */
-const volatile __u64 watched_ports[SE_PORT_BITMAP_WORDS] = {}; /* bit p set: port p watched */
+/* bit p set: port p watched (--ports and --dns-ports: TCP connections on either are tracked) */
+const volatile __u64 watched_ports[SE_PORT_BITMAP_WORDS] = {};
+/* bit p set: a UDP socket with port p at either end carries DNS (--dns-ports) */
+const volatile __u64 dns_ports[SE_PORT_BITMAP_WORDS] = {};
+/* Mixed into a socket's address to make its id in datagram records (no kernel address leaves
+ * the kernel as is); random, from user space. */
+const volatile __u64 sock_id_salt = 0;
 
 /* Connection ids: a global sequence, touched once per new connection, never per event. */
 __u64 next_conn_id = 0;
@@ -109,6 +115,27 @@ struct {
 	__type(key, int);
 	__type(value, struct se_inflight);
 } inflight SEC(".maps");
+
+/*
+ * Which message of the sendmmsg in progress a sock_send_length firing is (socket tier; see
+ * se_dgram_mmsg_index in dgram.bpf.h).
+ */
+struct se_mmsg_cursor {
+	__u64 msgvec; /* the call's vector (user address); 0: no call in progress */
+	__u32 next;   /* index of the message the next firing sends */
+	__u32 vlen;
+};
+
+/*
+ * mmsg_cursor: task-local storage, value struct se_mmsg_cursor. Writer and reader: the socket
+ * tier's send hook, for a sendmmsg on a DNS socket only (a thread gets its slot on its first).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct se_mmsg_cursor);
+} mmsg_cursor SEC(".maps");
 
 /*
  * lost_closes: close records that did not fit in their ring (see abi.h).

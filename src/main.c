@@ -223,11 +223,12 @@ int main(int argc, char **argv)
 	else
 		snprintf(quota_text, sizeof(quota_text), "none");
 	se_info("capturing: %u workers, %u rings of %llu bytes (CPUs usable %u, cgroup CPU limit "
-		"%s), ports %s, netns %s%s, window %us, allocator %s, data hooks %s, memory bound "
+		"%s), ports %s, DNS ports %s, netns %s%s, window %us, allocator %s, data hooks %s, "
+		"memory bound "
 		"%u MiB (rings %u, kernel maps %u, connections %u, buffers %u, windows %u, "
 		"process %u)",
 		nworkers, nrings, (unsigned long long)cfg.ring_size, usable, quota_text,
-		cfg.ports_text,
+		cfg.ports_text, cfg.dns_ports_text,
 		cfg.netns_mode == SE_NETNS_ALL	  ? "all"
 		: cfg.netns_mode == SE_NETNS_PATH ? cfg.netns_path
 						  : "self",

@@ -5,17 +5,17 @@
 # Each target gets SECONDS, fuzz_session twice that: it runs the most code per input and is
 # the slowest. The committed corpus (tests/fuzz/corpus/TARGET) seeds it and is never written:
 # new inputs go to BUILD_DIR/corpus-TARGET, which grows from run to run. The targets fed
-# HTTP use tests/fuzz/http.dict, fuzz_config tests/fuzz/config.dict. A crash, a leak, a
-# timeout (an input slower than FUZZ_TIMEOUT seconds, 10) or memory over FUZZ_RSS_MB (2048)
-# fails the target: the input is saved under BUILD_DIR/fuzz-artifacts/ and its path printed
-# with the command that replays it.
+# HTTP use tests/fuzz/http.dict, fuzz_config tests/fuzz/config.dict, the DNS ones
+# tests/fuzz/dns.dict. A crash, a leak, a timeout (an input slower than FUZZ_TIMEOUT seconds,
+# 10) or memory over FUZZ_RSS_MB (2048) fails the target: the input is saved under
+# BUILD_DIR/fuzz-artifacts/ and its path printed with the command that replays it.
 # Exit status: 0 when every target ran clean, 1 otherwise (every target still runs).
 set -u
 
 build=$1
 seconds=$2
 shift 2
-targets=${*:-"stream http1 session config"}
+targets=${*:-"stream http1 session config dns dns_flow"}
 timeout=${FUZZ_TIMEOUT:-10}
 rss_mb=${FUZZ_RSS_MB:-2048}
 src=$(cd "$(dirname "$0")/.." && pwd)/tests/fuzz
@@ -31,6 +31,7 @@ for t in $targets; do
 	case $t in
 	http1 | session) dict="-dict=$src/http.dict" ;;
 	config) dict="-dict=$src/config.dict" ;;
+	dns | dns_flow) dict="-dict=$src/dns.dict" ;;
 	*) dict="" ;;
 	esac
 	mkdir -p "$out"

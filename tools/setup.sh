@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what sockeye needs to build and to run its tests, from Debian 12 packages.
 # nginx, curl and wrk are the real server and clients of the HTTP integration tests;
+# dnsmasq and dig (bind9-dnsutils) the real DNS server and client of the DNS ones;
 # protobuf-c and libcurl build the OTLP exporter; openssl makes the certificates of the HTTPS
 # export tests.
 # Idempotent and quiet when nothing is missing; needs root only when something is.
@@ -9,7 +10,7 @@ set -eu
 PKGS="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 liburcu-dev libcmocka-dev libjemalloc-dev libclang-rt-14-dev python3 iproute2 util-linux procps
 libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
-nginx curl wrk openssl"
+nginx curl wrk openssl dnsmasq-base bind9-dnsutils"
 
 missing=""
 for p in $PKGS; do

@@ -23,11 +23,14 @@
 /* Messages of one recvmmsg/sendmmsg accounted individually (the kernel's UIO_MAXIOV). */
 #define SE_MMSG_MAX	     1024
 #define SE_PORT_BITMAP_WORDS (65536 / 64)
+/* Payload bytes copied per datagram: a DNS header and the longest question fit. */
+#define SE_DGRAM_CAPTURE_MAX 512
 
 enum se_event_kind {
 	SE_EV_OPEN = 1,	 /* struct se_ev_open: a watched connection is first reported */
 	SE_EV_DATA = 2,	 /* struct se_ev_data: bytes moved by one syscall (or one mmsg message) */
 	SE_EV_CLOSE = 3, /* struct se_ev_close: the connection ended; no more events follow */
+	SE_EV_DGRAM = 4, /* struct se_ev_dgram: one datagram of a UDP socket on a DNS port */
 };
 
 enum se_direction {
@@ -149,6 +152,32 @@ struct se_ev_close {
 	__u8 pad[7];
 };
 _Static_assert(sizeof(struct se_ev_close) == 48, "se_ev_close layout");
+
+/*
+ * A datagram sent or received on a UDP socket whose remote port (a client) or local port (a
+ * server) is one of --dns-ports. No connection state: each record carries its endpoints.
+ */
+struct se_ev_dgram {
+	struct se_ev_header h; /* conn_id: the socket's id, the same for every datagram of the
+				* socket while it lives (a later socket may get it again) */
+	__u32 tgid;
+	__u32 tid;
+	__u32 total_len; /* bytes of the datagram */
+	__u32 captured;	 /* bytes of payload that follow (<= SE_DGRAM_CAPTURE_MAX) */
+	__u8 direction;	 /* enum se_direction */
+	__u8 syscall;	 /* enum se_syscall */
+	__u8 role;	 /* enum se_role: CLIENT when the remote port is the DNS port */
+	__u8 pad;
+	__u16 family;	  /* AF_INET or AF_INET6 */
+	__u16 local_port; /* host byte order */
+	__u16 peer_port;  /* host byte order; 0 on a socket not connected (a server's) */
+	__u16 pad2;
+	__u32 pad3;
+	__u8 local_addr[16]; /* IPv4 in the first 4 bytes, network order */
+	__u8 peer_addr[16];  /* zero on a socket not connected */
+	/* followed by `captured` bytes of payload */
+};
+_Static_assert(sizeof(struct se_ev_dgram) == 88, "se_ev_dgram layout");
 
 /*
  * Value of the BPF `lost_closes` map, keyed by connection id: a close record that did not

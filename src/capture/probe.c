@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -60,7 +62,14 @@ static void se_probe_set_knobs(struct sockeye_bpf *skel, const struct se_config 
 	ro->capture_bytes = cfg->capture_bytes;
 	ro->nr_rings = nr_rings;
 	ro->wakeup_bytes = cfg->wakeup_bytes;
-	memcpy((void *)ro->watched_ports, cfg->watched_ports, sizeof(cfg->watched_ports));
+	for (unsigned int i = 0; i < SE_PORT_BITMAP_WORDS; i++) {
+		/* TCP connections on a DNS port are tracked like any other (DNS over TCP) */
+		((uint64_t *)ro->watched_ports)[i] = cfg->watched_ports[i] | cfg->dns_ports[i];
+		((uint64_t *)ro->dns_ports)[i] = cfg->dns_ports[i];
+	}
+	if (getrandom((void *)&ro->sock_id_salt, sizeof(ro->sock_id_salt), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(ro->sock_id_salt))
+		ro->sock_id_salt = (uint64_t)(uintptr_t)skel ^ (uint64_t)time(NULL);
 }
 
 static int se_probe_create_ring(uint64_t size)

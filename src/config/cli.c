@@ -108,16 +108,31 @@ static enum se_cli_result se_cli_fail(char *err, size_t errlen, const char *fmt,
 
 /* ---- the flags that no kind covers ---------------------------------------------------- */
 
-static enum se_cli_result se_cli_set_ports(struct se_cli_state *st, const struct se_cli_flag *f,
-					   const char *arg, char *err, size_t errlen)
+static enum se_cli_result se_cli_port_list(const struct se_cli_flag *f, const char *arg,
+					   uint64_t *bitmap, char *text, size_t text_len, char *err,
+					   size_t errlen)
 {
-	if (se_config_parse_ports(arg, st->cfg->watched_ports))
+	if (se_config_parse_ports(arg, bitmap))
 		return se_cli_fail(
 		    err, errlen,
 		    "--%s: '%s' is not a list of ports 1-65535 (e.g. 80,443,8000-8010)", f->name,
 		    arg);
-	snprintf(st->cfg->ports_text, sizeof(st->cfg->ports_text), "%s", arg);
+	snprintf(text, text_len, "%s", arg);
 	return SE_CLI_RUN;
+}
+
+static enum se_cli_result se_cli_set_ports(struct se_cli_state *st, const struct se_cli_flag *f,
+					   const char *arg, char *err, size_t errlen)
+{
+	return se_cli_port_list(f, arg, st->cfg->watched_ports, st->cfg->ports_text,
+				sizeof(st->cfg->ports_text), err, errlen);
+}
+
+static enum se_cli_result se_cli_set_dns_ports(struct se_cli_state *st, const struct se_cli_flag *f,
+					       const char *arg, char *err, size_t errlen)
+{
+	return se_cli_port_list(f, arg, st->cfg->dns_ports, st->cfg->dns_ports_text,
+				sizeof(st->cfg->dns_ports_text), err, errlen);
 }
 
 static enum se_cli_result se_cli_set_netns(struct se_cli_state *st, const struct se_cli_flag *f,
@@ -281,6 +296,10 @@ static const struct se_cli_flag se_cli_options[] = {
 	{ "ports", .kind = SE_CLI_CUSTOM, .set = se_cli_set_ports, .metavar = "LIST",
 	  .def = SE_DEFAULT_PORTS, .section = "What is captured",
 	  .help = "watched TCP ports, local or remote; comma-separated ports and ranges" },
+	{ "dns-ports", .kind = SE_CLI_CUSTOM, .set = se_cli_set_dns_ports, .metavar = "LIST",
+	  .def = SE_DEFAULT_DNS_PORTS,
+	  .help = "DNS over UDP and TCP: a remote port of these is a query to a server, a local "
+		  "one a server in the pod" },
 	{ "netns", .kind = SE_CLI_CUSTOM, .set = se_cli_set_netns, .metavar = "PATH|self|all",
 	  .def = "self",
 	  .help = "network namespace to watch: self = sockeye's own, all = every namespace, or a "
@@ -317,8 +336,8 @@ static const struct se_cli_flag se_cli_options[] = {
 	  .help = "connections tracked at once" },
 	{ "max-groups", .kind = SE_CLI_UINT, SE_CLI_FIELD(max_groups), .min = SE_CLI_MAX_GROUPS_MIN,
 	  .max = SE_CLI_MAX_GROUPS_MAX,
-	  .help = "HTTP groups kept per worker and window; further requests go to an overflow "
-		  "group" },
+	  .help = "groups kept per protocol (HTTP, DNS), worker and window; further requests go "
+		  "to an overflow group" },
 	{ "buffer-budget", .kind = SE_CLI_SIZE, SE_CLI_FIELD(buffer_budget),
 	  .min = SE_BUFFER_BUDGET_MIN, .max = SE_BUFFER_BUDGET_MAX,
 	  .help = "per worker, for what connections hold beyond their state (split heads, "

@@ -17,6 +17,8 @@ void se_config_defaults(struct se_config *cfg)
 	cfg->ring_size = SE_DEFAULT_RING_SIZE;
 	se_config_parse_ports(SE_DEFAULT_PORTS, cfg->watched_ports);
 	snprintf(cfg->ports_text, sizeof(cfg->ports_text), "%s", SE_DEFAULT_PORTS);
+	se_config_parse_ports(SE_DEFAULT_DNS_PORTS, cfg->dns_ports);
+	snprintf(cfg->dns_ports_text, sizeof(cfg->dns_ports_text), "%s", SE_DEFAULT_DNS_PORTS);
 	cfg->window_s = SE_DEFAULT_WINDOW_S;
 	cfg->netns_mode = SE_NETNS_SELF;
 	cfg->capture_bytes = SE_CAPTURE_DEFAULT;

@@ -15,6 +15,7 @@
 #include "sockeye/abi.h"
 
 #define SE_DEFAULT_PORTS		"80,443,8080,8443,3000,4317,5000,8000,8081,8082,9090"
+#define SE_DEFAULT_DNS_PORTS		"53"
 #define SE_DEFAULT_RING_SIZE		(4u << 20)
 #define SE_RING_SIZE_MIN		(64u << 10)
 #define SE_RING_SIZE_MAX		(1u << 30)
@@ -80,7 +81,9 @@ struct se_config {
 	unsigned int rings;   /* 0 = one per CPU sockeye may use, at least one per worker */
 	uint64_t ring_size;   /* bytes per ring, a power of two */
 	uint64_t watched_ports[SE_PORT_BITMAP_WORDS];
-	char ports_text[256];	 /* as given, for logs */
+	char ports_text[256];			  /* as given, for logs */
+	uint64_t dns_ports[SE_PORT_BITMAP_WORDS]; /* DNS over UDP and TCP (also watched) */
+	char dns_ports_text[256];
 	unsigned int window_s;	 /* window length in seconds */
 	unsigned int duration_s; /* 0 = until a signal */
 	bool out_stdout;	 /* JSON lines on stdout */
@@ -175,6 +178,11 @@ static inline uint64_t se_config_default_wakeup_bytes(uint64_t ring_size)
 static inline bool se_config_port_watched(const struct se_config *cfg, uint16_t port)
 {
 	return (cfg->watched_ports[port >> 6] >> (port & 63)) & 1;
+}
+
+static inline bool se_config_dns_port(const struct se_config *cfg, uint16_t port)
+{
+	return (cfg->dns_ports[port >> 6] >> (port & 63)) & 1;
 }
 
 enum se_cli_result {

@@ -24,7 +24,8 @@ enum se_proto {
 	SE_PROTO_HTTP1 = 1,
 	SE_PROTO_HTTP2 = 2, /* recognised by its preface; not parsed yet */
 	SE_PROTO_OTHER = 3, /* none of the above: ignored and counted */
-	SE_PROTO__COUNT = 4,
+	SE_PROTO_DNS = 4,   /* datagrams of DNS ports (never detected on a connection) */
+	SE_PROTO__COUNT = 5,
 };
 
 /* "server", "client" or "unknown", as exported. */

@@ -57,8 +57,22 @@ struct se_proto_env {
 struct se_proto_start {
 	uint8_t role;			      /* enum se_role */
 	const struct se_endpoint *peer;	      /* port 0 */
+	const struct se_endpoint *local;      /* port 0; family 0 unless the ports named it */
 	bool midstream;			      /* joined after the connection opened */
 	uint64_t first_offset[SE_DIR__COUNT]; /* stream offset of the first byte fed, each way */
+};
+
+/* One datagram of a UDP socket on a port of a datagram protocol, whole. */
+struct se_datagram {
+	uint64_t socket_id; /* the same for every datagram of one socket */
+	uint64_t ts_ns;	    /* kernel time, when the syscall moved it */
+	uint8_t role;	    /* enum se_role */
+	uint8_t dir;	    /* enum se_direction */
+	uint32_t len;	    /* bytes of the datagram */
+	uint32_t captured;  /* bytes at data: a prefix */
+	const uint8_t *data;
+	struct se_endpoint local;
+	struct se_endpoint peer; /* family 0 on a socket not connected */
 };
 
 struct se_proto_ops {
@@ -68,7 +82,8 @@ struct se_proto_ops {
 	unsigned int nrules;
 	/*
 	 * The rest may be NULL: the protocol is recognised, not parsed (its connections are
-	 * counted in conns_not_parsed and their bytes ignored).
+	 * counted in conns_not_parsed and their bytes ignored). A protocol with a worker state
+	 * but no conn_new takes datagrams only.
 	 *
 	 * Per worker: state shared by the protocol's trackers. NULL on ENOMEM. busy: anything in
 	 * flight or buffered (the worker's idle walk is skipped otherwise).
@@ -82,6 +97,10 @@ struct se_proto_ops {
 	void (*close)(void *pw, void *pc);			 /* bytes after this are not fed */
 	void (*check_idle)(void *pw, void *pc, uint64_t now_ns); /* from time to time (cold) */
 	void (*conn_free)(void *pw, void *pc);
+	/* A datagram protocol's datagrams (NULL for the others). */
+	void (*on_datagram)(void *pw, const struct se_datagram *d);
+	/* At each seal (may be NULL): time out what waits in the worker's state. */
+	void (*worker_tick)(void *pw, uint64_t now_ns);
 	/*
 	 * Per window: the protocol's part of a shard or of a merged window. part_new: NULL on
 	 * ENOMEM; a shard's part keeps at most max_groups groups and span_limit spans (a

@@ -3,11 +3,12 @@
 #ifndef SOCKEYE_REGISTRY_H
 #define SOCKEYE_REGISTRY_H
 
+#include "proto/dns/counters.h"
 #include "proto/http1/counters.h"
 #include "proto/protocol.h"
 
 /* Every protocol's counters (util/counter.h): one list per protocol. */
-#define SE_PROTOCOL_COUNTERS(X) SE_HTTP1_COUNTERS(X)
+#define SE_PROTOCOL_COUNTERS(X) SE_HTTP1_COUNTERS(X) SE_DNS_COUNTERS(X)
 
 /* NULL-terminated, in detection order: a more specific protocol comes first. */
 extern const struct se_proto_ops *const se_protocols[];

@@ -16,7 +16,7 @@ int se_session_ctx_init(struct se_session_ctx *ctx, const struct se_proto_env *e
 	for (unsigned int i = 0; se_protocols[i]; i++) {
 		const struct se_proto_ops *p = se_protocols[i];
 
-		if (!se_protocol_parsed(p))
+		if (!p->worker_new)
 			continue;
 		ctx->pw[p->id] = p->worker_new(&ctx->env);
 		if (!ctx->pw[p->id]) {
@@ -59,6 +59,28 @@ void se_session_ctx_sample(const struct se_session_ctx *ctx, void *const *parts)
 	}
 }
 
+void se_session_ctx_datagram(struct se_session_ctx *ctx, const struct se_datagram *d)
+{
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+
+		if (p->on_datagram && ctx->pw[p->id]) {
+			p->on_datagram(ctx->pw[p->id], d);
+			return;
+		}
+	}
+}
+
+void se_session_ctx_tick(struct se_session_ctx *ctx, uint64_t now_ns)
+{
+	for (unsigned int i = 0; se_protocols[i]; i++) {
+		const struct se_proto_ops *p = se_protocols[i];
+
+		if (p->worker_tick && ctx->pw[p->id])
+			p->worker_tick(ctx->pw[p->id], now_ns);
+	}
+}
+
 bool se_session_ctx_busy(const struct se_session_ctx *ctx)
 {
 	for (unsigned int i = 0; se_protocols[i]; i++) {
@@ -79,6 +101,13 @@ void se_session_init(struct se_session *s, uint8_t role, const struct se_endpoin
 	s->midstream = midstream;
 	s->peer = *peer;
 	s->peer.port = 0;
+}
+
+void se_session_by_port(struct se_session *s, uint8_t proto, const struct se_endpoint *local)
+{
+	s->by_port = proto;
+	s->local = *local;
+	s->local.port = 0;
 }
 
 static unsigned int se_session_request_dir(const struct se_session *s)
@@ -119,6 +148,7 @@ static void se_session_start(struct se_session *s, struct se_session_ctx *ctx,
 	struct se_proto_start start = {
 		.role = s->role,
 		.peer = &s->peer,
+		.local = &s->local,
 		.midstream = s->midstream,
 	};
 	void *pw = ctx->pw[ops->id];
@@ -178,6 +208,13 @@ static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, 
 	const struct se_proto_ops *ops;
 	enum se_proto p;
 
+	if (s->by_port) {
+		ops = se_protocol(s->by_port);
+		if (se_protocol_parsed(ops) && ctx->pw[s->by_port]) {
+			se_session_start(s, ctx, ops, dir, seg, 0, false);
+			return;
+		}
+	}
 	se_session_keep(s, dir, seg);
 	/* Mid-stream, the response side may be inside a body: judge by the requests alone. */
 	p = se_detect(s->prefix[req_dir], s->prefix_len[req_dir], s->prefix[!req_dir],

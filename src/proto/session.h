@@ -43,11 +43,13 @@ struct se_session {
 	bool closed;		/* se_session_close was called: later bytes are not parsed */
 	bool prefix_partial[2]; /* a kept prefix misses bytes (not captured, or a hole) */
 	uint8_t tries;
+	uint8_t by_port; /* enum se_proto the ports name (se_session_by_port), or UNDECIDED */
 	uint8_t prefix_len[2];
 	uint64_t prefix_offset[2]; /* stream offset of the kept prefix */
 	uint64_t prefix_ts[2];
 	uint64_t prefix_start_ns[2];
-	struct se_endpoint peer; /* its port is 0: groups are kept per address */
+	struct se_endpoint peer;  /* its port is 0: groups are kept per address */
+	struct se_endpoint local; /* the same; family 0 unless by_port is set */
 	uint8_t prefix[2][SE_DETECT_PREFIX_MAX];
 	const struct se_proto_ops *ops; /* once a parsed protocol is detected */
 	void *tracker;			/* its state for this connection */
@@ -62,11 +64,18 @@ void se_session_ctx_fini(struct se_session_ctx *ctx);
 void se_session_ctx_point(struct se_session_ctx *ctx, uint64_t *counters, void *const *parts);
 /* Each protocol's gauges into the parts of the shard being sealed. */
 void se_session_ctx_sample(const struct se_session_ctx *ctx, void *const *parts);
+/* A datagram, to the protocol that takes it. */
+void se_session_ctx_datagram(struct se_session_ctx *ctx, const struct se_datagram *d);
+/* At each seal: each protocol times out what waits in its worker state. */
+void se_session_ctx_tick(struct se_session_ctx *ctx, uint64_t now_ns);
 /* Is anything in flight (the idle walk has work)? */
 bool se_session_ctx_busy(const struct se_session_ctx *ctx);
 
 void se_session_init(struct se_session *s, uint8_t role, const struct se_endpoint *peer,
 		     bool midstream);
+/* The connection's ports name its protocol (DNS on a DNS port): no detection, the protocol's
+ * tracker starts with the first bytes. local: the connection's own address. */
+void se_session_by_port(struct se_session *s, uint8_t proto, const struct se_endpoint *local);
 /* Bytes of one direction, in stream order (from reassembly). */
 void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsigned int dir,
 			 const struct se_segment *seg);

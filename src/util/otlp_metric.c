@@ -91,6 +91,43 @@ void se_otlp_sum(struct se_otlp_metrics_out *c, const char *name, const char *de
 	m->sum = sum;
 }
 
+Opentelemetry__Proto__Metrics__V1__Sum *se_otlp_sum_new(struct se_otlp_metrics_out *c,
+							const char *name, const char *desc,
+							const char *unit, size_t n)
+{
+	se_pb_metric *m = se_otlp_metric(c, name, desc, unit);
+	Opentelemetry__Proto__Metrics__V1__Sum *sum = se_arena_alloc(c->a, sizeof(*sum));
+
+	if (!m || !sum)
+		return NULL;
+	opentelemetry__proto__metrics__v1__sum__init(sum);
+	sum->has_aggregation_temporality = true;
+	sum->aggregation_temporality = c->temporality;
+	sum->has_is_monotonic = true;
+	sum->is_monotonic = true;
+	sum->data_points = se_arena_alloc(c->a, n * sizeof(*sum->data_points));
+	if (!sum->data_points)
+		return NULL;
+	m->data_case = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM;
+	m->sum = sum;
+	return sum;
+}
+
+int se_otlp_sum_add(struct se_otlp_metrics_out *c, Opentelemetry__Proto__Metrics__V1__Sum *s,
+		    uint64_t value, const struct se_otlp_attrs *attrs, uint64_t series_start_ns)
+{
+	se_pb_number *p = se_otlp_number(c, (int64_t)value, true);
+
+	if (!p)
+		return -ENOMEM;
+	if (series_start_ns)
+		p->start_time_unix_nano = series_start_ns;
+	p->attributes = attrs->v;
+	p->n_attributes = attrs->n;
+	s->data_points[s->n_data_points++] = p;
+	return 0;
+}
+
 se_pb_histogram *se_otlp_histogram(struct se_otlp_metrics_out *c, const char *name,
 				   const char *desc, const char *unit, size_t n)
 {

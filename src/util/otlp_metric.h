@@ -42,6 +42,13 @@ void se_otlp_gauge(struct se_otlp_metrics_out *c, const char *name, const char *
 void se_otlp_sum(struct se_otlp_metrics_out *c, const char *name, const char *desc,
 		 const char *attr_key, const char *const *attr_values, const uint64_t *values,
 		 size_t n);
+/* A monotonic sum ready for n points with attributes of their own (se_otlp_sum_add), or NULL. */
+Opentelemetry__Proto__Metrics__V1__Sum *se_otlp_sum_new(struct se_otlp_metrics_out *c,
+							const char *name, const char *desc,
+							const char *unit, size_t n);
+/* A point of s, in series that began at series_start_ns (0: the export's start). 0 or -ENOMEM. */
+int se_otlp_sum_add(struct se_otlp_metrics_out *c, Opentelemetry__Proto__Metrics__V1__Sum *s,
+		    uint64_t value, const struct se_otlp_attrs *attrs, uint64_t series_start_ns);
 /* A histogram metric ready for n points (se_otlp_histogram_add), or NULL. */
 se_pb_histogram *se_otlp_histogram(struct se_otlp_metrics_out *c, const char *name,
 				   const char *desc, const char *unit, size_t n);

@@ -152,6 +152,9 @@ static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
 	se_stream_init(&c->stream[SE_DIR_OUT], 0);
 	se_session_init(se_worker_session(w, c), o->role, &c->peer,
 			o->origin == SE_ORIGIN_MIDSTREAM);
+	/* DNS over TCP is known by its port: its messages have no header to detect */
+	if (se_config_dns_port(w->cfg, o->role == SE_ROLE_SERVER ? o->local_port : o->peer_port))
+		se_session_by_port(se_worker_session(w, c), SE_PROTO_DNS, &c->local);
 	w->shard->counters[SE_UC_CONNS_OPENED]++;
 }
 
@@ -186,6 +189,31 @@ static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, s
 	d.digest = w->cfg->connections;
 	se_stream_push(&c->stream[d.dir], &seg, se_worker_on_bytes, &d, &w->scnt);
 	se_conn_table_mark_active(&w->conns, c);
+}
+
+/* A datagram carries its endpoints: no connection, straight to its protocol. */
+static void se_worker_on_dgram(struct se_worker *w, const struct se_ev_dgram *e, size_t size)
+{
+	struct se_datagram d = {
+		.socket_id = e->h.conn_id,
+		.ts_ns = e->h.ts_ns,
+		.role = e->role,
+		.dir = e->direction,
+		.len = e->total_len,
+		.captured = e->captured,
+		.data = (const uint8_t *)(e + 1),
+		.local = { .family = e->family, .port = e->local_port },
+		.peer = { .family = e->peer_port ? e->family : 0, .port = e->peer_port },
+	};
+
+	if (e->direction >= SE_DIR__COUNT || e->captured > e->total_len ||
+	    size < sizeof(*e) + e->captured) {
+		w->shard->counters[SE_UC_BAD_RECORD]++;
+		return;
+	}
+	memcpy(d.local.addr, e->local_addr, sizeof(d.local.addr));
+	memcpy(d.peer.addr, e->peer_addr, sizeof(d.peer.addr));
+	se_session_ctx_datagram(&w->sessions, &d);
 }
 
 static void se_worker_flush_streams(struct se_worker *w, struct se_conn *c)
@@ -403,6 +431,11 @@ static int se_worker_on_record(void *ctx, const void *data, size_t size)
 			goto bad;
 		se_worker_on_close(w, data);
 		break;
+	case SE_EV_DGRAM:
+		if (size < sizeof(struct se_ev_dgram))
+			goto bad;
+		se_worker_on_dgram(w, data, size);
+		break;
 	default:
 		goto bad;
 	}
@@ -537,6 +570,7 @@ static void se_worker_seal(struct se_worker *w, uint64_t next_start_real, uint64
 			se_conn_table_mark_active(&w->conns, c);
 	}
 	se_worker_check_idle(w, now_mono);
+	se_session_ctx_tick(&w->sessions, now_mono);
 	se_worker_take_stream_counters(w, s);
 	se_session_ctx_sample(&w->sessions, s->parts);
 	s->conns_active = w->conns.live;

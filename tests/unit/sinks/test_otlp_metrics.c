@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "proto/dns/dns_proto.h"
 #include "proto/http1/http1_proto.h"
 #include "sinks/counters.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
@@ -430,6 +431,7 @@ static void test_metric_list(void **state)
 		{ "http.client.request.body_size", "By", HISTOGRAM },
 		{ "http.server.active_requests", "1", GAUGE },
 		{ "http.client.active_requests", "1", GAUGE },
+		{ "dns.queries.in_flight", "1", GAUGE },
 		{ "tcp.connections.active", "1", GAUGE },
 		{ "sockeye.events", "1", SUM },
 		{ "sockeye.dropped", "1", SUM },
@@ -611,7 +613,7 @@ static void test_no_http_groups(void **state)
 		assert_null(find_metric(req, "http.server.request.body_size"));
 		assert_null(find_metric(req, "http.client.request.duration"));
 		assert_null(find_metric(req, "http.client.request.body_size"));
-		assert_int_equal(nmetrics(req), 7); /* 3 gauges, 3 sums, the tier */
+		assert_int_equal(nmetrics(req), 8); /* 4 gauges, 3 sums, the tier */
 		for (size_t i = 0; i < nmetrics(req); i++) {
 			const pb_metric *x = req->resource_metrics[0]->scope_metrics[0]->metrics[i];
 
@@ -928,6 +930,101 @@ static void test_cumulative_three_windows(void **state)
 	se_otlp_metrics_fini(&m);
 }
 
+/* ---- DNS ---------------------------------------------------------------------------------- */
+
+/* One DNS query into ew, answered (rcode) or not (rcode < 0), from the server 10.0.0.53. */
+static void add_dns(struct se_export_window *ew, const char *name, uint16_t qtype, int rcode,
+		    uint64_t duration_ns)
+{
+	static const struct se_endpoint server = { .family = AF_INET, .addr = { 10, 0, 0, 53 } };
+	struct se_dns_result r = {
+		.role = SE_ROLE_CLIENT,
+		.transport = SE_DNS_UDP,
+		.answered = rcode >= 0,
+		.rcode = rcode >= 0 ? (uint8_t)rcode : 0,
+		.qtype = qtype,
+		.server = &server,
+		.name = name,
+		.name_len = (uint16_t)strlen(name),
+		.duration_ns = duration_ns,
+	};
+
+	assert_int_equal(
+	    se_dns_groups_add(&((struct se_dns_part *)ew->w.parts[SE_PROTO_DNS])->dns, &r), 0);
+}
+
+/* Are these a DNS point's attributes for this question? */
+static bool dns_attrs(pb_kv *const *kvs, size_t n, const char *name, const char *qtype)
+{
+	const pb_any *nv = find_attr(kvs, n, "dns.question.name");
+	const pb_any *tv = find_attr(kvs, n, "dns.question.type");
+
+	return nv && tv && !strcmp(nv->string_value, name) && !strcmp(tv->string_value, qtype);
+}
+
+static void test_dns_metrics(void **state)
+{
+	static const uint64_t svc_buckets[7] = { 1, 1 }; /* 0.5 ms and 3 ms */
+	struct se_otlp_metrics m;
+	struct se_export_window ew[2];
+	const pb_metric *dur, *lost;
+	const pb_hist *svc = NULL, *nx = NULL;
+	pb_request *req;
+
+	(void)state;
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
+	for (unsigned int i = 0; i < 2; i++)
+		window_init(&ew[i], i, NO_LIMIT);
+	add_dns(&ew[0], "svc.test", 1, 0, MS / 2);
+	add_dns(&ew[0], "x.nx.test", 28, 3, 20 * MS);
+	add_dns(&ew[0], "lost.test", 1, -1, 0);
+	add_dns(&ew[1], "svc.test", 1, 0, 3 * MS);
+	add_dns(&ew[1], "lost.test", 1, -1, 0);
+	((struct se_dns_part *)ew[1].w.parts[SE_PROTO_DNS])->in_flight = 2;
+	release(encode(&m, &ew[0], no_failures, "tracepoint"));
+	req = encode(&m, &ew[1], no_failures, "tracepoint");
+
+	dur = metric(req, "dns.resolution.duration");
+	assert_histogram(dur, "ms", CUMULATIVE, T0, T0 + 2 * WINDOW);
+	assert_int_equal(dur->histogram->n_data_points, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const pb_hist *p = dur->histogram->data_points[i];
+
+		if (dns_attrs(p->attributes, p->n_attributes, "svc.test", "A"))
+			svc = p;
+		if (dns_attrs(p->attributes, p->n_attributes, "x.nx.test", "AAAA"))
+			nx = p;
+	}
+	assert_non_null(svc);
+	assert_non_null(nx);
+	assert_hist_values(svc, &se_hist_dns_duration, 2, 3.5, 0.5, 3.0, svc_buckets);
+	assert_attr_str(svc->attributes, svc->n_attributes, "dns.response_code", "NOERROR");
+	assert_attr_str(nx->attributes, nx->n_attributes, "dns.response_code", "NXDOMAIN");
+	assert_attr_str(svc->attributes, svc->n_attributes, "server.address", "10.0.0.53");
+	assert_attr_str(svc->attributes, svc->n_attributes, "network.transport", "udp");
+
+	lost = metric(req, "dns.queries.unanswered");
+	assert_int_equal(lost->data_case, SUM);
+	assert_string_equal(lost->unit, "{query}");
+	assert_int_equal(lost->sum->aggregation_temporality, CUMULATIVE);
+	assert_true(lost->sum->is_monotonic);
+	assert_int_equal(lost->sum->n_data_points, 1);
+	/* the series began with the first window that counted into it */
+	assert_int_equal(lost->sum->data_points[0]->start_time_unix_nano, T0);
+	assert_int_equal(lost->sum->data_points[0]->time_unix_nano, T0 + 2 * WINDOW);
+	assert_int_equal(lost->sum->data_points[0]->as_int, 2);
+	assert_attr_str(lost->sum->data_points[0]->attributes,
+			lost->sum->data_points[0]->n_attributes, "dns.question.name", "lost.test");
+	/* an unanswered query has no response code */
+	assert_null(find_attr(lost->sum->data_points[0]->attributes,
+			      lost->sum->data_points[0]->n_attributes, "dns.response_code"));
+	assert_gauge(metric(req, "dns.queries.in_flight"), 2, T0 + 2 * WINDOW);
+	release(req);
+	for (unsigned int i = 0; i < 2; i++)
+		se_window_fini(&ew[i].w);
+	se_otlp_metrics_fini(&m);
+}
+
 /* Cumulative totals of every loss counter over several windows. */
 static void test_cumulative_dropped_totals(void **state)
 {
@@ -1143,6 +1240,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resource_and_scope),
 		cmocka_unit_test(test_metric_list),
+		cmocka_unit_test(test_dns_metrics),
 		cmocka_unit_test(test_histogram_points),
 		cmocka_unit_test(test_bounds_are_design_bounds),
 		cmocka_unit_test(test_roles),

@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "proto/dns/dns_proto.h"
 #include "proto/http1/http1_proto.h"
 #include "sinks/counters.h"
 #include "util/clock.h"
@@ -312,6 +313,16 @@ static int do_export(struct output *o, bool connections, const struct se_window 
 	return ret;
 }
 
+/* Line i is exactly this (without its newline). */
+static void assert_line_equal(const struct output *o, unsigned int i, const char *expect)
+{
+	const char *line = o->lines[i];
+	const char *nl = strchr(line, '\n');
+
+	if ((size_t)(nl - line) != strlen(expect) || memcmp(line, expect, strlen(expect)))
+		fail_msg("line %u:\n  %.*s\nexpected:\n  %s", i, (int)(nl - line), line, expect);
+}
+
 /* Line i holds the fragment (before its newline). */
 static void assert_line_has(const struct output *o, unsigned int i, const char *fragment)
 {
@@ -596,6 +607,69 @@ static void test_stats_line(void **state)
 	free(o.text);
 }
 
+static void add_dns(struct se_window *w, uint8_t role, const char *name, uint16_t qtype, int rcode,
+		    bool tc, uint8_t transport, uint64_t duration_ns)
+{
+	static const struct se_endpoint v6 = { .family = AF_INET6, .addr = { 0xfd, [15] = 1 } };
+	struct se_dns_result r = {
+		.role = role,
+		.transport = transport,
+		.answered = rcode >= 0,
+		.truncated = tc,
+		.rcode = rcode >= 0 ? (uint8_t)rcode : 0,
+		.qtype = qtype,
+		.server = &v6,
+		.name = name,
+		.name_len = (uint16_t)strlen(name),
+		.duration_ns = duration_ns,
+	};
+
+	assert_int_equal(
+	    se_dns_groups_add(&((struct se_dns_part *)w->parts[SE_PROTO_DNS])->dns, &r), 0);
+}
+
+/* The dns lines as docs/output.md gives them, whole. */
+static void test_dns_lines(void **state)
+{
+	struct se_window w;
+	struct se_kernel_window kw = { 0 };
+	struct output o;
+
+	(void)state;
+	window_with(&w, NULL, 0);
+	add_dns(&w, SE_ROLE_CLIENT, "svc.test", 1, 0, false, SE_DNS_UDP, 2 * SE_NS_PER_MS);
+	add_dns(&w, SE_ROLE_CLIENT, "svc.test", 1, 0, false, SE_DNS_UDP, 60 * SE_NS_PER_MS);
+	add_dns(&w, SE_ROLE_SERVER, "a\"b.test", 65, 3, true, SE_DNS_TCP, SE_NS_PER_MS / 4);
+	add_dns(&w, SE_ROLE_CLIENT, "lost.test", 28, -1, false, SE_DNS_UDP, 0);
+	assert_int_equal(do_export(&o, false, &w, &kw, 0), 0);
+	assert_int_equal(o.nlines, 4);
+	assert_line_equal(
+	    &o, 0,
+	    "{\"type\":\"dns\",\"window_start\":1700000000000,\"window_end\":1700000005000,"
+	    "\"role\":\"client\",\"name\":\"svc.test\",\"qtype\":\"A\",\"rcode\":0,"
+	    "\"server\":\"fd00::1\",\"transport\":\"udp\",\"count\":2,\"duration_ms\":{"
+	    "\"count\":2,\"sum\":62.000,\"min\":2.000,\"max\":60.000,"
+	    "\"bounds\":[1,5,10,50,100,500],\"counts\":[0,1,0,0,1,0,0]},\"truncated\":false,"
+	    "\"name_truncated\":false,\"overflow\":false}");
+	assert_line_equal(
+	    &o, 1,
+	    "{\"type\":\"dns\",\"window_start\":1700000000000,\"window_end\":1700000005000,"
+	    "\"role\":\"server\",\"name\":\"a\\\"b.test\",\"qtype\":\"HTTPS\",\"rcode\":3,"
+	    "\"server\":\"fd00::1\",\"transport\":\"tcp\",\"count\":1,\"duration_ms\":{"
+	    "\"count\":1,\"sum\":0.250,\"min\":0.250,\"max\":0.250,"
+	    "\"bounds\":[1,5,10,50,100,500],\"counts\":[1,0,0,0,0,0,0]},\"truncated\":true,"
+	    "\"name_truncated\":false,\"overflow\":false}");
+	assert_line_equal(
+	    &o, 2,
+	    "{\"type\":\"dns_unanswered\",\"window_start\":1700000000000,"
+	    "\"window_end\":1700000005000,\"role\":\"client\",\"name\":\"lost.test\","
+	    "\"qtype\":\"AAAA\",\"server\":\"fd00::1\",\"transport\":\"udp\",\"count\":1,"
+	    "\"name_truncated\":false,\"overflow\":false}");
+	assert_line_has(&o, 3, "{\"type\":\"stats\"");
+	window_done(&w);
+	free(o.text);
+}
+
 static void test_stats_gauges(void **state)
 {
 	struct se_window w;
@@ -607,13 +681,14 @@ static void test_stats_gauges(void **state)
 	se_http1_part(w.parts)->active_requests[SE_ROLE_CLIENT] = 5;
 	se_http1_part(w.parts)->active_requests[SE_ROLE_UNKNOWN] =
 	    99; /* not reported: no such role to report */
+	((struct se_dns_part *)w.parts[SE_PROTO_DNS])->in_flight = 3;
 	w.conns_active = 6;
 	w.counters[SE_UC_HTTP_ALLOC] = 7;
 	w.counters[SE_UC_HTTP_REQUESTS] = 8;
 	assert_int_equal(do_export(&o, false, &w, &kw, 0), 0);
 	assert_int_equal(o.nlines, 1);
 	assert_line_has(&o, 0,
-			",\"active_requests\":{\"server\":4,\"client\":5},"
+			",\"active_requests\":{\"server\":4,\"client\":5},\"dns_in_flight\":3,"
 			"\"connections_active\":6,");
 	assert_line_has(&o, 0, "\"http_alloc\":7"); /* under dropped (checked by test_stats_line) */
 	assert_line_has(&o, 0, "\"http_requests\":8");
@@ -1009,6 +1084,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_addr),
 		cmocka_unit_test(test_format_widest_endpoint),
+		cmocka_unit_test(test_dns_lines),
 		cmocka_unit_test(test_conn_lines),
 		cmocka_unit_test(test_no_conn_lines_without_flag),
 		cmocka_unit_test(test_stats_line),
