@@ -12,9 +12,8 @@
 #include "util/hash.h"
 
 #define SE_GROUP_TABLE_INITIAL 16
-#define SE_GROUP_SECRET_WORDS  4
 
-static uint64_t se_group_secret[SE_GROUP_SECRET_WORDS]; /* written once, under se_group_once */
+uint64_t se_group_secret[SE_GROUP_SECRET_WORDS]; /* written once, under se_group_once */
 static pthread_once_t se_group_once = PTHREAD_ONCE_INIT;
 
 static void se_group_secret_init(void)
@@ -35,11 +34,9 @@ static void se_group_secret_init(void)
 	memcpy(se_group_secret, s, sizeof(s));
 }
 
-static inline uint64_t se_group_mum(uint64_t a, uint64_t b)
+void se_group_secret_ready(void)
 {
-	unsigned __int128 r = (unsigned __int128)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
+	pthread_once(&se_group_once, se_group_secret_init);
 }
 
 uint64_t se_group_hash(const void *key, size_t len)
@@ -68,7 +65,7 @@ uint64_t se_group_hash(const void *key, size_t len)
 
 void se_group_table_init(struct se_group_table *t, uint32_t entry_size, uint32_t max)
 {
-	pthread_once(&se_group_once, se_group_secret_init);
+	se_group_secret_ready();
 	memset(t, 0, sizeof(*t));
 	t->entry_size = entry_size;
 	t->max = max < SE_GROUP_TABLE_LIMIT ? max : SE_GROUP_TABLE_LIMIT;

@@ -59,4 +59,18 @@ uint32_t se_group_table_filter(struct se_group_table *t, bool (*keep)(const void
 /* A keyed hash of len bytes (the key's fields packed by the protocol). */
 uint64_t se_group_hash(const void *key, size_t len);
 
+/* For a protocol that hashes its key in its own way (HTTP/1, on the hot path): the secret,
+ * valid once se_group_secret_ready returned (se_group_table_init calls it), and the mixing
+ * step (a 64x64->128 multiply, folded). */
+#define SE_GROUP_SECRET_WORDS 4
+extern uint64_t se_group_secret[SE_GROUP_SECRET_WORDS];
+void se_group_secret_ready(void);
+
+static inline uint64_t se_group_mum(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
 #endif /* SOCKEYE_GROUP_TABLE_H */

@@ -23,13 +23,11 @@
 #include "proto/http1/http_groups.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "sockeye/abi.h"
+#include "util/group_table.h"
 #include "util/hash.h"
 #include "proto/http1/http1.h"
 
@@ -38,7 +36,6 @@
 #define SE_HTTP_GROUPS_LIMIT   (1u << 24) /* keeps index sizes far from uint32_t overflow */
 #define SE_HTTP_GROUPS_INITIAL 16
 #define SE_HTTP_OVERFLOW_PATH  "_overflow"
-#define SE_HTTP_SECRET_WORDS   4
 
 /* A group's key, pointing into a request or into another group. */
 struct se_http_key {
@@ -56,37 +53,9 @@ static const struct se_endpoint se_http_no_peer;
 
 /* ---- hash --------------------------------------------------------------------------------- */
 
-static uint64_t se_http_secret[SE_HTTP_SECRET_WORDS]; /* written once, under se_http_once */
-static pthread_once_t se_http_once = PTHREAD_ONCE_INIT;
-
-static void se_http_secret_init(void)
-{
-	uint64_t s[SE_HTTP_SECRET_WORDS];
-
-	if (getrandom(s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s)) {
-		/* No entropy yet (early boot): the clock and ASLR still differ per process. */
-		struct timespec ts;
-		uint64_t x;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		x = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		x ^= (uint64_t)(uintptr_t)&ts;
-		for (int i = 0; i < SE_HTTP_SECRET_WORDS; i++)
-			s[i] = se_hash_u64(x + (uint64_t)i * 0x9e3779b97f4a7c15ull);
-	}
-	memcpy(se_http_secret, s, sizeof(s));
-}
-
-static inline uint64_t se_http_mum(uint64_t a, uint64_t b)
-{
-	unsigned __int128 r = (unsigned __int128)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
 static uint64_t se_http_hash(const struct se_http_key *k)
 {
-	const uint64_t *s = se_http_secret;
+	const uint64_t *s = se_group_secret;
 	/* Every fixed field in one word; the path length there makes zero padding safe. */
 	uint64_t head = (uint64_t)k->role | (uint64_t)k->method << 8 | (uint64_t)k->status << 16 |
 			(uint64_t)k->peer->family << 32 | (uint64_t)k->overflow << 48 |
@@ -97,12 +66,12 @@ static uint64_t se_http_hash(const struct se_http_key *k)
 
 	memcpy(&a, k->peer->addr, 8);
 	memcpy(&b, k->peer->addr + 8, 8);
-	h = se_http_mum(head ^ s[1], a ^ s[0]);
-	h = se_http_mum(b ^ s[2], h ^ s[3]);
+	h = se_group_mum(head ^ s[1], a ^ s[0]);
+	h = se_group_mum(b ^ s[2], h ^ s[3]);
 	for (; left >= 16; p += 16, left -= 16) {
 		memcpy(&a, p, 8);
 		memcpy(&b, p + 8, 8);
-		h = se_http_mum(a ^ s[1], b ^ h);
+		h = se_group_mum(a ^ s[1], b ^ h);
 	}
 	if (left) {
 		a = b = 0;
@@ -112,7 +81,7 @@ static uint64_t se_http_hash(const struct se_http_key *k)
 		} else {
 			memcpy(&a, p, left);
 		}
-		h = se_http_mum(a ^ s[1], b ^ h);
+		h = se_group_mum(a ^ s[1], b ^ h);
 	}
 	return se_hash_u64(h);
 }
@@ -175,7 +144,7 @@ static bool se_http_key_equal(const struct se_http_group *g, const struct se_htt
 
 void se_http_groups_init(struct se_http_groups *g, uint32_t max_groups)
 {
-	pthread_once(&se_http_once, se_http_secret_init);
+	se_group_secret_ready();
 	memset(g, 0, sizeof(*g));
 	if (max_groups < SE_HTTP_GROUPS_MIN)
 		max_groups = SE_HTTP_GROUPS_MIN;
