@@ -7,7 +7,8 @@ Each class is one scenario with its own namespaces, servers and sockeye run; its
 are on the dns groups summed over windows: exact counts per (role, name, qtype, rcode,
 transport, server), cross-checked with the queries dnsmasq itself logged, and no DNS drops.
 
-    cluster DNS namespace  dns-srv-<pid>  10.213.0.1  dnsmasq :53, a silent UDP socket :5300
+    cluster DNS namespace  dns-srv-<pid>  10.213.0.1  dnsmasq :53, a silent UDP socket :5300,
+                                                      a server failing every query :5301
     pod namespace          dns-pod-<pid>  10.213.0.2  sockeye, the clients, dnsmasq :5353
 """
 
@@ -30,6 +31,7 @@ SRV_IF, POD_IF = f"dnss{PID}", f"dnsp{PID}"  # at most 15 characters: pids have 
 SRV_ADDR, POD_ADDR = "10.213.0.1", "10.213.0.2"
 POD_ADDR6 = "fd00:213::2"  # the pod has IPv6: getaddrinfo's AI_ADDRCONFIG asks for AAAA too
 SILENT_PORT = 5300  # in the cluster DNS namespace: reads queries, never answers
+SERVFAIL_PORT = 5301  # in the cluster DNS namespace: answers every query with SERVFAIL
 POD_DNS_PORT = 5353  # the pod's own DNS server (server role)
 ETC_NETNS = "/etc/netns"
 PY = "/usr/bin/python3"  # Debian's: glibc's resolver, connected UDP sockets
@@ -39,7 +41,7 @@ DURATION_BOUNDS = [1, 5, 10, 50, 100, 500]
 DNS_DROPPED = ("dns_malformed", "dns_not_captured", "dns_unpaired", "dns_pending_full",
                "dns_alloc", "dns_tcp_framing")
 ANSWER_TIMEOUT_S = 5  # sockeye's wait for an answer before a query counts as unanswered
-NOERROR, NXDOMAIN, REFUSED = 0, 3, 5
+NOERROR, SERVFAIL, NXDOMAIN, REFUSED = 0, 2, 3, 5
 CLIENT, SERVER = "client", "server"
 
 # The cluster DNS: svc.test and every name under it resolve (A and AAAA), names under nx.test
@@ -154,6 +156,20 @@ class Topology:
                 "while True:\n"
                 "    s.recv(65536)\n"
                 "    print('got', file=sys.stderr, flush=True)\n")
+        proc = self.spawn(name, ns, [PY, "-c", code], stdout=subprocess.PIPE)
+        if proc.stdout.readline().strip() != "ready":
+            raise AssertionError(f"{name} did not start: {self.log(name)}")
+        return proc
+
+    def servfail_udp(self, name, ns, addr, port):
+        """A UDP server that answers every query with SERVFAIL (its question echoed)."""
+        code = ("import socket\n"
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                f"s.bind(({addr!r}, {port}))\n"
+                "print('ready', flush=True)\n"
+                "while True:\n"
+                "    q, peer = s.recvfrom(65536)\n"
+                "    s.sendto(q[:2] + bytes([0x81, 0x82]) + q[4:], peer)\n")
         proc = self.spawn(name, ns, [PY, "-c", code], stdout=subprocess.PIPE)
         if proc.stdout.readline().strip() != "ready":
             raise AssertionError(f"{name} did not start: {self.log(name)}")
@@ -330,7 +346,8 @@ class DnsScenario:
 class Resolvers(DnsScenario, unittest.TestCase):
     """The pod's clients of the cluster DNS: dig over UDP and TCP, glibc's getaddrinfo through
     getent (A and AAAA on one socket, sendmmsg) and Python (A only), 16 threads resolving at
-    once, names in mixed case, NXDOMAIN and REFUSED answers."""
+    once, names in mixed case, NXDOMAIN and REFUSED answers, and Go's way (write and read on
+    a connected socket)."""
 
     MT_THREADS, MT_EACH = 16, 10
     THREADS_SCRIPT = f"""
@@ -354,6 +371,21 @@ print(errors)
 sys.exit(1 if errors else 0)
 """
 
+    # Go's resolver: one connected UDP socket per query, write(2) and read(2)
+    GO_STYLE = f"""
+import os, socket, struct
+name = b"".join(bytes([len(x)]) + x for x in b"go.svc.test".split(b".")) + b"\\0"
+for i in range(4):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(("{SRV_ADDR}", 53))
+    os.write(s.fileno(), struct.pack(">6H", 0x4200 + i, 0x0100, 1, 0, 0, 0) + name +
+             struct.pack(">HH", 1, 1))
+    answer = os.read(s.fileno(), 512)
+    assert answer[:2] == struct.pack(">H", 0x4200 + i) and answer[3] & 0xf == 0, answer
+    s.close()
+print("ok")
+"""
+
     @classmethod
     def drive(cls, sockeye):
         for _ in range(5):
@@ -372,6 +404,7 @@ sys.exit(1 if errors else 0)
             dig(f"@{SRV_ADDR}", "x.fail.test", "A", expect="REFUSED")
         in_pod(PY, "-c", cls.THREADS_SCRIPT)
         dig(f"@{SRV_ADDR}", "Mixed.SVC.Test", "A")
+        cls.go_out = in_pod(PY, "-c", cls.GO_STYLE).stdout
 
     EXPECTED = {
         ("svc.test", "A", NOERROR, "udp", SRV_ADDR): 5,
@@ -383,6 +416,7 @@ sys.exit(1 if errors else 0)
         ("x.fail.test", "A", REFUSED, "udp", SRV_ADDR): 2,
         ("mt.svc.test", "A", NOERROR, "udp", SRV_ADDR): MT_THREADS * MT_EACH,
         ("mixed.svc.test", "A", NOERROR, "udp", SRV_ADDR): 1,
+        ("go.svc.test", "A", NOERROR, "udp", SRV_ADDR): 4,
     }
 
     def test_premises(self):
@@ -391,6 +425,7 @@ sys.exit(1 if errors else 0)
             self.assertIn("10.1.2.3", out)
             self.assertIn("fd00::3", out)
         self.assertEqual(self.python_out.split(), ["10.1.2.3"] * 4)
+        self.assertEqual(self.go_out.split(), ["ok"])
         want = collections.Counter()
         for (name, qtype, _, _, _), n in self.EXPECTED.items():
             want[(qtype, name, POD_ADDR)] += n
@@ -426,15 +461,17 @@ sys.exit(1 if errors else 0)
 class Unanswered(DnsScenario, unittest.TestCase):
     """A query to a server that never answers (dig gives up after 1 s) is counted once as
     unanswered, at the first window seal after sockeye's 5 s wait, never as a dns group; the
-    answered queries around it are unaffected. sockeye watches the pod from the root namespace
+    answered queries around it are unaffected, and so are answers that are errors (SERVFAIL
+    from a server that fails every query). sockeye watches the pod from the root namespace
     here (--netns PATH)."""
 
-    SOCKEYE_ARGS = ("--dns-ports", f"53,{SILENT_PORT}")
+    SOCKEYE_ARGS = ("--dns-ports", f"53,{SILENT_PORT},{SERVFAIL_PORT}")
     NETNS_FLAG = True
 
     @classmethod
     def start_servers(cls, topo):
         topo.silent_udp("silent", SRV_NS, SRV_ADDR, SILENT_PORT)
+        topo.servfail_udp("servfail", SRV_NS, SRV_ADDR, SERVFAIL_PORT)
 
     @classmethod
     def drive(cls, sockeye):
@@ -443,6 +480,8 @@ class Unanswered(DnsScenario, unittest.TestCase):
         dig(f"@{SRV_ADDR}", "-p", str(SILENT_PORT), "+time=1", "lost.test", "A",
             expect="timeout")
         dig(f"@{SRV_ADDR}", "svc.test", "A")
+        for _ in range(2):  # answered, with an error: not unanswered
+            dig(f"@{SRV_ADDR}", "-p", str(SERVFAIL_PORT), "sf.test", "A", expect="SERVFAIL")
         # counted within 5 s and a window (given two windows and a second of slack), then
         # one more window: no second count of it
         deadline = time.monotonic() + ANSWER_TIMEOUT_S + 3 * WINDOW_S + 1
@@ -477,7 +516,8 @@ class Unanswered(DnsScenario, unittest.TestCase):
         self.assertEqual([l for l in self.dns.lines if l["name"] == "lost.test"], [])
 
     def test_answered_ones_counted(self):
-        self.assert_counts(CLIENT, {("svc.test", "A", NOERROR, "udp", SRV_ADDR): 2})
+        self.assert_counts(CLIENT, {("svc.test", "A", NOERROR, "udp", SRV_ADDR): 2,
+                                    ("sf.test", "A", SERVFAIL, "udp", SRV_ADDR): 2})
         self.assert_counts(SERVER, {})
 
 

@@ -1686,5 +1686,77 @@ class SpanLimit(SpanChecks, unittest.TestCase):
                                 2 * len(self.traced) - self.per_window * len(windows))
 
 
+class Dns(unittest.TestCase):
+    """DNS over OTLP: dnsmasq on a loopback port named by --dns-ports, dig against it; the
+    receiver's last cumulative request holds dns.resolution.duration per (name, type, response
+    code) with the seed's bounds and the attributes docs/output.md names, and the query that
+    got no answer in dns.queries.unanswered."""
+
+    PORT, SILENT = 5391, 5392
+    BOUNDS = [1, 5, 10, 50, 100, 500]
+
+    @classmethod
+    def setUpClass(cls):
+        dnsmasq = subprocess.Popen(
+            ["dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "--bind-interfaces",
+             "--listen-address=127.0.0.1", f"--port={cls.PORT}", "--address=/svc.test/10.1.2.3",
+             "--address=/nx.test/"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # reads, never answers
+        silent.bind(("127.0.0.1", cls.SILENT))
+        try:
+            with otlp.OtlpReceiver() as rx:
+                def script(run):
+                    for _ in range(3):
+                        cls.dig(cls.PORT, "svc.test")
+                    cls.dig(cls.PORT, "x.nx.test")
+                    cls.dig(cls.SILENT, "lost.test")
+                    time.sleep(6.5)  # the 5 s wait for an answer, and a window to seal
+                cls.out = Run(rx, ["--otlp-endpoint", rx.url, "--dns-ports",
+                                   f"{cls.PORT},{cls.SILENT}"], {}, script)
+        finally:
+            silent.close()
+            dnsmasq.terminate()
+            dnsmasq.wait(timeout=10)
+
+    @staticmethod
+    def dig(port, name):
+        subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "+tries=1", "+time=1", name, "A"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+
+    def durations(self, name):
+        m = metrics_by_name(self.out.last())[name]
+        self.assertEqual(metric_type(m), "histogram")
+        self.assertEqual(m["unit"], "ms")
+        self.assertEqual(m["histogram"]["aggregationTemporality"], CUMULATIVE)
+        got = {}
+        for p in points(m):
+            a = attrs(p.get("attributes"))
+            self.assertEqual(set(a), {"dns.question.name", "dns.question.type",
+                                      "dns.response_code", "server.address",
+                                      "network.transport"}, a)
+            self.assertEqual(p.get("explicitBounds"), self.BOUNDS)
+            self.assertEqual((a["server.address"], a["network.transport"]),
+                             ("127.0.0.1", "udp"))
+            key = (a["dns.question.name"], a["dns.question.type"], a["dns.response_code"])
+            got[key] = got.get(key, 0) + int_field(p, "count")
+        return got
+
+    def test_resolution_duration(self):
+        """Both ends are seen on loopback, each a metric of its own: dig's (the client) and
+        dnsmasq's (a server in the pod)."""
+        expected = {("svc.test", "A", "NOERROR"): 3, ("x.nx.test", "A", "NXDOMAIN"): 1}
+        self.assertEqual(self.durations("dns.resolution.duration"), expected)
+        self.assertEqual(self.durations("dns.server.request.duration"), expected)
+
+    def test_unanswered(self):
+        m = metrics_by_name(self.out.last())["dns.queries.unanswered"]
+        self.assertEqual(metric_type(m), "sum")
+        [p] = points(m)
+        a = attrs(p.get("attributes"))
+        self.assertEqual((a["dns.question.name"], a["dns.question.type"]), ("lost.test", "A"))
+        self.assertNotIn("dns.response_code", a)
+        self.assertEqual(number(p), 1)
+
+
 if __name__ == "__main__":
     unittest.main()

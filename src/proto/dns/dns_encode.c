@@ -133,32 +133,40 @@ static void se_dns_group_attrs(struct se_arena *a, const struct se_dns_group *g,
 	    attrs, se_otlp_attr_str(a, "network.transport", se_dns_transport_name(g->transport)));
 }
 
-void se_dns_otlp_metrics(struct se_otlp_metrics_out *out, const void *part, const void *totals)
+/* The metrics of one role over its groups: a role is a metric of its own, as for HTTP (the
+ * client's is the seed's dns.resolution.duration; a server in the pod gets dns.server.*). */
+static void se_dns_otlp_role(struct se_otlp_metrics_out *out, const struct se_dns_groups *groups,
+			     uint8_t role)
 {
-	const struct se_dns_part *p = se_dns_part_or_empty(part);
-	const struct se_dns_groups *groups = totals ? totals : &p->dns;
+	static const char *const dur[] = { [SE_ROLE_CLIENT] = "dns.resolution.duration",
+					   [SE_ROLE_SERVER] = "dns.server.request.duration" };
+	static const char *const lost[] = { [SE_ROLE_CLIENT] = "dns.queries.unanswered",
+					    [SE_ROLE_SERVER] = "dns.server.queries.unanswered" };
 	size_t answered = 0, unanswered = 0;
 	se_pb_histogram *h = NULL;
 	Opentelemetry__Proto__Metrics__V1__Sum *u = NULL;
 
 	for (uint32_t i = 0; i < groups->t.n; i++) {
-		if (se_dns_group_at(groups, i)->answered)
+		const struct se_dns_group *g = se_dns_group_at(groups, i);
+
+		if (g->role != role)
+			continue;
+		if (g->answered)
 			answered++;
 		else
 			unanswered++;
 	}
 	if (answered)
-		h = se_otlp_histogram(out, "dns.resolution.duration",
-				      "Time from a DNS query to its answer.", "ms", answered);
+		h = se_otlp_histogram(out, dur[role], "Time from a DNS query to its answer.", "ms",
+				      answered);
 	if (unanswered)
-		u = se_otlp_sum_new(out, "dns.queries.unanswered",
-				    "DNS queries that got no answer in time.", "{query}",
-				    unanswered);
+		u = se_otlp_sum_new(out, lost[role], "DNS queries that got no answer in time.",
+				    "{query}", unanswered);
 	for (uint32_t i = 0; i < groups->t.n; i++) {
 		const struct se_dns_group *g = se_dns_group_at(groups, i);
 		struct se_otlp_attrs attrs = { 0 };
 
-		if (g->answered ? !h : !u)
+		if (g->role != role || (g->answered ? !h : !u))
 			continue;
 		se_dns_group_attrs(out->a, g, &attrs);
 		if (g->answered ? se_otlp_histogram_add(out, h, &g->duration, &se_hist_dns_duration,
@@ -166,6 +174,15 @@ void se_dns_otlp_metrics(struct se_otlp_metrics_out *out, const void *part, cons
 				: se_otlp_sum_add(out, u, g->count, &attrs, g->series_start_ns))
 			return;
 	}
+}
+
+void se_dns_otlp_metrics(struct se_otlp_metrics_out *out, const void *part, const void *totals)
+{
+	const struct se_dns_part *p = se_dns_part_or_empty(part);
+	const struct se_dns_groups *groups = totals ? totals : &p->dns;
+
+	se_dns_otlp_role(out, groups, SE_ROLE_CLIENT);
+	se_dns_otlp_role(out, groups, SE_ROLE_SERVER);
 	se_otlp_gauge(out, "dns.queries.in_flight", "DNS queries waiting for an answer.",
 		      (int64_t)p->in_flight, NULL);
 }

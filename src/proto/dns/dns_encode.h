@@ -21,8 +21,8 @@ void *se_dns_totals_new(uint32_t max_groups);
 void se_dns_totals_free(void *totals);
 void se_dns_totals_add(void *totals, const void *part, uint64_t start_ns, uint64_t end_ns,
 		       uint64_t ttl_ns);
-/* dns.resolution.duration over the answered groups, dns.queries.unanswered over the others,
- * and the queries in flight. */
+/* dns.resolution.duration over the client's answered groups, dns.queries.unanswered over its
+ * others, dns.server.* the same for a server in the pod, and the queries in flight. */
 void se_dns_otlp_metrics(struct se_otlp_metrics_out *out, const void *part, const void *totals);
 
 #endif /* SOCKEYE_DNS_ENCODE_H */

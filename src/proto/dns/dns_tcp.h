@@ -14,7 +14,7 @@
 
 #include "conn/stream.h"
 
-#define SE_DNS_TCP_KEEP 512
+#define SE_DNS_TCP_KEEP 272
 
 struct se_dns_tcp_framer {
 	uint64_t next_offset; /* stream offset expected next */

@@ -933,12 +933,12 @@ static void test_cumulative_three_windows(void **state)
 /* ---- DNS ---------------------------------------------------------------------------------- */
 
 /* One DNS query into ew, answered (rcode) or not (rcode < 0), from the server 10.0.0.53. */
-static void add_dns(struct se_export_window *ew, const char *name, uint16_t qtype, int rcode,
-		    uint64_t duration_ns)
+static void add_dns_role(struct se_export_window *ew, uint8_t role, const char *name,
+			 uint16_t qtype, int rcode, uint64_t duration_ns)
 {
 	static const struct se_endpoint server = { .family = AF_INET, .addr = { 10, 0, 0, 53 } };
 	struct se_dns_result r = {
-		.role = SE_ROLE_CLIENT,
+		.role = role,
 		.transport = SE_DNS_UDP,
 		.answered = rcode >= 0,
 		.rcode = rcode >= 0 ? (uint8_t)rcode : 0,
@@ -951,6 +951,12 @@ static void add_dns(struct se_export_window *ew, const char *name, uint16_t qtyp
 
 	assert_int_equal(
 	    se_dns_groups_add(&((struct se_dns_part *)ew->w.parts[SE_PROTO_DNS])->dns, &r), 0);
+}
+
+static void add_dns(struct se_export_window *ew, const char *name, uint16_t qtype, int rcode,
+		    uint64_t duration_ns)
+{
+	add_dns_role(ew, SE_ROLE_CLIENT, name, qtype, rcode, duration_ns);
 }
 
 /* Are these a DNS point's attributes for this question? */
@@ -980,6 +986,8 @@ static void test_dns_metrics(void **state)
 	add_dns(&ew[0], "lost.test", 1, -1, 0);
 	add_dns(&ew[1], "svc.test", 1, 0, 3 * MS);
 	add_dns(&ew[1], "lost.test", 1, -1, 0);
+	/* the same question answered by a server in the pod: a metric of its own */
+	add_dns_role(&ew[1], SE_ROLE_SERVER, "svc.test", 1, 0, MS / 4);
 	((struct se_dns_part *)ew[1].w.parts[SE_PROTO_DNS])->in_flight = 2;
 	release(encode(&m, &ew[0], no_failures, "tracepoint"));
 	req = encode(&m, &ew[1], no_failures, "tracepoint");
@@ -1019,6 +1027,12 @@ static void test_dns_metrics(void **state)
 	assert_null(find_attr(lost->sum->data_points[0]->attributes,
 			      lost->sum->data_points[0]->n_attributes, "dns.response_code"));
 	assert_gauge(metric(req, "dns.queries.in_flight"), 2, T0 + 2 * WINDOW);
+	dur = metric(req, "dns.server.request.duration");
+	assert_int_equal(dur->histogram->n_data_points, 1);
+	assert_int_equal(dur->histogram->data_points[0]->count, 1);
+	assert_true(dns_attrs(dur->histogram->data_points[0]->attributes,
+			      dur->histogram->data_points[0]->n_attributes, "svc.test", "A"));
+	assert_null(find_metric(req, "dns.server.queries.unanswered"));
 	release(req);
 	for (unsigned int i = 0; i < 2; i++)
 		se_window_fini(&ew[i].w);
