@@ -36,18 +36,20 @@ static __always_inline bool se_dns_port(__u16 port)
 	return (dns_ports[word] >> (port & 63)) & 1;
 }
 
-/* Socket tier (typed loads, kernel 6.2+). */
+/* A UDP socket (not a raw one of protocol 17, whose payload starts with headers)? Socket
+ * tier: typed loads, kernel 6.2+. */
 static __always_inline bool se_sock_is_udp(struct sock *sk)
 {
 	const struct sock *s = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct sock));
 
-	return s->sk_protocol == IPPROTO_UDP;
+	return s->sk_protocol == IPPROTO_UDP && s->sk_type == SOCK_DGRAM;
 }
 
-/* Syscall tier: the same with a helper read. */
+/* Syscall tier: the same with helper reads. */
 static __always_inline bool se_sock_is_udp_read(struct sock *sk)
 {
-	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP;
+	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP &&
+	       BPF_CORE_READ(sk, sk_type) == SOCK_DGRAM;
 }
 
 /* CLIENT or SERVER if sk is a UDP socket on a DNS port, else 0. */
@@ -189,11 +191,13 @@ static long se_dgram_mmsg_one(__u32 i, void *ctx)
 /*
  * Socket tier: which message of the current sendmmsg this firing sends. The kernel sends a
  * vector's messages in order, each through one sock_sendmsg (one sock_send_length firing,
- * an error included), and stops at the first error: so a per-thread cursor over the vector,
- * started when a firing names another vector or the last one was used up, and dropped at an
- * error (se_dgram_send_failed), gives the index. Only a call that fails before its first
- * firing (a fault reading the vector) leaves a cursor behind; the next call on the same
- * vector would then start at the wrong message.
+ * an error or an empty message included), and stops at the first error: so a per-thread
+ * cursor over the vector, started when a firing names another vector (or length) or the last
+ * message was used up, and dropped at an error (se_dgram_send_failed), gives the index. A
+ * message that fails before its firing (a fault reading its header, an LSM refusal) ends the
+ * call with the cursor left inside the vector: the next call on the same vector of the same
+ * length then starts at the wrong message, and its payload is another message's (its length
+ * stays exact; pairing then finds the wrong question or none).
  */
 static __always_inline long se_dgram_mmsg_index(struct task_struct *task, __u64 msgvec, __u64 vlen)
 {
@@ -204,21 +208,28 @@ static __always_inline long se_dgram_mmsg_index(struct task_struct *task, __u64 
 		se_count(SE_KC_DROP_ARGS_LOST);
 		return -1;
 	}
-	if (cur->msgvec != msgvec || cur->next >= cur->vlen) {
+	if (vlen > SE_MMSG_MAX)
+		vlen = SE_MMSG_MAX;
+	if (cur->msgvec != msgvec || cur->vlen != vlen || cur->next >= cur->vlen) {
 		cur->msgvec = msgvec;
 		cur->next = 0;
-		cur->vlen = vlen < SE_MMSG_MAX ? vlen : SE_MMSG_MAX;
+		cur->vlen = vlen;
 	}
 	return cur->next++;
 }
 
-/* Socket tier: a send on a DNS socket failed, which ends a sendmmsg in progress. */
-static __always_inline void se_dgram_send_failed(struct task_struct *task)
+/* Socket tier: a send on a UDP socket failed (ret < 0), which ends a sendmmsg in progress;
+ * an empty one (ret 0) used up its message of the vector. */
+static __always_inline void se_dgram_send_empty(struct task_struct *task, long ret)
 {
 	struct se_mmsg_cursor *cur = bpf_task_storage_get(&mmsg_cursor, task, 0, 0);
 
-	if (cur)
+	if (!cur || !cur->msgvec)
+		return;
+	if (ret < 0)
 		cur->msgvec = 0;
+	else
+		cur->next++;
 }
 
 /*

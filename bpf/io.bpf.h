@@ -415,7 +415,7 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 
 	if (ret <= 0) {
 		if (udp)
-			se_dgram_send_failed(task);
+			se_dgram_send_empty(task, ret);
 		else
 			se_send_failed(sk, (__u32)pid_tgid);
 		return 0;

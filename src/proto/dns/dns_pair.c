@@ -116,13 +116,19 @@ void se_dns_pairing_message(struct se_dns_pairing *p, const struct se_dns_msg *m
 		.name = m->name,
 	};
 	uint64_t hash = se_dns_query_hash(&k);
-	struct se_dns_query *q;
+	struct se_dns_query *q = se_group_table_find(&p->pending, hash, se_dns_query_equal, &k);
 
+	/* Past its wait, a query is unanswered whenever the seal that times it out comes: a
+	 * retry or an answer after that finds nothing waiting. */
+	if (q && o->ts_ns > q->ts_ns && o->ts_ns - q->ts_ns > SE_DNS_ANSWER_TIMEOUT_NS) {
+		se_dns_pairing_result(p, q, NULL, 0);
+		se_group_table_remove(&p->pending, q);
+		q = NULL;
+	}
 	if (!m->response) {
 		se_dns_pairing_query(p, m, o, &k, hash);
 		return;
 	}
-	q = se_group_table_find(&p->pending, hash, se_dns_query_equal, &k);
 	if (!q) {
 		p->counters[SE_UC_DNS_UNPAIRED]++;
 		return;

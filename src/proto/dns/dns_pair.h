@@ -50,6 +50,7 @@ struct se_dns_origin {
 	uint64_t socket_id;
 	uint64_t ts_ns;
 	uint8_t role; /* enum se_role */
+	uint8_t dir;  /* enum se_direction */
 	uint8_t transport;
 	const struct se_endpoint *server;
 };

@@ -53,7 +53,12 @@ static void se_dns_message(struct se_dns_worker *dw, const uint8_t *buf, size_t 
 	}
 	switch (se_dns_parse(buf, len, msg_len, &m)) {
 	case SE_DNS_OK:
-		se_dns_pairing_message(&dw->pairing, &m, o);
+		/* A client sends queries and receives answers, a server the reverse: a socket on
+		 * port 53 that sends its own queries upstream is not paired as a server. */
+		if (m.response != (o->dir == (o->role == SE_ROLE_SERVER ? SE_DIR_OUT : SE_DIR_IN)))
+			counters[SE_UC_DNS_UNSUPPORTED]++;
+		else
+			se_dns_pairing_message(&dw->pairing, &m, o);
 		break;
 	case SE_DNS_SHORT: /* in a message seen whole, bytes are missing: it is not DNS */
 		counters[len == msg_len ? SE_UC_DNS_MALFORMED : SE_UC_DNS_NOT_CAPTURED]++;
@@ -74,6 +79,7 @@ static void se_dns_datagram(void *pw, const struct se_datagram *d)
 		.socket_id = d->socket_id,
 		.ts_ns = d->ts_ns,
 		.role = d->role,
+		.dir = d->dir,
 		.transport = SE_DNS_UDP,
 		/* a client's server is its peer; a server in the pod is itself */
 		.server = d->role == SE_ROLE_SERVER ? &d->local : &d->peer,
@@ -92,6 +98,7 @@ static void se_dns_worker_tick(void *pw, uint64_t now_ns)
 struct se_dns_tcp_conn {
 	struct se_dns_tcp_framer dir[SE_DIR__COUNT];
 	uint8_t role;
+	uint8_t feeding; /* the direction being fed, for the framers' callback */
 	struct se_endpoint server;
 	struct se_dns_worker *dw; /* for the framers' callback */
 };
@@ -108,6 +115,14 @@ static void *se_dns_conn_new(void *pw, const struct se_proto_start *st)
 	tc->role = st->role;
 	tc->server = st->role == SE_ROLE_SERVER ? *st->local : *st->peer;
 	tc->dw = dw;
+	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
+		/* Seen from its start, a stream's first message is at offset 0 (a lost first
+		 * record is then a hole). Joined mid-stream, where a message begins is not known:
+		 * nothing is read rather than lengths taken from inside a message. */
+		tc->dir[dir].started = true;
+		tc->dir[dir].next_offset = 0;
+		tc->dir[dir].lost = st->midstream;
+	}
 	return tc;
 }
 
@@ -123,6 +138,7 @@ static void se_dns_tcp_message(void *ctx, const uint8_t *msg, size_t kept, size_
 		.socket_id = (uint64_t)(uintptr_t)tc,
 		.ts_ns = query ? first_ts : last_ts,
 		.role = tc->role,
+		.dir = tc->feeding,
 		.transport = SE_DNS_TCP,
 		.server = &tc->server,
 	};
@@ -135,8 +151,10 @@ static void se_dns_conn_bytes(void *pw, void *pc, unsigned int dir, const struct
 	struct se_dns_tcp_conn *tc = pc;
 
 	(void)pw;
-	if (dir < SE_DIR__COUNT && !se_dns_tcp_feed(&tc->dir[dir], seg, se_dns_tcp_message, tc) &&
-	    !tc->dir[dir].counted) {
+	if (dir >= SE_DIR__COUNT)
+		return;
+	tc->feeding = (uint8_t)dir;
+	if (!se_dns_tcp_feed(&tc->dir[dir], seg, se_dns_tcp_message, tc) && !tc->dir[dir].counted) {
 		tc->dir[dir].counted = true; /* the rest of this direction is not read */
 		tc->dw->pairing.counters[SE_UC_DNS_TCP_FRAMING]++;
 	}

@@ -12,6 +12,7 @@
 
 #include "proto/dns/counters.h"
 #include "proto/dns/dns_pair.h"
+#include "proto/dns/dns_proto.h"
 #include "sockeye/abi.h"
 
 #define MS 1000000ull
@@ -54,6 +55,7 @@ static void msg(struct fixture *f, uint64_t sock, uint64_t ts, bool response, ui
 	struct se_dns_origin o = { .socket_id = sock,
 				   .ts_ns = ts,
 				   .role = SE_ROLE_CLIENT,
+				   .dir = response ? SE_DIR_IN : SE_DIR_OUT,
 				   .transport = SE_DNS_UDP,
 				   .server = &server };
 
@@ -171,6 +173,29 @@ static void test_unanswered_after_the_timeout_without_rcode(void **state)
 	fx_fini(&f);
 }
 
+/* A retry or an answer after the wait ends the query unanswered, though no seal came between. */
+static void test_the_wait_holds_between_seals(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	fx_init(&f, 64);
+	msg(&f, 1, 1000 * MS, false, 1, "slow.test", 1, 0, false);
+	msg(&f, 1, 1000 * MS + SE_DNS_ANSWER_TIMEOUT_NS + 1, false, 1, "slow.test", 1, 0, false);
+	assert_int_equal(f.counters[SE_UC_DNS_UNANSWERED], 1);
+	assert_int_equal(f.counters[SE_UC_DNS_RETRANSMITS], 0);
+	assert_int_equal(f.p.pending.n, 1); /* the retry waits on its own */
+	msg(&f, 1, 1002 * MS + SE_DNS_ANSWER_TIMEOUT_NS, true, 1, "slow.test", 1, 0, false);
+	assert_int_equal(group(&f, "slow.test", 1, true)->duration.sum, 2 * MS - 1);
+	/* an answer past the wait */
+	msg(&f, 1, 0, false, 2, "late.test", 1, 0, false);
+	msg(&f, 1, SE_DNS_ANSWER_TIMEOUT_NS + 1, true, 2, "late.test", 1, 0, false);
+	assert_int_equal(f.counters[SE_UC_DNS_UNANSWERED], 2);
+	assert_int_equal(f.counters[SE_UC_DNS_UNPAIRED], 1);
+	assert_null(group(&f, "late.test", 1, true));
+	fx_fini(&f);
+}
+
 static void test_truncated_answers_are_their_own_group(void **state)
 {
 	struct fixture f;
@@ -244,6 +269,113 @@ static void test_groups_overflow_and_merge(void **state)
 	fx_fini(&f);
 }
 
+/* svc.test A as a TCP message (length first), a query or its answer. */
+static size_t tcp_msg(uint8_t *b, bool answer)
+{
+	static const uint8_t m[] = { 0, 26,  0x12, 0x34, 0x01, 0x00, 0,	  1,   0,   0, 0, 0, 0, 0,
+				     3, 's', 'v',  'c',	 4,    't',  'e', 's', 't', 0, 0, 1, 0, 1 };
+
+	memcpy(b, m, sizeof(m));
+	if (answer)
+		b[4] |= 0x80;
+	return sizeof(m);
+}
+
+/* Feed one TCP connection: the query out at offset off, its answer in at offset off. */
+static void tcp_exchange(uint64_t *counters, bool midstream, uint64_t off)
+{
+	struct se_proto_env env = { .counters = counters };
+	struct se_endpoint local = { .family = AF_INET }, peer = server;
+	struct se_proto_start st = {
+		.role = SE_ROLE_CLIENT, .peer = &peer, .local = &local, .midstream = midstream
+	};
+	void *pw = se_dns_proto.worker_new(&env);
+	void *part = se_dns_proto.part_new(64, 0);
+	void *conn;
+	uint8_t q[32], a[32];
+	size_t qn = tcp_msg(q, false), an = tcp_msg(a, true);
+	struct se_segment sq = { .offset = off,
+				 .len = qn,
+				 .ts_ns = 10,
+				 .start_ns = 9,
+				 .data = q,
+				 .captured = (uint32_t)qn };
+	struct se_segment sa = { .offset = off,
+				 .len = an,
+				 .ts_ns = 20,
+				 .start_ns = 20,
+				 .data = a,
+				 .captured = (uint32_t)an };
+
+	assert_non_null(pw);
+	assert_non_null(part);
+	se_dns_proto.point(pw, part);
+	conn = se_dns_proto.conn_new(pw, &st);
+	assert_non_null(conn);
+	se_dns_proto.on_bytes(pw, conn, SE_DIR_OUT, &sq);
+	se_dns_proto.on_bytes(pw, conn, SE_DIR_IN, &sa);
+	se_dns_proto.close(pw, conn);
+	se_dns_proto.conn_free(pw, conn);
+	se_dns_proto.part_free(part);
+	se_dns_proto.worker_free(pw);
+}
+
+/* Framing starts at a known boundary, or not at all. */
+static void test_tcp_framing_starts_at_a_boundary(void **state)
+{
+	uint64_t c[SE_UC__COUNT];
+
+	(void)state;
+	memset(c, 0, sizeof(c));
+	tcp_exchange(c, false, 0);
+	assert_int_equal(c[SE_UC_DNS_ANSWERED], 1);
+	assert_int_equal(c[SE_UC_DNS_TCP_FRAMING], 0);
+	/* seen from its start, but the first bytes are lost: a hole, not a boundary */
+	memset(c, 0, sizeof(c));
+	tcp_exchange(c, false, 5);
+	assert_int_equal(c[SE_UC_DNS_ANSWERED], 0);
+	assert_int_equal(c[SE_UC_DNS_UNPAIRED], 0);
+	assert_int_equal(c[SE_UC_DNS_TCP_FRAMING], 2);
+	/* joined mid-stream: where a message starts is not known, nothing is read */
+	memset(c, 0, sizeof(c));
+	tcp_exchange(c, true, 0);
+	assert_int_equal(c[SE_UC_DNS_ANSWERED], 0);
+	assert_int_equal(c[SE_UC_DNS_TCP_FRAMING], 2);
+}
+
+/* A client that receives a query, or sends an answer, is not paired (a socket on port 53
+ * sending its own queries upstream). */
+static void test_direction_must_match_the_role(void **state)
+{
+	struct fixture f;
+	struct se_proto_env env;
+	uint8_t query[] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'x', 0, 0, 1, 0, 1 };
+	struct se_datagram d = { .socket_id = 1,
+				 .role = SE_ROLE_SERVER,
+				 .dir = SE_DIR_OUT,
+				 .len = sizeof(query),
+				 .captured = sizeof(query),
+				 .data = query };
+	void *pw, *part;
+
+	(void)state;
+	fx_init(&f, 64);
+	env.counters = f.counters;
+	pw = se_dns_proto.worker_new(&env);
+	part = se_dns_proto.part_new(64, 0);
+	se_dns_proto.point(pw, part);
+	se_dns_proto.on_datagram(pw, &d); /* a server sending a query */
+	assert_int_equal(f.counters[SE_UC_DNS_UNSUPPORTED], 1);
+	d.dir = SE_DIR_IN; /* received: a query to this server */
+	se_dns_proto.on_datagram(pw, &d);
+	assert_int_equal(f.counters[SE_UC_DNS_UNSUPPORTED], 1);
+	se_dns_proto.sample(pw, part);
+	assert_int_equal(((struct se_dns_part *)part)->in_flight, 1);
+	se_dns_proto.part_free(part);
+	se_dns_proto.worker_free(pw);
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +383,9 @@ int main(void)
 		cmocka_unit_test(test_full_key_pairs_a_and_aaaa),
 		cmocka_unit_test(test_first_answer_wins_and_retries_keep_their_start),
 		cmocka_unit_test(test_unanswered_after_the_timeout_without_rcode),
+		cmocka_unit_test(test_the_wait_holds_between_seals),
+		cmocka_unit_test(test_tcp_framing_starts_at_a_boundary),
+		cmocka_unit_test(test_direction_must_match_the_role),
 		cmocka_unit_test(test_truncated_answers_are_their_own_group),
 		cmocka_unit_test(test_pending_is_bounded),
 		cmocka_unit_test(test_groups_overflow_and_merge),
