@@ -22,7 +22,7 @@
 #include "util/hash.h"
 #include "util/hist.h"
 #include "proto/http1/http1.h"
-#include "proto/http1/http_groups.h"
+#include "proto/http_groups.h"
 #include "proto/http1/http1_proto.h"
 #include "proto/session.h"
 #include "conn/stream.h"
@@ -127,7 +127,7 @@ static int bench_exchange(double *ex, double *base)
 	uint64_t counters[SE_UC__COUNT] = { 0 };
 	struct se_proto_env env = { .counters = counters };
 	void *parts[SE_PROTO__COUNT] = { 0 };
-	struct se_http1_part *part = se_http1_proto.part_new(16, 0);
+	struct se_http_part *part = se_http1_proto.part_new(16, 0);
 	struct se_session_ctx ctx;
 	struct se_session sess;
 	struct se_segment in = { .data = (const uint8_t *)bench_req,

@@ -2,6 +2,9 @@
 # Install what sockeye needs to build and to run its tests, from Debian 12 packages.
 # nginx, curl and wrk are the real server and clients of the HTTP integration tests;
 # dnsmasq and dig (bind9-dnsutils) the real DNS server and client of the DNS ones;
+# nghttpd, nghttp and h2load (nghttp2-server, nghttp2-client) the real HTTP/2 server, client
+# and load generator of the HTTP/2 ones, nghttpx (nghttp2-proxy) their server for the HTTP/1.1
+# Upgrade to h2c (nghttpd does not upgrade), python3-grpcio their gRPC server and client;
 # protobuf-c and libcurl build the OTLP exporter; openssl makes the certificates of the HTTPS
 # export tests.
 # Idempotent and quiet when nothing is missing; needs root only when something is.
@@ -10,7 +13,8 @@ set -eu
 PKGS="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 liburcu-dev libcmocka-dev libjemalloc-dev libclang-rt-14-dev python3 iproute2 util-linux procps
 libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
-nginx curl wrk openssl dnsmasq-base bind9-dnsutils"
+nginx curl wrk openssl dnsmasq-base bind9-dnsutils
+nghttp2-server nghttp2-client nghttp2-proxy python3-grpcio"
 
 missing=""
 for p in $PKGS; do

@@ -18,8 +18,9 @@
 /* The default: room for a request line plus 4096 bytes of headers and more. */
 #define SE_CAPTURE_DEFAULT 8192
 /* iovec entries walked per syscall when copying payload (lengths always come from the
- * syscall's return value, so a longer vector only shortens the captured prefix). */
-#define SE_IOV_MAX 16
+ * syscall's return value, so a longer vector only shortens the captured prefix). gRPC's
+ * C core hands a HEADERS frame over as one entry per name and value: 27 for a first call. */
+#define SE_IOV_MAX 64
 /* Messages of one recvmmsg/sendmmsg accounted individually (the kernel's UIO_MAXIOV). */
 #define SE_MMSG_MAX	     1024
 #define SE_PORT_BITMAP_WORDS (65536 / 64)
@@ -175,7 +176,7 @@ struct se_ev_dgram {
 	__u32 pad3;
 	__u8 local_addr[16]; /* IPv4 in the first 4 bytes, network order */
 	__u8 peer_addr[16];  /* zero on a socket not connected */
-			     /* followed by `captured` bytes of payload */
+	/* followed by `captured` bytes of payload */
 };
 _Static_assert(sizeof(struct se_ev_dgram) == 88, "se_ev_dgram layout");
 

@@ -47,7 +47,7 @@ enum se_parse_status se_detect_literal_ci(const uint8_t *buf, size_t len, const 
 
 /* The protocol one side's bytes match; UNDECIDED while some rule may still match, OTHER when
  * none can. */
-static enum se_proto se_detect_side(const uint8_t *buf, size_t len, bool response_side)
+static enum se_proto se_detect_side(const uint8_t *buf, size_t len, bool response_side, bool joined)
 {
 	bool undecided = false;
 
@@ -55,7 +55,7 @@ static enum se_proto se_detect_side(const uint8_t *buf, size_t len, bool respons
 		for (unsigned int i = 0; i < se_protocols[p]->nrules; i++) {
 			const struct se_detect_rule *r = &se_protocols[p]->rules[i];
 
-			if (r->response_side != response_side)
+			if (r->response_side != response_side || (r->joined_only && !joined))
 				continue;
 			switch (r->match(buf, len)) {
 			case SE_PARSE_OK:
@@ -70,20 +70,32 @@ static enum se_proto se_detect_side(const uint8_t *buf, size_t len, bool respons
 	return undecided ? SE_PROTO_UNDECIDED : SE_PROTO_OTHER;
 }
 
-enum se_proto se_detect(const uint8_t *request_side, size_t req_len, const uint8_t *response_side,
-			size_t resp_len)
+static enum se_proto se_detect_any(const uint8_t *request_side, size_t req_len,
+				   const uint8_t *response_side, size_t resp_len, bool joined)
 {
 	enum se_proto req = SE_PROTO_UNDECIDED, resp;
 
 	if (req_len) {
-		req = se_detect_side(request_side, req_len, false);
+		req = se_detect_side(request_side, req_len, false, joined);
 		if (req != SE_PROTO_UNDECIDED)
 			return req;
 	}
 	if (!resp_len)
 		return SE_PROTO_UNDECIDED;
-	resp = se_detect_side(response_side, resp_len, true);
+	resp = se_detect_side(response_side, resp_len, true, joined);
 	if (resp == SE_PROTO_OTHER && req_len)
 		return SE_PROTO_UNDECIDED; /* the request side has yet to decide */
 	return resp;
+}
+
+enum se_proto se_detect(const uint8_t *request_side, size_t req_len, const uint8_t *response_side,
+			size_t resp_len)
+{
+	return se_detect_any(request_side, req_len, response_side, resp_len, false);
+}
+
+enum se_proto se_detect_joined(const uint8_t *request_side, size_t req_len,
+			       const uint8_t *response_side, size_t resp_len)
+{
+	return se_detect_any(request_side, req_len, response_side, resp_len, true);
 }

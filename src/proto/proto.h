@@ -22,7 +22,7 @@ enum se_parse_status {
 enum se_proto {
 	SE_PROTO_UNDECIDED = 0, /* too few bytes seen yet */
 	SE_PROTO_HTTP1 = 1,
-	SE_PROTO_HTTP2 = 2, /* recognised by its preface; not parsed yet */
+	SE_PROTO_HTTP2 = 2, /* by its preface; gRPC too (reported as HTTP requests) */
 	SE_PROTO_OTHER = 3, /* none of the above: ignored and counted */
 	SE_PROTO_DNS = 4,   /* datagrams of DNS ports (never detected on a connection) */
 	SE_PROTO__COUNT = 5,
@@ -50,5 +50,9 @@ struct se_str {
 #define SE_DETECT_PREFIX_MAX 24
 enum se_proto se_detect(const uint8_t *request_side, size_t req_len, const uint8_t *response_side,
 			size_t resp_len);
+/* The same on a connection joined mid-way, at the start of a segment: rules for what a
+ * protocol looks like past its start (HTTP/2's frames) are tried too. */
+enum se_proto se_detect_joined(const uint8_t *request_side, size_t req_len,
+			       const uint8_t *response_side, size_t resp_len);
 
 #endif /* SOCKEYE_PROTO_H */

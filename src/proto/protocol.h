@@ -22,6 +22,7 @@
 
 #include "conn/stream.h"
 #include "proto/proto.h"
+#include "proto/tracectx.h"
 #include "sockeye/abi.h"
 #include "util/endpoint.h"
 
@@ -35,6 +36,7 @@ typedef enum se_parse_status (*se_detect_match_fn)(const uint8_t *buf, size_t le
 
 struct se_detect_rule {
 	bool response_side; /* matched against what the server sends */
+	bool joined_only;   /* only on a connection joined mid-way (se_detect_joined) */
 	se_detect_match_fn match;
 };
 
@@ -75,6 +77,22 @@ struct se_datagram {
 	struct se_endpoint peer; /* family 0 on a socket not connected */
 };
 
+/*
+ * A connection that switches protocols in its stream (HTTP/1.1's "Upgrade: h2c"): where the
+ * new protocol's bytes start each way, and the request that asked for the switch, which the
+ * new protocol answers.
+ */
+struct se_proto_handoff {
+	uint8_t proto; /* enum se_proto */
+	uint64_t offset[SE_DIR__COUNT];
+	uint8_t method;
+	bool path_truncated;
+	uint16_t path_len;
+	const char *path; /* valid until the handoff's tracker is freed */
+	uint64_t start_ns;
+	struct se_trace_ctx trace;
+};
+
 struct se_proto_ops {
 	uint8_t id;	  /* enum se_proto: exported, append-only */
 	const char *name; /* as in conn lines */
@@ -97,6 +115,12 @@ struct se_proto_ops {
 	void (*close)(void *pw, void *pc);			 /* bytes after this are not fed */
 	void (*check_idle)(void *pw, void *pc, uint64_t now_ns); /* from time to time (cold) */
 	void (*conn_free)(void *pw, void *pc);
+	/* After on_bytes: has the connection switched protocols? Once, true with out set; the
+	 * tracker then ignores every byte (the session frees it). */
+	bool (*handoff)(void *pw, void *pc, struct se_proto_handoff *out);
+	/* A tracker that takes over a switched connection (instead of conn_new). */
+	void *(*conn_adopt)(void *pw, const struct se_proto_start *start,
+			    const struct se_proto_handoff *from);
 	/* A datagram protocol's datagrams (NULL for the others). */
 	void (*on_datagram)(void *pw, const struct se_datagram *d);
 	/* At each seal (may be NULL): time out what waits in the worker's state. */
@@ -104,13 +128,17 @@ struct se_proto_ops {
 	/*
 	 * Per window: the protocol's part of a shard or of a merged window. part_new: NULL on
 	 * ENOMEM; a shard's part keeps at most max_groups groups and span_limit spans (a
-	 * window's: UINT32_MAX spans). The worker writes into the part given to point, and
-	 * samples its gauges into a part it seals.
+	 * window's: UINT32_MAX spans). The worker writes into the parts given to point (a
+	 * shard's, by enum se_proto: a protocol writes into its own part, or into the part of
+	 * the protocol it reports as, as HTTP/2 does into HTTP/1's), and samples its gauges
+	 * into the parts of a shard it seals: a part's owner sets them, then a protocol without
+	 * a part of its own adds to them (the same shard can be sealed twice, when memory for
+	 * a new one ran out).
 	 */
 	void *(*part_new)(uint32_t max_groups, uint32_t span_limit);
 	void (*part_free)(void *part);
-	void (*point)(void *pw, void *part);
-	void (*sample)(const void *pw, void *part);
+	void (*point)(void *pw, void *const *parts);
+	void (*sample)(const void *pw, void *const *parts);
 	/*
 	 * Add src into dst (src untouched). What dst's limits or memory refuse is counted in
 	 * counters: all of it when src is a shard (the worker leaves it to its part), only this

@@ -5,10 +5,13 @@
 
 #include "proto/dns/counters.h"
 #include "proto/http1/counters.h"
+#include "proto/http2/counters.h"
+#include "proto/http_counters.h"
 #include "proto/protocol.h"
 
 /* Every protocol's counters (util/counter.h): one list per protocol. */
-#define SE_PROTOCOL_COUNTERS(X) SE_HTTP1_COUNTERS(X) SE_DNS_COUNTERS(X)
+#define SE_PROTOCOL_COUNTERS(X)                                                                    \
+	SE_HTTP_COUNTERS(X) SE_HTTP1_COUNTERS(X) SE_DNS_COUNTERS(X) SE_HTTP2_COUNTERS(X)
 
 /* NULL-terminated, in detection order: a more specific protocol comes first. */
 extern const struct se_proto_ops *const se_protocols[];

@@ -45,18 +45,20 @@ void se_session_ctx_point(struct se_session_ctx *ctx, uint64_t *counters, void *
 		const struct se_proto_ops *p = se_protocols[i];
 
 		if (ctx->pw[p->id])
-			p->point(ctx->pw[p->id], parts[p->id]);
+			p->point(ctx->pw[p->id], parts);
 	}
 }
 
 void se_session_ctx_sample(const struct se_session_ctx *ctx, void *const *parts)
 {
-	for (unsigned int i = 0; se_protocols[i]; i++) {
-		const struct se_proto_ops *p = se_protocols[i];
+	/* The owners of parts first (they set their gauges), then those that add to them. */
+	for (int owners = 1; owners >= 0; owners--)
+		for (unsigned int i = 0; se_protocols[i]; i++) {
+			const struct se_proto_ops *p = se_protocols[i];
 
-		if (ctx->pw[p->id])
-			p->sample(ctx->pw[p->id], parts[p->id]);
-	}
+			if (ctx->pw[p->id] && !p->part_new == !owners)
+				p->sample(ctx->pw[p->id], parts);
+		}
 }
 
 void se_session_ctx_datagram(struct se_session_ctx *ctx, const struct se_datagram *d)
@@ -217,8 +219,9 @@ static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, 
 	}
 	se_session_keep(s, dir, seg);
 	/* Mid-stream, the response side may be inside a body: judge by the requests alone. */
-	p = se_detect(s->prefix[req_dir], s->prefix_len[req_dir], s->prefix[!req_dir],
-		      s->midstream ? 0 : s->prefix_len[!req_dir]);
+	p = s->midstream ? se_detect_joined(s->prefix[req_dir], s->prefix_len[req_dir], NULL, 0)
+			 : se_detect(s->prefix[req_dir], s->prefix_len[req_dir],
+				     s->prefix[!req_dir], s->prefix_len[!req_dir]);
 	if (p == SE_PROTO_UNDECIDED && s->prefix_len[req_dir] >= SE_DETECT_PREFIX_MAX)
 		p = SE_PROTO_OTHER; /* the detector promises to decide within the prefix */
 	if (p == SE_PROTO_OTHER && s->midstream && ++s->tries < SE_SESSION_MIDSTREAM_TRIES) {
@@ -238,14 +241,50 @@ static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, 
 	ctx->env.counters[SE_UC_CONNS_NOT_PARSED]++;
 }
 
+/*
+ * The tracker said the connection switched protocols (HTTP/1.1's Upgrade: h2c), in seg: the
+ * new protocol's tracker takes over from the offsets given and reads seg again (the switch
+ * and the new protocol's first bytes often share a segment; it skips what comes before).
+ */
+static void se_session_switch(struct se_session *s, struct se_session_ctx *ctx, unsigned int dir,
+			      const struct se_segment *seg)
+{
+	struct se_proto_handoff ho;
+	const struct se_proto_ops *to;
+	void *old = s->tracker, *pw;
+	struct se_proto_start start = {
+		.role = s->role,
+		.peer = &s->peer,
+		.local = &s->local,
+	};
+
+	if (!s->ops->handoff(ctx->pw[s->proto], old, &ho))
+		return;
+	to = se_protocol(ho.proto);
+	pw = to ? ctx->pw[to->id] : NULL;
+	memcpy(start.first_offset, ho.offset, sizeof(start.first_offset));
+	s->tracker = pw && to->conn_adopt ? to->conn_adopt(pw, &start, &ho) : NULL;
+	s->ops->conn_free(ctx->pw[s->proto], old); /* after: ho's views point into it */
+	if (!s->tracker) { /* not parsed, or out of memory (counted by the protocol) */
+		s->ops = NULL;
+		s->proto = SE_PROTO_OTHER;
+		return;
+	}
+	s->ops = to;
+	s->proto = to->id;
+	to->on_bytes(pw, s->tracker, dir, seg);
+}
+
 void se_session_on_bytes(struct se_session *s, struct se_session_ctx *ctx, unsigned int dir,
 			 const struct se_segment *seg)
 {
 	if (s->closed)
 		return;
-	if (s->ops)
+	if (s->ops) {
 		s->ops->on_bytes(ctx->pw[s->proto], s->tracker, dir, seg);
-	else if (s->proto == SE_PROTO_UNDECIDED)
+		if (s->ops->handoff)
+			se_session_switch(s, ctx, dir, seg);
+	} else if (s->proto == SE_PROTO_UNDECIDED)
 		se_session_detect(s, ctx, dir, seg);
 	/* else not parsed: counted once at detection */
 }

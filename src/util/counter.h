@@ -10,7 +10,7 @@
 #define SOCKEYE_COUNTER_H
 
 /* Ids below this, over every stage's list. A new counter takes this id and raises it. */
-#define SE_UC__COUNT 46
+#define SE_UC__COUNT 56
 
 #define SE_COUNTER_ENUM(name, id, str, loss) SE_UC_##name = (id),
 #define SE_COUNTER_CHECK(name, id, str, loss)                                                      \

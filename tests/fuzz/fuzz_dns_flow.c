@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.pw = se_dns_proto.worker_new(&f.env);
 	f.part = se_dns_proto.part_new(4096, 0);
 	CHECK(f.pw && f.part);
-	se_dns_proto.point(f.pw, f.part);
+	se_dns_proto.point(f.pw, (void *[SE_PROTO__COUNT]){ [SE_PROTO_DNS] = f.part });
 	for (size_t i = 0; i + 2 <= size;) {
 		uint8_t c = data[i], n = data[i + 1];
 		const uint8_t *chunk = data + i + 2;
@@ -143,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (f.conn[k])
 			tcp_chunk(&f, k, 0, NULL, 0, 0, true);
 	se_dns_proto.worker_tick(f.pw, f.now + 10 * SEC);
-	se_dns_proto.sample(f.pw, f.part);
+	se_dns_proto.sample(f.pw, (void *[SE_PROTO__COUNT]){ [SE_PROTO_DNS] = f.part });
 
 	p = f.part;
 	CHECK(p->in_flight == 0);

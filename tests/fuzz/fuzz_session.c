@@ -260,7 +260,7 @@ static void check_stdout(const struct se_export_window *ew)
 		lines++;
 		at += n + 1;
 	}
-	CHECK(http == se_http1_part(ew->w.parts)->http.n && stats == 1);
+	CHECK(http == se_http_part(ew->w.parts)->http.n && stats == 1);
 	CHECK(conn == (fz.cfg.connections ? ew->w.nconns : 0));
 	CHECK(lines == http + conn + stats);
 	free(buf);
@@ -366,8 +366,8 @@ static uint64_t expiring(const struct se_http_groups *total, const struct se_win
 
 		if (g->series_seen_ns > w->end_ns - fz.ttl_ns)
 			continue;
-		for (uint32_t k = 0; k < se_http1_part(w->parts)->http.n && !kept; k++)
-			kept = same_key(g, &se_http1_part(w->parts)->http.groups[k]);
+		for (uint32_t k = 0; k < se_http_part(w->parts)->http.n && !kept; k++)
+			kept = same_key(g, &se_http_part(w->parts)->http.groups[k]);
 		if (!kept)
 			n += g->count;
 	}
@@ -385,14 +385,14 @@ static const struct se_http_groups *totals(void)
 /* The sender's part: one merged window, out through both encoders. */
 static void export_window(struct se_export_window *ew)
 {
-	uint64_t window_requests = groups_count(&se_http1_part(ew->w.parts)->http, false);
+	uint64_t window_requests = groups_count(&se_http_part(ew->w.parts)->http, false);
 	uint64_t before = groups_count(totals(), false);
 	uint64_t gone = expiring(totals(), &ew->w);
 	uint8_t *buf = NULL;
 	size_t len = 0, nspans;
 
-	check_counted(ew->w.counters, &se_http1_part(ew->w.parts)->http,
-		      &se_http1_part(ew->w.parts)->spans);
+	check_counted(ew->w.counters, &se_http_part(ew->w.parts)->http,
+		      &se_http_part(ew->w.parts)->spans);
 	check_stdout(ew);
 
 	CHECK(se_otlp_metrics_encode(&fz.metrics, &fz.res, ew, fz.failures, "tracepoint", &buf,
@@ -400,7 +400,7 @@ static void export_window(struct se_export_window *ew)
 	check_groups(totals());
 	if (fz.delta) {
 		CHECK(check_metrics(buf, len) ==
-		      groups_count(&se_http1_part(ew->w.parts)->http, true));
+		      groups_count(&se_http_part(ew->w.parts)->http, true));
 	} else {
 		CHECK(groups_count(totals(), false) == before - gone + window_requests);
 		CHECK(check_metrics(buf, len) == groups_count(totals(), true));
@@ -430,9 +430,9 @@ static void sender_take(struct se_shard *s)
 	uint64_t start = s ? s->start_ns : fz.late.end_ns, end = s ? s->end_ns : start + WINDOW_NS;
 
 	if (s) {
-		check_counted(s->counters, &se_http1_part(s->parts)->http,
-			      &se_http1_part(s->parts)->spans);
-		CHECK(se_http1_part(s->parts)->spans.n <= fz.span_limit);
+		check_counted(s->counters, &se_http_part(s->parts)->http,
+			      &se_http_part(s->parts)->spans);
+		CHECK(se_http_part(s->parts)->spans.n <= fz.span_limit);
 	}
 	memset(&ew, 0, sizeof(ew));
 	se_window_init(&ew.w, start, end, fz.max_groups);

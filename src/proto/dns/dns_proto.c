@@ -198,20 +198,21 @@ static void se_dns_part_free(void *part)
 	free(p);
 }
 
-static void se_dns_point(void *pw, void *part)
+static void se_dns_point(void *pw, void *const *parts)
 {
 	struct se_dns_worker *dw = pw;
-	struct se_dns_part *p = part;
+	struct se_dns_part *p = parts[SE_PROTO_DNS];
 
 	dw->pairing.groups = p ? &p->dns : NULL; /* NULL: results are counted as lost */
 	dw->pairing.counters = dw->env->counters;
 }
 
-static void se_dns_sample(const void *pw, void *part)
+static void se_dns_sample(const void *pw, void *const *parts)
 {
-	if (part)
-		((struct se_dns_part *)part)->in_flight =
-		    ((const struct se_dns_worker *)pw)->pairing.pending.n;
+	struct se_dns_part *p = parts[SE_PROTO_DNS];
+
+	if (p)
+		p->in_flight = ((const struct se_dns_worker *)pw)->pairing.pending.n;
 }
 
 /* As for HTTP/1: the counters get the part of overflowed and alloc_failures not already in

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Counters of HTTP/1.x and of its spans (util/counter.h). */
+/* Counters of HTTP/1.x (util/counter.h); those of every HTTP version: proto/http_counters.h. */
 #ifndef SOCKEYE_HTTP1_COUNTERS_H
 #define SOCKEYE_HTTP1_COUNTERS_H
 
 #include "util/counter.h"
 
 #define SE_HTTP1_COUNTERS(X)                                                                       \
-	X(HTTP_REQUESTS, 12, "http_requests", false)  /* requests aggregated into groups */        \
 	X(HTTP_INVALID, 13, "http_invalid", true)     /* malformed (the stream resyncs) */         \
 	X(HTTP_TOO_LARGE, 14, "http_too_large", true) /* a head over SE_HTTP1_HEAD_MAX bytes */    \
 	/* framing lost in bytes not captured; the message in progress kept, its end estimated */  \
@@ -16,16 +15,9 @@
 	X(HTTP_UNANSWERED, 17, "http_unanswered", false)                                           \
 	X(HTTP_PIPELINE_FULL, 18, "http_pipeline_full", true) /* more in flight than tracked */    \
 	X(HTTP_ALLOC, 19, "http_alloc", true) /* no memory for parser state or a group */          \
-	X(HTTP_GROUP_OVERFLOW, 20, "http_group_overflow", false) /* in the overflow group */       \
 	/* requests behind a response that could not be parsed (their answers may be gone too) */  \
 	X(HTTP_ABANDONED, 22, "http_abandoned", true)                                              \
 	X(HTTP_HEAD_TRUNCATED, 23, "http_head_truncated", false) /* the first part kept */         \
-	/* requests in the groups of windows the export queue dropped */                           \
-	X(HTTP_EXPORT_DROPPED, 25, "http_export_dropped", true)                                    \
-	X(SPANS, 26, "spans", false) /* spans kept for requests that came with trace context */    \
-	/* traced requests past --max-spans-per-second: counted in their group, no span */         \
-	X(SPANS_OVER_LIMIT, 27, "spans_over_limit", false)                                         \
-	X(SPANS_ALLOC, 28, "spans_alloc", true) /* no memory to keep a span */                     \
 	/* split heads released after no progress for SE_SESSION_HEAD_STALL_NS */                  \
 	X(HTTP_HEAD_STALLED, 32, "http_head_stalled", true)
 

@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "conn/budget.h"
+#include "proto/http_method.h"
 #include "proto/proto.h"
 #include "proto/tracectx.h"
 #include "conn/stream.h"
@@ -55,24 +56,6 @@
 /* Headers kept in a parsed head; further ones are still read for framing, not kept. */
 #define SE_HTTP1_HEADERS_MAX 64
 #define SE_HTTP1_REDACTED    "[REDACTED]"
-
-/* Append-only: exported as a number in places. SE_HTTP_OTHER prints as "_OTHER" (OTel). */
-enum se_http_method {
-	SE_HTTP_OTHER = 0,
-	SE_HTTP_GET = 1,
-	SE_HTTP_HEAD = 2,
-	SE_HTTP_POST = 3,
-	SE_HTTP_PUT = 4,
-	SE_HTTP_DELETE = 5,
-	SE_HTTP_CONNECT = 6,
-	SE_HTTP_OPTIONS = 7,
-	SE_HTTP_TRACE = 8,
-	SE_HTTP_PATCH = 9,
-	SE_HTTP_METHOD__COUNT = 10,
-};
-
-/* "GET", ..., "_OTHER". */
-const char *se_http_method_name(enum se_http_method m);
 
 enum se_http1_error {
 	SE_HTTP1_ERR_NONE = 0,
@@ -179,11 +162,13 @@ struct se_http1_stream {
 	uint64_t chunk_size; /* chunk-size line being read */
 	uint32_t line_len;   /* bytes of the chunk-size line, or of the trailers, being read */
 	uint64_t body_len;
-	uint64_t last_ts; /* of the last segment seen */
-	uint64_t lost_ts; /* a message open when framing was lost ends with this (estimated):
-			   * the last segment before the resync */
-	uint64_t head_ts; /* of the first byte of the head being gathered */
-	uint8_t *head;	  /* gathered head bytes (kept lines when truncated), NULL when none */
+	uint64_t last_ts;  /* of the last segment seen */
+	uint64_t lost_ts;  /* a message open when framing was lost ends with this (estimated):
+			    * the last segment before the resync */
+	uint64_t head_ts;  /* of the first byte of the head being gathered */
+	uint64_t head_end; /* stream offset just past the last head reported (where a protocol
+			    * switched to by that head starts) */
+	uint8_t *head;	   /* gathered head bytes (kept lines when truncated), NULL when none */
 	uint32_t head_len;
 	struct se_budget *budget; /* charged for `head`; set by the owner after init (NULL:
 				   * none) */

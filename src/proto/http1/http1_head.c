@@ -99,33 +99,6 @@ static inline struct se_str se_http1_view(const uint8_t *p, size_t n)
 	return (struct se_str){ .p = (const char *)p, .len = (uint32_t)n };
 }
 
-/* ---- methods ---------------------------------------------------------------------------- */
-
-static const char *const se_http_method_names[SE_HTTP_METHOD__COUNT] = {
-	[SE_HTTP_OTHER] = "_OTHER",    [SE_HTTP_GET] = "GET",	      [SE_HTTP_HEAD] = "HEAD",
-	[SE_HTTP_POST] = "POST",       [SE_HTTP_PUT] = "PUT",	      [SE_HTTP_DELETE] = "DELETE",
-	[SE_HTTP_CONNECT] = "CONNECT", [SE_HTTP_OPTIONS] = "OPTIONS", [SE_HTTP_TRACE] = "TRACE",
-	[SE_HTTP_PATCH] = "PATCH",
-};
-
-const char *se_http_method_name(enum se_http_method m)
-{
-	if ((unsigned int)m >= SE_HTTP_METHOD__COUNT)
-		m = SE_HTTP_OTHER;
-	return se_http_method_names[m];
-}
-
-static enum se_http_method se_http1_method(const uint8_t *p, size_t n)
-{
-	for (unsigned int m = SE_HTTP_GET; m < SE_HTTP_METHOD__COUNT; m++) {
-		const char *name = se_http_method_names[m];
-
-		if (name[0] == (char)p[0] && strlen(name) == n && !memcmp(name, p, n))
-			return (enum se_http_method)m;
-	}
-	return SE_HTTP_OTHER;
-}
-
 enum se_parse_status se_http1_looks_like_head(const uint8_t *buf, size_t len, bool request)
 {
 	static const char version[] = "HTTP/1.";
@@ -141,7 +114,7 @@ enum se_parse_status se_http1_looks_like_head(const uint8_t *buf, size_t len, bo
 		return n == sizeof(version) - 1 ? SE_PARSE_OK : SE_PARSE_NEED_MORE;
 	}
 	for (unsigned int m = SE_HTTP_GET; m < SE_HTTP_METHOD__COUNT; m++) {
-		const char *name = se_http_method_names[m];
+		const char *name = se_http_method_name((enum se_http_method)m);
 		size_t want = strlen(name) + 1; /* the method and a space */
 		size_t n = len < want ? len : want;
 
@@ -253,7 +226,7 @@ static int se_http1_request_line(const uint8_t **pp, const uint8_t *end, struct 
 	if (*p != ' ' || p == m)
 		return SE_HTTP1_R_BAD;
 	h->method_text = se_http1_view(m, (size_t)(p - m));
-	h->method = se_http1_method(m, (size_t)(p - m));
+	h->method = se_http_method_of(m, (size_t)(p - m));
 	while (p < end && *p == ' ')
 		p++;
 	t = p;

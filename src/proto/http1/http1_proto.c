@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "proto/http1/counters.h"
+#include "proto/http_counters.h"
 #include "proto/http1/http1_encode.h"
 #include "proto/http1/http1.h"
 #include "proto/tracectx.h"
@@ -116,9 +117,7 @@ static void *se_http1_worker_new(const struct se_proto_env *env)
 	if (!hw)
 		return NULL;
 	hw->env = env;
-	hw->sink.budget = env->budget;
-	hw->sink.real_minus_mono_ns = env->real_minus_mono_ns;
-	se_tracectx_seed(hw->sink.rng);
+	se_http_sink_init(&hw->sink, env);
 	return hw;
 }
 
@@ -139,9 +138,7 @@ static void se_http1_worker_free(void *pw)
 
 static bool se_http1_worker_busy(const void *pw)
 {
-	const uint64_t *active = ((const struct se_http1_worker *)pw)->sink.active_requests;
-
-	return active[SE_ROLE_UNKNOWN] || active[SE_ROLE_SERVER] || active[SE_ROLE_CLIENT];
+	return se_http_sink_busy(&((const struct se_http1_worker *)pw)->sink);
 }
 
 static void *se_http1_conn_new(void *pw, const struct se_proto_start *st)
@@ -185,6 +182,11 @@ static void se_http1_check_idle(void *pw, void *pc, uint64_t now_ns)
 		se_http_conn_expire(h, sink);
 }
 
+static bool se_http1_handoff(void *pw, void *pc, struct se_proto_handoff *out)
+{
+	return se_http_conn_handoff(pc, &((struct se_http1_worker *)pw)->sink, out);
+}
+
 static void se_http1_conn_free(void *pw, void *pc)
 {
 	struct se_http1_worker *hw = pw;
@@ -204,7 +206,7 @@ static void se_http1_conn_free(void *pw, void *pc)
 
 static void *se_http1_part_new(uint32_t max_groups, uint32_t span_limit)
 {
-	struct se_http1_part *p = calloc(1, sizeof(*p));
+	struct se_http_part *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
@@ -215,7 +217,7 @@ static void *se_http1_part_new(uint32_t max_groups, uint32_t span_limit)
 
 static void se_http1_part_free(void *part)
 {
-	struct se_http1_part *p = part;
+	struct se_http_part *p = part;
 
 	if (!p)
 		return;
@@ -224,21 +226,17 @@ static void se_http1_part_free(void *part)
 	free(p);
 }
 
-static void se_http1_point(void *pw, void *part)
+static void se_http1_point(void *pw, void *const *parts)
 {
 	struct se_http1_worker *hw = pw;
-	struct se_http1_part *p = part;
 
-	hw->sink.groups = &p->http;
-	hw->sink.counters = hw->env->counters;
-	hw->sink.spans = &p->spans;
-	p->spans.limit = hw->env->span_limit;
+	se_http_sink_point(&hw->sink, parts, hw->env);
 }
 
-static void se_http1_sample(const void *pw, void *part)
+static void se_http1_sample(const void *pw, void *const *parts)
 {
 	const struct se_http1_worker *hw = pw;
-	struct se_http1_part *p = part;
+	struct se_http_part *p = se_http_part(parts);
 
 	memcpy(p->active_requests, hw->sink.active_requests, sizeof(p->active_requests));
 }
@@ -248,7 +246,7 @@ static void se_http1_sample(const void *pw, void *part)
  * itself overflows or loses. The counters get the part not already in them: all of it for a
  * shard (the worker leaves these to the table), only this merge's own for a window.
  */
-static int se_http1_merge_groups(struct se_http1_part *d, const struct se_http1_part *s,
+static int se_http1_merge_groups(struct se_http_part *d, const struct se_http_part *s,
 				 uint64_t *counters, bool src_is_shard)
 {
 	uint64_t overflowed = d->http.overflowed, failed = d->http.alloc_failures;
@@ -267,8 +265,8 @@ static int se_http1_merge_groups(struct se_http1_part *d, const struct se_http1_
 
 static int se_http1_merge(void *dst, const void *src, uint64_t *counters, bool src_is_shard)
 {
-	struct se_http1_part *d = dst;
-	const struct se_http1_part *s = src;
+	struct se_http_part *d = dst;
+	const struct se_http_part *s = src;
 	int over = se_span_buf_merge(&d->spans, &s->spans);
 
 	if (over < 0)
@@ -282,13 +280,6 @@ static int se_http1_merge(void *dst, const void *src, uint64_t *counters, bool s
 	return se_http1_merge_groups(d, s, counters, src_is_shard);
 }
 
-const struct se_http1_part *se_http1_part_or_empty(const void *part)
-{
-	static const struct se_http1_part empty;
-
-	return part ? part : &empty;
-}
-
 static uint64_t se_http1_part_bytes(uint32_t max_groups, uint64_t spans)
 {
 	return se_http_groups_bytes_max(max_groups) + spans * sizeof(struct se_span);
@@ -296,7 +287,7 @@ static uint64_t se_http1_part_bytes(uint32_t max_groups, uint64_t spans)
 
 static void se_http1_count_dropped(const void *part, uint64_t *counters)
 {
-	const struct se_http1_part *p = part;
+	const struct se_http_part *p = part;
 
 	for (uint32_t i = 0; i < p->http.n; i++)
 		counters[SE_UC_HTTP_EXPORT_DROPPED] += p->http.groups[i].count;
@@ -315,6 +306,7 @@ const struct se_proto_ops se_http1_proto = {
 	.close = se_http1_conn_close,
 	.check_idle = se_http1_check_idle,
 	.conn_free = se_http1_conn_free,
+	.handoff = se_http1_handoff,
 	.part_new = se_http1_part_new,
 	.part_free = se_http1_part_free,
 	.point = se_http1_point,
@@ -324,7 +316,7 @@ const struct se_proto_ops se_http1_proto = {
 	.conn_size = sizeof(struct se_http_conn),
 	.worker_size =
 	    sizeof(struct se_http1_worker) + SE_HTTP1_FREE_MAX * sizeof(struct se_http_conn),
-	.part_size = sizeof(struct se_http1_part),
+	.part_size = sizeof(struct se_http_part),
 	.part_bytes = se_http1_part_bytes,
 	.write_json = se_http1_write_json,
 	.write_stats = se_http1_write_stats,

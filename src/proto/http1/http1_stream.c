@@ -159,6 +159,7 @@ static void se_http1_head_found(struct se_http1_io *io, const struct se_http1_he
 	s->body_len = 0;
 	s->remaining = 0;
 	s->in_message = true;
+	s->head_end = UINT64_MAX; /* set by se_http1_feed once the step returns its end */
 	if (io->cb->on_head)
 		mode = io->cb->on_head(io->ctx, h, head_ts);
 	if (mode == SE_HTTP1_BODY_STOP || s->state == SE_HTTP1_S_STOPPED) {
@@ -796,6 +797,8 @@ void se_http1_feed(struct se_http1_stream *s, const struct se_segment *seg,
 		switch (s->state) {
 		case SE_HTTP1_S_HEAD:
 			pos = se_http1_head_step(&io, data, pos, cap, cap == len);
+			if (s->head_end == UINT64_MAX) /* a head ended at pos */
+				s->head_end = off + pos;
 			break;
 		case SE_HTTP1_S_BODY_LENGTH: {
 			uint64_t k = cap - pos < s->remaining ? cap - pos : s->remaining;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sockeye/abi.h"
 #include "util/utf8.h"
@@ -109,17 +110,7 @@ static void se_http_emit(struct se_http_conn *h, struct se_http_sink *sink,
 		.trace = p->trace,
 	};
 
-	if (sink->spans && p->trace.source != SE_TRACE_NONE) { /* a context came with it */
-		int ret = se_span_buf_add(sink->spans, &r, sink->real_minus_mono_ns, sink->rng);
-
-		r.spanned = ret == 0; /* the others are summarised in their group's span */
-		sink->counters[ret == 0	  ? SE_UC_SPANS
-			       : ret == 1 ? SE_UC_SPANS_OVER_LIMIT
-					  : SE_UC_SPANS_ALLOC]++;
-	}
-	/* A failed add is counted by the table itself (alloc_failures, exported as a drop). */
-	if (!se_http_groups_add(sink->groups, &r))
-		sink->counters[SE_UC_HTTP_REQUESTS]++;
+	se_http_sink_record(sink, &r);
 }
 
 /* Every request still in flight ends, counted under `reason` (placeholders were counted
@@ -320,6 +311,19 @@ static bool se_http_is_tunnel(const struct se_http_pending *req, uint16_t status
 	return status == 101 || (req->method == SE_HTTP_CONNECT && status / 100 == 2);
 }
 
+/* A 101 to HTTP/2 over cleartext (RFC 7540 3.2; RFC 9113 dropped it, servers still do it). */
+static bool se_http_upgrades_h2c(const struct se_http1_head *hd)
+{
+	for (uint32_t i = 0; i < hd->nheaders; i++) {
+		const struct se_http1_header *f = &hd->headers[i];
+
+		if (f->name.len == 7 && !strncasecmp(f->name.p, "upgrade", 7) &&
+		    f->value.len == 3 && !strncasecmp(f->value.p, "h2c", 3))
+			return true;
+	}
+	return false;
+}
+
 static enum se_http1_body_mode se_http_on_response_head(void *ctx, const struct se_http1_head *hd,
 							uint64_t ts)
 {
@@ -346,6 +350,11 @@ static enum se_http1_body_mode se_http_on_response_head(void *ctx, const struct 
 	if (h->response_interim)
 		return SE_HTTP1_BODY_FROM_HEADERS; /* 100 Continue and friends: no body, no pair */
 	req = se_http_q_at(h, 0);
+	if (hd->status == 101 && !req->lost && se_http_upgrades_h2c(hd)) {
+		h->h2c = true; /* HTTP/2 answers it: se_http_conn_handoff */
+		se_http1_stop(&h->stream[h->request_dir]);
+		return SE_HTTP1_BODY_STOP;
+	}
 	if (se_http_is_tunnel(req, hd->status)) {
 		/* The connection leaves HTTP: the exchange ends with this head. */
 		if (!req->lost)
@@ -463,6 +472,32 @@ void se_http_conn_expire(struct se_http_conn *h, struct se_http_sink *sink)
 		se_http1_stream_fini(s);
 		se_http_stream_start(h, dir, next, true);
 	}
+}
+
+bool se_http_conn_handoff(struct se_http_conn *h, struct se_http_sink *sink,
+			  struct se_proto_handoff *out)
+{
+	const struct se_http_pending *p;
+
+	if (!h->h2c)
+		return false;
+	h->h2c = false;
+	p = se_http_q_at(h, 0);
+	*out = (struct se_proto_handoff){
+		.proto = SE_PROTO_HTTP2,
+		.method = p->method,
+		.path_truncated = p->path_truncated,
+		.path_len = p->path_len,
+		.path = p->path,
+		.start_ns = p->start_ns,
+		.trace = p->trace,
+	};
+	/* HTTP/2 starts after the request (the client's preface) and after the 101 head. */
+	out->offset[h->request_dir] = h->stream[h->request_dir].expected;
+	out->offset[!h->request_dir] = h->stream[!h->request_dir].head_end;
+	se_http_q_pop(h, sink);
+	se_http_abandon_all(h, sink, SE_UC_HTTP_UNANSWERED); /* none: a client waits for 101 */
+	return true;
 }
 
 void se_http_conn_trim(struct se_http_conn *h)

@@ -27,9 +27,9 @@
 #include <stdint.h>
 
 #include "proto/http1/http1.h"
-#include "proto/http1/http_groups.h"
-#include "proto/http1/span_buf.h"
+#include "proto/http_sink.h"
 #include "conn/stream.h"
+#include "proto/protocol.h"
 #include "proto/tracectx.h"
 
 /* Requests in flight on one connection (pipelining); two are kept inline, the rest in an
@@ -38,17 +38,6 @@
  * a client that pipelines in bursts does not pay an allocation per burst). */
 #define SE_HTTP_PIPELINE_MAX	32
 #define SE_HTTP_PIPELINE_INLINE 2
-
-/* What the tracker updates: the worker's current shard, and its gauges. */
-struct se_http_sink {
-	struct se_http_groups *groups; /* the current shard's table (changes at each seal) */
-	uint64_t *counters;	       /* the current shard's SE_UC_* counters */
-	uint64_t active_requests[3];   /* by enum se_role: in flight now */
-	uint64_t rng[4];	       /* trace ids for requests that carry none */
-	struct se_span_buf *spans;     /* the current shard's; NULL: spans not kept */
-	int64_t real_minus_mono_ns;    /* kernel time to wall-clock time, for spans */
-	struct se_budget *budget;      /* the worker's (budget.h); NULL: none */
-};
 
 struct se_http_pending {
 	uint64_t seq; /* request number on this connection */
@@ -81,6 +70,8 @@ struct se_http_conn {
 	bool response_paired;  /* the response being framed belongs to q[qhead] */
 	bool response_orphan;  /* the response being framed came when no request was known */
 	bool response_interim; /* ... is a 1xx other than 101: not the final response */
+	bool h2c;	       /* switched to HTTP/2 (101, Upgrade: h2c): the request at the
+				* queue's head is HTTP/2's stream 1, for se_http_conn_handoff */
 	uint16_t response_status;
 	/* A response that came with no request in flight, kept until the next request shows
 	 * whether it was that request's: a client writing and reading from two threads can
@@ -117,6 +108,11 @@ void se_http_conn_expire(struct se_http_conn *h, struct se_http_sink *sink);
  * (SE_UC_HTTP_HEAD_STALLED); what is in flight is abandoned, as when bytes go missing. */
 void se_http_conn_release_stalled(struct se_http_conn *h, struct se_http_sink *sink,
 				  uint64_t before_ns);
+/* After bytes: did the connection switch to HTTP/2 (101 with Upgrade: h2c)? Once: true,
+ * with the upgraded request (it leaves the queue uncounted: HTTP/2 answers it) and where
+ * HTTP/2 starts; the request's path stays valid until se_http_conn_fini. */
+bool se_http_conn_handoff(struct se_http_conn *h, struct se_http_sink *sink,
+			  struct se_proto_handoff *out);
 /* Give the pipeline array back if the queue is empty. Called from time to time (cold). */
 void se_http_conn_trim(struct se_http_conn *h);
 /* Latest kernel timestamp of bytes seen either way (0 before any). */

@@ -229,46 +229,45 @@ static void test_merge_http_and_gauges(void **state)
 	char own[16];
 
 	se_window_init(&w, 1000, 2000, MAX_GROUPS);
-	assert_null(se_http1_part_of(w.parts)->http.groups); /* init never allocates */
-	assert_int_equal(se_http1_part(w.parts)->http.max_groups, MAX_GROUPS);
+	assert_null(se_http_part_of(w.parts)->http.groups); /* init never allocates */
+	assert_int_equal(se_http_part(w.parts)->http.max_groups, MAX_GROUPS);
 	for (uint32_t k = 0; k < 3; k++) {
 		struct se_shard *s = shard_of(k, 2);
 		struct se_shard before;
 		struct se_http_group saved[8];
 
-		assert_int_equal(se_http1_part(s->parts)->http.max_groups, MAX_GROUPS);
-		add_request(&se_http1_part(s->parts)->http, SE_ROLE_SERVER, "/shared", 1 + k);
+		assert_int_equal(se_http_part(s->parts)->http.max_groups, MAX_GROUPS);
+		add_request(&se_http_part(s->parts)->http, SE_ROLE_SERVER, "/shared", 1 + k);
 		snprintf(own, sizeof(own), "/own/%u", k);
-		add_request(&se_http1_part(s->parts)->http, SE_ROLE_CLIENT, own, 100);
-		add_request(&se_http1_part(s->parts)->http, SE_ROLE_CLIENT, own, 100);
-		se_http1_part(s->parts)->active_requests[SE_ROLE_SERVER] = 10 + k;
-		se_http1_part(s->parts)->active_requests[SE_ROLE_CLIENT] = 20 + k;
-		se_http1_part(s->parts)->active_requests[SE_ROLE_UNKNOWN] = 1;
+		add_request(&se_http_part(s->parts)->http, SE_ROLE_CLIENT, own, 100);
+		add_request(&se_http_part(s->parts)->http, SE_ROLE_CLIENT, own, 100);
+		se_http_part(s->parts)->active_requests[SE_ROLE_SERVER] = 10 + k;
+		se_http_part(s->parts)->active_requests[SE_ROLE_CLIENT] = 20 + k;
+		se_http_part(s->parts)->active_requests[SE_ROLE_UNKNOWN] = 1;
 		s->conns_active = 100 + k;
 		shards[k] = s;
 		before = *s;
-		memcpy(saved, se_http1_part(s->parts)->http.groups,
-		       se_http1_part(s->parts)->http.n * sizeof(saved[0]));
+		memcpy(saved, se_http_part(s->parts)->http.groups,
+		       se_http_part(s->parts)->http.n * sizeof(saved[0]));
 		assert_int_equal(se_window_merge(&w, s), 0);
 		assert_memory_equal(&before, s, sizeof(before));
-		assert_memory_equal(saved, se_http1_part(s->parts)->http.groups,
-				    se_http1_part(s->parts)->http.n * sizeof(saved[0]));
+		assert_memory_equal(saved, se_http_part(s->parts)->http.groups,
+				    se_http_part(s->parts)->http.n * sizeof(saved[0]));
 	}
-	assert_int_equal(se_http1_part(w.parts)->http.n, 4);
+	assert_int_equal(se_http_part(w.parts)->http.n, 4);
 	assert_int_equal(
-	    find_group(&se_http1_part(w.parts)->http, SE_ROLE_SERVER, "/shared", false)->count, 3);
-	assert_int_equal(find_group(&se_http1_part(w.parts)->http, SE_ROLE_SERVER, "/shared", false)
+	    find_group(&se_http_part(w.parts)->http, SE_ROLE_SERVER, "/shared", false)->count, 3);
+	assert_int_equal(find_group(&se_http_part(w.parts)->http, SE_ROLE_SERVER, "/shared", false)
 			     ->duration.sum,
 			 (1 + 2 + 3) * SE_NS_PER_MS);
 	for (uint32_t k = 0; k < 3; k++) {
 		snprintf(own, sizeof(own), "/own/%u", k);
 		assert_int_equal(
-		    find_group(&se_http1_part(w.parts)->http, SE_ROLE_CLIENT, own, false)->count,
-		    2);
+		    find_group(&se_http_part(w.parts)->http, SE_ROLE_CLIENT, own, false)->count, 2);
 	}
-	assert_int_equal(se_http1_part(w.parts)->active_requests[SE_ROLE_SERVER], 10 + 11 + 12);
-	assert_int_equal(se_http1_part(w.parts)->active_requests[SE_ROLE_CLIENT], 20 + 21 + 22);
-	assert_int_equal(se_http1_part(w.parts)->active_requests[SE_ROLE_UNKNOWN], 3);
+	assert_int_equal(se_http_part(w.parts)->active_requests[SE_ROLE_SERVER], 10 + 11 + 12);
+	assert_int_equal(se_http_part(w.parts)->active_requests[SE_ROLE_CLIENT], 20 + 21 + 22);
+	assert_int_equal(se_http_part(w.parts)->active_requests[SE_ROLE_UNKNOWN], 3);
 	assert_int_equal(w.conns_active, 100 + 101 + 102);
 	/* the tables overflowed nothing and lost nothing: the counters are the shards' sums */
 	assert_int_equal(w.counters[SE_UC_HTTP_GROUP_OVERFLOW],
@@ -276,7 +275,7 @@ static void test_merge_http_and_gauges(void **state)
 	for (uint32_t k = 0; k < 3; k++)
 		se_shard_free(shards[k]);
 	se_window_fini(&w);
-	assert_null(se_http1_part_of(w.parts)->http.groups);
+	assert_null(se_http_part_of(w.parts)->http.groups);
 	se_window_fini(&w);
 }
 
@@ -293,13 +292,13 @@ static void test_merge_http_losses_counted(void **state)
 	assert_non_null(b);
 	for (unsigned int i = 0; i < MAX_GROUPS - 3 + 2; i++) {
 		snprintf(path, sizeof(path), "/a/%u", i);
-		add_request(&se_http1_part(a->parts)->http, SE_ROLE_SERVER, path, 1);
+		add_request(&se_http_part(a->parts)->http, SE_ROLE_SERVER, path, 1);
 	}
-	assert_int_equal(se_http1_part(a->parts)->http.overflowed, 2);
-	se_http1_part(a->parts)->http.alloc_failures = 3;
+	assert_int_equal(se_http_part(a->parts)->http.overflowed, 2);
+	se_http_part(a->parts)->http.alloc_failures = 3;
 	for (unsigned int i = 0; i < 5; i++) {
 		snprintf(path, sizeof(path), "/b/%u", i);
-		add_request(&se_http1_part(b->parts)->http, SE_ROLE_SERVER, path, 1);
+		add_request(&se_http_part(b->parts)->http, SE_ROLE_SERVER, path, 1);
 	}
 	se_window_init(&w, 1000, 2000, MAX_GROUPS);
 	assert_int_equal(se_window_merge(&w, a), 0);
@@ -308,11 +307,11 @@ static void test_merge_http_losses_counted(void **state)
 	assert_int_equal(se_window_merge(&w, b), 0);
 	assert_int_equal(w.counters[SE_UC_HTTP_GROUP_OVERFLOW], 2 + 5);
 	assert_int_equal(w.counters[SE_UC_HTTP_ALLOC], 3);
-	assert_int_equal(se_http1_part(w.parts)->http.overflowed, 7);
-	assert_int_equal(se_http1_part(w.parts)->http.alloc_failures, 3);
+	assert_int_equal(se_http_part(w.parts)->http.overflowed, 7);
+	assert_int_equal(se_http_part(w.parts)->http.alloc_failures, 3);
 	assert_int_equal(
-	    find_group(&se_http1_part(w.parts)->http, SE_ROLE_SERVER, "_overflow", true)->count, 7);
-	assert_int_equal(se_http1_part(w.parts)->http.n, MAX_GROUPS - 3 + 1);
+	    find_group(&se_http_part(w.parts)->http, SE_ROLE_SERVER, "_overflow", true)->count, 7);
+	assert_int_equal(se_http_part(w.parts)->http.n, MAX_GROUPS - 3 + 1);
 	se_shard_free(a);
 	se_shard_free(b);
 	se_window_fini(&w);
@@ -330,10 +329,10 @@ static void test_add_window(void **state)
 	se_window_init(&late, 0, 0, MAX_GROUPS);
 	for (unsigned int i = 0; i < MAX_GROUPS - 3 + 1; i++) {
 		snprintf(path, sizeof(path), "/late/%u", i);
-		add_request(&se_http1_part(s0->parts)->http, SE_ROLE_SERVER, path, 1);
+		add_request(&se_http_part(s0->parts)->http, SE_ROLE_SERVER, path, 1);
 	}
-	se_http1_part(s0->parts)->http.alloc_failures = 1;
-	se_http1_part(s0->parts)->active_requests[SE_ROLE_SERVER] = 50;
+	se_http_part(s0->parts)->http.alloc_failures = 1;
+	se_http_part(s0->parts)->active_requests[SE_ROLE_SERVER] = 50;
 	s0->conns_active = 60;
 	assert_int_equal(se_window_merge(&late, s0), 0);
 	assert_int_equal(late.counters[SE_UC_HTTP_GROUP_OVERFLOW],
@@ -344,9 +343,9 @@ static void test_add_window(void **state)
 	se_window_init(&w, 5000, 6000, MAX_GROUPS);
 	for (unsigned int i = 0; i < 10; i++) {
 		snprintf(path, sizeof(path), "/own/%u", i);
-		add_request(&se_http1_part(s1->parts)->http, SE_ROLE_SERVER, path, 1);
+		add_request(&se_http_part(s1->parts)->http, SE_ROLE_SERVER, path, 1);
 	}
-	se_http1_part(s1->parts)->active_requests[SE_ROLE_SERVER] = 7;
+	se_http_part(s1->parts)->active_requests[SE_ROLE_SERVER] = 7;
 	s1->conns_active = 8;
 	assert_int_equal(se_window_merge(&w, s1), 0);
 
@@ -356,7 +355,7 @@ static void test_add_window(void **state)
 	assert_int_equal(w.shards, 1); /* not a shard of w */
 	assert_int_equal(w.start_ns, 5000);
 	assert_int_equal(w.end_ns, 6000);
-	assert_int_equal(se_http1_part(w.parts)->active_requests[SE_ROLE_SERVER],
+	assert_int_equal(se_http_part(w.parts)->active_requests[SE_ROLE_SERVER],
 			 7); /* gauges not carried */
 	assert_int_equal(w.conns_active, 8);
 	assert_int_equal(w.nconns, 23);
@@ -364,9 +363,9 @@ static void test_add_window(void **state)
 	assert_int_equal(w.counters[SE_UC_EVENTS], 1 + 101);
 	/* w has room for 3 more ordinary groups: 3 of late's 13 fit, 10 overflow here; late's
 	 * own overflow (1) and loss (1) were counted in late's counters, not again. */
-	assert_int_equal(se_http1_part(w.parts)->http.n, 13 + 1);
-	assert_int_equal(se_http1_part(w.parts)->http.overflowed, 10 + 1);
-	assert_int_equal(se_http1_part(w.parts)->http.alloc_failures, 1);
+	assert_int_equal(se_http_part(w.parts)->http.n, 13 + 1);
+	assert_int_equal(se_http_part(w.parts)->http.overflowed, 10 + 1);
+	assert_int_equal(se_http_part(w.parts)->http.alloc_failures, 1);
 	assert_int_equal(w.counters[SE_UC_HTTP_GROUP_OVERFLOW],
 			 (SE_UC_HTTP_GROUP_OVERFLOW + 101) + (1 + SE_UC_HTTP_GROUP_OVERFLOW + 1) +
 			     10);

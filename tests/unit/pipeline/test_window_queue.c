@@ -42,7 +42,7 @@ static void make(struct se_export_window *ew, unsigned int k)
 	req.path_len = 2;
 	req.end_ns = 1000;
 	for (unsigned int i = 0; i < k + 10; i++)
-		assert_int_equal(se_http_groups_add(&se_http1_part(ew->w.parts)->http, &req), 0);
+		assert_int_equal(se_http_groups_add(&se_http_part(ew->w.parts)->http, &req), 0);
 }
 
 static void test_fifo(void **state)
@@ -55,7 +55,7 @@ static void test_fifo(void **state)
 	for (unsigned int k = 0; k < 3; k++) {
 		make(&ew, k);
 		assert_int_equal(se_window_queue_push(&q, &ew), 0);
-		assert_null(se_http1_part_of(ew.w.parts)->http.groups); /* moved */
+		assert_null(se_http_part_of(ew.w.parts)->http.groups); /* moved */
 	}
 	for (unsigned int k = 0; k < 3; k++) {
 		assert_true(se_window_queue_pop(&q, &ew));
@@ -95,8 +95,8 @@ static void test_full_drops_oldest_and_carries_counts(void **state)
 	assert_int_equal(ew.kernel.counters[SE_KC_EVENTS], 100 + 101 + 102 + 103);
 	assert_int_equal(ew.late_shards, 4);
 	assert_int_equal(ew.w.delay.count, 4);
-	assert_int_equal(se_http1_part(ew.w.parts)->http.n, 1); /* its own group only */
-	assert_int_equal(se_http1_part(ew.w.parts)->http.groups[0].count, 13);
+	assert_int_equal(se_http_part(ew.w.parts)->http.n, 1); /* its own group only */
+	assert_int_equal(se_http_part(ew.w.parts)->http.groups[0].count, 13);
 	se_window_fini(&ew.w);
 
 	/* once only */

@@ -309,7 +309,7 @@ static void tcp_exchange(uint64_t *counters, bool midstream, uint64_t off)
 
 	assert_non_null(pw);
 	assert_non_null(part);
-	se_dns_proto.point(pw, part);
+	se_dns_proto.point(pw, (void *[SE_PROTO__COUNT]){ [SE_PROTO_DNS] = part });
 	conn = se_dns_proto.conn_new(pw, &st);
 	assert_non_null(conn);
 	se_dns_proto.on_bytes(pw, conn, SE_DIR_OUT, &sq);
@@ -363,13 +363,13 @@ static void test_direction_must_match_the_role(void **state)
 	env.counters = f.counters;
 	pw = se_dns_proto.worker_new(&env);
 	part = se_dns_proto.part_new(64, 0);
-	se_dns_proto.point(pw, part);
+	se_dns_proto.point(pw, (void *[SE_PROTO__COUNT]){ [SE_PROTO_DNS] = part });
 	se_dns_proto.on_datagram(pw, &d); /* a server sending a query */
 	assert_int_equal(f.counters[SE_UC_DNS_UNSUPPORTED], 1);
 	d.dir = SE_DIR_IN; /* received: a query to this server */
 	se_dns_proto.on_datagram(pw, &d);
 	assert_int_equal(f.counters[SE_UC_DNS_UNSUPPORTED], 1);
-	se_dns_proto.sample(pw, part);
+	se_dns_proto.sample(pw, (void *[SE_PROTO__COUNT]){ [SE_PROTO_DNS] = part });
 	assert_int_equal(((struct se_dns_part *)part)->in_flight, 1);
 	se_dns_proto.part_free(part);
 	se_dns_proto.worker_free(pw);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of the HTTP group table (src/proto/http1/http_groups.c): requests of one key aggregate
+ * Unit tests of the HTTP group table (src/proto/http_groups.c): requests of one key aggregate
  * (count, traced, both histograms), every key field splits groups, long paths are cut and
  * flagged, the limit holds exactly (ordinary groups stop at max_groups - 3, one overflow
  * group per role, never more than max_groups), merges add key by key and overflow under the
@@ -25,7 +25,7 @@
 #include "sockeye/abi.h"
 #include "util/clock.h"
 #include "proto/http1/http1.h"
-#include "proto/http1/http_groups.h"
+#include "proto/http_groups.h"
 
 /* ---- allocation control ------------------------------------------------------------------ */
 

@@ -21,7 +21,7 @@
 
 struct fixture {
 	struct se_session_ctx ctx;
-	struct se_http1_part *part; /* where the trackers count */
+	struct se_http_part *part; /* where the trackers count */
 	uint64_t counters[SE_UC__COUNT];
 	struct se_budget budget; /* no limit unless a test sets one */
 	struct se_session s;
@@ -358,12 +358,69 @@ static void test_other_protocols_are_ignored_and_counted(void **state)
 	assert_int_equal(fx_total(&f), 0);
 	assert_int_equal(f.counters[SE_UC_HTTP_INVALID], 0);
 	fx_end(&f);
+}
 
+/* Raw bytes of dir (embedded NULs), as one syscall returning at ts_ms. */
+static void fx_send_bytes(struct fixture *f, unsigned int dir, uint64_t ts_ms, const void *p,
+			  size_t n)
+{
+	struct se_segment seg = {
+		.offset = f->off[dir],
+		.len = n,
+		.ts_ns = ts_ms * 1000000ull,
+		.start_ns = ts_ms * 1000000ull,
+		.data = p,
+		.captured = (uint32_t)n,
+	};
+
+	se_session_on_bytes(&f->s, &f->ctx, dir, &seg);
+	f->off[dir] += n;
+}
+
+/* HTTP/1.1 Upgrade: h2c: the upgrading request is answered over HTTP/2 on stream 1 and
+ * counted once, as HTTP/2; the 101 is the switch, not its answer; later streams follow. */
+static void test_h2c_upgrade(void **state)
+{
+	static const char upgrade[] =
+	    "GET /up HTTP/1.1\r\nHost: t\r\nConnection: Upgrade, "
+	    "HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAA"
+	    "\r\n\r\n";
+	static const char switching[] = "HTTP/1.1 101 Switching Protocols\r\nConnection: "
+					"Upgrade\r\nUpgrade: h2c\r\n\r\n";
+	/* SETTINGS, then stream 1's response: HEADERS :status 200 (static 8), END_STREAM */
+	static const uint8_t h2[] = { 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, 1, 5, 0, 0, 0, 1, 0x88 };
+	/* the preface, SETTINGS, and stream 3: GET http /next */
+	static const uint8_t next[] = { 'P',  'R', 'I',	 ' ',  '*',  ' ',  'H',	 'T',  'T',
+					'P',  '/', '2',	 '.',  '0',  '\r', '\n', '\r', '\n',
+					'S',  'M', '\r', '\n', '\r', '\n', 0,	 0,    0,
+					4,    0,   0,	 0,    0,    0,	   0,	 0,    9,
+					1,    5,   0,	 0,    0,    3,	   0x82, 0x86, 0x04,
+					0x05, '/', 'n',	 'e',  'x',  't' };
+	static const uint8_t next_resp[] = { 0, 0, 1, 1, 5, 0, 0, 0, 3, 0x8d }; /* 404 */
+	uint8_t first[sizeof(switching) - 1 + sizeof(h2)];
+	struct fixture f;
+
+	(void)state;
+	memcpy(first, switching, sizeof(switching) - 1);
+	memcpy(first + sizeof(switching) - 1, h2, sizeof(h2));
 	fx_start(&f, SE_ROLE_CLIENT, false);
-	fx_send(&f, SE_DIR_OUT, 1, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+	fx_send(&f, SE_DIR_OUT, 1, upgrade);
+	fx_send_bytes(&f, SE_DIR_IN, 4, first, sizeof(first)); /* 101 and HTTP/2 in one read */
 	assert_int_equal(f.s.proto, SE_PROTO_HTTP2);
-	assert_int_equal(f.counters[SE_UC_CONNS_NOT_PARSED], 1);
+	const struct se_http_group *g = fx_group(&f, "GET", "/up", 200);
+	assert_non_null(g);
+	assert_int_equal(g->count, 1);
+	assert_int_equal(g->protocol, SE_HTTP_PROTO_2);
+	assert_int_equal(g->duration.sum, 3000000);
+	assert_int_equal(fx_count(&f, "GET", "/up", 101), 0);
+	fx_send_bytes(&f, SE_DIR_OUT, 5, next, sizeof(next));
+	fx_send_bytes(&f, SE_DIR_IN, 6, next_resp, sizeof(next_resp));
+	assert_int_equal(fx_count(&f, "GET", "/next", 404), 1);
+	assert_int_equal(fx_total(&f), 2);
+	assert_int_equal(http1(&f)->sink.active_requests[SE_ROLE_CLIENT], 0);
 	fx_end(&f);
+	assert_int_equal(f.counters[SE_UC_HTTP_UNANSWERED], 0);
+	assert_int_equal(f.budget.used, 0);
 }
 
 static void test_midstream_join_waits_for_a_head(void **state)
@@ -809,6 +866,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_leaves_http),
 		cmocka_unit_test(test_detection_waits_for_enough_bytes),
 		cmocka_unit_test(test_other_protocols_are_ignored_and_counted),
+		cmocka_unit_test(test_h2c_upgrade),
 		cmocka_unit_test(test_midstream_join_waits_for_a_head),
 		cmocka_unit_test(test_trace_context_is_kept),
 		cmocka_unit_test(test_broken_request_keeps_its_place),

@@ -111,7 +111,7 @@ static void add_v4(struct se_export_window *ew, uint8_t role, uint8_t method, ui
 	r.end_ns = 1000 + duration_ns;
 	r.request_body_bytes = body;
 	r.trace.source = SE_TRACE_GENERATED;
-	assert_int_equal(se_http_groups_add(&se_http1_part(ew->w.parts)->http, &r), 0);
+	assert_int_equal(se_http_groups_add(&se_http_part(ew->w.parts)->http, &r), 0);
 }
 
 static void add_v6(struct se_export_window *ew, uint8_t role, uint8_t method, uint16_t status,
@@ -131,7 +131,7 @@ static void add_v6(struct se_export_window *ew, uint8_t role, uint8_t method, ui
 	r.end_ns = 1000 + duration_ns;
 	r.request_body_bytes = body;
 	r.trace.source = SE_TRACE_GENERATED;
-	assert_int_equal(se_http_groups_add(&se_http1_part(ew->w.parts)->http, &r), 0);
+	assert_int_equal(se_http_groups_add(&se_http_part(ew->w.parts)->http, &r), 0);
 }
 
 /* Encode ew and decode the bytes back. */
@@ -673,8 +673,8 @@ static void test_gauges(void **state)
 
 	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
 	window_init(&ew, 0, NO_LIMIT);
-	se_http1_part(ew.w.parts)->active_requests[SE_ROLE_SERVER] = 5;
-	se_http1_part(ew.w.parts)->active_requests[SE_ROLE_CLIENT] = 2;
+	se_http_part(ew.w.parts)->active_requests[SE_ROLE_SERVER] = 5;
+	se_http_part(ew.w.parts)->active_requests[SE_ROLE_CLIENT] = 2;
 	ew.w.conns_active = 9;
 	req = encode(&m, &ew, no_failures, "tracepoint");
 	assert_int_equal(
@@ -693,7 +693,7 @@ static void test_gauges(void **state)
 
 	/* cumulative or not, a gauge is the window's own sample, never a total */
 	window_init(&ew, 1, NO_LIMIT);
-	se_http1_part(ew.w.parts)->active_requests[SE_ROLE_SERVER] = 1;
+	se_http_part(ew.w.parts)->active_requests[SE_ROLE_SERVER] = 1;
 	ew.w.conns_active = 0;
 	req = encode(&m, &ew, no_failures, "kprobe");
 	assert_gauge(metric(req, "http.server.active_requests"), 1, T0 + 2 * WINDOW);
@@ -1039,6 +1039,82 @@ static void test_dns_metrics(void **state)
 	se_otlp_metrics_fini(&m);
 }
 
+/* One HTTP/2 or gRPC request from 10.0.0.1 into ew. */
+static void add_h2(struct se_export_window *ew, uint8_t role, uint8_t protocol, int16_t grpc_status,
+		   const char *path, uint64_t duration_ns)
+{
+	struct se_http_request r;
+
+	memset(&r, 0, sizeof(r));
+	r.role = role;
+	r.method = protocol == SE_HTTP_PROTO_GRPC ? SE_HTTP_POST : SE_HTTP_GET;
+	r.status = 200;
+	r.protocol = protocol;
+	r.grpc_status = grpc_status;
+	r.fields_unknown = !path[0];
+	r.peer.family = AF_INET;
+	r.peer.addr[0] = 10;
+	r.peer.addr[3] = 1;
+	r.path = path;
+	r.path_len = (uint32_t)strlen(path);
+	r.end_ns = duration_ns;
+	assert_int_equal(se_http_groups_add(&se_http_part(ew->w.parts)->http, &r), 0);
+}
+
+/* gRPC is RPCs (rpc.*), not HTTP requests; plain HTTP/2 is HTTP with its version. */
+static void test_grpc_metrics(void **state)
+{
+	struct se_otlp_metrics m;
+	struct se_export_window ew;
+	const pb_metric *rpc, *http;
+	const pb_hist *ok = NULL, *nf = NULL, *unknown = NULL;
+	pb_request *req;
+
+	(void)state;
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
+	window_init(&ew, 0, NO_LIMIT);
+	add_h2(&ew, SE_ROLE_SERVER, SE_HTTP_PROTO_GRPC, 0, "/demo.Echo/Ok", 2 * MS);
+	add_h2(&ew, SE_ROLE_SERVER, SE_HTTP_PROTO_GRPC, 5, "/demo.Echo/Missing", MS);
+	add_h2(&ew, SE_ROLE_SERVER, SE_HTTP_PROTO_GRPC, SE_GRPC_STATUS_NONE, "", MS);
+	add_h2(&ew, SE_ROLE_SERVER, SE_HTTP_PROTO_2, 0, "/plain", MS);
+	req = encode(&m, &ew, no_failures, "tracepoint");
+
+	rpc = metric(req, "rpc.server.duration");
+	assert_histogram(rpc, "ms", CUMULATIVE, T0, T0 + WINDOW);
+	assert_int_equal(rpc->histogram->n_data_points, 3);
+	for (size_t i = 0; i < 3; i++) {
+		const pb_hist *p = rpc->histogram->data_points[i];
+		const pb_any *v = find_attr(p->attributes, p->n_attributes, "rpc.method");
+
+		assert_attr_str(p->attributes, p->n_attributes, "rpc.system", "grpc");
+		assert_attr_str(p->attributes, p->n_attributes, "network.peer.address", "10.0.0.1");
+		if (!v)
+			unknown = p;
+		else if (!strcmp(v->string_value, "Ok"))
+			ok = p;
+		else if (!strcmp(v->string_value, "Missing"))
+			nf = p;
+	}
+	assert_non_null(ok);
+	assert_non_null(nf);
+	assert_non_null(unknown);
+	assert_attr_str(ok->attributes, ok->n_attributes, "rpc.service", "demo.Echo");
+	assert_attr_int(ok->attributes, ok->n_attributes, "rpc.grpc.status_code", 0);
+	assert_attr_int(nf->attributes, nf->n_attributes, "rpc.grpc.status_code", 5);
+	/* not decoded: no service, method or status, nothing made up */
+	assert_null(find_attr(unknown->attributes, unknown->n_attributes, "rpc.service"));
+	assert_null(find_attr(unknown->attributes, unknown->n_attributes, "rpc.grpc.status_code"));
+	assert_null(find_metric(req, "rpc.client.duration"));
+
+	http = metric(req, "http.server.request.duration");
+	assert_int_equal(http->histogram->n_data_points, 1); /* the gRPC calls are not in it */
+	assert_attr_str(point(http, "/plain")->attributes, point(http, "/plain")->n_attributes,
+			"network.protocol.version", "2");
+	release(req);
+	se_window_fini(&ew.w);
+	se_otlp_metrics_fini(&m);
+}
+
 /* Cumulative totals of every loss counter over several windows. */
 static void test_cumulative_dropped_totals(void **state)
 {
@@ -1223,7 +1299,7 @@ static void test_max_groups_cumulative(void **state)
 			snprintf(path, sizeof(path), "/item/%d", i);
 			add_v4(&ew, SE_ROLE_SERVER, SE_HTTP_GET, 200, 0x0a000001, path, 2 * MS, 10);
 		}
-		assert_int_equal(se_http1_part(ew.w.parts)->http.n, 40);
+		assert_int_equal(se_http_part(ew.w.parts)->http.n, 40);
 		req = encode(&m, &ew, no_failures, "tracepoint");
 		dur = metric(req, "http.server.request.duration");
 		body = metric(req, "http.server.request.body_size");
@@ -1255,6 +1331,7 @@ int main(void)
 		cmocka_unit_test(test_resource_and_scope),
 		cmocka_unit_test(test_metric_list),
 		cmocka_unit_test(test_dns_metrics),
+		cmocka_unit_test(test_grpc_metrics),
 		cmocka_unit_test(test_histogram_points),
 		cmocka_unit_test(test_bounds_are_design_bounds),
 		cmocka_unit_test(test_roles),

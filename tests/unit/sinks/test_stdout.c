@@ -677,9 +677,9 @@ static void test_stats_gauges(void **state)
 	struct output o;
 
 	window_with(&w, NULL, 0);
-	se_http1_part(w.parts)->active_requests[SE_ROLE_SERVER] = 4;
-	se_http1_part(w.parts)->active_requests[SE_ROLE_CLIENT] = 5;
-	se_http1_part(w.parts)->active_requests[SE_ROLE_UNKNOWN] =
+	se_http_part(w.parts)->active_requests[SE_ROLE_SERVER] = 4;
+	se_http_part(w.parts)->active_requests[SE_ROLE_CLIENT] = 5;
+	se_http_part(w.parts)->active_requests[SE_ROLE_UNKNOWN] =
 	    99; /* not reported: no such role to report */
 	((struct se_dns_part *)w.parts[SE_PROTO_DNS])->in_flight = 3;
 	w.conns_active = 6;
@@ -719,7 +719,7 @@ static struct se_http_request http_req(uint8_t role, uint8_t method, uint16_t st
 
 static void add_req(struct se_window *w, const struct se_http_request *r)
 {
-	assert_int_equal(se_http_groups_add(&se_http1_part(w->parts)->http, r), 0);
+	assert_int_equal(se_http_groups_add(&se_http_part(w->parts)->http, r), 0);
 }
 
 /* Line i, newline included, as a NUL-terminated copy. */
@@ -795,6 +795,44 @@ static void test_http_line_exact(void **state)
 	window_done(&w);
 }
 
+/* HTTP/2 and gRPC lines say what they are; what could not be decoded is flagged, empty. */
+static void test_http2_and_grpc_lines(void **state)
+{
+	struct se_window w;
+	struct se_kernel_window kw = { 0 };
+	struct output o;
+	struct se_http_request r = http_req(SE_ROLE_SERVER, SE_HTTP_GET, 200, "/h2", 3);
+
+	(void)state;
+	window_with(&w, NULL, 0);
+	r.protocol = SE_HTTP_PROTO_2;
+	add_req(&w, &r);
+	r = http_req(SE_ROLE_CLIENT, SE_HTTP_POST, 200, "/demo.Echo/Missing", 18);
+	r.protocol = SE_HTTP_PROTO_GRPC;
+	r.grpc_status = 5;
+	add_req(&w, &r);
+	r = http_req(SE_ROLE_CLIENT, SE_HTTP_OTHER, 0, "", 0);
+	r.protocol = SE_HTTP_PROTO_GRPC;
+	r.grpc_status = SE_GRPC_STATUS_NONE;
+	r.fields_unknown = true;
+	add_req(&w, &r);
+
+	assert_int_equal(do_export(&o, false, &w, &kw, 0), 0);
+	assert_int_equal(o.nlines, 4);
+	assert_line_has(&o, 0,
+			"\"role\":\"server\",\"protocol\":\"http2\",\"method\":\"GET\","
+			"\"path\":\"/h2\",\"status\":200,\"peer\"");
+	assert_line_has(&o, 1,
+			"\"role\":\"client\",\"protocol\":\"grpc\",\"method\":\"POST\","
+			"\"path\":\"/demo.Echo/Missing\",\"status\":200,\"grpc_status\":5,"
+			"\"peer\"");
+	assert_line_has(&o, 2,
+			"\"protocol\":\"grpc\",\"method\":\"_OTHER\",\"path\":\"\","
+			"\"status\":0,\"fields_unknown\":true,\"peer\"");
+	free(o.text);
+	window_done(&w);
+}
+
 static void test_http_overflow_and_empty(void **state)
 {
 	struct se_window w;
@@ -811,7 +849,7 @@ static void test_http_overflow_and_empty(void **state)
 		r.end_ns = r.start_ns + 5 * SE_NS_PER_MS;
 		add_req(&w, &r);
 	}
-	assert_int_equal(se_http1_part(w.parts)->http.n, 2);
+	assert_int_equal(se_http_part(w.parts)->http.n, 2);
 	assert_int_equal(do_export(&o, false, &w, &kw, 0), 0);
 	assert_int_equal(o.nlines, 3);
 	line = line_copy(&o, 1);
@@ -829,10 +867,10 @@ static void test_http_overflow_and_empty(void **state)
 	free(o.text);
 
 	/* A group whose histograms are empty prints min and max as 0, whatever they hold. */
-	se_http1_part(w.parts)->http.groups[0].duration.count = 0;
-	se_http1_part(w.parts)->http.groups[0].duration.min = 77;
-	se_http1_part(w.parts)->http.groups[0].duration.max = 88;
-	se_http1_part(w.parts)->http.groups[0].duration.sum = 0;
+	se_http_part(w.parts)->http.groups[0].duration.count = 0;
+	se_http_part(w.parts)->http.groups[0].duration.min = 77;
+	se_http_part(w.parts)->http.groups[0].duration.max = 88;
+	se_http_part(w.parts)->http.groups[0].duration.sum = 0;
 	assert_int_equal(do_export(&o, false, &w, &kw, 0), 0);
 	assert_line_has(&o, 0,
 			"\"duration_ms\":{\"count\":0,\"sum\":0.000,\"min\":0.000,"
@@ -1085,6 +1123,7 @@ int main(void)
 		cmocka_unit_test(test_format_addr),
 		cmocka_unit_test(test_format_widest_endpoint),
 		cmocka_unit_test(test_dns_lines),
+		cmocka_unit_test(test_http2_and_grpc_lines),
 		cmocka_unit_test(test_conn_lines),
 		cmocka_unit_test(test_no_conn_lines_without_flag),
 		cmocka_unit_test(test_stats_line),

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "proto/http1/http_groups.h"
+#include "proto/http_groups.h"
 
 struct se_span {
 	uint8_t trace_id[16];
@@ -22,6 +22,8 @@ struct se_span {
 	uint8_t method;
 	uint8_t path_truncated;
 	uint16_t status;
+	uint8_t protocol;    /* enum se_http_protocol */
+	int16_t grpc_status; /* gRPC only */
 	struct se_endpoint peer;
 	uint64_t start_ns; /* CLOCK_REALTIME */
 	uint64_t end_ns;

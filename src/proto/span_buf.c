@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Per-window buffers of spans (see src/proto/http1/span_buf.h). Growth is geometric, from 64
+ * Per-window buffers of spans (see src/proto/span_buf.h). Growth is geometric, from 64
  * spans, and stops at the limit, so a buffer costs nothing until traced requests come.
  */
-#include "proto/http1/span_buf.h"
+#include "proto/span_buf.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -70,6 +70,8 @@ int se_span_buf_add(struct se_span_buf *b, const struct se_http_request *r,
 	s->method = r->method;
 	s->path_truncated = r->path_truncated || len < r->path_len;
 	s->status = r->status;
+	s->protocol = r->protocol;
+	s->grpc_status = r->grpc_status;
 	s->peer = r->peer;
 	s->start_ns = se_span_real(r->start_ns, real_minus_mono_ns);
 	s->end_ns =

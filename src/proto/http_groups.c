@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * HTTP request groups (see src/proto/http1/http_groups.h): a dense array of groups in
+ * HTTP request groups (see src/proto/http_groups.h): a dense array of groups in
  * insertion order, and an open-addressing index (linear probing) over it whose slot count is
  * a power of two at least twice the array's capacity, so its load never exceeds 0.5. Both
  * grow together, geometrically, and only while the array is below max_groups.
@@ -20,7 +20,7 @@
  * that hold for any seed. The secret is the same for every table of the process, so a merge
  * reuses the hash stored in each group.
  */
-#include "proto/http1/http_groups.h"
+#include "proto/http_groups.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -42,6 +42,9 @@ struct se_http_key {
 	uint8_t role;
 	uint8_t method;
 	uint16_t status;
+	uint8_t protocol;
+	int16_t grpc_status;
+	bool fields_unknown;
 	bool overflow;
 	bool path_truncated;
 	uint16_t path_len;
@@ -60,13 +63,15 @@ static uint64_t se_http_hash(const struct se_http_key *k)
 	uint64_t head = (uint64_t)k->role | (uint64_t)k->method << 8 | (uint64_t)k->status << 16 |
 			(uint64_t)k->peer->family << 32 | (uint64_t)k->overflow << 48 |
 			(uint64_t)k->path_truncated << 49 | (uint64_t)k->path_len << 50;
+	uint64_t flavour = (uint64_t)k->protocol | (uint64_t)(uint16_t)k->grpc_status << 8 |
+			   (uint64_t)k->fields_unknown << 24;
 	const char *p = k->path;
 	size_t left = k->path_len;
 	uint64_t a, b, h;
 
 	memcpy(&a, k->peer->addr, 8);
 	memcpy(&b, k->peer->addr + 8, 8);
-	h = se_group_mum(head ^ s[1], a ^ s[0]);
+	h = se_group_mum(head ^ s[1], a ^ s[0] ^ flavour << 32);
 	h = se_group_mum(b ^ s[2], h ^ s[3]);
 	for (; left >= 16; p += 16, left -= 16) {
 		memcpy(&a, p, 8);
@@ -100,6 +105,9 @@ static void se_http_key_of_request(struct se_http_key *k, const struct se_http_r
 	k->role = se_http_role(r->role);
 	k->method = r->method;
 	k->status = r->status;
+	k->protocol = r->protocol;
+	k->grpc_status = r->grpc_status;
+	k->fields_unknown = r->fields_unknown;
 	k->overflow = false;
 	k->peer = &r->peer;
 	k->path = r->path ? r->path : "";
@@ -113,6 +121,9 @@ static void se_http_key_of_group(struct se_http_key *k, const struct se_http_gro
 	k->role = g->role;
 	k->method = g->method;
 	k->status = g->status;
+	k->protocol = g->protocol;
+	k->grpc_status = g->grpc_status;
+	k->fields_unknown = g->fields_unknown;
 	k->overflow = g->overflow;
 	k->path_truncated = g->path_truncated;
 	k->path_len = g->path_len;
@@ -134,8 +145,10 @@ static void se_http_key_overflow(struct se_http_key *k, uint8_t role)
 static bool se_http_key_equal(const struct se_http_group *g, const struct se_http_key *k)
 {
 	return g->role == k->role && g->method == k->method && g->status == k->status &&
-	       g->peer.family == k->peer->family && g->overflow == k->overflow &&
-	       g->path_truncated == k->path_truncated && g->path_len == k->path_len &&
+	       g->protocol == k->protocol && g->grpc_status == k->grpc_status &&
+	       g->fields_unknown == k->fields_unknown && g->peer.family == k->peer->family &&
+	       g->overflow == k->overflow && g->path_truncated == k->path_truncated &&
+	       g->path_len == k->path_len &&
 	       !memcmp(g->peer.addr, k->peer->addr, sizeof(g->peer.addr)) &&
 	       !memcmp(g->path, k->path, k->path_len);
 }
@@ -253,6 +266,9 @@ static struct se_http_group *se_http_insert(struct se_http_groups *g, const stru
 	grp->role = k->role;
 	grp->method = k->method;
 	grp->status = k->status;
+	grp->protocol = k->protocol;
+	grp->grpc_status = k->grpc_status;
+	grp->fields_unknown = k->fields_unknown;
 	grp->overflow = k->overflow;
 	grp->path_truncated = k->path_truncated;
 	grp->peer.family = k->peer->family;

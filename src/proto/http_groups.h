@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * HTTP requests aggregated into groups: one per (role, method, path, status, peer address),
+ * HTTP requests aggregated into groups: one per (role, method, path, status, peer address,
+ * protocol, gRPC status, whether fields were unknown),
  * with a count and histograms of duration and request body size. A shard has one table per
  * worker and window; the sender merges them into the window's table.
  *
@@ -25,11 +26,34 @@
 /* Bytes of path kept for grouping; longer paths are cut (and flagged). */
 #define SE_HTTP_PATH_MAX 255
 
+/* Append-only: which HTTP a request came over (a part of its group's key). */
+enum se_http_protocol {
+	SE_HTTP_PROTO_1 = 0,	/* HTTP/1.x */
+	SE_HTTP_PROTO_2 = 1,	/* HTTP/2 */
+	SE_HTTP_PROTO_GRPC = 2, /* gRPC over HTTP/2 */
+};
+
+/* "http1", "http2" or "grpc". */
+static inline const char *se_http_protocol_name(uint8_t protocol)
+{
+	return protocol == SE_HTTP_PROTO_2	? "http2"
+	       : protocol == SE_HTTP_PROTO_GRPC ? "grpc"
+						: "http1";
+}
+
+/* A gRPC request's grpc_status when it has none (no trailers, a field that could not be
+ * read); other protocols leave grpc_status 0, which is not read. */
+#define SE_GRPC_STATUS_NONE (-1)
+
 /* One completed (or abandoned) request, as the tracker hands it to aggregation. */
 struct se_http_request {
 	uint8_t role;		 /* enum se_role */
 	uint8_t method;		 /* enum se_http_method */
 	uint16_t status;	 /* 0: no response */
+	uint8_t protocol;	 /* enum se_http_protocol */
+	int16_t grpc_status;	 /* gRPC's status code, or SE_GRPC_STATUS_NONE (gRPC only) */
+	bool fields_unknown;	 /* some fields could not be decoded (HTTP/2's HPACK table was
+				  * unknown): they read as _OTHER, "" and 0, never as a guess */
 	struct se_endpoint peer; /* port 0 */
 	const char *path; /* view, valid during the call only; valid UTF-8 (sockeye/utf8.h) */
 	uint32_t path_len;
@@ -47,6 +71,9 @@ struct se_http_group {
 	uint8_t role;
 	uint8_t method;
 	uint16_t status;
+	uint8_t protocol;
+	int16_t grpc_status;
+	bool fields_unknown;
 	bool overflow;
 	bool path_truncated;
 	struct se_endpoint peer; /* port 0; family 0 in the overflow group */
