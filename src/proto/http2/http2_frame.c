@@ -244,7 +244,6 @@ void se_h2_framer_push(struct se_h2_framer *f, const struct se_segment *seg,
 		       const struct se_h2_framer_ops *ops, void *ctx)
 {
 	uint64_t end = seg->offset + seg->len;
-
 	const uint8_t *data = seg->data;
 	uint64_t len = seg->len, captured = seg->captured < len ? seg->captured : len;
 

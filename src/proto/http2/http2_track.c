@@ -342,7 +342,7 @@ static void se_h2_request_fields(struct se_h2_stream *s, struct se_h2_fields *fs
 		memset(&s->trace, 0, sizeof(s->trace)); /* SE_TRACE_NONE */
 }
 
-/* A response head or trailers on s; true when the block holds a final response head. */
+/* A response head (an interim one changes nothing) or its trailers, on s. */
 static void se_h2_response_fields(struct se_h2_stream *s, const struct se_h2_fields *fs,
 				  bool decoded)
 {
