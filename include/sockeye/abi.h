@@ -176,6 +176,7 @@ struct se_ev_dgram {
 	__u32 pad3;
 	__u8 local_addr[16]; /* IPv4 in the first 4 bytes, network order */
 	__u8 peer_addr[16];  /* zero on a socket not connected */
+
 	/* followed by `captured` bytes of payload */
 };
 _Static_assert(sizeof(struct se_ev_dgram) == 88, "se_ev_dgram layout");

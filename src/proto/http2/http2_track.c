@@ -548,11 +548,11 @@ static void se_h2_on_frame(void *ctx, const struct se_h2_frame *f)
 	struct se_h2_cb *c = ctx;
 	struct se_h2_conn *h = c->h;
 	struct se_h2_block *b = &h->block[c->dir];
-	struct se_h2_stream *s;
+	struct se_h2_stream *s = se_h2_find(h, f->stream_id); /* one lookup per frame */
 	const uint8_t *p = NULL;
 	uint32_t n = 0;
 
-	if (f->stream_id && (s = se_h2_find(h, f->stream_id)))
+	if (s)
 		s->unseen_ns = 0; /* it goes on */
 	/* A block in progress takes only its CONTINUATIONs (RFC 9113 6.10). */
 	h->resynced[c->dir] = f->type == SE_H2_CONTINUATION && h->resynced[c->dir];
@@ -584,7 +584,6 @@ static void se_h2_on_frame(void *ctx, const struct se_h2_frame *f)
 			       f->ts_ns);
 		break;
 	case SE_H2_DATA:
-		s = se_h2_find(h, f->stream_id);
 		if (!s)
 			break;
 		if (c->dir == h->request_dir) {
@@ -599,7 +598,6 @@ static void se_h2_on_frame(void *ctx, const struct se_h2_frame *f)
 		}
 		break;
 	case SE_H2_RST_STREAM:
-		s = se_h2_find(h, f->stream_id);
 		if (!s)
 			break;
 		c->env->counters[SE_UC_HTTP2_RESET]++;
