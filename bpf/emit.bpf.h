@@ -9,7 +9,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "conn.bpf.h"
+#include "frame_walk.bpf.h"
 
 /* iovec entries copied in line, before the bpf_loop walk takes over (see se_copy_iov) */
 #define SE_IOV_HEAD 2
@@ -136,13 +136,6 @@ static __always_inline __u32 se_copy_buf(struct se_scratch *s, const void *buf, 
 	return n;
 }
 
-static __always_inline struct se_scratch *se_scratch_get(void)
-{
-	__u32 cpu = bpf_get_smp_processor_id();
-
-	return bpf_map_lookup_elem(&scratch, &cpu);
-}
-
 /*
  * Copy what one iovec entry contributes, at offset off of the scratch payload, at most left
  * bytes; returns the bytes copied, or -1 to stop the walk (a fault, counted, or a bound the
@@ -242,13 +235,14 @@ static __always_inline __u32 se_copy_iov(struct se_scratch *s, const struct iove
 }
 
 /*
- * Finish the data record in s (payload already copied) and write it to c's ring. The stream
- * offset advances by the full syscall length even when the record cannot be written, so user
- * space sees the hole as a gap rather than silently shifted data.
+ * Finish the data record in s (payload already copied, src: where the syscall's bytes are, for
+ * the frame walk; NULL: not readable) and write it to c's ring. The stream offset advances by
+ * the full syscall length even when the record cannot be written, so user space sees the hole
+ * as a gap rather than silently shifted data.
  */
 static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_state *c, __u8 dir,
 					 __u8 syscall, __u64 total, __u32 captured, __u64 enter_ns,
-					 __u64 pid_tgid)
+					 __u64 pid_tgid, const struct se_src *src)
 {
 	if (dir >= SE_DIR__COUNT)
 		return;
@@ -264,18 +258,21 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 	s->ev.direction = dir;
 	s->ev.syscall = syscall;
 	s->ev.role = c->role;
+	s->ev.pieces = 0;
 	/* enter_ns 0: no start stamp (receives, or a send whose stamp was not kept) */
 	s->ev.syscall_ns = !enter_ns || enter_ns > s->ev.h.ts_ns ? 0
 			   : s->ev.h.ts_ns - enter_ns > 0xffffffffull
 			       ? 0xffffffffu
 			       : (__u32)(s->ev.h.ts_ns - enter_ns);
 
+	__u32 pieces = se_frame_walk(s, c, dir, src);
+
 	void *ring = se_ring_of(c);
 	if (!ring)
 		return;
-	__u64 size = sizeof(s->ev) + captured;
+	__u64 size = sizeof(s->ev) + captured + pieces;
 
-	if (captured > 2 * SE_CAPTURE_MAX) /* restated for the verifier */
+	if (size > sizeof(s->ev) + SE_SCRATCH_BYTES) /* restated for the verifier */
 		return;
 	if (bpf_ringbuf_output(ring, s, size, se_ring_wakeup(c->ring, size))) {
 		se_count(SE_KC_DROP_RING_FULL);

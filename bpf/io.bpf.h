@@ -165,15 +165,20 @@ struct se_io_args {
 	__u8 syscall;
 };
 
-/* One message of a msghdr: its iovec, copied into the scratch record. */
+/* One message of a msghdr: its iovec, copied into the scratch record (and named in src, if
+ * given). */
 static __always_inline __u32 se_copy_msghdr(struct se_scratch *s, const struct user_msghdr *m,
-					    __u64 total)
+					    __u64 total, struct se_src *src)
 {
 	struct user_msghdr hdr;
 
 	if (bpf_probe_read_user(&hdr, sizeof(hdr), m)) {
 		se_count(SE_KC_DROP_READ_FAULT);
 		return 0;
+	}
+	if (src) {
+		src->iov = (__u64)hdr.msg_iov;
+		src->iovcnt = hdr.msg_iovlen;
 	}
 	return se_copy_iov(s, hdr.msg_iov, hdr.msg_iovlen, total);
 }
@@ -204,10 +209,10 @@ static long se_mmsg_one(__u32 i, void *ctx)
 		se_count(SE_KC_DROP_CONN_RACE); /* later messages' bytes are lost with it */
 		return 1;
 	}
-	__u32 captured = w->args.count ? se_copy_msghdr(s, &msgs[i].msg_hdr, len) : 0;
+	__u32 captured = w->args.count ? se_copy_msghdr(s, &msgs[i].msg_hdr, len, NULL) : 0;
 
 	se_emit_data(s, c, w->dir, w->args.syscall, len, captured, w->args.enter_ns,
-		     w->args.pid_tgid);
+		     w->args.pid_tgid, NULL);
 	return 0;
 }
 
@@ -239,6 +244,7 @@ static __always_inline void se_io_record(struct se_conn_state *c, struct sock *s
 	}
 
 	struct se_scratch *s = se_scratch_get();
+	struct se_src src = {};
 	__u32 captured = 0;
 
 	if (!s)
@@ -248,24 +254,28 @@ static __always_inline void se_io_record(struct se_conn_state *c, struct sock *s
 	case SE_SYS_RECVFROM:
 	case SE_SYS_WRITE:
 	case SE_SYS_SENDTO:
-		if (a.count)
+		if (a.count) {
 			captured = se_copy_buf(s, (const void *)a.buf, ret);
+			src.base = a.buf;
+		}
 		break;
 	case SE_SYS_READV:
 	case SE_SYS_WRITEV:
 	case SE_SYS_PREADV2: /* on a socket the offset must be -1: plain readv/writev */
 	case SE_SYS_PWRITEV2:
 		captured = se_copy_iov(s, (const struct iovec *)a.buf, a.count, ret);
+		src.iov = a.buf;
+		src.iovcnt = a.count;
 		break;
 	case SE_SYS_RECVMSG:
 	case SE_SYS_SENDMSG:
 		if (a.count)
-			captured = se_copy_msghdr(s, (const struct user_msghdr *)a.buf, ret);
+			captured = se_copy_msghdr(s, (const struct user_msghdr *)a.buf, ret, &src);
 		break;
 	default: /* sendfile, splice, io_uring: no user buffer to copy, only the length */
 		break;
 	}
-	se_emit_data(s, c, dir, syscall, ret, captured, a.enter_ns, pid_tgid);
+	se_emit_data(s, c, dir, syscall, ret, captured, a.enter_ns, pid_tgid, &src);
 }
 
 /*

@@ -154,15 +154,44 @@ struct {
 
 /*
  * scratch: where a data record is assembled before bpf_ringbuf_output, because a ring
- * reservation must have a constant size and records are variable-sized. Twice the capture
- * bound so the verifier can prove every (offset, length) pair of the iovec walk stays inside.
+ * reservation must have a constant size and records are variable-sized. Three times the
+ * capture bound so the verifier can prove every (offset, length) pair stays inside: the
+ * prefix copy writes up to one bound at an offset below one bound (the iovec walk), the frame
+ * walk's pieces up to one bound at an offset below two.
  * key: u32 CPU id (a plain array of one slot per possible CPU: a per-CPU array value may
  * not exceed 32 KiB). Syscall tracepoint programs never nest on one CPU (bpf_prog_active);
  * the softirq-side program (inet_sock_set_state) does not use it.
  */
+/*
+ * The HTTP/2 frame walk of the record being assembled (bpf/frame_walk.bpf.h). In the map
+ * value, not on the stack: the verifier follows a bpf_loop callback's stack state from one
+ * iteration to the next until it repeats, which counters on the stack never do, while values
+ * loaded from a map are unknown to it from the start.
+ */
+struct se_walk_ctx {
+	struct se_frame_walk w; /* the direction's state, written back when the record ends */
+	__u64 off;		/* the record's stream offset */
+	__u64 total;		/* bytes of the syscall */
+	__u64 at;		/* record-relative position the walk has reached */
+	__u64 iov;		/* struct se_src, and the iovec entry in hand: */
+	__u64 iovcnt;
+	__u64 ent_base;	 /* its user address */
+	__u64 ent_start; /* record-relative position of its first byte */
+	__u64 ent_len;
+	__u32 ent_idx;
+	__u32 captured;	   /* the prefix */
+	__u32 used;	   /* piece bytes written after the prefix, headers included */
+	__u32 last_hdr;	   /* where the last piece's header is in `data` */
+	__u64 piece_start; /* record-relative start and end of the last piece's bytes */
+	__u64 last_end;
+	__u32 pieces;
+	__u32 lost; /* the walk cannot go on */
+};
+
 struct se_scratch {
 	struct se_ev_data ev;
-	__u8 data[2 * SE_CAPTURE_MAX];
+	__u8 data[SE_SCRATCH_BYTES];
+	struct se_walk_ctx walk; /* not part of the record */
 };
 
 struct {

@@ -13,6 +13,9 @@
 # What it does not see: the tracepoint's own call into the program (bpf_trace_run* and the
 # indirect call), and sockeye's threads. The statistics cost two clock reads per run, the
 # same for every build: compare lines with each other, not with perf/run.sh's figures.
+# H2=1 measures HTTP/2 instead, as perf/h2.sh drives it: nghttpd (cleartext) on
+# 127.0.0.1:18191 under h2load (one thread, 4 connections of 32 streams, DURATION s), every
+# frame of both ends walked by the kernel (bpf/frame_walk.bpf.h); nothing is appended then.
 set -euo pipefail
 BUILD=${1:-build}
 REPEATS=${2:-5}
@@ -20,7 +23,8 @@ DURATION=${3:-4}
 shift $(($# < 3 ? $# : 3))
 COMMANDS=("$@")
 [ ${#COMMANDS[@]} -gt 0 ] || COMMANDS=("$BUILD/sockeye")
-PORT=18190
+H2=${H2:-0}
+PORT=$([ "$H2" = 1 ] && echo 18191 || echo 18190)
 LOADGEN=$BUILD/bench/loadgen/loadgen
 RESULTS=$(dirname "$0")/bpf-cost.tsv
 DIR=$(mktemp -d /tmp/sockeye-bpf-cost.XXXXXX)
@@ -29,8 +33,26 @@ stats_before=$(sysctl -n kernel.bpf_stats_enabled)
 
 source "$(dirname "$0")/service.sh"
 trap 'kill ${pid:-} ${nginx_pid:-} 2>/dev/null; wait 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=$stats_before; rm -rf "$DIR"' EXIT
-perf_nginx_start "$DIR" $PORT off
+if [ "$H2" = 1 ]; then
+	mkdir "$DIR/www" && printf 'hello\n' >"$DIR/www/small"
+	nghttpd --no-tls -d "$DIR/www" -m 256 $PORT >/dev/null 2>&1 &
+	nginx_pid=$! # stopped by the same trap
+	for _ in $(seq 100); do h2load -n 1 "http://127.0.0.1:$PORT/small" >/dev/null 2>&1 && break; sleep 0.05; done
+else
+	perf_nginx_start "$DIR" $PORT off
+fi
 sysctl -q kernel.bpf_stats_enabled=1
+
+# the load, and in $DIR/load.json the requests it completed ("received")
+load() {
+	if [ "$H2" = 1 ]; then
+		h2load -D "$DURATION" -c 4 -m 32 -t 1 "http://127.0.0.1:$PORT/small" |
+			awk '/^requests:/ { printf "{\"received\": %d}\n", $8 }' >"$DIR/load.json"
+	else
+		"$LOADGEN" --url "http://127.0.0.1:$PORT/ok" --connections 10 --duration "$DURATION" \
+			--json >"$DIR/load.json"
+	fi
+}
 
 n=${#COMMANDS[@]}
 for ((i = 0; i < REPEATS; i++)); do
@@ -45,8 +67,7 @@ for ((i = 0; i < REPEATS; i++)); do
 		for _ in $(seq 200); do grep -q capturing: "$DIR/sockeye.err" && break; sleep 0.05; done
 		grep -q capturing: "$DIR/sockeye.err" || { cat "$DIR/sockeye.err" >&2; exit 1; }
 		bpftool -j prog show >"$DIR/before.json"
-		"$LOADGEN" --url "http://127.0.0.1:$PORT/ok" --connections 10 --duration "$DURATION" \
-			--json >"$DIR/load.json"
+		load
 		bpftool -j prog show >"$DIR/after.json"
 		kill -INT "$pid"
 		wait "$pid"
@@ -72,7 +93,7 @@ PY
 done
 
 commit=$(git -C "$BUILD" rev-parse --short HEAD 2>/dev/null || echo unknown) # what was measured
-append=$([ $# -eq 0 ] && echo "$RESULTS" || echo "")
+append=$([ $# -eq 0 ] && [ "$H2" != 1 ] && echo "$RESULTS" || echo "")
 python3 - "$DIR/runs" "$REPEATS" "$DURATION" "$commit" "$append" "${COMMANDS[@]}" <<'PY'
 import collections, datetime, os, statistics, sys
 path, repeats, duration, commit, append = sys.argv[1:6]

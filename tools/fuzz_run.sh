@@ -15,7 +15,7 @@ set -u
 build=$1
 seconds=$2
 shift 2
-targets=${*:-"stream http1 session config dns dns_flow hpack http2"}
+targets=${*:-"stream data_record http1 session config dns dns_flow hpack http2"}
 timeout=${FUZZ_TIMEOUT:-10}
 rss_mb=${FUZZ_RSS_MB:-2048}
 src=$(cd "$(dirname "$0")/.." && pwd)/tests/fuzz

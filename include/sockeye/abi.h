@@ -15,6 +15,8 @@
 
 /* Hard upper bound of payload bytes copied per syscall; --capture-bytes chooses below it. */
 #define SE_CAPTURE_MAX 16384
+/* The kernel's per-CPU record assembly area (bpf/maps.bpf.h says why this size). */
+#define SE_SCRATCH_BYTES (3 * SE_CAPTURE_MAX)
 /* The default: room for a request line plus 4096 bytes of headers and more. */
 #define SE_CAPTURE_DEFAULT 8192
 /* iovec entries walked per syscall when copying payload (lengths always come from the
@@ -96,11 +98,13 @@ enum se_close_reason {
 	X(DROP_CLOSE_LOST, 7, "close_lost", 1) /* a close fit neither the ring nor lost_closes */  \
 	X(DROP_MISSED_ENTER, 8, "missed_enter", 1) /* a sys_exit found another's arguments */      \
 	X(DROP_CONN_RACE, 9, "conn_race", 1)   /* the connection's entry vanished mid-syscall */   \
-	X(CLOSE_PARKED, 10, "close_parked", 0) /* close records parked in `lost_closes` */
+	X(CLOSE_PARKED, 10, "close_parked", 0) /* close records parked in `lost_closes` */         \
+	X(FRAME_WALKS, 11, "frame_walks", 0)   /* directions the HTTP/2 frame walk followed */     \
+	X(FRAME_WALK_LOST, 12, "frame_walk_lost", 0) /* ... that it stopped following */
 
 #define SE_KC_ENUM(name, id, str, loss) SE_KC_##name = (id),
 enum se_kernel_counter {
-	SE_KERNEL_COUNTERS(SE_KC_ENUM) SE_KC__COUNT = 11,
+	SE_KERNEL_COUNTERS(SE_KC_ENUM) SE_KC__COUNT = 13,
 };
 #undef SE_KC_ENUM
 
@@ -131,20 +135,35 @@ struct se_ev_data {
 	struct se_ev_header h;
 	__u32 tgid;
 	__u32 tid;
-	__u64 offset;	 /* stream offset of the first byte, per connection and direction */
-	__u32 total_len; /* bytes the syscall moved */
-	__u32 captured;	 /* bytes of payload that follow (<= total_len, <= --capture-bytes) */
-	__u8 direction;	 /* enum se_direction */
-	__u8 syscall;	 /* enum se_syscall */
-	__u8 role;	 /* enum se_role, as in the connection's SE_EV_OPEN */
-	__u8 pad;
+	__u64 offset;	  /* stream offset of the first byte, per connection and direction */
+	__u32 total_len;  /* bytes the syscall moved */
+	__u32 captured;	  /* bytes of payload that follow (<= total_len, <= --capture-bytes) */
+	__u8 direction;	  /* enum se_direction */
+	__u8 syscall;	  /* enum se_syscall */
+	__u8 role;	  /* enum se_role, as in the connection's SE_EV_OPEN */
+	__u8 pieces;	  /* struct se_data_piece entries after the payload (HTTP/2 frame walk) */
 	__u32 syscall_ns; /* from when a send began to this record (saturated): h.ts_ns minus
 			   * this is when a request began to go out; 0 for a receive, a send
 			   * on a server connection, or a send whose start is unknown (see
 			   * se_send_start in bpf/io.bpf.h) */
-			  /* followed by `captured` bytes of payload */
+			  /* followed by `captured` bytes of payload, then `pieces` pieces */
 };
 _Static_assert(sizeof(struct se_ev_data) == 56, "se_ev_data layout");
+
+/*
+ * Bytes of a data record's syscall past its captured prefix, copied because a parser needs
+ * them: the HTTP/2 frame walk (bpf/frame_walk.bpf.h) copies frame headers and the payload of
+ * frames other than DATA. Each piece is this header and `len` bytes; pieces come in stream
+ * order, each starting at or after the end of what precedes it, within the syscall's bytes.
+ */
+struct se_data_piece {
+	__u32 offset; /* of its first byte, from the record's first byte */
+	__u32 len;
+};
+_Static_assert(sizeof(struct se_data_piece) == 8, "se_data_piece layout");
+/* Pieces per record and their bytes (headers included) at most. */
+#define SE_PIECES_MAX	    128
+#define SE_PIECES_BYTES_MAX SE_CAPTURE_MAX
 
 struct se_ev_close {
 	struct se_ev_header h;
@@ -203,6 +222,28 @@ enum se_announce_state {
 	SE_ANNOUNCE_DONE = 2,	 /* submitted to the connection's ring */
 };
 
+/* se_frame_walk.state */
+enum se_walk_state {
+	SE_WALK_OFF = 0,  /* not HTTP/2 as far as the kernel saw (or joined mid-stream) */
+	SE_WALK_ON = 1,	  /* following the frames */
+	SE_WALK_LOST = 2, /* stopped: a frame it could not follow (frame_walk_lost) */
+};
+
+/*
+ * The HTTP/2 frame walk of one direction of a connection (bpf/frame_walk.bpf.h): where the
+ * next frame header starts, so the headers, and what parsers read of the frames, are copied
+ * even past the captured prefix of a syscall.
+ */
+struct se_frame_walk {
+	__u64 next; /* stream offset of the next frame header (of its next byte, with `have`) */
+	__u32 lead; /* its length and type (the first 4 bytes, big-endian) as far as `have` */
+	__u8 have;  /* bytes of the header seen (a header cut by the end of a syscall) */
+	__u8 state; /* enum se_walk_state */
+	__u8 copy;  /* the payload up to `next` is copied: the frame is not DATA */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct se_frame_walk) == 16, "se_frame_walk layout");
+
 /* Value of the BPF `conns` map, keyed by the kernel's struct sock address. */
 struct se_conn_state {
 	__u64 id;
@@ -215,7 +256,8 @@ struct se_conn_state {
 	__u32 send_tid;	     /* the thread that began the send in progress */
 	__u64 send_start_ns; /* when the client send in progress began copying (0: none, or a server
 			      * connection); see bpf/io.bpf.h */
+	struct se_frame_walk walk[SE_DIR__COUNT];
 };
-_Static_assert(sizeof(struct se_conn_state) == 48, "se_conn_state layout");
+_Static_assert(sizeof(struct se_conn_state) == 80, "se_conn_state layout");
 
 #endif /* SOCKEYE_ABI_H */

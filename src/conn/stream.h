@@ -11,6 +11,7 @@
 #ifndef SOCKEYE_STREAM_H
 #define SOCKEYE_STREAM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conn/budget.h"
@@ -26,6 +27,7 @@ struct se_segment {
 	uint64_t start_ns; /* when it began (a send began before its bytes were all out) */
 	const uint8_t *data;
 	uint32_t captured;
+	bool piece; /* continues the record of the segment before: not an event of its own */
 };
 
 struct se_stream_counters {

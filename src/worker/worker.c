@@ -30,6 +30,7 @@
 #include "conn/reconcile.h"
 #include "ingest/ring_reader.h"
 #include "proto/session.h"
+#include "conn/data_record.h"
 #include "conn/stream.h"
 #include "agg/window.h"
 #include "conn/counters.h"
@@ -117,7 +118,7 @@ static void se_worker_on_bytes(void *ctx, const struct se_segment *seg)
 	struct se_conn_activity *a = &d->conn->window[d->dir];
 
 	a->bytes += seg->len;
-	a->events++;
+	a->events += !seg->piece;
 	a->captured += seg->captured;
 	if (d->digest && seg->captured)
 		d->conn->digest[d->dir] =
@@ -161,10 +162,11 @@ static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
 static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, size_t size)
 {
 	struct se_conn *c;
-	struct se_segment seg;
+	struct se_segment segs[SE_RECORD_SEGMENTS_MAX];
+	unsigned int nsegs = se_data_record_segments(e, size, segs);
 	struct se_delivery d;
 
-	if (e->direction >= SE_DIR__COUNT || size < sizeof(*e) + e->captured) {
+	if (!nsegs) {
 		w->shard->counters[SE_UC_BAD_RECORD]++;
 		return;
 	}
@@ -176,18 +178,13 @@ static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, s
 	/* Announced at the handshake, in softirq: the process is the first one to move data. */
 	if (!c->pid)
 		c->pid = e->tgid;
-	seg.offset = e->offset;
-	seg.len = e->total_len;
-	seg.ts_ns = e->h.ts_ns;
-	seg.start_ns = e->h.ts_ns - e->syscall_ns;
-	seg.data = (const uint8_t *)(e + 1);
-	seg.captured = e->captured;
 	d.conn = c;
 	d.session = se_worker_session(w, c);
 	d.sessions = &w->sessions;
 	d.dir = e->direction;
 	d.digest = w->cfg->connections;
-	se_stream_push(&c->stream[d.dir], &seg, se_worker_on_bytes, &d, &w->scnt);
+	for (unsigned int i = 0; i < nsegs; i++)
+		se_stream_push(&c->stream[d.dir], &segs[i], se_worker_on_bytes, &d, &w->scnt);
 	se_conn_table_mark_active(&w->conns, c);
 }
 

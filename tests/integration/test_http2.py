@@ -386,6 +386,10 @@ class H2Scenario:
         # every connection on the port speaks HTTP/2 (or starts as HTTP/1.1 and upgrades)
         self.assertEqual(self.report.total("conns_not_parsed"), 0)
 
+    def test_frame_walk_never_lost(self):
+        # the kernel follows the frames of every connection it saw begin as HTTP/2
+        self.assertEqual(self.report.total("frame_walk_lost"), 0)
+
 
 class NghttpAgainstNghttpd(H2Scenario, harness.HttpAssertions):
     """nghttp against nghttpd: on one connection 4 each of a small file, a missing path (404)
@@ -469,6 +473,14 @@ class NghttpAgainstNghttpd(H2Scenario, harness.HttpAssertions):
             self.assertEqual((sum(b["count"] for b in bodies), sum(b["sum"] for b in bodies)),
                              (2, 2 * len(BODY)), role)
 
+    def test_frames_followed_past_what_is_copied(self):
+        # the kernel walks the frames of both ends of each connection (client and server
+        # side, each direction), so no frame header is lost to the capture limit
+        self.assertEqual(self.report.total("frame_walks"), 4 * len(self.RUNS))
+        self.assertEqual(self.report.total("frame_walk_lost"), 0)
+        self.assertEqual(self.report.total("http2_lost_sync"), 0)
+        self.assertEqual(self.report.total("http2_end_estimated"), 0)
+
     def test_large_file_took_longest(self):
         # the 1 MiB responses end after every small one of their connection has
         for role in ROLES:
@@ -524,6 +536,22 @@ class H2loadManyStreams(H2Scenario, harness.HttpAssertions):
 
     def test_client_counts_exact(self):
         self.assert_counts(CLIENT, {("http2", "GET", "/small", 200, None): self.REQUESTS})
+
+
+# The kernel copies of each syscall only the 24 bytes that tell HTTP/2 (the client preface):
+# every frame header and header block reaches the parsers through its frame walk, as pieces
+# past the copied prefix, and the counts stay exact.
+SMALL_CAPTURE = ("--capture-bytes", "24")
+
+
+class NghttpWalkedFromThePreface(NghttpAgainstNghttpd):
+    PORT = 18136
+    SOCKEYE_ARGS = harness.SANITIZED_RING + SMALL_CAPTURE
+
+
+class H2loadWalkedFromThePreface(H2loadManyStreams):
+    PORT = 18137
+    SOCKEYE_ARGS = harness.SANITIZED_RING + SMALL_CAPTURE
 
 
 class H2cUpgrade(H2Scenario, harness.HttpAssertions):
@@ -657,6 +685,11 @@ class GrpcCalls(H2Scenario, harness.HttpAssertions):
             self.assertEqual(l.get("protocol"), "grpc", l)
             self.assertIn("grpc_status", l)
             self.assertFalse(l.get("fields_unknown", False), l)
+
+
+class GrpcWalkedFromThePreface(GrpcCalls):
+    PORT = 18138
+    SOCKEYE_ARGS = harness.SANITIZED_RING + SMALL_CAPTURE
 
 
 class GrpcJoinedMidConnection(H2Scenario, harness.HttpAssertions):

@@ -63,11 +63,11 @@ static void se_stdout_stats(FILE *out, const struct se_window *w, const struct s
 	for (int u = 0; u < SE_UC__COUNT; u++)
 		if (se_user_counter_is_drop(u))
 			fprintf(out, ",\"%s\":%" PRIu64, se_user_counter_names[u], w->counters[u]);
-	fprintf(out,
-		"},\"truncated\":%" PRIu64 ",\"kernel_events\":%" PRIu64
-		",\"close_parked\":%" PRIu64,
-		kw->counters[SE_KC_TRUNCATED], kw->counters[SE_KC_EVENTS],
-		kw->counters[SE_KC_CLOSE_PARKED]);
+	fputc('}', out);
+	for (int k = 0; k < SE_KC__COUNT; k++)
+		if (!se_kernel_counter_is_drop(k))
+			fprintf(out, ",\"%s\":%" PRIu64, se_kernel_counter_names[k],
+				kw->counters[k]);
 	for (int u = 0; u < SE_UC__COUNT; u++)
 		if (u != SE_UC_EVENTS && !se_user_counter_is_drop(u))
 			fprintf(out, ",\"%s\":%" PRIu64, se_user_counter_names[u], w->counters[u]);
