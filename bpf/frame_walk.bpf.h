@@ -6,14 +6,16 @@
  * header, and the payload of every frame but DATA (header blocks, RST_STREAM, SETTINGS).
  * Without it, a server that writes several 16 KiB DATA frames per syscall hides the frame
  * headers past --capture-bytes, and user space loses the framing until it can resynchronise.
- * DATA payload is never copied past the prefix: the parsers skip it by its length.
+ * DATA payload past the prefix is copied only where a header's read takes it along (see
+ * SE_WALK_CHUNK): the parsers skip it by its length.
  *
  * The walk starts only at the first byte of a direction (the client preface, or a server's
  * first SETTINGS): a connection joined mid-stream, or upgraded from HTTP/1.1, is not walked.
  * It follows one syscall after another in stream order; two threads moving bytes in one
  * direction at once (HTTP/2 implementations serialise their writes and reads) would be seen
  * out of order, and the walk stops (frame_walk_lost), as it does when a syscall holds more
- * frames or more bytes to copy than a record carries, or its bytes cannot be read.
+ * frames than SE_WALK_STEPS allow, or its bytes cannot be read. A syscall with more to copy
+ * than a record carries is followed to its end, the headers past that read aside.
  */
 #ifndef SOCKEYE_FRAME_WALK_BPF_H
 #define SOCKEYE_FRAME_WALK_BPF_H
@@ -28,8 +30,8 @@
 #define SE_H2_TYPE_SETTINGS 4
 /* bpf_loop steps per syscall: a step reads at most once from user memory */
 #define SE_WALK_STEPS 1024
-/* Bytes read past the prefix at a frame header (se_walk_step), and frames a step takes from
- * the prefix in place (se_walk_prefix) */
+/* Bytes read past the prefix at a frame header (se_walk_step), and frames a step takes in
+ * place (se_walk_held) */
 #define SE_WALK_CHUNK 128
 #define SE_WALK_BURST 16
 
@@ -70,10 +72,16 @@ static __always_inline int se_walk_entry(struct se_walk_ctx *x, __u64 pos)
 	return 0;
 }
 
+/* se_walk_copy: the walk cannot go on; the record's pieces are full */
+#define SE_WALK_STOP -1
+#define SE_WALK_FULL -2
+
 /*
  * Copy up to n bytes at record-relative `pos` (past the prefix) from user memory into the
  * record's pieces. Returns the bytes copied (fewer when the iovec entry in hand ends first),
- * 0 after stepping to the next entry, -1 when the walk cannot go on.
+ * 0 after stepping to the next entry, SE_WALK_FULL when the pieces have no room for them,
+ * SE_WALK_STOP when the walk cannot go on. Once they are full (x->full), the bytes go aside,
+ * past the pieces, where the walk reads them as it would a piece but the record ends before.
  */
 static __always_inline long se_walk_copy(struct se_scratch *s, __u64 pos, __u64 n)
 {
@@ -81,46 +89,53 @@ static __always_inline long se_walk_copy(struct se_scratch *s, __u64 pos, __u64 
 	int e = se_walk_entry(x, pos);
 
 	if (e <= 0)
-		return e;
+		return e ? SE_WALK_STOP : 0;
 	__u64 in_entry = x->ent_start + x->ent_len - pos;
 
 	if (n > in_entry)
 		n = in_entry;
-	bool extend = x->pieces && x->last_end == pos;
+	bool extend = !x->full && x->pieces && x->last_end == pos;
 	__u32 need = extend ? 0 : sizeof(struct se_data_piece);
 
-	if (x->used + need + n > SE_PIECES_BYTES_MAX || (!extend && x->pieces >= SE_PIECES_MAX))
-		return -1;
+	if (x->full) {
+		if (n > SE_WALK_CHUNK) /* aside: headers only */
+			n = SE_WALK_CHUNK;
+	} else if (x->used + need + n > SE_PIECES_BYTES_MAX ||
+		   (!extend && x->pieces >= SE_PIECES_MAX)) {
+		return SE_WALK_FULL;
+	}
 	if (!extend) {
 		__u32 at = x->captured + x->used;
 
 		if (at > 2 * SE_CAPTURE_MAX) /* bounds for the verifier */
-			return -1;
+			return SE_WALK_STOP;
 		struct se_data_piece *p = (void *)&s->data[at];
 
 		p->offset = pos;
 		p->len = 0;
 		x->last_hdr = at;
 		x->piece_start = pos;
-		x->used += need;
-		x->pieces++;
 	}
-	__u32 dst = x->captured + x->used;
+	__u32 dst = x->last_hdr + sizeof(struct se_data_piece) + (pos - x->piece_start);
 
-	if (dst > 2 * SE_CAPTURE_MAX || n > SE_CAPTURE_MAX) /* bounds for the verifier */
-		return -1;
+	if (dst > 2 * SE_CAPTURE_MAX + sizeof(struct se_data_piece) ||
+	    n > SE_CAPTURE_MAX) /* bounds for the verifier */
+		return SE_WALK_STOP;
 	if (bpf_probe_read_user(&s->data[dst], n,
 				(const void *)(x->ent_base + pos - x->ent_start))) {
 		se_count(SE_KC_DROP_READ_FAULT);
-		return -1;
+		return SE_WALK_STOP;
 	}
+	x->last_end = pos + n;
+	if (x->full)
+		return n;
 	__u32 last = x->last_hdr;
 
 	if (last > 2 * SE_CAPTURE_MAX)
-		return -1;
+		return SE_WALK_STOP;
 	((struct se_data_piece *)(void *)&s->data[last])->len += n;
-	x->used += n;
-	x->last_end = pos + n;
+	x->used += need + n;
+	x->pieces += !extend;
 	return n;
 }
 
@@ -130,7 +145,7 @@ static __always_inline __u64 se_walk_held_to(const struct se_walk_ctx *x)
 {
 	__u64 to = x->at < x->captured ? x->captured : x->at;
 
-	if (x->pieces && x->piece_start <= to && to < x->last_end)
+	if (x->last_end && x->piece_start <= to && to < x->last_end)
 		to = x->last_end;
 	return to;
 }
@@ -144,18 +159,9 @@ static __always_inline void se_walk_header(struct se_walk_ctx *x)
 	x->w.lead = 0;
 }
 
-/*
- * Take what the record holds of the frame header at x->at: n bytes, at `from` in `data`.
- * Returns false when the bounds do not hold (they always do; the verifier needs them).
- */
-static __always_inline bool se_walk_take(struct se_scratch *s, __u64 from, __u64 n)
+/* Take n bytes (b) of the frame header at x->at. */
+static __always_inline void se_walk_take(struct se_walk_ctx *x, const __u8 *b, __u64 n)
 {
-	struct se_walk_ctx *x = &s->walk;
-
-	if (from > 2 * SE_CAPTURE_MAX) /* bounds for the verifier */
-		return false;
-	const __u8 *b = &s->data[from];
-
 	/* the length and type lead the header; the flags and stream id are not needed here */
 	if (!x->w.have && n == SE_H2_FRAME_HEADER) {
 		x->w.lead = (__u32)b[0] << 24 | (__u32)b[1] << 16 | (__u32)b[2] << 8 | b[3];
@@ -171,39 +177,49 @@ static __always_inline bool se_walk_take(struct se_scratch *s, __u64 from, __u64
 	x->w.next += n;
 	if (x->w.have >= SE_H2_FRAME_HEADER)
 		se_walk_header(x);
-	return true;
 }
 
 /*
- * The frames whose headers are wholly in the prefix, up to SE_WALK_BURST: read in place, in a
- * loop simple enough for the verifier to take whole. Most frames are these (the prefix is
- * 8 KiB by default), and the step around this loop costs more than the loop does per frame.
- * (The state stays in the map value: in locals, the verifier follows each value's range from
- * one iteration to the next and does not finish.)
+ * The frames whose headers are wholly in what the record holds (the prefix, or the last
+ * piece), up to SE_WALK_BURST: read in place, in a loop simple enough for the verifier to
+ * take whole. Most frames are these, and the step around this loop costs more than the loop
+ * does per frame. (The state stays in the map value: in locals, the verifier follows each
+ * value's range from one iteration to the next and does not finish.)
  */
-static __always_inline void se_walk_prefix(struct se_scratch *s)
+static __always_inline void se_walk_held(struct se_scratch *s)
 {
 	struct se_walk_ctx *x = &s->walk;
 
 	for (__u32 k = 0; k < SE_WALK_BURST; k++) {
 		__u64 header = x->w.next - x->off;
+		__u64 from;
 
-		if (x->w.have || header + SE_H2_FRAME_HEADER > x->captured ||
-		    header > SE_CAPTURE_MAX) /* the last: bounds for the verifier */
+		if (x->w.have)
 			return;
-		const __u8 *b = &s->data[header];
+		if (header + SE_H2_FRAME_HEADER <= x->captured)
+			from = header;
+		else if (x->last_end && header >= x->piece_start &&
+			 header + SE_H2_FRAME_HEADER <= x->last_end)
+			from = x->last_hdr + sizeof(struct se_data_piece) + header - x->piece_start;
+		else
+			return;
+		if (from > 2 * SE_CAPTURE_MAX + sizeof(struct se_data_piece)) /* verifier */
+			return;
+		const __u8 *b = &s->data[from];
 
 		x->w.copy = b[3] != SE_H2_TYPE_DATA;
 		x->w.next += SE_H2_FRAME_HEADER + ((__u32)b[0] << 16 | (__u32)b[1] << 8 | b[2]);
 		x->at = header + SE_H2_FRAME_HEADER;
 	}
 }
+
 /*
  * bpf_loop body: one step of the walk over the record, at most one read of user memory. A
  * frame's payload is passed over (copied past the prefix when it is not DATA), then the next
  * header is gathered, possibly over several syscalls. Past the prefix a header is read with
  * the bytes after it, up to SE_WALK_CHUNK: small frames (a burst of HEADERS, short DATA) then
- * cost one read and one piece for several.
+ * cost one read and one piece for several. When the pieces are full, the chunks are read
+ * aside (se_walk_copy) and payloads no longer copied.
  */
 static long se_walk_step(__u32 i, void *ctx)
 {
@@ -213,7 +229,7 @@ static long se_walk_step(__u32 i, void *ctx)
 		return 1;
 	struct se_walk_ctx *x = &s->walk;
 
-	se_walk_prefix(s);
+	se_walk_held(s);
 	if (x->at >= x->total)
 		return 1;
 	__u64 header = x->w.next - x->off; /* record-relative: the next header byte */
@@ -222,37 +238,40 @@ static long se_walk_step(__u32 i, void *ctx)
 	if (x->at < header) { /* in a frame's payload */
 		__u64 stop = header < x->total ? header : x->total;
 
-		if (!x->w.copy || stop <= held) {
-			x->at = stop;
-			return 0;
-		}
-		x->at = held;
-		long n = se_walk_copy(s, held, stop - held);
+		if (x->w.copy && stop > held && !x->full) {
+			x->at = held;
+			long n = se_walk_copy(s, held, stop - held);
 
-		if (n < 0) {
-			x->lost = 1;
-			return 1;
+			x->full = n == SE_WALK_FULL;
+			x->lost = n < 0 && !x->full;
+			x->at += n > 0 ? n : 0;
+			return x->lost;
 		}
-		x->at += n;
-		return 0;
+		x->at = stop; /* passed over: on to its header in this step */
+		if (x->at >= x->total)
+			return 1;
+		held = se_walk_held_to(x);
 	}
 	/* at a frame header: read past the prefix, or take it from what the record holds */
+	__u64 want = SE_H2_FRAME_HEADER - x->w.have;
+
 	if (held == x->at) {
 		__u64 left = x->total - x->at;
 		long got = se_walk_copy(s, x->at, left < SE_WALK_CHUNK ? left : SE_WALK_CHUNK);
 
-		x->lost = got < 0;
-		return got < 0;
+		x->full |= got == SE_WALK_FULL; /* the next step reads it aside */
+		x->lost = got < 0 && got != SE_WALK_FULL;
+		return x->lost;
 	}
-	__u64 want = SE_H2_FRAME_HEADER - x->w.have;
 	__u64 from = x->at < x->captured
 			 ? x->at
 			 : x->last_hdr + sizeof(struct se_data_piece) + x->at - x->piece_start;
 
-	if (!se_walk_take(s, from, want < held - x->at ? want : held - x->at)) {
+	if (from > 2 * SE_CAPTURE_MAX + sizeof(struct se_data_piece)) { /* bounds: verifier */
 		x->lost = 1;
 		return 1;
 	}
+	se_walk_take(x, &s->data[from], want < held - x->at ? want : held - x->at);
 	return 0;
 }
 
@@ -291,7 +310,8 @@ static __always_inline __u32 se_frame_walk(struct se_scratch *s, struct se_conn_
 	__u64 first;
 
 	if (w->state == SE_WALK_OFF) {
-		if (s->ev.offset || !se_walk_begins(s, s->ev.captured, &first))
+		if (s->ev.offset || c->origin == SE_ORIGIN_MIDSTREAM ||
+		    !se_walk_begins(s, s->ev.captured, &first))
 			return 0;
 		*w = (struct se_frame_walk){ .next = first, .state = SE_WALK_ON };
 		se_count(SE_KC_FRAME_WALKS);
@@ -309,8 +329,9 @@ static __always_inline __u32 se_frame_walk(struct se_scratch *s, struct se_conn_
 		.iovcnt = src ? src->iovcnt : 0,
 		.captured = s->ev.captured,
 	};
-	/* Out of order: a syscall already walked, or one missed. No source: a message of an
-	 * mmsg vector, walked inside that vector's own bpf_loop (too deep for the verifier). */
+	/* Out of order: an earlier syscall's record after a later one's (two threads at once),
+	 * or one missed. No source: a message of an mmsg vector, walked inside that vector's
+	 * own bpf_loop (too deep for the verifier). */
 	if (w->next < x->off || !src) {
 		x->lost = 1;
 	} else {
@@ -320,15 +341,20 @@ static __always_inline __u32 se_frame_walk(struct se_scratch *s, struct se_conn_
 		} else if (src->iovcnt) {
 			struct iovec v;
 
-			if (!bpf_probe_read_user(&v, sizeof(v), (const void *)src->iov)) {
-				x->ent_base = (__u64)v.iov_base;
-				x->ent_len = v.iov_len;
+			if (bpf_probe_read_user(&v, sizeof(v), (const void *)src->iov)) {
+				se_count(SE_KC_DROP_READ_FAULT);
+				x->lost = 1; /* the entries after it would be placed wrong */
 			}
+			x->ent_base = (__u64)v.iov_base;
+			x->ent_len = v.iov_len;
 		}
-		bpf_loop(SE_WALK_STEPS, se_walk_step, NULL, 0);
+		if (!x->lost)
+			bpf_loop(SE_WALK_STEPS, se_walk_step, NULL, 0);
 		if (x->at < x->total)
 			x->lost = 1;
 	}
+	if (x->full)
+		se_count(SE_KC_FRAME_WALK_FULL);
 	if (x->lost) {
 		w->state = SE_WALK_LOST;
 		se_count(SE_KC_FRAME_WALK_LOST);

@@ -182,10 +182,13 @@ struct se_walk_ctx {
 	__u32 captured;	   /* the prefix */
 	__u32 used;	   /* piece bytes written after the prefix, headers included */
 	__u32 last_hdr;	   /* where the last piece's header is in `data` */
-	__u64 piece_start; /* record-relative start and end of the last piece's bytes */
+	__u64 piece_start; /* record-relative start and end of the last piece's bytes (or of
+			    * the bytes read aside) */
 	__u64 last_end;
 	__u32 pieces;
-	__u32 lost; /* the walk cannot go on */
+	__u8 lost; /* the walk cannot go on */
+	__u8 full; /* the pieces have no room left: what the walk reads goes aside */
+	__u8 pad[2];
 };
 
 struct se_scratch {

@@ -100,11 +100,12 @@ enum se_close_reason {
 	X(DROP_CONN_RACE, 9, "conn_race", 1)   /* the connection's entry vanished mid-syscall */   \
 	X(CLOSE_PARKED, 10, "close_parked", 0) /* close records parked in `lost_closes` */         \
 	X(FRAME_WALKS, 11, "frame_walks", 0)   /* directions the HTTP/2 frame walk followed */     \
-	X(FRAME_WALK_LOST, 12, "frame_walk_lost", 0) /* ... that it stopped following */
+	X(FRAME_WALK_LOST, 12, "frame_walk_lost", 0) /* ... that it stopped following */           \
+	X(FRAME_WALK_FULL, 13, "frame_walk_full", 0) /* records whose pieces ran out of room */
 
 #define SE_KC_ENUM(name, id, str, loss) SE_KC_##name = (id),
 enum se_kernel_counter {
-	SE_KERNEL_COUNTERS(SE_KC_ENUM) SE_KC__COUNT = 13,
+	SE_KERNEL_COUNTERS(SE_KC_ENUM) SE_KC__COUNT = 14,
 };
 #undef SE_KC_ENUM
 

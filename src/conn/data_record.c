@@ -25,7 +25,7 @@ unsigned int se_data_record_segments(const struct se_ev_data *e, size_t size,
 	p += e->captured;
 	left = size - sizeof(*e) - e->captured;
 	done = e->captured;
-	for (unsigned int i = 0; i < e->pieces; i++, n++) {
+	for (unsigned int i = 0; i < e->pieces; i++) {
 		struct se_data_piece piece;
 		struct se_segment *prev = &out[n - 1];
 
@@ -37,6 +37,8 @@ unsigned int se_data_record_segments(const struct se_ev_data *e, size_t size,
 		if (piece.len > left || piece.offset < done ||
 		    (uint64_t)piece.offset + piece.len > e->total_len)
 			return 0;
+		if (!piece.len) /* a read that failed (the walk stopped there): nothing to add */
+			continue;
 		/* the segment before now ends where this piece begins */
 		prev->len = e->offset + piece.offset - prev->offset;
 		out[n] = out[0];
@@ -48,6 +50,12 @@ unsigned int se_data_record_segments(const struct se_ev_data *e, size_t size,
 		p += piece.len;
 		left -= piece.len;
 		done = (uint64_t)piece.offset + piece.len;
+		n++;
+	}
+	if (n > 1 && !out[0].len) { /* nothing copied before the first piece: it is the record */
+		memmove(&out[0], &out[1], (n - 1) * sizeof(out[0]));
+		out[0].piece = false;
+		n--;
 	}
 	return n;
 }

@@ -22,7 +22,8 @@
 /*
  * Fill out[] with the segments of record e (size bytes as read from the ring); returns how
  * many, or 0 when the record is malformed: a payload or a piece past its end, a piece before
- * what precedes it, or past the syscall's bytes.
+ * what precedes it, or past the syscall's bytes. The first segment is the record's own (an
+ * event), the others have `piece` set; none is empty but a record's of no bytes.
  */
 unsigned int se_data_record_segments(const struct se_ev_data *e, size_t size,
 				     struct se_segment out[SE_RECORD_SEGMENTS_MAX]);

@@ -96,10 +96,9 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 		 se_memory_parts(cfg->max_groups, spans);
 
 	out->rings = (uint64_t)rings * cfg->ring_size;
-	out->kernel_maps =
-	    se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_conn_state)) +
-	    se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_lost_close)) +
-	    (uint64_t)possible_cpus * (sizeof(struct se_ev_data) + SE_SCRATCH_BYTES);
+	out->kernel_maps = se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_conn_state)) +
+			   se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_lost_close)) +
+			   (uint64_t)possible_cpus * (sizeof(struct se_ev_data) + SE_SCRATCH_BYTES);
 	/* Each worker's table has room for every connection (they may all land on one ring),
 	 * and the pages of a table in use are all touched; tracker state is per connection. */
 	out->conn_state = (uint64_t)workers *

@@ -183,6 +183,14 @@ static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, s
 	d.sessions = &w->sessions;
 	d.dir = e->direction;
 	d.digest = w->cfg->connections;
+	/* A record ahead of one still missing is parked whole, as one segment: its pieces would
+	 * each take a parking place (SE_STREAM_PENDING_MAX) and turn the hole into a gap. Their
+	 * bytes are not seen then (the HTTP/2 framer finds its place again); rare, since all of a
+	 * connection's records go through one ring. */
+	if (nsegs > 1 && segs[0].offset > c->stream[d.dir].next) {
+		segs[0].len = e->total_len;
+		nsegs = 1;
+	}
 	for (unsigned int i = 0; i < nsegs; i++)
 		se_stream_push(&c->stream[d.dir], &segs[i], se_worker_on_bytes, &d, &w->scnt);
 	se_conn_table_mark_active(&w->conns, c);

@@ -6,7 +6,8 @@
  *  - they tile the syscall's bytes: the first starts at the record's offset, each starts
  *    where the one before ended, the last ends at offset + total_len;
  *  - captured <= len, and every captured byte lies inside the input (never read past it);
- *  - only the first is not a piece; there are at most SE_RECORD_SEGMENTS_MAX.
+ *  - only the first is not a piece, none is empty unless it is the only one; there are at
+ *    most SE_RECORD_SEGMENTS_MAX.
  * The same file builds the libFuzzer binary and, with replay_main.c, the corpus replayer.
  */
 #include <stdint.h>
@@ -50,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(s->offset == at);
 		CHECK(s->captured <= s->len);
 		CHECK(s->piece == (i > 0));
+		CHECK(s->len > 0 || n == 1);
 		CHECK(s->data >= copy + sizeof(*e));
 		CHECK(s->data + s->captured <= copy + size);
 		at += s->len;

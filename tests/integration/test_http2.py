@@ -23,6 +23,7 @@ import tempfile
 import time
 import unittest
 
+import h2_raw
 import harness
 
 SERVER, CLIENT = "server", "client"
@@ -552,6 +553,85 @@ class NghttpWalkedFromThePreface(NghttpAgainstNghttpd):
 class H2loadWalkedFromThePreface(H2loadManyStreams):
     PORT = 18137
     SOCKEYE_ARGS = harness.SANITIZED_RING + SMALL_CAPTURE
+
+
+def raw_answer(path):
+    """What h2_raw's server answers: 404 for /missing, a 20 000-byte body (two DATA frames)
+    for paths ending in 0, a short one otherwise."""
+    if path == "/missing":
+        return 404, b""
+    return 200, (os.urandom(20000) if path.endswith("0") else b"short\n")
+
+
+class RawFramesCutAnywhere(H2Scenario, harness.HttpAssertions):
+    """h2_raw's client and server, every write a sendmsg of up to 60 iovec entries cut at
+    sizes 1, 4, 9, 13, ... (frame headers split between entries and between syscalls), every
+    read 4097 bytes, and sockeye copying only the first 24 bytes of each syscall: the kernel's
+    frame walk carries every header and header block across all of those cuts."""
+
+    PORT = 18139
+    SOCKEYE_ARGS = harness.SANITIZED_RING + SMALL_CAPTURE
+    CUTS = [1, 4, 9, 13, 2, 700, 5, 8191, 3, 6, 17, 9]
+    BATCHES = [["/r/0", "/r/1", "/missing", "/r/2"] * 25] * 4
+
+    @classmethod
+    def drive(cls):
+        cls.got = h2_raw.run(cls.PORT, cls.BATCHES, raw_answer, writes=cls.CUTS, read=4097)
+
+    def expected(self):
+        return {("http2", "GET", p, s, None): n for (p, s), n in self.got.items()}
+
+    def test_premises(self):
+        self.assertEqual(self.got, {("/r/0", 200): 100, ("/r/1", 200): 100,
+                                    ("/missing", 404): 100, ("/r/2", 200): 100})
+
+    def test_server_counts_exact(self):
+        self.assert_counts(SERVER, self.expected())
+
+    def test_client_counts_exact(self):
+        self.assert_counts(CLIENT, self.expected())
+
+    def test_frames_followed(self):
+        self.assertEqual(self.report.total("frame_walks"), 4)
+        self.assertEqual(self.report.total("http2_lost_sync"), 0)
+        self.assertEqual(self.report.total("http2_end_estimated"), 0)
+        self.assertEqual(self.report.total("frame_walk_full"), 0)
+
+
+class RawFramesPastARecord(unittest.TestCase):
+    """1500 requests in one write, answered in one write (about 60 kB of small frames each
+    way): more than one record carries past the copied prefix (16 KiB). The kernel follows
+    those frames to the end, reading their headers aside, so the next batch on the connection
+    (10 requests for /after) is framed and counted exactly in both roles. What fell past the
+    record's room is not seen (counted: frame_walk_full, http2_lost_sync)."""
+
+    PORT = 18140
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+        sockeye = harness.Sockeye("--ports", str(cls.PORT), *harness.SANITIZED_RING)
+        try:
+            cls.got = h2_raw.run(cls.PORT, [[f"/r/{i % 5}" for i in range(1500)],
+                                            ["/after"] * 10], raw_answer)
+            harness.wait_port_idle(cls.PORT)
+        finally:
+            cls.report = sockeye.stop()
+        cls.h2 = H2Report(cls.report)
+
+    def test_premises(self):
+        self.assertEqual(self.got[("/after", 200)], 10)
+        self.assertEqual(sum(self.got.values()), 1510)
+
+    def test_walked_to_the_end(self):
+        self.assertGreater(self.report.total("frame_walk_full"), 0)
+        self.assertEqual(self.report.total("frame_walk_lost"), 0)
+        self.assertGreater(self.report.total("http2_lost_sync"), 0)
+
+    def test_next_batch_exact(self):
+        for role in ROLES:
+            self.assertEqual(self.h2.counts(role).get(("http2", "GET", "/after", 200, None)), 10,
+                             role)
 
 
 class H2cUpgrade(H2Scenario, harness.HttpAssertions):

@@ -126,16 +126,51 @@ static void test_most_pieces(void **state)
 	struct se_segment s[SE_RECORD_SEGMENTS_MAX];
 
 	(void)state;
-	start(&b, 0, SE_PIECES_MAX * 20, 0);
+	start(&b, 0, SE_PIECES_MAX * 20 + 5, 5);
 	for (uint32_t i = 0; i < SE_PIECES_MAX; i++)
-		piece(&b, i * 20, 9, (uint8_t)i);
+		piece(&b, 5 + i * 20, 9, (uint8_t)i);
 	assert_int_equal(split(&b, s), SE_PIECES_MAX + 1);
-	assert_int_equal(s[0].len, 0);
+	assert_int_equal(s[0].len, 5);
 	for (uint32_t i = 1; i <= SE_PIECES_MAX; i++) {
-		assert_int_equal(s[i].offset, (i - 1) * 20);
+		assert_int_equal(s[i].offset, 5 + (i - 1) * 20);
 		assert_int_equal(s[i].len, 20);
 		assert_int_equal(s[i].data[0], (uint8_t)(i - 1));
 	}
+}
+
+/* Nothing copied before the first piece (no prefix): the piece is the record's own segment,
+ * so the record still counts as one event. */
+static void test_no_prefix(void **state)
+{
+	struct builder b;
+	struct se_segment s[SE_RECORD_SEGMENTS_MAX];
+
+	(void)state;
+	start(&b, 300, 100, 0);
+	piece(&b, 0, 9, 'h');
+	piece(&b, 50, 9, 'i');
+	assert_int_equal(split(&b, s), 2);
+	assert_int_equal(s[0].offset, 300);
+	assert_int_equal(s[0].len, 50);
+	assert_int_equal(s[0].captured, 9);
+	assert_false(s[0].piece);
+	assert_int_equal(s[1].offset, 350);
+	assert_int_equal(s[1].len, 50);
+	assert_true(s[1].piece);
+	/* a piece of no bytes (a read that failed) adds nothing */
+	start(&b, 300, 100, 10);
+	piece(&b, 20, 9, 'h');
+	piece(&b, 40, 0, 0);
+	piece(&b, 40, 9, 'i');
+	assert_int_equal(split(&b, s), 3);
+	assert_int_equal(s[1].offset, 320);
+	assert_int_equal(s[1].len, 20);
+	assert_int_equal(s[2].offset, 340);
+	assert_int_equal(s[2].captured, 9);
+	/* and a record of no bytes at all stays one (empty) segment */
+	start(&b, 300, 0, 0);
+	assert_int_equal(split(&b, s), 1);
+	assert_int_equal(s[0].len, 0);
 }
 
 static void test_malformed_refused(void **state)
@@ -187,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_pieces_cover_the_syscall),
 		cmocka_unit_test(test_piece_right_after_the_prefix),
 		cmocka_unit_test(test_most_pieces),
+		cmocka_unit_test(test_no_prefix),
 		cmocka_unit_test(test_malformed_refused),
 	};
 
