@@ -13,6 +13,13 @@
 
 /* iovec entries copied in line, before the bpf_loop walk takes over (see se_copy_iov) */
 #define SE_IOV_HEAD 2
+/* TLS record layer (RFC 8446 5.1): type, version, length, then the handshake's type */
+#define SE_TLS_RECORD_HEADER	5
+#define SE_TLS_RECORD_MAX	(16384 + 2048) /* TLSCiphertext: 2^14 + 2048 */
+#define SE_TLS_HANDSHAKE	22
+#define SE_TLS_APPLICATION_DATA 23
+#define SE_TLS_CLIENT_HELLO	1
+#define SE_TLS_SERVER_HELLO	2
 _Static_assert(SE_IOV_HEAD <= SE_IOV_MAX, "the head is part of the walk");
 
 static __always_inline void *se_ring_of(const struct se_conn_state *c)
@@ -235,6 +242,28 @@ static __always_inline __u32 se_copy_iov(struct se_scratch *s, const struct iove
 }
 
 /*
+ * Does the first record of a direction begin with a TLS record header: a handshake's
+ * (ClientHello or ServerHello), or, on a connection joined mid-stream, an application data
+ * record's (writers hand TLS records over whole)? Only the first: later records start
+ * anywhere in a binary stream, where those five bytes come by chance. From the next record on,
+ * the connection's payload is not copied: no parser reads ciphertext. The first one is, so
+ * user space knows the connection for TLS (src/proto/detect.c has the rule too).
+ */
+static __always_inline bool se_tls_begins(const struct se_scratch *s, const struct se_conn_state *c,
+					  __u32 captured)
+{
+	const __u8 *d = s->data;
+	__u32 len = (__u32)d[3] << 8 | d[4];
+
+	if (s->ev.offset || captured < SE_TLS_RECORD_HEADER + 1 || d[1] != 3 || d[2] > 4 || !len ||
+	    len > SE_TLS_RECORD_MAX)
+		return false;
+	if (d[0] == SE_TLS_HANDSHAKE)
+		return d[5] == SE_TLS_CLIENT_HELLO || d[5] == SE_TLS_SERVER_HELLO;
+	return d[0] == SE_TLS_APPLICATION_DATA && c->origin == SE_ORIGIN_MIDSTREAM;
+}
+
+/*
  * Finish the data record in s (payload already copied, src: where the syscall's bytes are, for
  * the frame walk; NULL: not readable) and write it to c's ring. The stream offset advances by
  * the full syscall length even when the record cannot be written, so user space sees the hole
@@ -246,8 +275,9 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 {
 	if (dir >= SE_DIR__COUNT)
 		return;
-	/* sendfile and the socket tier's other paths are length-only: not cut short */
-	if (captured < total && syscall != SE_SYS_SENDFILE && syscall != SE_SYS_OTHER)
+	/* sendfile, the socket tier's other paths and TLS are length-only: not cut short */
+	if (captured < total && syscall != SE_SYS_SENDFILE && syscall != SE_SYS_OTHER &&
+	    c->capture != SE_CAPTURE_LENGTHS)
 		se_count(SE_KC_TRUNCATED);
 	se_header(&s->ev.h, SE_EV_DATA, c->id);
 	s->ev.tgid = pid_tgid >> 32;
@@ -266,6 +296,11 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 			       : (__u32)(s->ev.h.ts_ns - enter_ns);
 
 	__u32 pieces = se_frame_walk(s, c, dir, src);
+
+	if (c->capture == SE_CAPTURE_PREFIX && se_tls_begins(s, c, captured)) {
+		c->capture = SE_CAPTURE_LENGTHS;
+		se_count(SE_KC_TLS_CONNS);
+	}
 
 	void *ring = se_ring_of(c);
 	if (!ring)

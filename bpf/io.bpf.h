@@ -235,6 +235,8 @@ static __always_inline void se_io_record(struct se_conn_state *c, struct sock *s
 	};
 	__u8 dir = receives ? SE_DIR_IN : SE_DIR_OUT;
 
+	if (c->capture == SE_CAPTURE_LENGTHS) /* copy nothing: see se_tls_begins */
+		a.count = 0;
 	if (syscall == SE_SYS_RECVMMSG || syscall == SE_SYS_SENDMMSG) {
 		struct se_mmsg_walk w = { .args = a, .dir = dir };
 		__u32 n = ret < SE_MMSG_MAX ? ret : SE_MMSG_MAX;

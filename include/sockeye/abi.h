@@ -101,11 +101,12 @@ enum se_close_reason {
 	X(CLOSE_PARKED, 10, "close_parked", 0) /* close records parked in `lost_closes` */         \
 	X(FRAME_WALKS, 11, "frame_walks", 0)   /* directions the HTTP/2 frame walk followed */     \
 	X(FRAME_WALK_LOST, 12, "frame_walk_lost", 0) /* ... that it stopped following */           \
-	X(FRAME_WALK_FULL, 13, "frame_walk_full", 0) /* records whose pieces ran out of room */
+	X(FRAME_WALK_FULL, 13, "frame_walk_full", 0) /* records whose pieces ran out of room */    \
+	X(TLS_CONNS, 14, "tls_conns", 0) /* connections whose ciphertext is not copied (TLS) */
 
 #define SE_KC_ENUM(name, id, str, loss) SE_KC_##name = (id),
 enum se_kernel_counter {
-	SE_KERNEL_COUNTERS(SE_KC_ENUM) SE_KC__COUNT = 14,
+	SE_KERNEL_COUNTERS(SE_KC_ENUM) SE_KC__COUNT = 15,
 };
 #undef SE_KC_ENUM
 
@@ -223,6 +224,12 @@ enum se_announce_state {
 	SE_ANNOUNCE_DONE = 2,	 /* submitted to the connection's ring */
 };
 
+/* se_conn_state.capture: what the kernel copies of a connection's syscalls */
+enum se_capture_mode {
+	SE_CAPTURE_PREFIX = 0,	/* --capture-bytes of each (and the HTTP/2 frame walk's pieces) */
+	SE_CAPTURE_LENGTHS = 1, /* lengths only: TLS, whose ciphertext no parser reads */
+};
+
 /* se_frame_walk.state */
 enum se_walk_state {
 	SE_WALK_OFF = 0,  /* not HTTP/2 as far as the kernel saw (or joined mid-stream) */
@@ -252,7 +259,8 @@ struct se_conn_state {
 	__u32 ring;		     /* ring every event of this connection goes to */
 	__u8 role;		     /* enum se_role */
 	__u8 origin;		     /* enum se_origin */
-	__u8 pad[2];
+	__u8 capture;		     /* enum se_capture_mode */
+	__u8 pad;
 	__u32 announced;     /* enum se_announce_state (32-bit: BPF cmpxchg size) */
 	__u32 send_tid;	     /* the thread that began the send in progress */
 	__u64 send_start_ns; /* when the client send in progress began copying (0: none, or a server

@@ -24,6 +24,7 @@ struct se_conn_record {
 	uint32_t pid;
 	uint8_t role;
 	uint8_t proto; /* enum se_proto, as detected so far */
+	bool tls;      /* its bytes are TLS records (ciphertext) */
 	struct se_endpoint local;
 	struct se_endpoint peer;
 	struct se_conn_activity dir[SE_DIR__COUNT];

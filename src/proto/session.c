@@ -224,7 +224,10 @@ static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, 
 				     s->prefix[!req_dir], s->prefix_len[!req_dir]);
 	if (p == SE_PROTO_UNDECIDED && s->prefix_len[req_dir] >= SE_DETECT_PREFIX_MAX)
 		p = SE_PROTO_OTHER; /* the detector promises to decide within the prefix */
-	if (p == SE_PROTO_OTHER && s->midstream && ++s->tries < SE_SESSION_MIDSTREAM_TRIES) {
+	if (p == SE_PROTO_OTHER)
+		s->tls = se_detect_tls(s->prefix[dir], s->prefix_len[dir], s->midstream);
+	if (p == SE_PROTO_OTHER && !s->tls && s->midstream &&
+	    ++s->tries < SE_SESSION_MIDSTREAM_TRIES) {
 		/* Perhaps inside a message: look again from the next segment's start. */
 		memset(s->prefix_len, 0, sizeof(s->prefix_len));
 		memset(s->prefix_partial, 0, sizeof(s->prefix_partial));

@@ -41,6 +41,7 @@ struct se_session {
 	uint8_t role;
 	bool midstream;
 	bool closed;		/* se_session_close was called: later bytes are not parsed */
+	bool tls;		/* OTHER because it is TLS (se_detect_tls): ciphertext */
 	bool prefix_partial[2]; /* a kept prefix misses bytes (not captured, or a hole) */
 	uint8_t tries;
 	uint8_t by_port; /* enum se_proto the ports name (se_session_by_port), or UNDECIDED */

@@ -491,6 +491,7 @@ static void se_worker_record_conn(struct se_worker *w, struct se_shard *s, struc
 	r.pid = c->pid;
 	r.role = c->role;
 	r.proto = se_worker_session(w, c)->proto;
+	r.tls = se_worker_session(w, c)->tls;
 	r.local = c->local;
 	r.peer = c->peer;
 	memcpy(r.dir, c->window, sizeof(r.dir));

@@ -40,11 +40,11 @@ static void se_stdout_conn(FILE *out, const struct se_window *w, const struct se
 		",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ",\"events_in\":%" PRIu64
 		",\"events_out\":%" PRIu64 ",\"captured_in\":%" PRIu64 ",\"captured_out\":%" PRIu64
 		",\"digest_in\":\"%016" PRIx64 "\",\"digest_out\":\"%016" PRIx64
-		"\",\"conn_id\":%" PRIu64 ",\"protocol\":\"%s\"}\n",
+		"\",\"conn_id\":%" PRIu64 ",\"protocol\":\"%s\",\"tls\":%s}\n",
 		(uint64_t)(w->start_ns / SE_NS_PER_MS), (uint64_t)(w->end_ns / SE_NS_PER_MS),
 		se_role_name(r->role), r->pid, local, peer, in->bytes, o->bytes, in->events,
 		o->events, in->captured, o->captured, r->digest[SE_DIR_IN], r->digest[SE_DIR_OUT],
-		r->id, se_stdout_proto(r->proto));
+		r->id, se_stdout_proto(r->proto), r->tls ? "true" : "false");
 }
 
 static void se_stdout_stats(FILE *out, const struct se_window *w, const struct se_kernel_window *kw,

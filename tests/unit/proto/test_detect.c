@@ -205,6 +205,38 @@ static void test_detect_decides_within_prefix(void **state)
 	}
 }
 
+/* TLS records: a handshake's first record at a direction's start, or, joined mid-way, an
+ * application data record at a segment's start; anything else is not TLS. */
+static void test_detect_tls(void **state)
+{
+	/* record header: type, version, length; then the handshake's type */
+	static const uint8_t client_hello[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00 };
+	static const uint8_t server_hello[] = { 0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00 };
+	static const uint8_t app_data[] = { 0x17, 0x03, 0x03, 0x00, 0x35, 0xab, 0xcd };
+	static const uint8_t finished[] = { 0x16, 0x03, 0x03, 0x00, 0x20, 0x14, 0x00 };
+	static const uint8_t too_long[] = { 0x16, 0x03, 0x03, 0x48, 0x01, 0x01, 0x00 };
+	static const uint8_t empty[] = { 0x16, 0x03, 0x03, 0x00, 0x00, 0x01, 0x00 };
+	static const uint8_t ssl2_version[] = { 0x16, 0x02, 0x00, 0x00, 0x20, 0x01, 0x00 };
+	static const uint8_t http[] = "GET / HTTP/1.1\r\n";
+
+	(void)state;
+	assert_true(se_detect_tls(client_hello, sizeof(client_hello), false));
+	assert_true(se_detect_tls(server_hello, sizeof(server_hello), false));
+	assert_true(se_detect_tls(client_hello, sizeof(client_hello), true));
+	/* the header alone does not say which handshake message follows */
+	assert_false(se_detect_tls(client_hello, 5, false));
+	/* application data only where sockeye joined the connection */
+	assert_false(se_detect_tls(app_data, sizeof(app_data), false));
+	assert_true(se_detect_tls(app_data, sizeof(app_data), true));
+	/* another handshake message, a record longer than TLS allows, an empty one, SSL 2 */
+	assert_false(se_detect_tls(finished, sizeof(finished), true));
+	assert_false(se_detect_tls(too_long, sizeof(too_long), true));
+	assert_false(se_detect_tls(empty, sizeof(empty), true));
+	assert_false(se_detect_tls(ssl2_version, sizeof(ssl2_version), true));
+	assert_false(se_detect_tls(http, sizeof(http) - 1, true));
+	assert_false(se_detect_tls(NULL, 0, true));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_detect_binary),
 		cmocka_unit_test(test_detect_prefixes),
 		cmocka_unit_test(test_detect_decides_within_prefix),
+		cmocka_unit_test(test_detect_tls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -453,6 +453,7 @@ static void test_conn_lines(void **state)
 	recs[1].local.port = 8080;
 	recs[1].peer.port = 443;
 
+	recs[1].tls = true; /* other, because TLS */
 	recs[2].id = 79;
 	recs[2].role = SE_ROLE_UNKNOWN;
 	recs[2].local.family = recs[2].peer.family = AF_INET6;
@@ -481,13 +482,13 @@ static void test_conn_lines(void **state)
 	assert_line_has(&o, 0, "\"digest_in\":\"0123456789abcdef\"");
 	assert_line_has(&o, 0, "\"digest_out\":\"0000000000000abc\"");
 	assert_line_has(&o, 0, "\"conn_id\":77,");
-	assert_line_has(&o, 0, "\"protocol\":\"http1\"}");
+	assert_line_has(&o, 0, "\"protocol\":\"http1\",\"tls\":false}");
 
 	assert_line_has(&o, 1, "\"role\":\"client\"");
 	assert_line_has(&o, 1, "\"local\":\"[::1]:8080\"");
 	assert_line_has(&o, 1, "\"peer\":\"[2001:db8::1]:443\"");
 	assert_line_has(&o, 1, "\"conn_id\":78");
-	assert_line_has(&o, 1, "\"protocol\":\"other\"");
+	assert_line_has(&o, 1, "\"protocol\":\"other\",\"tls\":true}");
 	assert_line_has(&o, 2, "\"protocol\":\"undecided\"");
 
 	assert_line_has(&o, 2, "\"role\":\"unknown\"");
