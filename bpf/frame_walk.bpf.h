@@ -297,28 +297,17 @@ static __always_inline bool se_walk_begins(const struct se_scratch *s, __u32 cap
 }
 
 /*
- * Walk the record in s (its prefix copied, offset and length set) on direction dir of c, and
- * append the pieces it needs; returns their bytes. Costs nothing on a connection not walked
- * but a test, and once per direction a look at its first bytes.
+ * Walk the record in s (its prefix copied, offset and length set) from w, the state of its
+ * direction, and append the pieces it needs; returns their bytes. A global function: the
+ * verifier checks it once per program against its prototype, not once per path that reaches
+ * it (each program's syscall switch makes several). Its pointers may be NULL as far as the
+ * verifier knows.
  */
-static __always_inline __u32 se_frame_walk(struct se_scratch *s, struct se_conn_state *c, __u8 dir,
-					   const struct se_src *src)
+__attribute__((noinline)) __u32 se_frame_walk_record(struct se_scratch *s, struct se_frame_walk *w,
+						     const struct se_src *src)
 {
-	if (dir >= SE_DIR__COUNT)
+	if (!s || !w)
 		return 0;
-	struct se_frame_walk *w = &c->walk[dir];
-	__u64 first;
-
-	if (w->state == SE_WALK_OFF) {
-		if (s->ev.offset || c->origin == SE_ORIGIN_MIDSTREAM ||
-		    !se_walk_begins(s, s->ev.captured, &first))
-			return 0;
-		*w = (struct se_frame_walk){ .next = first, .state = SE_WALK_ON };
-		se_count(SE_KC_FRAME_WALKS);
-	}
-	if (w->state != SE_WALK_ON)
-		return 0;
-
 	struct se_walk_ctx *x = &s->walk;
 
 	*x = (struct se_walk_ctx){
@@ -330,8 +319,7 @@ static __always_inline __u32 se_frame_walk(struct se_scratch *s, struct se_conn_
 		.captured = s->ev.captured,
 	};
 	/* Out of order: an earlier syscall's record after a later one's (two threads at once),
-	 * or one missed. No source: a message of an mmsg vector, walked inside that vector's
-	 * own bpf_loop (too deep for the verifier). */
+	 * or one missed. */
 	if (w->next < x->off || !src) {
 		x->lost = 1;
 	} else {
@@ -363,6 +351,36 @@ static __always_inline __u32 se_frame_walk(struct se_scratch *s, struct se_conn_
 	}
 	s->ev.pieces = x->pieces;
 	return x->used;
+}
+
+/*
+ * Walk the record in s on direction dir of c, if that direction is walked, and append the
+ * pieces it needs; returns their bytes. Costs nothing on a connection not walked but a test,
+ * and once per direction a look at its first bytes.
+ */
+static __always_inline __u32 se_frame_walk(struct se_scratch *s, struct se_conn_state *c, __u8 dir,
+					   const struct se_src *src)
+{
+	if (dir >= SE_DIR__COUNT)
+		return 0;
+	struct se_frame_walk *w = &c->walk[dir];
+	__u64 first;
+
+	if (w->state == SE_WALK_OFF) {
+		if (s->ev.offset || c->origin == SE_ORIGIN_MIDSTREAM ||
+		    !se_walk_begins(s, s->ev.captured, &first))
+			return 0;
+		*w = (struct se_frame_walk){ .next = first, .state = SE_WALK_ON };
+		se_count(SE_KC_FRAME_WALKS);
+	}
+	if (w->state != SE_WALK_ON)
+		return 0;
+	if (!src) { /* a message of an mmsg vector: the call would be too deep (stack) */
+		w->state = SE_WALK_LOST;
+		se_count(SE_KC_FRAME_WALK_LOST);
+		return 0;
+	}
+	return se_frame_walk_record(s, w, src);
 }
 
 #endif /* SOCKEYE_FRAME_WALK_BPF_H */
