@@ -13,13 +13,6 @@
 
 /* iovec entries copied in line, before the bpf_loop walk takes over (see se_copy_iov) */
 #define SE_IOV_HEAD 2
-/* TLS record layer (RFC 8446 5.1): type, version, length, then the handshake's type */
-#define SE_TLS_RECORD_HEADER	5
-#define SE_TLS_RECORD_MAX	(16384 + 2048) /* TLSCiphertext: 2^14 + 2048 */
-#define SE_TLS_HANDSHAKE	22
-#define SE_TLS_APPLICATION_DATA 23
-#define SE_TLS_CLIENT_HELLO	1
-#define SE_TLS_SERVER_HELLO	2
 _Static_assert(SE_IOV_HEAD <= SE_IOV_MAX, "the head is part of the walk");
 
 static __always_inline void *se_ring_of(const struct se_conn_state *c)

@@ -224,6 +224,15 @@ enum se_announce_state {
 	SE_ANNOUNCE_DONE = 2,	 /* submitted to the connection's ring */
 };
 
+/* TLS record layer, as both halves recognise it (se_tls_begins, se_detect_tls) (RFC
+ * 8446 5.1): type, version, length, then the handshake's type */
+#define SE_TLS_RECORD_HEADER	5
+#define SE_TLS_RECORD_MAX	(16384 + 2048) /* TLSCiphertext: 2^14 + 2048 */
+#define SE_TLS_HANDSHAKE	22
+#define SE_TLS_APPLICATION_DATA 23
+#define SE_TLS_CLIENT_HELLO	1
+#define SE_TLS_SERVER_HELLO	2
+
 /* se_conn_state.capture: what the kernel copies of a connection's syscalls */
 enum se_capture_mode {
 	SE_CAPTURE_PREFIX = 0,	/* --capture-bytes of each (and the HTTP/2 frame walk's pieces) */

@@ -100,14 +100,6 @@ enum se_proto se_detect_joined(const uint8_t *request_side, size_t req_len,
 	return se_detect_any(request_side, req_len, response_side, resp_len, true);
 }
 
-/* TLS record layer (RFC 8446 5.1): type, version, length, then the handshake's type */
-#define SE_TLS_RECORD_HEADER	5
-#define SE_TLS_RECORD_MAX	(16384 + 2048) /* TLSCiphertext: 2^14 + 2048 */
-#define SE_TLS_HANDSHAKE	22
-#define SE_TLS_APPLICATION_DATA 23
-#define SE_TLS_CLIENT_HELLO	1
-#define SE_TLS_SERVER_HELLO	2
-
 bool se_detect_tls(const uint8_t *buf, size_t len, bool joined)
 {
 	size_t record;
