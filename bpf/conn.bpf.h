@@ -103,6 +103,17 @@ static __always_inline bool se_ns_tgid_selected(void)
 	       ns.tgid == target_tgid;
 }
 
+/* Is the calling task sockeye itself? (tgid: its kernel tgid) */
+static __always_inline bool se_is_self(__u32 tgid)
+{
+	struct bpf_pidns_info ns;
+
+	if (!self_pidns_ino)
+		return tgid == self_tgid;
+	return !bpf_get_ns_current_pid_tgid(self_pidns_dev, self_pidns_ino, &ns, sizeof(ns)) &&
+	       ns.tgid == self_tgid;
+}
+
 /*
  * The --pid and namespace filters of the calling task (tgid: its kernel tgid). The --pid
  * test goes first while it is a compare, after the cheap namespace test when it is a helper

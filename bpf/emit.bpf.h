@@ -236,11 +236,12 @@ static __always_inline __u32 se_copy_iov(struct se_scratch *s, const struct iove
 
 /*
  * Does the first record of a direction begin with a TLS record header: a handshake's
- * (ClientHello or ServerHello), or, on a connection joined mid-stream, an application data
- * record's (writers hand TLS records over whole)? Only the first: later records start
- * anywhere in a binary stream, where those five bytes come by chance. From the next record on,
- * the connection's payload is not copied: no parser reads ciphertext. The first one is, so
- * user space knows the connection for TLS (src/proto/detect.c has the rule too).
+ * (ClientHello or ServerHello, or the header read alone), or, on a connection joined
+ * mid-stream, an application data record's (writers hand TLS records over whole)? Only the
+ * first: later records start anywhere in a binary stream, where those five bytes come by
+ * chance. From the next record on, the connection's ciphertext is not copied: no parser reads
+ * it (the plaintext comes from the library's calls, tls.bpf.h). The first one is, so user
+ * space knows the connection for TLS (src/proto/detect.c has the rule too).
  */
 static __always_inline bool se_tls_begins(const struct se_scratch *s, const struct se_conn_state *c,
 					  __u32 captured)
@@ -248,9 +249,12 @@ static __always_inline bool se_tls_begins(const struct se_scratch *s, const stru
 	const __u8 *d = s->data;
 	__u32 len = (__u32)d[3] << 8 | d[4];
 
-	if (s->ev.offset || captured < SE_TLS_RECORD_HEADER + 1 || d[1] != 3 || d[2] > 4 || !len ||
+	if (s->ev.offset || captured < SE_TLS_RECORD_HEADER || d[1] != 3 || d[2] > 4 || !len ||
 	    len > SE_TLS_RECORD_MAX)
 		return false;
+	/* A record's header read alone (GnuTLS reads the header, then the body) */
+	if (d[0] == SE_TLS_HANDSHAKE && captured == SE_TLS_RECORD_HEADER)
+		return true;
 	if (d[0] == SE_TLS_HANDSHAKE)
 		return d[5] == SE_TLS_CLIENT_HELLO || d[5] == SE_TLS_SERVER_HELLO;
 	return d[0] == SE_TLS_APPLICATION_DATA && c->origin == SE_ORIGIN_MIDSTREAM;
@@ -268,14 +272,18 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 {
 	if (dir >= SE_DIR__COUNT)
 		return;
-	/* sendfile, the socket tier's other paths and TLS are length-only: not cut short */
+	bool ciphertext = c->capture == SE_CAPTURE_LENGTHS && syscall != SE_SYS_TLS;
+
+	/* sendfile, the socket tier's other paths and ciphertext are length-only: not cut short */
 	if (captured < total && syscall != SE_SYS_SENDFILE && syscall != SE_SYS_OTHER &&
-	    c->capture != SE_CAPTURE_LENGTHS)
+	    !ciphertext)
 		se_count(SE_KC_TRUNCATED);
 	se_header(&s->ev.h, SE_EV_DATA, c->id);
 	s->ev.tgid = pid_tgid >> 32;
 	s->ev.tid = (__u32)pid_tgid;
-	s->ev.offset = __sync_fetch_and_add(&c->offset[dir], total);
+	/* plaintext has offsets of its own: the ciphertext's count every byte on the wire */
+	s->ev.offset =
+	    __sync_fetch_and_add(syscall == SE_SYS_TLS ? &c->plain[dir] : &c->offset[dir], total);
 	s->ev.total_len = total;
 	s->ev.captured = captured;
 	s->ev.direction = dir;
@@ -288,7 +296,8 @@ static __always_inline void se_emit_data(struct se_scratch *s, struct se_conn_st
 			       ? 0xffffffffu
 			       : (__u32)(s->ev.h.ts_ns - enter_ns);
 
-	__u32 pieces = se_frame_walk(s, c, dir, src);
+	/* The walk follows the stream parsed: a TLS connection's plaintext (from its offset 0) */
+	__u32 pieces = ciphertext ? 0 : se_frame_walk(s, c, dir, src);
 
 	if (c->capture == SE_CAPTURE_PREFIX && se_tls_begins(s, c, captured)) {
 		c->capture = SE_CAPTURE_LENGTHS;

@@ -155,6 +155,18 @@ static __always_inline bool se_inflight_take(__u8 syscall, struct se_inflight *o
 	return true;
 }
 
+/*
+ * Bytes moved on a TLS connection: if the thread is inside a TLS library call, that call's
+ * plaintext belongs to this connection (bpf/tls.bpf.h). Only TLS connections pay the lookup.
+ */
+static __always_inline void se_tls_tie(struct sock *sk)
+{
+	struct se_tls_call *t = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
+
+	if (t && t->active)
+		t->sk = (__u64)sk;
+}
+
 /* What a data record is made from (both tiers): the arguments and the connection. */
 struct se_io_args {
 	__u64 sk;
@@ -278,6 +290,8 @@ static __always_inline void se_io_record(struct se_conn_state *c, struct sock *s
 		break;
 	}
 	se_emit_data(s, c, dir, syscall, ret, captured, a.enter_ns, pid_tgid, &src);
+	if (c->capture == SE_CAPTURE_LENGTHS)
+		se_tls_tie(sk);
 }
 
 /*

@@ -26,6 +26,11 @@ const volatile __u64 wakeup_bytes = 0; /* wake the consumer per this much ring s
 const volatile __u64 watched_ports[SE_PORT_BITMAP_WORDS] = {};
 /* bit p set: a UDP socket with port p at either end carries DNS (--dns-ports) */
 const volatile __u64 dns_ports[SE_PORT_BITMAP_WORDS] = {};
+/* sockeye's own process, as target_* name one: its TLS calls (the OTLP export over https)
+ * are not the service's (se_is_self) */
+const volatile __u32 self_tgid = 0;
+const volatile __u32 self_pidns_ino = 0;
+const volatile __u64 self_pidns_dev = 0;
 /* Mixed into a socket's address to make its id in datagram records (no kernel address leaves
  * the kernel as is); random, from user space. */
 const volatile __u64 sock_id_salt = 0;
@@ -136,6 +141,67 @@ struct {
 	__type(key, int);
 	__type(value, struct se_mmsg_cursor);
 } mmsg_cursor SEC(".maps");
+
+/* se_tls_call.dir of a handshake call: no plaintext, only the tie to learn */
+#define SE_TLS_CALL_HANDSHAKE 2
+
+/*
+ * The TLS library call a thread is in (bpf/tls.bpf.h): what its entry probe saw, for its
+ * return probe, and the connection the call moved ciphertext on, set by the data hooks.
+ */
+struct se_tls_call {
+	__u64 ssl;	/* the library's session object (SSL *, gnutls_session_t) */
+	__u64 buf;	/* the plaintext buffer */
+	__u64 len_out;	/* the _ex forms: where the call writes its byte count; 0: returned */
+	__u64 sk;	/* the tracked connection's socket, once the call moved bytes on one */
+	__u64 start_ns; /* when the call began: a client request's first byte went out then */
+	__u8 dir;	/* enum se_direction: SE_DIR_IN for a read; SE_TLS_CALL_HANDSHAKE */
+	__u8 active;	/* set at entry, cleared by the return probe */
+	__u8 pad[6];
+};
+
+/*
+ * tls_calls: task-local storage, value struct se_tls_call. Writer: the TLS entry probes of
+ * selected processes (a thread gets its slot on its first call), and the data hooks of both
+ * tiers on a TLS connection (sk); reader: the return probes, which clear `active`.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct se_tls_call);
+} tls_calls SEC(".maps");
+
+/*
+ * execs: struct se_ev_exec records, one per program started in the watched scope. Writer: the
+ * sched_process_exec hook; reader: the TLS watcher process. Woken per record: starts are rare.
+ * Full = counted (exec_lost).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} execs SEC(".maps");
+
+/* A TLS session object of one process. */
+struct se_tls_session_key {
+	__u64 ssl;
+	__u32 tgid;
+	__u32 pad;
+};
+
+/*
+ * tls_sessions: the connection a TLS session object was last tied to, for the calls that move
+ * no bytes on the socket (records already buffered, or a write the library keeps).
+ * key: struct se_tls_session_key; value: u64 struct sock address (a `conns` key). Writer: the
+ * return probes of tied calls; deleter: SSL_free/gnutls_deinit probes. LRU, so objects whose
+ * free was never seen (a killed process) go first. Size: --max-connections (before load).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096); /* set to --max-connections before load */
+	__type(key, struct se_tls_session_key);
+	__type(value, __u64);
+} tls_sessions SEC(".maps");
 
 /*
  * lost_closes: close records that did not fit in their ring (see abi.h).

@@ -8,7 +8,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "io.bpf.h"
+#include "tls.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -145,4 +145,68 @@ int se_tcp_destroy_sock(struct bpf_raw_tracepoint_args *ctx)
 {
 	se_conn_end((struct sock *)ctx->args[0], SE_CLOSE_DESTROY);
 	return 0;
+}
+
+/*
+ * The TLS libraries' calls (tls.bpf.h), attached by user space to each library file with
+ * the symbol of each (src/capture/tls_attach.c). SSL_read(ssl, buf, num) and
+ * SSL_read_ex(ssl, buf, num, &readbytes) share one return probe: the entry says which.
+ */
+SEC("uprobe")
+int se_ssl_read(struct pt_regs *ctx)
+{
+	return se_tls_enter(ctx->di, ctx->si, 0, SE_DIR_IN);
+}
+
+SEC("uprobe")
+int se_ssl_read_ex(struct pt_regs *ctx)
+{
+	return se_tls_enter(ctx->di, ctx->si, ctx->cx, SE_DIR_IN);
+}
+
+SEC("uprobe")
+int se_ssl_write(struct pt_regs *ctx)
+{
+	return se_tls_enter(ctx->di, ctx->si, 0, SE_DIR_OUT);
+}
+
+SEC("uprobe")
+int se_ssl_write_ex(struct pt_regs *ctx)
+{
+	return se_tls_enter(ctx->di, ctx->si, ctx->cx, SE_DIR_OUT);
+}
+
+/* sched:sched_process_exec(p, old_pid, bprm), raw: a program started (tls.bpf.h) */
+SEC("raw_tracepoint/sched_process_exec")
+int se_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	return se_tls_exec(bpf_get_current_pid_tgid() >> 32);
+}
+
+/* SSL_do_handshake(ssl) (SSL_connect and SSL_accept call it), gnutls_handshake(session) */
+SEC("uprobe")
+int se_tls_handshake(struct pt_regs *ctx)
+{
+	return se_tls_enter(ctx->di, 0, 0, SE_TLS_CALL_HANDSHAKE);
+}
+
+/* OpenSSL's calls return an int: the upper half of ax is not part of it */
+SEC("uretprobe")
+int se_tls_return_int(struct pt_regs *ctx)
+{
+	return se_tls_exit((int)ctx->ax);
+}
+
+/* GnuTLS's return an ssize_t */
+SEC("uretprobe")
+int se_tls_return_long(struct pt_regs *ctx)
+{
+	return se_tls_exit((long)ctx->ax);
+}
+
+/* SSL_free(ssl), gnutls_deinit(session) */
+SEC("uprobe")
+int se_tls_session_free(struct pt_regs *ctx)
+{
+	return se_tls_free(ctx->di);
 }

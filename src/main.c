@@ -174,9 +174,9 @@ int main(int argc, char **argv)
 
 		/* Attached; nothing more to gain. Before any thread exists: the drop forks, and
 		 * the filter then covers every thread the pipeline starts. */
-		if (se_caps_drop_after_attach(se_probe_counters_fd(probe), &left, err,
+		if (se_caps_drop_after_attach(0, se_probe_counters_fd(probe), &left, err,
 					      sizeof(err)) ||
-		    se_seccomp_install(err, sizeof(err))) {
+		    se_seccomp_install(false, err, sizeof(err))) {
 			se_err("%s", err);
 			goto out;
 		}
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
 		snprintf(quota_text, sizeof(quota_text), "none");
 	se_info("capturing: %u workers, %u rings of %llu bytes (CPUs usable %u, cgroup CPU limit "
 		"%s), ports %s, DNS ports %s, netns %s%s, window %us, allocator %s, data hooks %s, "
-		"memory bound "
+		"TLS libraries %s, memory bound "
 		"%u MiB (rings %u, kernel maps %u, connections %u, buffers %u, windows %u, "
 		"process %u)",
 		nworkers, nrings, (unsigned long long)cfg.ring_size, usable, quota_text,
@@ -233,9 +233,11 @@ int main(int argc, char **argv)
 		: cfg.netns_mode == SE_NETNS_PATH ? cfg.netns_path
 						  : "self",
 		cfg.pid ? " (one process)" : "", cfg.window_s, se_alloc_name(alloc, sizeof(alloc)),
-		se_probe_data_hooks(probe), se_main_mib(mem.total), se_main_mib(mem.rings),
-		se_main_mib(mem.kernel_maps), se_main_mib(mem.conn_state), se_main_mib(mem.buffers),
-		se_main_mib(mem.windows), se_main_mib(mem.process));
+		se_probe_data_hooks(probe),
+		*se_probe_tls_libraries(probe) ? se_probe_tls_libraries(probe) : "none",
+		se_main_mib(mem.total), se_main_mib(mem.rings), se_main_mib(mem.kernel_maps),
+		se_main_mib(mem.conn_state), se_main_mib(mem.buffers), se_main_mib(mem.windows),
+		se_main_mib(mem.process));
 	status = se_main_wait(&sigs, cfg.duration_s, workers, nworkers) ? SE_EXIT_FAILURE : 0;
 out:
 	/* Reverse order: stop capturing, let the workers drain and seal, export, free. */

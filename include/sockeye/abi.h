@@ -64,6 +64,8 @@ enum se_syscall {
 	SE_SYS_PREADV2 = 12,
 	SE_SYS_PWRITEV2 = 13,
 	SE_SYS_OTHER = 14, /* socket tier: splice, io_uring, a kernel thread: length only */
+	SE_SYS_TLS = 15,   /* plaintext a TLS library call (SSL_read, SSL_write, ...) returned or
+			    * took: a stream of its own (se_conn_state.plain), the one parsed */
 };
 
 /* How a connection was first recognised (kept for diagnostics and for role confidence). */
@@ -102,11 +104,14 @@ enum se_close_reason {
 	X(FRAME_WALKS, 11, "frame_walks", 0)   /* directions the HTTP/2 frame walk followed */     \
 	X(FRAME_WALK_LOST, 12, "frame_walk_lost", 0) /* ... that it stopped following */           \
 	X(FRAME_WALK_FULL, 13, "frame_walk_full", 0) /* records whose pieces ran out of room */    \
-	X(TLS_CONNS, 14, "tls_conns", 0) /* connections whose ciphertext is not copied (TLS) */
+	X(TLS_CONNS, 14, "tls_conns", 0)   /* connections whose ciphertext is not copied (TLS) */  \
+	X(TLS_CALLS, 15, "tls_calls", 0)   /* TLS library calls whose plaintext was recorded */    \
+	X(TLS_UNTIED, 16, "tls_untied", 0) /* ... not recorded: their connection is not known */ \
+	X(EXEC_LOST, 17, "exec_lost", 1) /* process starts the TLS watcher was not told of */
 
 #define SE_KC_ENUM(name, id, str, loss) SE_KC_##name = (id),
 enum se_kernel_counter {
-	SE_KERNEL_COUNTERS(SE_KC_ENUM) SE_KC__COUNT = 15,
+	SE_KERNEL_COUNTERS(SE_KC_ENUM) SE_KC__COUNT = 18,
 };
 #undef SE_KC_ENUM
 
@@ -224,6 +229,16 @@ enum se_announce_state {
 	SE_ANNOUNCE_DONE = 2,	 /* submitted to the connection's ring */
 };
 
+/*
+ * A process in the watched scope started a program (sched_process_exec): the TLS watcher
+ * (src/capture/tls_watch.c) looks for the TLS libraries it uses. Written to the `execs` ring.
+ */
+struct se_ev_exec {
+	__u32 pid; /* as sockeye's own pid namespace numbers it (its /proc) */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct se_ev_exec) == 8, "se_ev_exec layout");
+
 /* TLS record layer, as both halves recognise it (se_tls_begins, se_detect_tls) (RFC
  * 8446 5.1): type, version, length, then the handshake's type */
 #define SE_TLS_RECORD_HEADER	5
@@ -236,7 +251,8 @@ enum se_announce_state {
 /* se_conn_state.capture: what the kernel copies of a connection's syscalls */
 enum se_capture_mode {
 	SE_CAPTURE_PREFIX = 0,	/* --capture-bytes of each (and the HTTP/2 frame walk's pieces) */
-	SE_CAPTURE_LENGTHS = 1, /* lengths only: TLS, whose ciphertext no parser reads */
+	SE_CAPTURE_LENGTHS = 1, /* lengths only: TLS, whose ciphertext no parser reads (its
+				 * plaintext comes from the library's calls, bpf/tls.bpf.h) */
 };
 
 /* se_frame_walk.state */
@@ -274,8 +290,10 @@ struct se_conn_state {
 	__u32 send_tid;	     /* the thread that began the send in progress */
 	__u64 send_start_ns; /* when the client send in progress began copying (0: none, or a server
 			      * connection); see bpf/io.bpf.h */
-	struct se_frame_walk walk[SE_DIR__COUNT];
+	struct se_frame_walk
+	    walk[SE_DIR__COUNT];    /* of the stream parsed: plain once there is one */
+	__u64 plain[SE_DIR__COUNT]; /* next plaintext stream offset per direction (SE_SYS_TLS) */
 };
-_Static_assert(sizeof(struct se_conn_state) == 80, "se_conn_state layout");
+_Static_assert(sizeof(struct se_conn_state) == 96, "se_conn_state layout");
 
 #endif /* SOCKEYE_ABI_H */

@@ -128,12 +128,14 @@ static uint64_t se_caps_bounding(void)
 	return set;
 }
 
-int se_caps_drop_after_attach(int map_fd, struct se_caps_left *left, char *err, size_t errlen)
+int se_caps_drop_after_attach(uint64_t keep, int map_fd, struct se_caps_left *left, char *err,
+			      size_t errlen)
 {
-	uint64_t keep = se_caps_map_access_needs_none(map_fd) ? 0 : 1ull << SE_CAP_BPF;
 	uint64_t bounding;
 	int ret;
 
+	if (!(keep & 1ull << SE_CAP_BPF) && !se_caps_map_access_needs_none(map_fd))
+		keep |= 1ull << SE_CAP_BPF;
 	/* Before anything else: an exec from here on gains no capability, whatever follows. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 		ret = -errno;

@@ -17,14 +17,20 @@ struct se_caps_left {
 	uint64_t bounding;  /* what an exec could regain but for no_new_privs */
 };
 
+/* What the TLS watcher keeps (tls_watch.h): attaching uprobes to libraries read through
+ * other processes' /proc/PID/root (CAP_SYS_PTRACE). A uprobe perf event needs CAP_SYS_ADMIN,
+ * not only CAP_PERFMON (measured on 6.18: EACCES without it), and its program CAP_BPF. */
+#define SE_CAPS_TLS_WATCH (1ull << 19 | 1ull << 21 | 1ull << 38 | 1ull << 39)
+
 /*
- * Set no_new_privs, then drop every capability (keeping CAP_BPF only if map_fd cannot be
- * used without it) from the effective, permitted, inheritable and ambient sets, and from
- * the bounding set as far as this process may (that needs CAP_SETPCAP). *left tells what
- * stayed. 0 or -errno with a one-line message in err.
- * Context: main, before any other thread exists (it forks a probe child).
+ * Set no_new_privs, then drop every capability but those in keep (and CAP_BPF if map_fd
+ * cannot be used without it) from the effective, permitted, inheritable and ambient sets, and
+ * from the bounding set as far as this process may (that needs CAP_SETPCAP). *left tells
+ * what stayed. 0 or -errno with a one-line message in err.
+ * Context: before any other thread exists (it forks a probe child).
  */
-int se_caps_drop_after_attach(int map_fd, struct se_caps_left *left, char *err, size_t errlen);
+int se_caps_drop_after_attach(uint64_t keep, int map_fd, struct se_caps_left *left, char *err,
+			      size_t errlen);
 
 /*
  * The start-up line's account of *left, e.g. "no capabilities left; bounding set kept:

@@ -177,6 +177,26 @@ static int se_features_own_tgid(int pid, uint32_t *tgid)
 	return ret;
 }
 
+/* The pid namespace of a process as the kernel names it; 0s for the initial one. */
+static void se_features_pidns(const struct stat *st, struct se_pid_target *out)
+{
+	if (st->st_ino != SE_PROC_PID_INIT_INO) {
+		out->pidns_ino = (uint32_t)st->st_ino;
+		out->pidns_dev =
+		    (uint64_t)major(st->st_dev) << SE_KERNEL_MINORBITS | minor(st->st_dev);
+	}
+}
+
+void se_features_self(struct se_pid_target *out)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	out->tgid = (uint32_t)getpid();
+	if (!stat("/proc/self/ns/pid", &st))
+		se_features_pidns(&st, out);
+}
+
 int se_features_resolve_pid(const struct se_config *cfg, struct se_pid_target *out, char *err,
 			    size_t errlen)
 {
@@ -202,10 +222,6 @@ int se_features_resolve_pid(const struct se_config *cfg, struct se_pid_target *o
 		return se_features_fail(err, errlen, -ret,
 					"--pid: no NStgid line in /proc/%d/status: %s", cfg->pid,
 					strerror(-ret));
-	if (st.st_ino != SE_PROC_PID_INIT_INO) {
-		out->pidns_ino = (uint32_t)st.st_ino;
-		out->pidns_dev =
-		    (uint64_t)major(st.st_dev) << SE_KERNEL_MINORBITS | minor(st.st_dev);
-	}
+	se_features_pidns(&st, out);
 	return 0;
 }

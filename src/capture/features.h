@@ -44,4 +44,7 @@ struct se_pid_target {
 int se_features_resolve_pid(const struct se_config *cfg, struct se_pid_target *out, char *err,
 			    size_t errlen);
 
+/* sockeye itself, named the same way (its own pid namespace's number). */
+void se_features_self(struct se_pid_target *out);
+
 #endif /* SOCKEYE_FEATURES_H */

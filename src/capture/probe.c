@@ -22,6 +22,7 @@
 
 #include "sockeye.skel.h"
 #include "capture/features.h"
+#include "capture/tls_watch.h"
 #include "util/log.h"
 
 struct se_probe {
@@ -29,7 +30,10 @@ struct se_probe {
 	bool socket_hooks; /* data from the socket tracepoints, not the syscall exits */
 	unsigned int nr_rings;
 	int *ring_fds;
-	int nr_cpus; /* possible CPUs: the width of per-CPU values */
+	int nr_cpus;		 /* possible CPUs: the width of per-CPU values */
+	pid_t tls_watch;	 /* the TLS watcher process (tls_watch.h): it holds the TLS
+				  * probes; 0: none */
+	char tls_libraries[512]; /* what it attached at start, for the start-up line */
 };
 
 static void se_probe_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -54,6 +58,7 @@ static void se_probe_set_knobs(struct sockeye_bpf *skel, const struct se_config 
 			       unsigned int nr_rings)
 {
 	struct sockeye_bpf__rodata *ro = skel->rodata;
+	struct se_pid_target self;
 
 	ro->target_netns = netns_inode;
 	ro->target_tgid = pid->tgid;
@@ -62,6 +67,10 @@ static void se_probe_set_knobs(struct sockeye_bpf *skel, const struct se_config 
 	ro->capture_bytes = cfg->capture_bytes;
 	ro->nr_rings = nr_rings;
 	ro->wakeup_bytes = cfg->wakeup_bytes;
+	se_features_self(&self);
+	ro->self_tgid = self.tgid;
+	ro->self_pidns_ino = self.pidns_ino;
+	ro->self_pidns_dev = self.pidns_dev;
 	for (unsigned int i = 0; i < SE_PORT_BITMAP_WORDS; i++) {
 		/* TCP connections on a DNS port are tracked like any other (DNS over TCP) */
 		((uint64_t *)ro->watched_ports)[i] = cfg->watched_ports[i] | cfg->dns_ports[i];
@@ -146,6 +155,10 @@ static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg
 	{
 		if (p->socket_hooks && se_probe_is_syscall_hook(prog))
 			bpf_program__set_autoload(prog, false);
+		/* the TLS probes name a library file: attached per file (tls_attach.h) */
+		if (!strncmp(bpf_program__section_name(prog), "uprobe", 6) ||
+		    !strncmp(bpf_program__section_name(prog), "uretprobe", 9))
+			bpf_program__set_autoattach(prog, false);
 	}
 	if (!p->socket_hooks) {
 		bpf_program__set_autoload(p->skel->progs.se_sock_send_length, false);
@@ -210,6 +223,33 @@ static int se_probe_attach(struct se_probe *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* The TLS probes (tls_attach.h), held by the TLS watcher (tls_watch.h), which attaches them
+ * to the libraries of the processes in scope before it returns. */
+static void se_probe_attach_tls(struct se_probe *p, const struct se_config *cfg,
+				uint32_t netns_inode)
+{
+	const struct se_tls_progs progs = {
+		.read = p->skel->progs.se_ssl_read,
+		.read_ex = p->skel->progs.se_ssl_read_ex,
+		.write = p->skel->progs.se_ssl_write,
+		.write_ex = p->skel->progs.se_ssl_write_ex,
+		.ret_int = p->skel->progs.se_tls_return_int,
+		.ret_long = p->skel->progs.se_tls_return_long,
+		.free = p->skel->progs.se_tls_session_free,
+		.handshake = p->skel->progs.se_tls_handshake,
+	};
+	const struct se_tls_scope scope = { .netns = netns_inode, .pid = cfg->pid };
+	char err[256];
+
+	p->tls_watch = se_tls_watch_start(&progs, &scope, bpf_map__fd(p->skel->maps.execs),
+					  bpf_map__fd(p->skel->maps.counters), p->tls_libraries,
+					  sizeof(p->tls_libraries), err, sizeof(err));
+	if (p->tls_watch < 0) {
+		se_warn("%s: no TLS library is attached", err);
+		p->tls_watch = 0;
+	}
+}
+
 struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 			      const struct se_pid_target *pid, unsigned int nr_rings, char *err,
 			      size_t errlen)
@@ -246,6 +286,7 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 	bpf_map__set_max_entries(p->skel->maps.scratch, (uint32_t)p->nr_cpus);
 	bpf_map__set_max_entries(p->skel->maps.conns, cfg->max_connections);
 	bpf_map__set_max_entries(p->skel->maps.lost_closes, cfg->max_connections);
+	bpf_map__set_max_entries(p->skel->maps.tls_sessions, cfg->max_connections);
 	/* The inner-map template fixes the ring size every inner ring must have. */
 	tmpl_fd = se_probe_create_ring(cfg->ring_size);
 	if (tmpl_fd < 0) {
@@ -285,6 +326,7 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 
 	if (se_probe_attach(p, err, errlen))
 		goto fail;
+	se_probe_attach_tls(p, cfg, netns_inode);
 	return p;
 fail:
 	if (tmpl_fd >= 0)
@@ -295,7 +337,11 @@ fail:
 
 void se_probe_detach(struct se_probe *p)
 {
-	if (p && p->skel)
+	if (!p)
+		return;
+	se_tls_watch_stop(p->tls_watch);
+	p->tls_watch = 0;
+	if (p->skel)
 		sockeye_bpf__detach(p->skel);
 }
 
@@ -303,6 +349,7 @@ void se_probe_free(struct se_probe *p)
 {
 	if (!p)
 		return;
+	se_tls_watch_stop(p->tls_watch);
 	if (p->skel)
 		sockeye_bpf__destroy(p->skel);
 	for (unsigned int i = 0; p->ring_fds && i < p->nr_rings; i++)
@@ -310,6 +357,11 @@ void se_probe_free(struct se_probe *p)
 			close(p->ring_fds[i]);
 	free(p->ring_fds);
 	free(p);
+}
+
+const char *se_probe_tls_libraries(const struct se_probe *p)
+{
+	return p->tls_libraries;
 }
 
 const char *se_probe_data_hooks(const struct se_probe *p)

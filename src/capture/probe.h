@@ -34,6 +34,8 @@ unsigned int se_probe_nr_rings(const struct se_probe *p);
 unsigned int se_probe_possible_cpus(const struct se_probe *p);
 /* Where the data comes from: "socket" (socket tracepoints) or "syscall" (syscall exits). */
 const char *se_probe_data_hooks(const struct se_probe *p);
+/* The TLS library files the TLS probes are attached to, comma-separated ("" when none). */
+const char *se_probe_tls_libraries(const struct se_probe *p);
 /* File descriptor of ring i (an inner BPF_MAP_TYPE_RINGBUF). */
 int se_probe_ring_fd(const struct se_probe *p, unsigned int i);
 

@@ -131,7 +131,7 @@ static void se_seccomp_land_false(struct se_seccomp_prog *p, unsigned short at)
 	p->insns[at].jf = (unsigned char)(p->n - at - 1);
 }
 
-static void se_seccomp_build(struct se_seccomp_prog *p)
+static void se_seccomp_build(struct se_seccomp_prog *p, bool attaches)
 {
 	unsigned short skip;
 
@@ -145,6 +145,8 @@ static void se_seccomp_build(struct se_seccomp_prog *p)
 	se_seccomp_emit(p, BPF_RET | BPF_K, SE_SECCOMP_DENY, 0, 0);
 #endif
 	for (size_t i = 0; i < SE_SECCOMP_ARRAY_SIZE(se_seccomp_refused); i++) {
+		if (attaches && se_seccomp_refused[i] == __NR_perf_event_open)
+			continue;
 		se_seccomp_emit(p, BPF_JMP | BPF_JEQ | BPF_K, se_seccomp_refused[i], 0, 1);
 		se_seccomp_emit(p, BPF_RET | BPF_K, SE_SECCOMP_DENY, 0, 0);
 	}
@@ -152,15 +154,18 @@ static void se_seccomp_build(struct se_seccomp_prog *p)
 	se_seccomp_emit(p, BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1);
 	se_seccomp_emit(p, BPF_RET | BPF_K, SE_SECCOMP_NO_SUCH_CALL, 0, 0);
 
-	/* bpf(cmd, ...): the kernel reads cmd as an int, so the low word is the command */
-	skip = se_seccomp_emit(p, BPF_JMP | BPF_JEQ | BPF_K, __NR_bpf, 0, 0);
-	se_seccomp_emit(p, BPF_LD | BPF_W | BPF_ABS, SE_SECCOMP_ARG0_LOW, 0, 0);
-	for (size_t i = 0; i < SE_SECCOMP_ARRAY_SIZE(se_seccomp_bpf_allowed); i++) {
-		se_seccomp_emit(p, BPF_JMP | BPF_JEQ | BPF_K, se_seccomp_bpf_allowed[i], 0, 1);
-		se_seccomp_emit(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	if (!attaches) {
+		/* bpf(cmd, ...): the kernel reads cmd as an int, so the low word is the command */
+		skip = se_seccomp_emit(p, BPF_JMP | BPF_JEQ | BPF_K, __NR_bpf, 0, 0);
+		se_seccomp_emit(p, BPF_LD | BPF_W | BPF_ABS, SE_SECCOMP_ARG0_LOW, 0, 0);
+		for (size_t i = 0; i < SE_SECCOMP_ARRAY_SIZE(se_seccomp_bpf_allowed); i++) {
+			se_seccomp_emit(p, BPF_JMP | BPF_JEQ | BPF_K, se_seccomp_bpf_allowed[i], 0,
+					1);
+			se_seccomp_emit(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+		}
+		se_seccomp_emit(p, BPF_RET | BPF_K, SE_SECCOMP_DENY, 0, 0);
+		se_seccomp_land_false(p, skip);
 	}
-	se_seccomp_emit(p, BPF_RET | BPF_K, SE_SECCOMP_DENY, 0, 0);
-	se_seccomp_land_false(p, skip);
 
 	/* clone(flags, ...): threads and fork, never a namespace */
 	skip = se_seccomp_emit(p, BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 0);
@@ -172,13 +177,13 @@ static void se_seccomp_build(struct se_seccomp_prog *p)
 	se_seccomp_emit(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
 }
 
-int se_seccomp_install(char *err, size_t errlen)
+int se_seccomp_install(bool attaches, char *err, size_t errlen)
 {
 	struct se_seccomp_prog prog;
 	struct sock_fprog fprog;
 	long ret;
 
-	se_seccomp_build(&prog);
+	se_seccomp_build(&prog, attaches);
 	fprog = (struct sock_fprog){ .len = prog.n, .filter = prog.insns };
 	/* Without CAP_SYS_ADMIN, the kernel takes a filter only from a no_new_privs process. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {

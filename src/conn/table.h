@@ -33,6 +33,8 @@ struct se_conn {
 	struct se_endpoint peer;
 	bool closed;	      /* SE_EV_CLOSE seen: freed at the next window seal */
 	bool in_active_list;  /* linked in the table's active list for this window */
+	bool plaintext;	      /* TLS plaintext seen: `stream` is the plaintext's from then on,
+			       * the ciphertext only counted (bpf/tls.bpf.h) */
 	uint32_t next_active; /* index of the next active connection, or UINT32_MAX */
 	uint32_t sighted;     /* the table's pass when inserted or last seen in the kernel */
 	struct se_stream stream[SE_DIR__COUNT];

@@ -104,11 +104,14 @@ bool se_detect_tls(const uint8_t *buf, size_t len, bool joined)
 {
 	size_t record;
 
-	if (len < SE_TLS_RECORD_HEADER + 1 || buf[1] != 3 || buf[2] > 4)
+	if (len < SE_TLS_RECORD_HEADER || buf[1] != 3 || buf[2] > 4)
 		return false;
 	record = (size_t)buf[3] << 8 | buf[4];
 	if (!record || record > SE_TLS_RECORD_MAX)
 		return false;
+	/* a handshake record's header read alone: the kernel copied no more (bpf/emit.bpf.h) */
+	if (buf[0] == SE_TLS_HANDSHAKE && len == SE_TLS_RECORD_HEADER)
+		return true;
 	if (buf[0] == SE_TLS_HANDSHAKE)
 		return buf[5] == SE_TLS_CLIENT_HELLO || buf[5] == SE_TLS_SERVER_HELLO;
 	return joined && buf[0] == SE_TLS_APPLICATION_DATA;

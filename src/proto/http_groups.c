@@ -45,6 +45,7 @@ struct se_http_key {
 	uint8_t protocol;
 	int16_t grpc_status;
 	bool fields_unknown;
+	bool tls;
 	bool overflow;
 	bool path_truncated;
 	uint16_t path_len;
@@ -64,7 +65,7 @@ static uint64_t se_http_hash(const struct se_http_key *k)
 			(uint64_t)k->peer->family << 32 | (uint64_t)k->overflow << 48 |
 			(uint64_t)k->path_truncated << 49 | (uint64_t)k->path_len << 50;
 	uint64_t flavour = (uint64_t)k->protocol | (uint64_t)(uint16_t)k->grpc_status << 8 |
-			   (uint64_t)k->fields_unknown << 24;
+			   (uint64_t)k->fields_unknown << 24 | (uint64_t)k->tls << 25;
 	const char *p = k->path;
 	size_t left = k->path_len;
 	uint64_t a, b, h;
@@ -108,6 +109,7 @@ static void se_http_key_of_request(struct se_http_key *k, const struct se_http_r
 	k->protocol = r->protocol;
 	k->grpc_status = r->grpc_status;
 	k->fields_unknown = r->fields_unknown;
+	k->tls = r->tls;
 	k->overflow = false;
 	k->peer = &r->peer;
 	k->path = r->path ? r->path : "";
@@ -124,6 +126,7 @@ static void se_http_key_of_group(struct se_http_key *k, const struct se_http_gro
 	k->protocol = g->protocol;
 	k->grpc_status = g->grpc_status;
 	k->fields_unknown = g->fields_unknown;
+	k->tls = g->tls;
 	k->overflow = g->overflow;
 	k->path_truncated = g->path_truncated;
 	k->path_len = g->path_len;
@@ -146,9 +149,9 @@ static bool se_http_key_equal(const struct se_http_group *g, const struct se_htt
 {
 	return g->role == k->role && g->method == k->method && g->status == k->status &&
 	       g->protocol == k->protocol && g->grpc_status == k->grpc_status &&
-	       g->fields_unknown == k->fields_unknown && g->peer.family == k->peer->family &&
-	       g->overflow == k->overflow && g->path_truncated == k->path_truncated &&
-	       g->path_len == k->path_len &&
+	       g->fields_unknown == k->fields_unknown && g->tls == k->tls &&
+	       g->peer.family == k->peer->family && g->overflow == k->overflow &&
+	       g->path_truncated == k->path_truncated && g->path_len == k->path_len &&
 	       !memcmp(g->peer.addr, k->peer->addr, sizeof(g->peer.addr)) &&
 	       !memcmp(g->path, k->path, k->path_len);
 }
@@ -269,6 +272,7 @@ static struct se_http_group *se_http_insert(struct se_http_groups *g, const stru
 	grp->protocol = k->protocol;
 	grp->grpc_status = k->grpc_status;
 	grp->fields_unknown = k->fields_unknown;
+	grp->tls = k->tls;
 	grp->overflow = k->overflow;
 	grp->path_truncated = k->path_truncated;
 	grp->peer.family = k->peer->family;

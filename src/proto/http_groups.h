@@ -54,6 +54,7 @@ struct se_http_request {
 	int16_t grpc_status;	 /* gRPC's status code, or SE_GRPC_STATUS_NONE (gRPC only) */
 	bool fields_unknown;	 /* some fields could not be decoded (HTTP/2's HPACK table was
 				  * unknown): they read as _OTHER, "" and 0, never as a guess */
+	bool tls;		 /* over TLS, seen through the TLS library */
 	struct se_endpoint peer; /* port 0 */
 	const char *path; /* view, valid during the call only; valid UTF-8 (sockeye/utf8.h) */
 	uint32_t path_len;
@@ -74,6 +75,7 @@ struct se_http_group {
 	uint8_t protocol;
 	int16_t grpc_status;
 	bool fields_unknown;
+	bool tls;
 	bool overflow;
 	bool path_truncated;
 	struct se_endpoint peer; /* port 0; family 0 in the overflow group */

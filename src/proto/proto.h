@@ -56,9 +56,10 @@ enum se_proto se_detect(const uint8_t *request_side, size_t req_len, const uint8
 enum se_proto se_detect_joined(const uint8_t *request_side, size_t req_len,
 			       const uint8_t *response_side, size_t resp_len);
 /*
- * Do a side's first bytes begin a TLS record: a handshake's (ClientHello, ServerHello), or on
- * a connection joined mid-way an application data record's? The kernel stops copying such a
- * connection's payload after its first record (bpf/emit.bpf.h, se_tls_begins: the same rule).
+ * Do a side's first bytes begin a TLS record: a handshake's (ClientHello, ServerHello, or its
+ * header alone), or on a connection joined mid-way an application data record's? The kernel stops
+ * copying such a connection's payload after its first record (bpf/emit.bpf.h, se_tls_begins: the
+ * same rule).
  */
 bool se_detect_tls(const uint8_t *buf, size_t len, bool joined);
 

@@ -61,6 +61,7 @@ struct se_proto_start {
 	const struct se_endpoint *peer;	      /* port 0 */
 	const struct se_endpoint *local;      /* port 0; family 0 unless the ports named it */
 	bool midstream;			      /* joined after the connection opened */
+	bool tls;			      /* the bytes are TLS plaintext */
 	uint64_t first_offset[SE_DIR__COUNT]; /* stream offset of the first byte fed, each way */
 };
 

@@ -105,6 +105,18 @@ void se_session_init(struct se_session *s, uint8_t role, const struct se_endpoin
 	s->peer.port = 0;
 }
 
+void se_session_plaintext(struct se_session *s, struct se_session_ctx *ctx, bool midstream)
+{
+	struct se_session was = *s;
+
+	se_session_fini(s, ctx);
+	se_session_init(s, was.role, &was.peer, midstream);
+	s->by_port = was.by_port;
+	s->local = was.local;
+	s->closed = was.closed;
+	s->tls = s->plaintext = true;
+}
+
 void se_session_by_port(struct se_session *s, uint8_t proto, const struct se_endpoint *local)
 {
 	s->by_port = proto;
@@ -152,6 +164,7 @@ static void se_session_start(struct se_session *s, struct se_session_ctx *ctx,
 		.peer = &s->peer,
 		.local = &s->local,
 		.midstream = s->midstream,
+		.tls = s->tls,
 	};
 	void *pw = ctx->pw[ops->id];
 
@@ -224,9 +237,11 @@ static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, 
 				     s->prefix[!req_dir], s->prefix_len[!req_dir]);
 	if (p == SE_PROTO_UNDECIDED && s->prefix_len[req_dir] >= SE_DETECT_PREFIX_MAX)
 		p = SE_PROTO_OTHER; /* the detector promises to decide within the prefix */
-	if (p == SE_PROTO_OTHER)
-		s->tls = se_detect_tls(s->prefix[dir], s->prefix_len[dir], s->midstream);
-	if (p == SE_PROTO_OTHER && !s->tls && s->midstream &&
+	bool ciphertext = p == SE_PROTO_OTHER && !s->plaintext &&
+			  se_detect_tls(s->prefix[dir], s->prefix_len[dir], s->midstream);
+
+	s->tls |= ciphertext;
+	if (p == SE_PROTO_OTHER && !ciphertext && s->midstream &&
 	    ++s->tries < SE_SESSION_MIDSTREAM_TRIES) {
 		/* Perhaps inside a message: look again from the next segment's start. */
 		memset(s->prefix_len, 0, sizeof(s->prefix_len));
@@ -241,7 +256,9 @@ static void se_session_detect(struct se_session *s, struct se_session_ctx *ctx, 
 		return;
 	}
 	s->proto = (uint8_t)p;
-	ctx->env.counters[SE_UC_CONNS_NOT_PARSED]++;
+	/* TLS is counted by the kernel (tls_conns); its plaintext may yet be parsed */
+	if (!s->tls)
+		ctx->env.counters[SE_UC_CONNS_NOT_PARSED]++;
 }
 
 /*
@@ -259,6 +276,7 @@ static void se_session_switch(struct se_session *s, struct se_session_ctx *ctx, 
 		.role = s->role,
 		.peer = &s->peer,
 		.local = &s->local,
+		.tls = s->tls,
 	};
 
 	if (!s->ops->handoff(ctx->pw[s->proto], old, &ho))

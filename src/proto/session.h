@@ -41,7 +41,9 @@ struct se_session {
 	uint8_t role;
 	bool midstream;
 	bool closed;		/* se_session_close was called: later bytes are not parsed */
-	bool tls;		/* OTHER because it is TLS (se_detect_tls): ciphertext */
+	bool tls;		/* a TLS connection: its ciphertext seen (se_detect_tls), or its
+				 * plaintext (the bytes fed are then the plaintext) */
+	bool plaintext;		/* the bytes fed are TLS plaintext (se_session_plaintext) */
 	bool prefix_partial[2]; /* a kept prefix misses bytes (not captured, or a hole) */
 	uint8_t tries;
 	uint8_t by_port; /* enum se_proto the ports name (se_session_by_port), or UNDECIDED */
@@ -74,6 +76,9 @@ bool se_session_ctx_busy(const struct se_session_ctx *ctx);
 
 void se_session_init(struct se_session *s, uint8_t role, const struct se_endpoint *peer,
 		     bool midstream);
+/* From now on the bytes fed are the connection's TLS plaintext, from its start (or, joined,
+ * from anywhere): detection starts again on them. Context: before any plaintext is fed. */
+void se_session_plaintext(struct se_session *s, struct se_session_ctx *ctx, bool midstream);
 /* The connection's ports name its protocol (DNS on a DNS port): no detection, the protocol's
  * tracker starts with the first bytes. local: the connection's own address. */
 void se_session_by_port(struct se_session *s, uint8_t proto, const struct se_endpoint *local);

@@ -71,6 +71,7 @@ int se_span_buf_add(struct se_span_buf *b, const struct se_http_request *r,
 	s->path_truncated = r->path_truncated || len < r->path_len;
 	s->status = r->status;
 	s->protocol = r->protocol;
+	s->tls = r->tls;
 	s->grpc_status = r->grpc_status;
 	s->peer = r->peer;
 	s->start_ns = se_span_real(r->start_ns, real_minus_mono_ns);

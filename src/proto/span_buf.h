@@ -24,6 +24,7 @@ struct se_span {
 	uint16_t status;
 	uint8_t protocol;    /* enum se_http_protocol */
 	int16_t grpc_status; /* gRPC only */
+	bool tls;	     /* over TLS */
 	struct se_endpoint peer;
 	uint64_t start_ns; /* CLOCK_REALTIME */
 	uint64_t end_ns;

@@ -18,6 +18,10 @@
  * elements of a preallocated map), and a bucket (list head and lock). */
 #define SE_MEMORY_HTAB_ELEM_OVERHEAD 64
 #define SE_MEMORY_HTAB_BUCKET	     16
+/* The `execs` ring (bpf/maps.bpf.h), and the key of `tls_sessions` (struct
+ * se_tls_session_key: an address and a pid, padded). */
+#define SE_MEMORY_EXECS_RING	  (64u << 10)
+#define SE_MEMORY_TLS_SESSION_KEY 16
 /* Shards of one worker alive at once: the one being filled and the one the merger has not
  * taken yet (a late one is merged into the next window, not kept). */
 #define SE_MEMORY_SHARDS_PER_WORKER 2
@@ -98,6 +102,9 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 	out->rings = (uint64_t)rings * cfg->ring_size;
 	out->kernel_maps = se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_conn_state)) +
 			   se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_lost_close)) +
+			   /* tls_sessions (an LRU hash, preallocated like the others) and execs */
+			   se_memory_htab(conns, SE_MEMORY_TLS_SESSION_KEY, sizeof(uint64_t)) +
+			   SE_MEMORY_EXECS_RING +
 			   (uint64_t)possible_cpus * (sizeof(struct se_ev_data) + SE_SCRATCH_BYTES);
 	/* Each worker's table has room for every connection (they may all land on one ring),
 	 * and the pages of a table in use are all touched; tracker state is per connection. */

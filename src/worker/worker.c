@@ -108,7 +108,8 @@ struct se_delivery {
 	struct se_session *session;
 	struct se_session_ctx *sessions;
 	unsigned int dir;
-	bool digest; /* --connections: keep the stream digest */
+	bool digest;	/* --connections: keep the stream digest */
+	bool plaintext; /* TLS plaintext: parsed, not counted as the connection's bytes */
 };
 
 /* Stream sink: the bytes of one record, now in order, accounted and handed to the parser. */
@@ -117,6 +118,10 @@ static void se_worker_on_bytes(void *ctx, const struct se_segment *seg)
 	struct se_delivery *d = ctx;
 	struct se_conn_activity *a = &d->conn->window[d->dir];
 
+	if (d->plaintext) {
+		se_session_on_bytes(d->session, d->sessions, d->dir, seg);
+		return;
+	}
 	a->bytes += seg->len;
 	a->events += !seg->piece;
 	a->captured += seg->captured;
@@ -159,6 +164,48 @@ static void se_worker_on_open(struct se_worker *w, const struct se_ev_open *o)
 	w->shard->counters[SE_UC_CONNS_OPENED]++;
 }
 
+static void se_worker_flush_streams(struct se_worker *w, struct se_conn *c)
+{
+	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
+		struct se_delivery d = {
+			.conn = c,
+			.session = se_worker_session(w, c),
+			.sessions = &w->sessions,
+			.dir = dir,
+			.digest = w->cfg->connections,
+			.plaintext = c->plaintext,
+		};
+
+		se_stream_flush(&c->stream[dir], se_worker_on_bytes, &d, &w->scnt);
+	}
+}
+
+/*
+ * The first plaintext of a TLS connection: what the ciphertext streams hold goes out, and
+ * the streams and the session start again on the plaintext, which the kernel numbers from 0.
+ */
+static void se_worker_start_plaintext(struct se_worker *w, struct se_conn *c)
+{
+	struct se_session *s = se_worker_session(w, c);
+
+	se_worker_flush_streams(w, c);
+	c->plaintext = true;
+	se_stream_init(&c->stream[SE_DIR_IN], 0);
+	se_stream_init(&c->stream[SE_DIR_OUT], 0);
+	se_session_plaintext(s, &w->sessions, c->origin == SE_ORIGIN_MIDSTREAM);
+}
+
+/* A ciphertext record of a connection whose plaintext is seen: counted, nothing to parse
+ * (lengths only: the kernel copies none of it). */
+static void se_worker_on_ciphertext(struct se_conn *c, const struct se_ev_data *e)
+{
+	struct se_conn_activity *a = &c->window[e->direction];
+
+	a->bytes += e->total_len;
+	a->events++;
+	a->captured += e->captured;
+}
+
 static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, size_t size)
 {
 	struct se_conn *c;
@@ -178,6 +225,14 @@ static void se_worker_on_data(struct se_worker *w, const struct se_ev_data *e, s
 	/* Announced at the handshake, in softirq: the process is the first one to move data. */
 	if (!c->pid)
 		c->pid = e->tgid;
+	d.plaintext = e->syscall == SE_SYS_TLS;
+	if (d.plaintext && !c->plaintext)
+		se_worker_start_plaintext(w, c);
+	else if (!d.plaintext && c->plaintext) {
+		se_worker_on_ciphertext(c, e);
+		se_conn_table_mark_active(&w->conns, c);
+		return;
+	}
 	d.conn = c;
 	d.session = se_worker_session(w, c);
 	d.sessions = &w->sessions;
@@ -221,27 +276,13 @@ static void se_worker_on_dgram(struct se_worker *w, const struct se_ev_dgram *e,
 	se_session_ctx_datagram(&w->sessions, &d);
 }
 
-static void se_worker_flush_streams(struct se_worker *w, struct se_conn *c)
-{
-	for (unsigned int dir = 0; dir < SE_DIR__COUNT; dir++) {
-		struct se_delivery d = {
-			.conn = c,
-			.session = se_worker_session(w, c),
-			.sessions = &w->sessions,
-			.dir = dir,
-			.digest = w->cfg->connections,
-		};
-
-		se_stream_flush(&c->stream[dir], se_worker_on_bytes, &d, &w->scnt);
-	}
-}
-
 /* c ended, with these final stream lengths (from a record or parked; NULL: not known). */
 static void se_worker_end(struct se_worker *w, struct se_conn *c, const __u64 *bytes)
 {
 	se_worker_flush_streams(w, c);
-	/* The final offsets reveal a hole at the very end, which no later record could. */
-	for (unsigned int dir = 0; bytes && dir < SE_DIR__COUNT; dir++) {
+	/* The final offsets reveal a hole at the very end, which no later record could (they
+	 * are the ciphertext's: a plaintext stream's end is not known). */
+	for (unsigned int dir = 0; bytes && !c->plaintext && dir < SE_DIR__COUNT; dir++) {
 		if (c->stream[dir].next < bytes[dir]) {
 			w->scnt.gaps++;
 			w->scnt.gap_bytes += bytes[dir] - c->stream[dir].next;

@@ -1,10 +1,11 @@
-"""TLS connections as the kernel sees them: their records are recognised, and past the first
-one (the ClientHello, or on a connection sockeye joined, the first record it saw) nothing of
-their ciphertext is copied into the rings; lengths stay exact, and nothing is parsed from
-ciphertext. Debian's nginx with a certificate (started before sockeye), curl over TLS 1.3 and
-1.2 with keep-alive, and a Python client whose connection was open before sockeye started.
+"""TLS end to end, with real libraries and programs: HTTPS seen through the TLS libraries'
+calls (OpenSSL's SSL_read/SSL_write and their _ex forms, GnuTLS's gnutls_record_recv/send),
+tied to the connection whose ciphertext the kernel sees; the ciphertext itself is recognised
+and never copied or parsed.
 
-Seeing the plaintext through the TLS libraries is not here yet (issue 19)."""
+Servers: Debian's nginx with a certificate (OpenSSL, started before sockeye), nghttpd over TLS
+(HTTP/2), gnutls-serv. Clients: curl (OpenSSL's SSL_read/SSL_write), Python's http.client
+(SSL_read_ex/SSL_write_ex), h2load, gnutls-cli. Every count is exact, in both roles."""
 
 import os
 import shutil
@@ -15,29 +16,33 @@ import unittest
 
 import harness
 
-PORT_FRESH = 18160
+PORT_CURL = 18160
 PORT_JOINED = 18161
+PORT_PYTHON = 18162
+PORT_TWO = 18163
+PORT_H2 = 18164
+PORT_GNUTLS = 18165
+PORT_LATE = 18166
 BIG = os.urandom(100_000)
 REQUESTS = 20
 PY = "/usr/bin/python3"  # Debian's: its ssl module is OpenSSL's
 
 
 def certificate(directory):
-    """A self-signed certificate and key for localhost: (cert PEM, key PEM)."""
+    """A self-signed certificate and key for localhost: (cert path, key path)."""
     cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
                     "-days", "2", "-subj", "/CN=localhost"],
                    check=True, capture_output=True)
-    with open(cert, "rb") as c, open(key, "rb") as k:
-        return c.read(), k.read()
+    return cert, key
 
 
 def tls_nginx(port, tmp):
     cert, key = certificate(tmp)
-    return harness.NginxServer(port, conf="nginx_tls.conf.in",
-                               files={"static/big": BIG, "tls/cert.pem": cert,
-                                      "tls/key.pem": key})
+    with open(cert, "rb") as c, open(key, "rb") as k:
+        files = {"static/big": BIG, "tls/cert.pem": c.read(), "tls/key.pem": k.read()}
+    return harness.NginxServer(port, conf="nginx_tls.conf.in", files=files)
 
 
 def conn_lines(report, port):
@@ -56,66 +61,233 @@ def conn_lines(report, port):
     return out
 
 
+def http_by_peer(report, role):
+    """{(peer, method, path, status, protocol, tls): count} of one role, over windows."""
+    out = {}
+    for l in report.http_lines:
+        if l["role"] == role:
+            k = (l["peer"], l["method"], l["path"], l["status"], l.get("protocol", "http1"),
+                 l.get("tls", False))
+            out[k] = out.get(k, 0) + l["count"]
+    return out
+
+
+def py_client(script, *args, **kw):
+    """Run a Python client (Debian's, OpenSSL's ssl module); returns its stdout."""
+    return subprocess.run([PY, "-c", script, *map(str, args)], check=True, capture_output=True,
+                          text=True, timeout=120, **kw).stdout
+
+
 class TlsScenario(harness.HttpAssertions):
-    def check_common(self, conns, expected_conns):
-        self.assertEqual(len(conns), expected_conns, conns)
-        for key, c in conns.items():
-            self.assertTrue(c["tls"], key)
-            self.assertEqual(c["protocol"], "other", key)
-        # nothing parsed from ciphertext, nothing lost, nothing cut short
-        self.assertEqual(self.report.http_lines, [])
-        self.assert_no_drops(self.report)
-        self.assertEqual(self.report.total("truncated"), 0)
-        self.assertEqual(self.report.total("tls_conns"), expected_conns)
+    """What holds for every scenario: nothing lost, nothing guessed, nothing from ciphertext."""
+
+    def check_plaintext(self, report, want_tls_conns):
+        self.assert_no_drops(report)
+        self.assertEqual(report.total("tls_untied"), 0, "calls not tied to a connection")
+        self.assertGreater(report.total("tls_calls"), 0)
+        self.assertEqual(report.total("tls_conns"), want_tls_conns)
+        self.assertEqual(report.total("conns_not_parsed"), 0)
+        self.assertEqual(report.total("http_resync"), 0)
+        self.assert_nothing_in_flight(report)
+        self.assert_durations_sane(report)
+        for l in report.http_lines:
+            self.assertTrue(l.get("tls"), l)
+
+    def check_ciphertext_not_copied(self, conns, port):
+        """The ClientHello is copied (the client's first write, the server's first read);
+        from then on the ciphertext is lengths only."""
+        for (role, local, _), c in conns.items():
+            self.assertTrue(c["tls"], (role, local))
+            server = local.endswith(f":{port}")
+            sent_first = "in" if server else "out"
+            other = "out" if server else "in"
+            self.assertEqual(c[f"captured_{other}"], 0, c)
+            self.assertGreater(c[f"captured_{sent_first}"], 0, c)
+            self.assertLessEqual(c[f"captured_{sent_first}"], 2048, c)
 
 
-class CurlOverTls(TlsScenario):
+class CurlAgainstNginx(TlsScenario):
     """curl fetching a 100 kB file and /ok, 20 times each over one keep-alive connection, once
-    with TLS 1.3 and once with TLS 1.2, from nginx started before sockeye."""
+    with TLS 1.3 and once with TLS 1.2, from nginx started before sockeye: SSL_read and
+    SSL_write at both ends, responses of several records."""
 
     @classmethod
     def setUpClass(cls):
         harness.require_root(cls)
         cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
-        with tls_nginx(PORT_FRESH, tmp) as nginx:
-            sockeye = harness.Sockeye("--ports", str(PORT_FRESH))
+        with tls_nginx(PORT_CURL, tmp) as nginx:
+            sockeye = harness.Sockeye("--ports", str(PORT_CURL))
             try:
-                urls = [f"https://127.0.0.1:{PORT_FRESH}{p}"
+                urls = [f"https://127.0.0.1:{PORT_CURL}{p}"
                         for _ in range(REQUESTS) for p in ("/static/big", "/ok")]
                 for version in (["--tlsv1.3"], ["--tlsv1.2", "--tls-max", "1.2"]):
                     out = harness.curl("-k", "--http1.1", *version, "-o", "/dev/null",
                                        "-w", "%{http_code}\\n", *urls[:1],
                                        *[a for u in urls[1:] for a in ("-o", "/dev/null", u)])
                     assert out.split() == ["200"] * len(urls), out
-                harness.wait_port_idle(PORT_FRESH)
+                harness.wait_port_idle(PORT_CURL)
             finally:
                 cls.report = sockeye.stop()
+                cls.stderr = sockeye.stderr
             cls.served = nginx.served()
 
     def test_premises(self):
         self.assertEqual(self.served, {("GET", "/static/big", 200): 2 * REQUESTS,
                                        ("GET", "/ok", 200): 2 * REQUESTS})
 
-    def test_recognised_and_not_copied(self):
-        conns = conn_lines(self.report, PORT_FRESH)
-        self.check_common(conns, 4)  # two connections, each seen from both ends
-        for (role, _, _), c in conns.items():
-            # the ClientHello is copied (the client's first write, the server's first read);
-            # from then on lengths only: the server's replies and the client's reads not at all
-            if role == "server":
-                self.assertEqual(c["captured_out"], 0, c)
-                self.assertGreater(c["captured_in"], 0, c)
-                self.assertLessEqual(c["captured_in"], 2048, c)
-                self.assertGreater(c["bytes_out"], REQUESTS * len(BIG), c)
-            else:
-                self.assertEqual(c["captured_in"], 0, c)
-                self.assertGreater(c["captured_out"], 0, c)
-                self.assertLessEqual(c["captured_out"], 2048, c)
-                self.assertGreater(c["bytes_in"], REQUESTS * len(BIG), c)
-            self.assertGreater(c["events_in"] + c["events_out"], 2 * REQUESTS, c)
+    def test_requests_in_both_roles(self):
+        want = {("GET", "/static/big", 200): 2 * REQUESTS, ("GET", "/ok", 200): 2 * REQUESTS}
+        self.assert_http_counts(self.report, "server", want)
+        self.assert_http_counts(self.report, "client", want)
+        self.check_plaintext(self.report, 4)  # two connections, each seen from both ends
 
-    def test_every_connection_unparsed(self):
-        self.assertEqual(self.report.total("conns_not_parsed"), 4)
+    def test_ciphertext_not_copied(self):
+        conns = conn_lines(self.report, PORT_CURL)
+        self.assertEqual(len(conns), 4, conns)
+        self.check_ciphertext_not_copied(conns, PORT_CURL)
+        for c in conns.values():
+            self.assertEqual(c["protocol"], "http1", c)
+            # the connection's bytes are the ciphertext's: the responses and their overhead
+            self.assertGreater(c["bytes_in"] + c["bytes_out"], REQUESTS * len(BIG), c)
+
+    def test_libraries_named(self):
+        self.assertRegex(self.stderr, r"TLS libraries [^\n]*libssl\.so\.3")
+
+
+URLLIB_CLIENT = r"""
+import http.client, ssl, sys
+ctx = ssl._create_unverified_context()
+port, n = int(sys.argv[1]), int(sys.argv[2])
+c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=30)
+for i in range(n):
+    path = "/static/big" if i % 4 == 0 else "/ok"
+    c.request("GET", path); r = c.getresponse(); r.read(); assert r.status == 200
+    c.request("POST", "/ok", body=b"x" * 3000); r = c.getresponse(); r.read()
+c.close()
+"""
+
+
+class PythonClient(TlsScenario):
+    """Python's http.client (OpenSSL's SSL_read_ex and SSL_write_ex only) against nginx, both
+    started after sockeye (nginx's worker forked then): GETs, and POSTs with a 3000-byte
+    body."""
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+        cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
+        sockeye = harness.Sockeye("--ports", str(PORT_PYTHON))
+        try:
+            with tls_nginx(PORT_PYTHON, tmp) as nginx:
+                py_client(URLLIB_CLIENT, PORT_PYTHON, REQUESTS)
+                harness.wait_port_idle(PORT_PYTHON)
+                cls.served = nginx.served()
+        finally:
+            cls.report = sockeye.stop()
+
+    def test_premises(self):
+        self.assertEqual(self.served, {("GET", "/static/big", 200): REQUESTS // 4,
+                                       ("GET", "/ok", 200): REQUESTS - REQUESTS // 4,
+                                       ("POST", "/ok", 200): REQUESTS})
+
+    def test_requests_in_both_roles(self):
+        self.assert_http_counts(self.report, "server", self.served)
+        self.assert_http_counts(self.report, "client", self.served)
+        self.check_plaintext(self.report, 2)
+        self.check_ciphertext_not_copied(conn_lines(self.report, PORT_PYTHON), PORT_PYTHON)
+
+
+TWO_CONNECTIONS = r"""
+import http.client, ssl, sys
+ctx = ssl._create_unverified_context()
+port, n = int(sys.argv[1]), int(sys.argv[2])
+a = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=30)
+b = http.client.HTTPSConnection("127.0.0.2", port, context=ctx, timeout=30,
+                                source_address=("127.0.0.3", 0))
+for _ in range(n):
+    for c, path in ((a, "/ok"), (b, "/static/big")):
+        c.request("GET", path); r = c.getresponse(); r.read(); assert r.status == 200
+a.close(); b.close()
+"""
+
+
+LATE_CLIENT = r"""
+import http.client, ssl, sys, time
+time.sleep(2)  # the TLS watcher looks at a started program for a second
+ctx = ssl._create_unverified_context()
+c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx, timeout=30)
+for _ in range(int(sys.argv[2])):
+    c.request("GET", "/ok"); r = c.getresponse(); r.read(); assert r.status == 200
+c.close()
+"""
+
+
+class LibraryOfALaterProgram(TlsScenario):
+    """A Python client started after sockeye, whose OpenSSL is a copy of its own that no
+    process mapped when sockeye started (LD_LIBRARY_PATH), as a service's container brings
+    its own: the TLS watcher attaches to it when the program starts."""
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+        cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
+        os.makedirs(lib := os.path.join(tmp, "lib"))
+        cls.copy = os.path.join(lib, "libssl.so.3")
+        shutil.copy(subprocess.run([PY, "-c", "import _ssl; print(open('/proc/self/maps')"
+                                    ".read())"], capture_output=True, text=True, check=True)
+                    .stdout.split("libssl.so.3")[0].split()[-1] + "libssl.so.3", cls.copy)
+        with tls_nginx(PORT_LATE, tmp) as nginx:
+            sockeye = harness.Sockeye("--ports", str(PORT_LATE))
+            try:
+                py_client(LATE_CLIENT, PORT_LATE, REQUESTS,
+                          env=dict(os.environ, LD_LIBRARY_PATH=lib))
+                harness.wait_port_idle(PORT_LATE)
+            finally:
+                cls.report = sockeye.stop()
+                cls.stderr = sockeye.stderr
+            cls.served = nginx.served()
+
+    def test_premises(self):
+        self.assertEqual(self.served, {("GET", "/ok", 200): REQUESTS})
+        self.assertNotIn(self.copy, self.stderr.split("TLS watcher")[0],
+                         "the copy was not attached at start")
+
+    def test_attached_when_started(self):
+        self.assertIn(f"TLS: attached to {self.copy}", self.stderr)
+        self.assertRegex(self.stderr, r"TLS watcher \(process \d+.*privileges: capabilities "
+                                      r"left: cap_sys_ptrace, cap_sys_admin, cap_perfmon, cap_bpf")
+
+    def test_requests_in_both_roles(self):
+        want = {("GET", "/ok", 200): REQUESTS}
+        self.assert_http_counts(self.report, "server", want)
+        self.assert_http_counts(self.report, "client", want)
+        self.check_plaintext(self.report, 2)
+
+
+class OneThreadTwoConnections(TlsScenario):
+    """One Python thread alternating requests on two TLS connections, each with its own
+    addresses and path: every request lands on its own connection, in both roles."""
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+        cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
+        with tls_nginx(PORT_TWO, tmp):
+            sockeye = harness.Sockeye("--ports", str(PORT_TWO))
+            try:
+                py_client(TWO_CONNECTIONS, PORT_TWO, REQUESTS)
+                harness.wait_port_idle(PORT_TWO)
+            finally:
+                cls.report = sockeye.stop()
+
+    def test_each_request_on_its_connection(self):
+        self.assertEqual(http_by_peer(self.report, "client"), {
+            ("127.0.0.1", "GET", "/ok", 200, "http1", True): REQUESTS,
+            ("127.0.0.2", "GET", "/static/big", 200, "http1", True): REQUESTS})
+        self.assertEqual(http_by_peer(self.report, "server"), {
+            ("127.0.0.1", "GET", "/ok", 200, "http1", True): REQUESTS,
+            ("127.0.0.3", "GET", "/static/big", 200, "http1", True): REQUESTS})
+        self.check_plaintext(self.report, 4)
 
 
 JOINED_CLIENT = r"""
@@ -135,8 +307,9 @@ print("done", flush=True)
 
 
 class JoinedTlsConnection(TlsScenario):
-    """A Python client (OpenSSL) opens its connection and makes one request before sockeye
-    starts, then 20 more: sockeye first sees an application data record."""
+    """A Python client opens its connection and makes one request before sockeye starts, then
+    20 more: sockeye first sees an application data record, ties the calls to the connection
+    through their socket operations, and counts the 20 requests it saw whole."""
 
     @classmethod
     def setUpClass(cls):
@@ -163,15 +336,111 @@ class JoinedTlsConnection(TlsScenario):
     def test_premises(self):
         self.assertEqual(self.served, {("GET", "/ok", 200): REQUESTS + 1})
 
-    def test_recognised_and_not_copied(self):
+    def test_requests_seen_after_joining(self):
+        want = {("GET", "/ok", 200): REQUESTS}
+        self.assert_http_counts(self.report, "server", want)
+        self.assert_http_counts(self.report, "client", want)
+        self.check_plaintext(self.report, 2)
         conns = conn_lines(self.report, PORT_JOINED)
-        self.check_common(conns, 2)
+        self.assertEqual(len(conns), 2, conns)
         for key, c in conns.items():
             # one record copied per end: the first it saw (a request, well under 1 KiB)
-            self.assertGreater(c["captured_in"] + c["captured_out"], 0, c)
+            self.assertTrue(c["tls"], key)
             self.assertLessEqual(c["captured_in"] + c["captured_out"], 1024, c)
-            self.assertGreaterEqual(c["events_in"], REQUESTS, c)
-            self.assertGreaterEqual(c["events_out"], REQUESTS, c)
+
+
+class Http2OverTls(TlsScenario):
+    """nghttpd with a certificate and h2load over https:// (ALPN h2), both started after
+    sockeye: HTTP/2's frames are followed in the plaintext."""
+
+    STREAMS = 400
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+        cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
+        cert, key = certificate(tmp)
+        os.makedirs(www := os.path.join(tmp, "www"))
+        with open(os.path.join(www, "small"), "wb") as f:
+            f.write(b"small file over h2 and TLS\n")
+        sockeye = harness.Sockeye("--ports", str(PORT_H2))
+        server = subprocess.Popen(["nghttpd", "-a", "127.0.0.1", "-d", www, str(PORT_H2), key,
+                                   cert], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            harness.wait_listening(PORT_H2, server)
+            cls.out = subprocess.run(
+                ["h2load", "-n", str(cls.STREAMS), "-c", "2", "-m", "10",
+                 f"https://127.0.0.1:{PORT_H2}/small"],
+                check=True, capture_output=True, text=True, timeout=120).stdout
+            harness.wait_port_idle(PORT_H2)
+        finally:
+            server.terminate()
+            server.wait()
+            cls.report = sockeye.stop()
+
+    def test_premises(self):
+        self.assertIn(f"{self.STREAMS} succeeded", self.out)
+        self.assertIn("status codes: 400 2xx", self.out)
+        self.assertIn("TLS Protocol: TLSv1.3", self.out)
+
+    def test_requests_in_both_roles(self):
+        for role in ("server", "client"):
+            self.assertEqual(http_by_peer(self.report, role), {
+                ("127.0.0.1", "GET", "/small", 200, "http2", True): self.STREAMS}, role)
+        self.check_plaintext(self.report, 4)
+        self.assertEqual(self.report.total("frame_walk_lost"), 0)
+        self.assertEqual(self.report.total("http2_lost_sync"), 0)
+
+
+class GnuTls(TlsScenario):
+    """gnutls-serv (GnuTLS's gnutls_record_recv/send) answering curl, and gnutls-cli asking
+    nginx, both started after sockeye; gnutls-serv speaks HTTP/1.0, one request a connection."""
+
+    CONNECTIONS = 5
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+        if not shutil.which("gnutls-serv"):
+            raise AssertionError("gnutls-serv is missing: run tools/setup.sh (gnutls-bin)")
+        cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
+        cert, key = certificate(tmp)
+        with tls_nginx(PORT_CURL + 10, tmp) as nginx:
+            sockeye = harness.Sockeye("--ports", f"{PORT_GNUTLS},{PORT_CURL + 10}")
+            server = subprocess.Popen(["gnutls-serv", "--http", "-p", str(PORT_GNUTLS),
+                                       "--x509certfile", cert, "--x509keyfile", key],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                harness.wait_listening(PORT_GNUTLS, server)
+                for i in range(cls.CONNECTIONS):
+                    out = harness.curl("-k", "-o", "/dev/null", "-w", "%{http_code}",
+                                       f"https://127.0.0.1:{PORT_GNUTLS}/g{i % 2}")
+                    assert out == "200", out
+                    req = b"GET /ok HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                    res = subprocess.run(["gnutls-cli", "--insecure", "-p",
+                                          str(PORT_CURL + 10), "127.0.0.1"], input=req,
+                                         capture_output=True, timeout=30)
+                    assert b"HTTP/1.1 200 OK" in res.stdout, res
+                harness.wait_port_idle(PORT_GNUTLS)
+                harness.wait_port_idle(PORT_CURL + 10)
+            finally:
+                server.terminate()
+                server.wait()
+                cls.report = sockeye.stop()
+            cls.served = nginx.served()
+
+    def test_premises(self):
+        self.assertEqual(self.served, {("GET", "/ok", 200): self.CONNECTIONS})
+
+    def test_requests_in_both_roles(self):
+        n = self.CONNECTIONS
+        self.assert_http_counts(self.report, "server", {
+            ("GET", "/g0", 200): (n + 1) // 2, ("GET", "/g1", 200): n // 2,
+            ("GET", "/ok", 200): n})
+        self.assert_http_counts(self.report, "client", {
+            ("GET", "/g0", 200): (n + 1) // 2, ("GET", "/g1", 200): n // 2,
+            ("GET", "/ok", 200): n})
+        self.check_plaintext(self.report, 4 * n)
 
 
 if __name__ == "__main__":

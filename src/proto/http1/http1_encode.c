@@ -40,6 +40,8 @@ static void se_http1_json_group(FILE *out, uint64_t start_ms, uint64_t end_ms,
 		fprintf(out, ",\"grpc_status\":%d", g->grpc_status);
 	if (g->fields_unknown)
 		fputs(",\"fields_unknown\":true", out);
+	if (g->tls)
+		fputs(",\"tls\":true", out);
 	fprintf(out, ",\"peer\":\"%s\",\"count\":%" PRIu64, peer, g->count);
 	se_json_write_hist(out, "duration_ms", &g->duration, &se_hist_http_duration);
 	se_json_write_hist(out, "request_body_bytes", &g->request_body, &se_hist_http_body_size);
@@ -104,7 +106,7 @@ static void se_http1_group_attrs(struct se_arena *a, const struct se_http_group 
 {
 	char addr[SE_ENDPOINT_STRLEN];
 
-	if (se_otlp_attrs_init(a, attrs, 5))
+	if (se_otlp_attrs_init(a, attrs, 6))
 		return;
 	if (g->overflow) {
 		se_otlp_attrs_add(attrs, se_otlp_attr_bool(a, "otel.metric.overflow", true));
@@ -120,6 +122,8 @@ static void se_http1_group_attrs(struct se_arena *a, const struct se_http_group 
 	se_otlp_attrs_add(attrs, se_otlp_attr_str(a, "network.peer.address", addr));
 	if (g->protocol != SE_HTTP_PROTO_1)
 		se_otlp_attrs_add(attrs, se_otlp_attr_str(a, "network.protocol.version", "2"));
+	if (g->tls) /* the semantic conventions' scheme; absent: plain http */
+		se_otlp_attrs_add(attrs, se_otlp_attr_str(a, "url.scheme", "https"));
 }
 
 /*
@@ -154,12 +158,14 @@ static void se_http1_rpc_attrs_add(struct se_arena *a, struct se_otlp_attrs *att
 static void se_http1_rpc_attrs(struct se_arena *a, const struct se_http_group *g,
 			       struct se_otlp_attrs *attrs)
 {
-	if (se_otlp_attrs_init(a, attrs, 5))
+	if (se_otlp_attrs_init(a, attrs, 6))
 		return;
 	if (g->overflow)
 		se_otlp_attrs_add(attrs, se_otlp_attr_bool(a, "otel.metric.overflow", true));
 	else
 		se_http1_rpc_attrs_add(a, attrs, g->path, g->grpc_status, &g->peer);
+	if (!g->overflow && g->tls) /* as HTTP's: the two are distinct groups */
+		se_otlp_attrs_add(attrs, se_otlp_attr_str(a, "url.scheme", "https"));
 }
 
 /* gRPC's duration histogram of one role over its groups. */
@@ -270,6 +276,7 @@ struct se_http1_span_of {
 	uint8_t protocol;
 	int16_t grpc_status;
 	bool overflow;
+	bool tls;
 	const char *path;
 	const struct se_endpoint *peer;
 };
@@ -294,7 +301,7 @@ static se_pb_span *se_http1_span(struct se_arena *a, const struct se_http1_span_
 	char addr[SE_ENDPOINT_STRLEN];
 	bool grpc = o->protocol == SE_HTTP_PROTO_GRPC && !o->overflow;
 
-	if (!s || !st || se_otlp_attrs_init(a, &attrs, 5 + extra_attrs))
+	if (!s || !st || se_otlp_attrs_init(a, &attrs, 6 + extra_attrs))
 		return NULL;
 	opentelemetry__proto__trace__v1__span__init(s);
 	opentelemetry__proto__trace__v1__status__init(st);
@@ -308,6 +315,8 @@ static se_pb_span *se_http1_span(struct se_arena *a, const struct se_http1_span_
 
 		s->name = se_arena_strdup(a, name ? name : se_http_method_name(o->method));
 		se_http1_rpc_attrs_add(a, &attrs, o->path, o->grpc_status, o->peer);
+		if (o->tls)
+			se_otlp_attrs_add(&attrs, se_otlp_attr_str(a, "url.scheme", "https"));
 	} else {
 		s->name =
 		    se_arena_strdup(a, o->overflow ? "_OTHER" : se_http_method_name(o->method));
@@ -324,6 +333,8 @@ static se_pb_span *se_http1_span(struct se_arena *a, const struct se_http1_span_
 		if (o->protocol != SE_HTTP_PROTO_1)
 			se_otlp_attrs_add(&attrs,
 					  se_otlp_attr_str(a, "network.protocol.version", "2"));
+		if (o->tls)
+			se_otlp_attrs_add(&attrs, se_otlp_attr_str(a, "url.scheme", "https"));
 	}
 	s->attributes = attrs.v;
 	s->n_attributes = attrs.n;
@@ -342,6 +353,7 @@ static se_pb_span *se_http1_traced_span(struct se_arena *a, const struct se_span
 		.status = sp->status,
 		.protocol = sp->protocol,
 		.grpc_status = sp->grpc_status,
+		.tls = sp->tls,
 		.path = sp->path,
 		.peer = &sp->peer,
 	};
@@ -373,6 +385,7 @@ static se_pb_span *se_http1_summary_span(struct se_arena *a, uint64_t window_end
 		.protocol = g->protocol,
 		.grpc_status = g->grpc_status,
 		.overflow = g->overflow,
+		.tls = g->tls,
 		.path = g->path,
 		.peer = &g->peer,
 	};

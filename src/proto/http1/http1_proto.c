@@ -154,6 +154,7 @@ static void *se_http1_conn_new(void *pw, const struct se_proto_start *st)
 		return NULL;
 	}
 	se_http_conn_init(h, st->role, st->peer, st->first_offset, st->midstream, hw->sink.budget);
+	h->tls = st->tls;
 	return h;
 }
 

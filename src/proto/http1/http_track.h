@@ -59,6 +59,7 @@ struct se_http_conn {
 	uint8_t request_dir;		  /* SE_DIR_IN for a server, SE_DIR_OUT for a client */
 	uint8_t role;
 	struct se_endpoint peer;
+	bool tls; /* over TLS (its plaintext) */
 	/* requests in flight: a ring of qcap entries at q (inline_q or a heap array) */
 	struct se_http_pending *q;
 	uint8_t qcap;

@@ -98,6 +98,7 @@ static void *se_http2_conn_new(void *pw, const struct se_proto_start *st)
 		return NULL;
 	}
 	se_h2_conn_init(h, st->role, st->peer, st->first_offset, st->midstream, hw->sink.budget);
+	h->tls = st->tls;
 	return h;
 }
 
@@ -112,6 +113,7 @@ static void *se_http2_conn_adopt(void *pw, const struct se_proto_start *st,
 		return NULL;
 	}
 	se_h2_conn_adopt(h, &hw->h2, st->role, st->peer, st->first_offset, from, hw->sink.budget);
+	h->tls = st->tls;
 	return h;
 }
 

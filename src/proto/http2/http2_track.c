@@ -153,6 +153,7 @@ static void se_h2_finish(struct se_h2_conn *h, struct se_h2_env *env, struct se_
 		.grpc_status = s->grpc ? s->grpc_status : 0,
 		.fields_unknown = s->unknown != 0,
 		.peer = h->peer,
+		.tls = h->tls,
 		.path = s->path,
 		.path_len = s->path_len,
 		.path_truncated = s->path_truncated,

@@ -95,6 +95,7 @@ struct se_h2_conn {
 	uint8_t role;
 	uint8_t request_dir;
 	struct se_endpoint peer;
+	bool tls; /* over TLS (its plaintext) */
 	uint64_t last_ts;
 	bool resynced[2]; /* framing was found again since the last frame (a CONTINUATION that
 			   * comes first belongs to a block not seen) */

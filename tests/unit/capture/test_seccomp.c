@@ -33,8 +33,9 @@
 #define NOT_INSTALLED 255 /* the child's exit status when the filter could not be installed */
 #define NONEXISTENT   "/nonexistent-sockeye-seccomp-test"
 
-/* Fork; the child installs the filter, runs call and exits with what it returns. */
-static int in_filtered_child(int (*call)(void))
+/* Fork; the child installs the filter (the TLS watcher's if attaches), runs call and exits
+ * with what it returns. */
+static int in_child_filtered(int (*call)(void), bool attaches)
 {
 	pid_t child = fork();
 	int status;
@@ -43,7 +44,7 @@ static int in_filtered_child(int (*call)(void))
 	if (child == 0) {
 		char err[256];
 
-		if (se_seccomp_install(err, sizeof(err))) {
+		if (se_seccomp_install(attaches, err, sizeof(err))) {
 			fprintf(stderr, "%s\n", err);
 			_exit(NOT_INSTALLED);
 		}
@@ -52,6 +53,11 @@ static int in_filtered_child(int (*call)(void))
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status));
 	return WEXITSTATUS(status);
+}
+
+static int in_filtered_child(int (*call)(void))
+{
+	return in_child_filtered(call, false);
 }
 
 static int errno_of(long ret)
@@ -220,7 +226,7 @@ static void test_thread_started_before_is_filtered(void **state)
 
 		if (pthread_create(&thread, NULL, thread_execve_after_gate, &seen))
 			_exit(NOT_INSTALLED);
-		if (se_seccomp_install(err, sizeof(err)))
+		if (se_seccomp_install(false, err, sizeof(err)))
 			_exit(NOT_INSTALLED);
 		pthread_mutex_lock(&gate_lock);
 		gate_open = 1;
@@ -286,6 +292,33 @@ static void test_bpf_map_reading_allowed(void **state)
 	}
 }
 
+/* perf_event_open with no attributes: EFAULT unfiltered */
+static int call_perf_event_open(void)
+{
+	return errno_of(syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0));
+}
+
+/* The TLS watcher's filter: attaching gets through, the rest is refused as for sockeye. */
+static void test_watcher_filter(void **state)
+{
+	int unfiltered = call_perf_event_open();
+
+	assert_int_equal(unfiltered, EFAULT);
+	assert_int_equal(in_filtered_child(call_perf_event_open), EPERM);
+	assert_int_equal(in_child_filtered(call_perf_event_open, true), unfiltered);
+	bpf_cmd = BPF_LINK_CREATE;
+	unfiltered = call_bpf_cmd();
+	assert_int_not_equal(unfiltered, EPERM);
+	assert_int_equal(in_filtered_child(call_bpf_cmd), EPERM);
+	assert_int_equal(in_child_filtered(call_bpf_cmd, true), unfiltered);
+	assert_int_equal(in_child_filtered(call_execve, true), EPERM);
+	assert_int_equal(in_child_filtered(call_mount, true), EPERM);
+	assert_int_equal(in_child_filtered(call_unshare, true), EPERM);
+	assert_int_equal(in_child_filtered(call_process_vm_readv, true), EPERM);
+	assert_int_equal(in_child_filtered(call_ptrace, true),
+			 SE_SECCOMP_REFUSES_PTRACE ? EPERM : 0);
+}
+
 static void test_ordinary_calls_work(void **state)
 {
 	assert_int_equal(in_filtered_child(call_ordinary), 0);
@@ -312,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_bpf_loading_refused),
 		cmocka_unit_test(test_bpf_map_reading_allowed),
 		cmocka_unit_test(test_ordinary_calls_work),
+		cmocka_unit_test(test_watcher_filter),
 		cmocka_unit_test(test_thread_started_before_is_filtered),
 		cmocka_unit_test(test_unfiltered_calls_differ),
 	};

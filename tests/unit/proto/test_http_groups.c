@@ -95,9 +95,9 @@ static const struct se_http_group *group_of(const struct se_http_groups *g,
 		uint32_t len = r->path_len < SE_HTTP_PATH_MAX ? r->path_len : SE_HTTP_PATH_MAX;
 
 		if (!x->overflow && x->role == r->role && x->method == r->method &&
-		    x->status == r->status && x->peer.family == r->peer.family &&
-		    !memcmp(x->peer.addr, r->peer.addr, 16) && x->path_len == len &&
-		    !memcmp(x->path, r->path, len) &&
+		    x->status == r->status && x->tls == r->tls &&
+		    x->peer.family == r->peer.family && !memcmp(x->peer.addr, r->peer.addr, 16) &&
+		    x->path_len == len && !memcmp(x->path, r->path, len) &&
 		    x->path_truncated == (r->path_truncated || r->path_len > SE_HTTP_PATH_MAX))
 			return x;
 	}
@@ -221,11 +221,12 @@ static void test_key_fields_split(void **state)
 {
 	struct se_http_groups g;
 	struct se_http_request base = req(SE_ROLE_SERVER, SE_HTTP_GET, 200, 1, "/a");
-	struct se_http_request v[9];
+	struct se_http_request v[10];
 	int n = 0;
 
 	se_http_groups_init(&g, 64);
 	v[n++] = base;
+	v[n] = base, v[n++].tls = true; /* HTTPS apart from plain HTTP */
 	v[n] = base, v[n++].status = 404;
 	v[n] = base, v[n++].method = SE_HTTP_POST;
 	v[n] = base, v[n++].peer.addr[3] = 2;

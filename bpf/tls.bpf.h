@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * TLS plaintext, from uprobes on the TLS libraries' read and write calls (OpenSSL's
+ * SSL_read/SSL_write and their _ex forms, GnuTLS's gnutls_record_recv/send). User space
+ * attaches them to each library file the watched processes map (src/capture/tls_attach.c).
+ *
+ * A call's plaintext is tied to its connection by the socket operation the call makes inside
+ * it, on the same thread: the data hooks of either tier put the socket of a TLS connection
+ * into the thread's call slot (se_tls_tie, io.bpf.h). A call that moves nothing on the socket
+ * (a record the library had buffered) takes the connection its session object was last tied
+ * to (`tls_sessions`); the handshake calls (SSL_do_handshake, gnutls_handshake) are probed
+ * for that alone, because a library reading ahead (nginx asks OpenSSL to) can take the first
+ * request in with the handshake's last record. A call tied to neither is counted (tls_untied),
+ * never guessed: a memory BIO (Node.js, Python's asyncio) moves the ciphertext outside the call,
+ * and a connection whose port is not watched is not tracked.
+ *
+ * The plaintext becomes data records of syscall SE_SYS_TLS on the connection, with offsets of
+ * their own (se_conn_state.plain), which user space parses instead of the ciphertext; the
+ * ciphertext is then lengths only (SE_CAPTURE_LENGTHS). x86-64 calling convention: arguments
+ * in di, si, dx, cx; the result in ax.
+ */
+#ifndef SOCKEYE_TLS_BPF_H
+#define SOCKEYE_TLS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "io.bpf.h"
+
+/* Entry of a read or write call: keep what its return needs. */
+static __always_inline int se_tls_enter(__u64 ssl, __u64 buf, __u64 len_out, __u8 dir)
+{
+	__u64 pid_tgid;
+	struct task_struct *task = se_selected_task(&pid_tgid);
+
+	if (!task || se_is_self(pid_tgid >> 32))
+		return 0;
+	struct se_tls_call *t =
+	    bpf_task_storage_get(&tls_calls, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!t) {
+		se_count(SE_KC_DROP_ARGS_LOST);
+		return 0;
+	}
+	/* A call still marked active lost its return (a longjmp, or a probe attached between
+	 * the two): this one replaces it. */
+	t->ssl = ssl;
+	t->buf = buf;
+	t->len_out = len_out;
+	t->sk = 0;
+	t->start_ns = bpf_ktime_get_ns();
+	t->dir = dir;
+	t->active = 1;
+	return 0;
+}
+
+/* The connection a finished call's plaintext belongs to (its `conns` key), or 0. */
+static __always_inline __u64 se_tls_conn_of(const struct se_tls_call *call, __u32 tgid)
+{
+	struct se_tls_session_key key = { .ssl = call->ssl, .tgid = tgid };
+
+	if (call->sk) {
+		bpf_map_update_elem(&tls_sessions, &key, &call->sk, BPF_ANY);
+		return call->sk;
+	}
+	__u64 *sk = bpf_map_lookup_elem(&tls_sessions, &key);
+
+	return sk ? *sk : 0;
+}
+
+/*
+ * Return of a read, write or handshake call: ret is its result (bytes, or for the _ex forms 1 on
+ * success with the bytes at len_out). The plaintext becomes one data record.
+ */
+static __always_inline int se_tls_exit(long ret)
+{
+	__u64 pid_tgid;
+	struct task_struct *task = se_selected_task(&pid_tgid);
+
+	if (!task)
+		return 0;
+	struct se_tls_call *t = bpf_task_storage_get(&tls_calls, task, 0, 0);
+
+	if (!t || !t->active)
+		return 0;
+	struct se_tls_call call = *t;
+
+	t->active = 0;
+	if (call.dir == SE_TLS_CALL_HANDSHAKE) { /* done or not, it learnt the connection */
+		se_tls_conn_of(&call, pid_tgid >> 32);
+		return 0;
+	}
+	if (call.len_out) {
+		__u64 n = 0;
+
+		if (ret != 1)
+			return 0;
+		if (bpf_probe_read_user(&n, sizeof(n), (const void *)call.len_out)) {
+			se_count(SE_KC_DROP_READ_FAULT);
+			return 0;
+		}
+		ret = (long)n;
+	}
+	if (ret <= 0 || call.dir >= SE_DIR__COUNT)
+		return 0;
+	__u64 key = se_tls_conn_of(&call, pid_tgid >> 32);
+	struct se_conn_state *c = key ? bpf_map_lookup_elem(&conns, &key) : NULL;
+
+	/* Not announced: nothing of the connection reached user space yet (never so once
+	 * tied, since the tie follows a record) */
+	if (!c || c->announced != SE_ANNOUNCE_DONE) {
+		se_count(SE_KC_TLS_UNTIED);
+		return 0;
+	}
+	if (c->capture != SE_CAPTURE_LENGTHS) { /* its first record was not seen as TLS */
+		c->capture = SE_CAPTURE_LENGTHS;
+		se_count(SE_KC_TLS_CONNS);
+	}
+	struct se_scratch *s = se_scratch_get();
+
+	if (!s)
+		return 0;
+	struct se_src src = { .base = call.buf };
+	__u32 captured = se_copy_buf(s, (const void *)call.buf, ret);
+	__u64 enter_ns = call.dir == SE_DIR_OUT && c->role == SE_ROLE_CLIENT ? call.start_ns : 0;
+
+	se_emit_data(s, c, call.dir, SE_SYS_TLS, ret, captured, enter_ns, pid_tgid, &src);
+	se_count(SE_KC_TLS_CALLS);
+	return 0;
+}
+
+/*
+ * A program started: if in the watched scope, tell the TLS watcher, which attaches to the TLS
+ * libraries it brings (its own container's, say). Its pid as sockeye's /proc numbers it.
+ */
+static __always_inline int se_tls_exec(__u32 tgid)
+{
+	struct bpf_pidns_info ns = { .tgid = tgid };
+	struct se_ev_exec *e;
+
+	if (!se_current_selected(tgid))
+		return 0;
+	if (self_pidns_ino &&
+	    bpf_get_ns_current_pid_tgid(self_pidns_dev, self_pidns_ino, &ns, sizeof(ns)))
+		return 0; /* not in sockeye's pid namespace: it cannot open its /proc */
+	e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
+	if (!e) {
+		se_count(SE_KC_EXEC_LOST);
+		return 0;
+	}
+	e->pid = ns.tgid;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* The session object is freed: a later one at the same address is another session. */
+static __always_inline int se_tls_free(__u64 ssl)
+{
+	struct se_tls_session_key key = { .ssl = ssl, .tgid = bpf_get_current_pid_tgid() >> 32 };
+
+	bpf_map_delete_elem(&tls_sessions, &key);
+	return 0;
+}
+
+#endif /* SOCKEYE_TLS_BPF_H */
