@@ -16,6 +16,9 @@
 # H2=1 measures HTTP/2 instead, as perf/h2.sh drives it: nghttpd (cleartext) on
 # 127.0.0.1:18191 under h2load (one thread, 4 connections of 32 streams, DURATION s), every
 # frame of both ends walked by the kernel (bpf/frame_walk.bpf.h); nothing is appended then.
+# TLS=1 measures HTTPS: nginx over TLS 1.3 on 127.0.0.1:18192 under h2load --h1 (one thread,
+# 10 keep-alive connections), the plaintext seen through the TLS uprobes (bpf/tls.bpf.h).
+# What the uprobes' traps cost is not a program's run: perf/compare.sh TLS=1 sees it.
 set -euo pipefail
 BUILD=${1:-build}
 REPEATS=${2:-5}
@@ -24,7 +27,8 @@ shift $(($# < 3 ? $# : 3))
 COMMANDS=("$@")
 [ ${#COMMANDS[@]} -gt 0 ] || COMMANDS=("$BUILD/sockeye")
 H2=${H2:-0}
-PORT=$([ "$H2" = 1 ] && echo 18191 || echo 18190)
+TLS=${TLS:-0}
+PORT=$([ "$H2" = 1 ] && echo 18191 || { [ "$TLS" = 1 ] && echo 18192; } || echo 18190)
 LOADGEN=$BUILD/bench/loadgen/loadgen
 RESULTS=$(dirname "$0")/bpf-cost.tsv
 DIR=$(mktemp -d /tmp/sockeye-bpf-cost.XXXXXX)
@@ -39,7 +43,7 @@ if [ "$H2" = 1 ]; then
 	nginx_pid=$! # stopped by the same trap
 	for _ in $(seq 100); do h2load -n 1 "http://127.0.0.1:$PORT/small" >/dev/null 2>&1 && break; sleep 0.05; done
 else
-	perf_nginx_start "$DIR" $PORT off
+	perf_nginx_start "$DIR" $PORT off "$TLS"
 fi
 sysctl -q kernel.bpf_stats_enabled=1
 
@@ -47,6 +51,9 @@ sysctl -q kernel.bpf_stats_enabled=1
 load() {
 	if [ "$H2" = 1 ]; then
 		h2load -D "$DURATION" -c 4 -m 32 -t 1 "http://127.0.0.1:$PORT/small" |
+			awk '/^requests:/ { printf "{\"received\": %d}\n", $8 }' >"$DIR/load.json"
+	elif [ "$TLS" = 1 ]; then
+		h2load --h1 -D "$DURATION" -c 10 -t 1 "https://127.0.0.1:$PORT/ok" |
 			awk '/^requests:/ { printf "{\"received\": %d}\n", $8 }' >"$DIR/load.json"
 	else
 		"$LOADGEN" --url "http://127.0.0.1:$PORT/ok" --connections 10 --duration "$DURATION" \
@@ -93,7 +100,7 @@ PY
 done
 
 commit=$(git -C "$BUILD" rev-parse --short HEAD 2>/dev/null || echo unknown) # what was measured
-append=$([ $# -eq 0 ] && [ "$H2" != 1 ] && echo "$RESULTS" || echo "")
+append=$([ $# -eq 0 ] && [ "$H2" != 1 ] && [ "$TLS" != 1 ] && echo "$RESULTS" || echo "")
 python3 - "$DIR/runs" "$REPEATS" "$DURATION" "$commit" "$append" "${COMMANDS[@]}" <<'PY'
 import collections, datetime, os, statistics, sys
 path, repeats, duration, commit, append = sys.argv[1:6]

@@ -5,7 +5,9 @@
 # that round's own baseline; the script prints both ratios per round, their medians, and the
 # median of the paired differences (NEW - OLD). On a noisy machine a change of a point or two
 # shows in the paired difference long before it shows in two separate perf/run.sh lines.
-# As root. Nothing is appended to perf/results.tsv.
+# As root. Nothing is appended to perf/results.tsv. TLS=1 serves over TLS 1.3 and loads
+# with h2load --h1 (one thread, 10 keep-alive HTTP/1.1 connections): the TLS uprobes'
+# cost, traps included (bpf/tls.bpf.h).
 #   perf/compare.sh OLD_SOCKEYE NEW_SOCKEYE [BUILD_DIR] [ROUNDS] [DURATION]
 # OLD and NEW are commands: a binary and any flags of its own, so one build can also be set
 # against itself with a flag changed ('build/sockeye --capture-bytes 0').
@@ -23,9 +25,15 @@ DIR=$(mktemp -d /tmp/sockeye-compare.XXXXXX)
 
 source "$(dirname "$0")/service.sh"
 trap 'kill ${nginx_pid:-} 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
-perf_nginx_start "$DIR" $PORT "$DIR/access.log"
+TLS=${TLS:-0}
+perf_nginx_start "$DIR" $PORT "$DIR/access.log" "$TLS"
 
 rate() { # requests/s of one loadgen run
+	if [ "$TLS" = 1 ]; then
+		h2load --h1 -c 10 -t 1 -D "$DURATION" "https://127.0.0.1:$PORT/ok" |
+			awk '/^finished in/ { sub(/,/, "", $4); print $4 }'
+		return
+	fi
 	"$LOADGEN" --url "http://127.0.0.1:$PORT/ok" --connections 10 --duration "$DURATION" \
 		--json | python3 -c 'import json, sys; print(json.load(sys.stdin)["rate"])'
 }

@@ -22,18 +22,23 @@ perf_pod_create() {
 	IN_POD=(ip netns exec $NS)
 }
 
-# perf_nginx_start DIR PORT ACCESS_LOG: nginx in the background (in the pod, if one was
-# created), one worker on ADDR:PORT answering "ok\n" to every request over keep-alive
-# connections, its files in DIR, its access log at ACCESS_LOG ("off": none). Sets
-# nginx_pid; the caller stops it.
+# perf_nginx_start DIR PORT ACCESS_LOG [TLS]: nginx in the background (in the pod, if one
+# was created), one worker on ADDR:PORT answering "ok\n" to every request over keep-alive
+# connections, its files in DIR, its access log at ACCESS_LOG ("off": none); TLS=1: over TLS
+# 1.3, with a self-signed certificate made in DIR. Sets nginx_pid; the caller stops it.
 perf_nginx_start() {
-	local dir=$1 port=$2 access_log=$3
+	local dir=$1 port=$2 access_log=$3 tls=${4:-0} ssl=""
+	if [ "$tls" = 1 ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-keyout "$dir/key.pem" -out "$dir/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null
+		ssl="ssl; ssl_certificate $dir/cert.pem; ssl_certificate_key $dir/key.pem"
+	fi
 	cat >"$dir/nginx.conf" <<CONF
 daemon off; master_process on; worker_processes 1; pid $dir/nginx.pid;
 error_log $dir/error.log;
 events { worker_connections 1024; }
 http { access_log $access_log; keepalive_requests 1000000;
-  server { listen $ADDR:$port; location / { return 200 "ok\n"; } } }
+  server { listen $ADDR:$port $ssl; location / { return 200 "ok\n"; } } }
 CONF
 	"${IN_POD[@]}" nginx -c "$dir/nginx.conf" -p "$dir" &
 	nginx_pid=$!
