@@ -89,6 +89,16 @@ static int se_caps_set(uint64_t keep)
  * Can a process without any capability still look up an element of map_fd, a per-CPU
  * array of u64? The value buffer holds one u64 per possible CPU, however many there are.
  */
+uint64_t se_caps_permitted(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+	return (uint64_t)data[1].permitted << 32 | data[0].permitted;
+}
+
 static bool se_caps_map_access_needs_none(int map_fd)
 {
 	int ncpus = libbpf_num_possible_cpus();

@@ -32,6 +32,9 @@ struct se_caps_left {
 int se_caps_drop_after_attach(uint64_t keep, int map_fd, struct se_caps_left *left, char *err,
 			      size_t errlen);
 
+/* The permitted set now, one bit per capability number (0 if it cannot be read). */
+uint64_t se_caps_permitted(void);
+
 /*
  * The start-up line's account of *left, e.g. "no capabilities left; bounding set kept:
  * cap_sys_admin, cap_perfmon, cap_bpf (dropping it needs CAP_SETPCAP; no_new_privs stops an

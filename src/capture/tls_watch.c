@@ -119,19 +119,25 @@ se_tls_watch_run(const struct se_tls_progs *progs, const struct se_tls_scope *sc
 	char err[256], privileges[384];
 
 	se_tls_attach_scan(&t, progs, scope, "/proc");
-	/* sockeye waits for this report before it says it is capturing */
-	if (write(report_fd, t.names, strlen(t.names)) < 0)
-		se_warn("TLS watcher: cannot report its libraries: %s", strerror(errno));
-	close(report_fd);
-	if (se_caps_drop_after_attach(SE_CAPS_TLS_WATCH, map_fd, &left, err, sizeof(err)) ||
+	/* what the container did not grant cannot be kept: said below, not fatal */
+	if (se_caps_drop_after_attach(SE_CAPS_TLS_WATCH & se_caps_permitted(), map_fd, &left, err,
+				      sizeof(err)) ||
 	    se_seccomp_install(true, err, sizeof(err))) {
 		se_err("TLS watcher: %s; TLS plaintext is not seen", err);
 		_exit(1);
 	}
+	/* sockeye waits for this report, privileges dropped, before it says it is capturing */
+	if (write(report_fd, t.names, strlen(t.names)) < 0)
+		se_warn("TLS watcher: cannot report its libraries: %s", strerror(errno));
+	close(report_fd);
 	se_caps_describe(&left, privileges, sizeof(privileges));
 	se_info("TLS watcher (process %d, holds the TLS probes and attaches them to programs "
-		"started later): privileges: %s; seccomp: %s",
+		"started later): %s; seccomp: %s",
 		(int)getpid(), privileges, SE_SECCOMP_WATCH_SUMMARY);
+	if ((left.permitted & SE_CAPS_TLS_WATCH) != SE_CAPS_TLS_WATCH)
+		se_warn(
+		    "TLS watcher: without CAP_SYS_ADMIN, CAP_PERFMON and CAP_BPF no TLS library "
+		    "is attached, without CAP_SYS_PTRACE none in another container");
 	w.t = &t;
 	w.progs = progs;
 	rb = ring_buffer__new(execs_fd, se_tls_watch_on_exec, &w, NULL);

@@ -18,12 +18,14 @@ WITHOUT_SYS_ADMIN = "setpriv --bounding-set -sys_admin --inh-caps -sys_admin "
 # deploy/kubernetes/sidecar.yaml's capabilities: drop ALL, add BPF and PERFMON; the container
 # runtime gives no CAP_SETPCAP, so the bounding set stays. With SYS_ADMIN too: what the
 # syscall tier needs where it must mount tracefs (deploy/README.md).
-MANIFEST_CAPS = ("setpriv", "--bounding-set=-all,+bpf,+perfmon", "--inh-caps=-all")
-WITH_SYS_ADMIN_CAPS = ("setpriv", "--bounding-set=-all,+bpf,+perfmon,+sys_admin",
-                       "--inh-caps=-all")
+# deploy/kubernetes/sidecar.yaml's capabilities, and the two that suffice without TLS
+MANIFEST_CAPS = ("setpriv", "--bounding-set=-all,+bpf,+perfmon,+sys_admin,+sys_ptrace",
+                 "--inh-caps=-all")
+WITHOUT_TLS_CAPS = ("setpriv", "--bounding-set=-all,+bpf,+perfmon", "--inh-caps=-all")
 # root with no capability at all: what a neighbour in a shared PID namespace may be
 NO_CAPS = ("setpriv", "--bounding-set=-all", "--inh-caps=-all")
-CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF = 1 << 21, 1 << 38, 1 << 39
+CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF = 1 << 19, 1 << 21, 1 << 38, 1 << 39
+TLS_WATCH_CAPS = CAP_SYS_PTRACE | CAP_SYS_ADMIN | CAP_PERFMON | CAP_BPF
 
 
 def task_statuses(pid):
@@ -33,6 +35,19 @@ def task_statuses(pid):
         with open(f"/proc/{pid}/task/{tid}/status") as f:
             out[tid] = dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
     return out
+
+
+def watcher_status(pid):
+    """/proc/N/status of sockeye's TLS watcher (its child named sockeye-tls), as a dict."""
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                st = dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+        except (FileNotFoundError, NotADirectoryError, ProcessLookupError):
+            continue
+        if st.get("Name") == "sockeye-tls" and st.get("PPid") == str(pid):
+            return st
+    raise AssertionError(f"sockeye {pid} has no TLS watcher")
 
 
 def in_private_mounts(script):
@@ -120,6 +135,7 @@ class Startup(unittest.TestCase):
         sockeye = harness.Sockeye("--window", "1", "--ports", str(port), prefix=prefix)
         try:
             statuses = task_statuses(sockeye.proc.pid)
+            self.watcher = watcher_status(sockeye.proc.pid)
             sides = harness.run_peer("--family", "rw", "--port", str(port))
         finally:
             report = sockeye.stop()  # exit status 0, or it raises
@@ -129,11 +145,13 @@ class Startup(unittest.TestCase):
         self.assertGreater(report.total("events"), 0)
         # the workers, merger and sender are up: the filter and the drop hold in each
         self.assertGreaterEqual(len(statuses), 4, statuses.keys())
-        for tid, st in statuses.items():
+        for tid, st in list(statuses.items()) + [("watcher", self.watcher)]:
             self.assertEqual(st["NoNewPrivs"], "1", tid)
             self.assertEqual(st["Seccomp"], "2", tid)
             for name in ("CapInh", "CapAmb"):
                 self.assertEqual(int(st[name], 16), 0, f"{tid} {name}={st[name]}")
+        # the TLS watcher keeps what attaching needs, as far as it was granted, and no more
+        self.assertEqual(self.watcher["CapEff"], self.watcher["CapPrm"])
         return statuses, sockeye.stderr
 
     def privileges_line(self, stderr):
@@ -151,9 +169,9 @@ class Startup(unittest.TestCase):
         # no CAP_SETPCAP: the bounding set cannot be dropped, so it is said to stay, and
         # no_new_privs and the filter are what keep an exec from regaining it. Started with
         # no_new_privs already set too, as allowPrivilegeEscalation: false starts it.
-        sets = ((MANIFEST_CAPS, CAP_PERFMON | CAP_BPF, "cap_perfmon, cap_bpf"),
-                (WITH_SYS_ADMIN_CAPS, CAP_SYS_ADMIN | CAP_PERFMON | CAP_BPF,
-                 "cap_sys_admin, cap_perfmon, cap_bpf"))
+        sets = ((WITHOUT_TLS_CAPS, CAP_PERFMON | CAP_BPF, "cap_perfmon, cap_bpf"),
+                (MANIFEST_CAPS, TLS_WATCH_CAPS,
+                 "cap_sys_ptrace, cap_sys_admin, cap_perfmon, cap_bpf"))
         for caps, bounding, names in sets:
             for nnp in ((), ("--no-new-privs",)):
                 with self.subTest(caps=caps[1], started_with=nnp):
@@ -163,6 +181,7 @@ class Startup(unittest.TestCase):
                             self.assertEqual(int(st[name], 16), 0, f"{tid} {name}={st[name]}")
                         self.assertEqual(int(st["CapBnd"], 16), bounding,
                                          f"{tid} CapBnd={st['CapBnd']}")
+                    self.assertEqual(int(self.watcher["CapEff"], 16), bounding)
                     line = self.privileges_line(stderr)
                     self.assertIn(f"privileges: no capabilities left; bounding set kept: "
                                   f"{names} (dropping it needs CAP_SETPCAP; no_new_privs "
@@ -176,6 +195,8 @@ class Startup(unittest.TestCase):
             self.assertEqual(st["CapEff"], st["CapPrm"], tid)
             self.assertIn(int(st["CapEff"], 16), (0, CAP_BPF), f"{tid} CapEff={st['CapEff']}")
         kept_bpf = int(next(iter(statuses.values()))["CapEff"], 16) == CAP_BPF
+        self.assertEqual(int(self.watcher["CapEff"], 16), TLS_WATCH_CAPS)
+        self.assertEqual(int(self.watcher["CapBnd"], 16), 0)
         line = self.privileges_line(stderr)
         self.assertIn("privileges: " + ("only cap_bpf left (this kernel checks it on map access)"
                                         if kept_bpf else "no capabilities left") +
