@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * TLS plaintext, from uprobes on the TLS libraries' read and write calls (OpenSSL's
- * SSL_read/SSL_write and their _ex forms, GnuTLS's gnutls_record_recv/send). User space
- * attaches them to each library file the watched processes map (src/capture/tls_attach.c).
+ * SSL_read/SSL_write and their _ex forms, GnuTLS's gnutls_record_recv/send). The TLS watcher
+ * process attaches them to each library file the watched processes use
+ * (src/capture/tls_attach.c, tls_watch.c), at start and when a program starts (se_tls_exec).
  *
  * A call's plaintext is tied to its connection by the socket operation the call makes inside
  * it, on the same thread: the data hooks of either tier put the socket of a TLS connection
@@ -26,7 +27,7 @@
 #include <bpf/bpf_helpers.h>
 #include "io.bpf.h"
 
-/* Entry of a read or write call: keep what its return needs. */
+/* Entry of a read, write or handshake call: keep what its return needs. */
 static __always_inline int se_tls_enter(__u64 ssl, __u64 buf, __u64 len_out, __u8 dir)
 {
 	__u64 pid_tgid;

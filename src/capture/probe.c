@@ -164,6 +164,8 @@ static int se_probe_choose_hooks(struct se_probe *p, const struct se_config *cfg
 		bpf_program__set_autoload(p->skel->progs.se_sock_send_length, false);
 		bpf_program__set_autoload(p->skel->progs.se_sock_recv_length, false);
 	}
+	if (cfg->tls == SE_TLS_OFF) /* nobody to tell of a program's start */
+		bpf_program__set_autoload(p->skel->progs.se_sched_process_exec, false);
 	if (!has_send_start) {
 		bpf_program__set_autoload(p->skel->progs.se_tcp_sendmsg_locked, false);
 		se_info("this kernel has no tcp:tcp_sendmsg_locked tracepoint (added in 2025) or "
@@ -326,7 +328,10 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 
 	if (se_probe_attach(p, err, errlen))
 		goto fail;
-	se_probe_attach_tls(p, cfg, netns_inode);
+	if (cfg->tls == SE_TLS_ON)
+		se_probe_attach_tls(p, cfg, netns_inode);
+	else
+		snprintf(p->tls_libraries, sizeof(p->tls_libraries), "off");
 	return p;
 fail:
 	if (tmpl_fd >= 0)

@@ -232,6 +232,12 @@ static const struct se_cli_choice se_cli_temporality[] = {
 	{ "delta", true },
 	{ NULL, 0 },
 };
+static const struct se_cli_choice se_cli_tls[] = {
+	{ "on", SE_TLS_ON },
+	{ "off", SE_TLS_OFF },
+	{ NULL, 0 },
+};
+
 static const struct se_cli_choice se_cli_hooks[] = {
 	{ "auto", SE_HOOKS_AUTO },
 	{ "socket", SE_HOOKS_SOCKET },
@@ -312,6 +318,9 @@ static const struct se_cli_flag se_cli_options[] = {
 	{ "data-hooks", .kind = SE_CLI_CHOICE, SE_CLI_FIELD(data_hooks), .choices = se_cli_hooks,
 	  .help = "where the kernel reports data: socket tracepoints (Linux 6.3+, cheapest), or "
 		  "the exit of each data syscall; auto = socket when available" },
+	{ "tls", .kind = SE_CLI_CHOICE, SE_CLI_FIELD(tls), .choices = se_cli_tls,
+	  .help = "HTTPS plaintext through uprobes on OpenSSL and GnuTLS; each TLS call then "
+		  "costs the service a few microseconds (docs/performance.md)" },
 
 	{ "workers", 'w', .kind = SE_CLI_UINT, SE_CLI_FIELD(workers), .min = 1,
 	  .max = SE_WORKERS_MAX, .section = "Tuning",

@@ -55,6 +55,12 @@ enum se_data_hooks {
 	SE_HOOKS_SYSCALL = 2, /* sys_exit of each data syscall (every kernel we support) */
 };
 
+/* TLS plaintext through the TLS libraries' uprobes (docs/capture.md, "TLS connections"). */
+enum se_tls_mode {
+	SE_TLS_ON = 0,	/* the TLS watcher attaches them */
+	SE_TLS_OFF = 1, /* no uprobe: TLS connections are recognised and counted only */
+};
+
 /* The two kinds of OTLP export, each to its own URL under the one endpoint. */
 enum se_otlp_signal {
 	SE_OTLP_METRICS = 0, /* <endpoint>/v1/metrics */
@@ -93,6 +99,7 @@ struct se_config {
 	int pid;		    /* 0 = every process of the namespace */
 	unsigned int capture_bytes; /* payload prefix copied per syscall */
 	enum se_data_hooks data_hooks;
+	enum se_tls_mode tls;
 	unsigned int poll_ms;	      /* worker drain interval */
 	uint64_t wakeup_bytes;	      /* bytes written to a ring per wake-up; 0 = timer only */
 	unsigned int max_connections; /* kernel conns map and each worker's table */

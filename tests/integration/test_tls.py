@@ -23,6 +23,7 @@ PORT_TWO = 18163
 PORT_H2 = 18164
 PORT_GNUTLS = 18165
 PORT_LATE = 18166
+PORT_OFF = 18167
 BIG = os.urandom(100_000)
 REQUESTS = 20
 PY = "/usr/bin/python3"  # Debian's: its ssl module is OpenSSL's
@@ -441,6 +442,41 @@ class GnuTls(TlsScenario):
             ("GET", "/g0", 200): (n + 1) // 2, ("GET", "/g1", 200): n // 2,
             ("GET", "/ok", 200): n})
         self.check_plaintext(self.report, 4 * n)
+
+
+class TlsOff(harness.HttpAssertions):
+    """--tls off: no uprobe and no watcher; TLS connections are recognised, counted and left
+    unparsed, their ciphertext not copied."""
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+        cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
+        with tls_nginx(PORT_OFF, tmp) as nginx:
+            sockeye = harness.Sockeye("--ports", str(PORT_OFF), "--tls", "off")
+            try:
+                out = harness.curl("-k", "-o", "/dev/null", "-w", "%{http_code}",
+                                   f"https://127.0.0.1:{PORT_OFF}/ok")
+                assert out == "200", out
+                harness.wait_port_idle(PORT_OFF)
+            finally:
+                cls.report = sockeye.stop()
+                cls.stderr = sockeye.stderr
+            cls.served = nginx.served()
+
+    def test_nothing_parsed_nor_attached(self):
+        self.assertEqual(self.served, {("GET", "/ok", 200): 1})
+        self.assertEqual(self.report.http_lines, [])
+        self.assertEqual(self.report.total("tls_calls"), 0)
+        self.assertEqual(self.report.total("tls_conns"), 2)
+        self.assert_no_drops(self.report)
+        self.assertIn("TLS libraries off,", self.stderr)
+        self.assertNotIn("TLS watcher", self.stderr)
+        conns = conn_lines(self.report, PORT_OFF)
+        self.assertEqual(len(conns), 2, conns)
+        for key, c in conns.items():
+            self.assertTrue(c["tls"], key)
+            self.assertEqual(c["protocol"], "other", key)
 
 
 if __name__ == "__main__":

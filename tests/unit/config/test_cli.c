@@ -529,6 +529,20 @@ static void test_otlp_compression_timeout_temporality(void **state)
 	assert_int_equal(cfg.metrics_ttl_s, 86400);
 }
 
+static void test_tls(void **state)
+{
+	struct se_config cfg;
+
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.tls, SE_TLS_ON);
+	assert_int_equal(parse(&cfg, "--tls", "off", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.tls, SE_TLS_OFF);
+	assert_int_equal(parse(&cfg, "--tls=off", "--tls", "on", NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.tls, SE_TLS_ON);
+	assert_int_equal(parse(&cfg, "--tls", "yes", NULL), SE_CLI_ERROR);
+	assert_int_equal(parse(&cfg, "--tls", "", NULL), SE_CLI_ERROR);
+}
+
 static void test_data_hooks(void **state)
 {
 	struct se_config cfg;
@@ -950,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_otlp_headers_file_too_large),
 		cmocka_unit_test(test_otlp_compression_timeout_temporality),
 		cmocka_unit_test(test_data_hooks),
+		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_otlp_header_crlf),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_too_long_netns_path),
