@@ -24,10 +24,10 @@
 #include "util/log.h"
 
 /* When a started program is looked at, from its exec: at once (its root's libraries), then
- * after the dynamic loader has mapped what it links (milliseconds), then once more for a
- * slow start. A library it loads later from outside its root's library directories is seen
- * only if another program maps it first. */
-static const uint64_t se_tls_watch_after_ms[] = { 0, 50, 1000 };
+ * after the dynamic loader has mapped what it links (milliseconds), then twice more for a
+ * slow start (a loaded machine). A library it loads later from outside its root's library
+ * directories is seen only if another program maps it first. */
+static const uint64_t se_tls_watch_after_ms[] = { 0, 50, 1000, 10000 };
 #define SE_TLS_WATCH_LOOKS (sizeof(se_tls_watch_after_ms) / sizeof(se_tls_watch_after_ms[0]))
 /* Programs waiting for their next look; more starts at once are looked at on arrival only. */
 #define SE_TLS_WATCH_PENDING 256

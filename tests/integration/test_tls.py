@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import harness
@@ -213,14 +214,26 @@ a.close(); b.close()
 
 
 LATE_CLIENT = r"""
-import http.client, ssl, sys, time
-time.sleep(2)  # the TLS watcher looks at a started program for a second
+import http.client, ssl, sys
+print("loaded", flush=True)  # its libssl is mapped
+sys.stdin.readline()  # the TLS watcher has attached to it
 ctx = ssl._create_unverified_context()
 c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx, timeout=30)
 for _ in range(int(sys.argv[2])):
     c.request("GET", "/ok"); r = c.getresponse(); r.read(); assert r.status == 200
 c.close()
+print("done", flush=True)
 """
+
+
+def wait_for_line(sockeye, text, timeout=20):
+    """Wait until sockeye's stderr holds text (the TLS watcher's lines come from its own
+    process, whenever it gets to them)."""
+    deadline = time.monotonic() + timeout
+    while text not in sockeye._stderr():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {text!r} within {timeout} s: {sockeye._stderr()}")
+        time.sleep(0.05)
 
 
 class LibraryOfALaterProgram(TlsScenario):
@@ -239,11 +252,20 @@ class LibraryOfALaterProgram(TlsScenario):
                     .stdout.split("libssl.so.3")[0].split()[-1] + "libssl.so.3", cls.copy)
         with tls_nginx(PORT_LATE, tmp) as nginx:
             sockeye = harness.Sockeye("--ports", str(PORT_LATE))
+            client = subprocess.Popen([PY, "-c", LATE_CLIENT, str(PORT_LATE), str(REQUESTS)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                      env=dict(os.environ, LD_LIBRARY_PATH=lib))
             try:
-                py_client(LATE_CLIENT, PORT_LATE, REQUESTS,
-                          env=dict(os.environ, LD_LIBRARY_PATH=lib))
+                assert client.stdout.readline().strip() == "loaded"
+                wait_for_line(sockeye, f"TLS: attached to {cls.copy}")
+                client.stdin.write("go\n")
+                client.stdin.flush()
+                assert client.stdout.readline().strip() == "done"
+                assert client.wait(timeout=60) == 0
                 harness.wait_port_idle(PORT_LATE)
             finally:
+                client.kill()
+                client.wait()
                 cls.report = sockeye.stop()
                 cls.stderr = sockeye.stderr
             cls.served = nginx.served()
