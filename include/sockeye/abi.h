@@ -106,8 +106,8 @@ enum se_close_reason {
 	X(FRAME_WALK_FULL, 13, "frame_walk_full", 0) /* records whose pieces ran out of room */    \
 	X(TLS_CONNS, 14, "tls_conns", 0)   /* connections whose ciphertext is not copied (TLS) */  \
 	X(TLS_CALLS, 15, "tls_calls", 0)   /* TLS library calls whose plaintext was recorded */    \
-	X(TLS_UNTIED, 16, "tls_untied", 0) /* ... not recorded: their connection is not known */ \
-	X(EXEC_LOST, 17, "exec_lost", 1) /* process starts the TLS watcher was not told of */
+	X(TLS_UNTIED, 16, "tls_untied", 0) /* ... not recorded: their connection is not known */   \
+	X(EXEC_LOST, 17, "exec_lost", 1)   /* process starts the TLS watcher was not told of */
 
 #define SE_KC_ENUM(name, id, str, loss) SE_KC_##name = (id),
 enum se_kernel_counter {
