@@ -58,13 +58,14 @@ static __always_inline int se_tls_enter(__u64 ssl, __u64 buf, __u64 len_out, __u
 static __always_inline __u64 se_tls_conn_of(const struct se_tls_call *call, __u32 tgid)
 {
 	struct se_tls_session_key key = { .ssl = call->ssl, .tgid = tgid };
-
-	if (call->sk) {
-		bpf_map_update_elem(&tls_sessions, &key, &call->sk, BPF_ANY);
-		return call->sk;
-	}
 	__u64 *sk = bpf_map_lookup_elem(&tls_sessions, &key);
 
+	/* a tied call updates the cache only when the object moved to another connection:
+	 * most calls find it right, and a lookup is cheaper than an LRU update */
+	if (call->sk && (!sk || *sk != call->sk))
+		bpf_map_update_elem(&tls_sessions, &key, &call->sk, BPF_ANY);
+	if (call->sk)
+		return call->sk;
 	return sk ? *sk : 0;
 }
 
