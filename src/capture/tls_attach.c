@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
+#include "capture/elf_symbols.h"
 #include "util/log.h"
 
 /*
@@ -150,6 +152,15 @@ static bool se_tls_in_scope(const struct se_tls_scope *scope, const char *proc_r
 	return !stat(path, &st) && (uint32_t)st.st_ino == scope->netns;
 }
 
+/* A file attached: counted, and named for the start-up line. */
+static void se_tls_attached(struct se_tls_attach *t, const char *name)
+{
+	size_t len = strlen(t->names);
+
+	t->libraries++;
+	snprintf(t->names + len, sizeof(t->names) - len, "%s%s", len ? ", " : "", name);
+}
+
 /*
  * The library at path (inside a process's root: path_in_root), if it is a TLS library not
  * looked at yet: attached, and named. Returns 1 if attached.
@@ -159,7 +170,6 @@ static unsigned int se_tls_consider(struct se_tls_attach *t, const struct se_tls
 {
 	char kind = se_tls_library_kind(path_in_root);
 	struct stat st;
-	size_t len;
 
 	if (!kind || stat(path, &st) || !S_ISREG(st.st_mode) ||
 	    !se_tls_file_new(&t->files, &t->nfiles, &t->files_cap, &st))
@@ -169,9 +179,33 @@ static unsigned int se_tls_consider(struct se_tls_attach *t, const struct se_tls
 			  : se_tls_attach_file(t, progs, path, se_tls_gnutls,
 					       sizeof(se_tls_gnutls) / sizeof(se_tls_gnutls[0]))))
 		return 0;
-	t->libraries++;
-	len = strlen(t->names);
-	snprintf(t->names + len, sizeof(t->names) - len, "%s%s", len ? ", " : "", path_in_root);
+	se_tls_attached(t, path_in_root);
+	return 1;
+}
+
+/*
+ * The process's executable, if OpenSSL is linked into it (Node.js carries its own) and it was
+ * not looked at yet: attached like a library, through /proc/PID/exe, which reaches the file
+ * whatever root the process has. Every other executable is read once, then remembered.
+ */
+static unsigned int se_tls_consider_executable(struct se_tls_attach *t,
+					       const struct se_tls_progs *progs,
+					       const char *proc_root, int pid)
+{
+	char path[64], name[4096];
+	struct stat st;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "%s/%d/exe", proc_root, pid);
+	if (stat(path, &st) || !S_ISREG(st.st_mode) ||
+	    !se_tls_file_new(&t->files, &t->nfiles, &t->files_cap, &st) ||
+	    !se_elf_defines_function(path, "SSL_write") ||
+	    !se_tls_attach_file(t, progs, path, se_tls_openssl,
+				sizeof(se_tls_openssl) / sizeof(se_tls_openssl[0])))
+		return 0;
+	len = readlink(path, name, sizeof(name) - 1);
+	name[len > 0 ? len : 0] = '\0';
+	se_tls_attached(t, len > 0 ? name : path);
 	return 1;
 }
 
@@ -211,7 +245,8 @@ unsigned int se_tls_attach_process(struct se_tls_attach *t, const struct se_tls_
 				   const char *proc_root, int pid)
 {
 	char path[4200], line[4352];
-	unsigned int attached = se_tls_scan_root(t, progs, proc_root, pid);
+	unsigned int attached = se_tls_scan_root(t, progs, proc_root, pid) +
+				se_tls_consider_executable(t, progs, proc_root, pid);
 	FILE *maps;
 
 	snprintf(path, sizeof(path), "%s/%d/maps", proc_root, pid);

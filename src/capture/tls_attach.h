@@ -4,8 +4,9 @@
  * (bpf/tls.bpf.h) to them: OpenSSL (libssl.so.*) and GnuTLS (libgnutls.so.*), found in
  * /proc/PID/maps and in the library directories of the process's root, all opened through
  * /proc/PID/root, so a library inside another container of the pod is found from the
- * sidecar. A probe on a file fires in every process that maps it, now or later: each file
- * (device, inode) is attached once.
+ * sidecar; and executables that define SSL_write themselves (OpenSSL linked in, as Node.js
+ * has it), through /proc/PID/exe. A probe on a file fires in every process that maps it, now
+ * or later: each file (device, inode) is attached once.
  *
  * Context: main at start, then the TLS watcher process (tls_watch.h), one at a time.
  */
@@ -45,7 +46,7 @@ struct se_tls_file {
 struct se_tls_attach {
 	struct bpf_link **links;
 	size_t nlinks, links_cap;
-	struct se_tls_file *files; /* attached, or found wanting (not attached again) */
+	struct se_tls_file *files; /* libraries and executables attached, or found wanting */
 	size_t nfiles, files_cap;
 	struct se_tls_file *roots; /* root directories whose library directories were read */
 	size_t nroots, roots_cap;
@@ -61,8 +62,8 @@ struct se_tls_attach {
  */
 unsigned int se_tls_attach_scan(struct se_tls_attach *t, const struct se_tls_progs *progs,
 				const struct se_tls_scope *scope, const char *proc_root);
-/* The same for one process (a program just started): its maps, and its root's library
- * directories if that root is new. */
+/* The same for one process (a program just started): its executable, its maps, and its
+ * root's library directories if that root is new. */
 unsigned int se_tls_attach_process(struct se_tls_attach *t, const struct se_tls_progs *progs,
 				   const char *proc_root, int pid);
 /* Detach every probe attached. */

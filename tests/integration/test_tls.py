@@ -5,7 +5,9 @@ and never copied or parsed.
 
 Servers: Debian's nginx with a certificate (OpenSSL, started before sockeye), nghttpd over TLS
 (HTTP/2), gnutls-serv. Clients: curl (OpenSSL's SSL_read/SSL_write), Python's http.client
-(SSL_read_ex/SSL_write_ex), h2load, gnutls-cli. Every count is exact, in both roles."""
+(SSL_read_ex/SSL_write_ex), h2load, gnutls-cli. Every count is exact, in both roles.
+Node.js (OpenSSL linked into its executable, memory BIOs) is attached, and its calls counted
+as not tied: the ciphertext moves outside the calls (NodeJs)."""
 
 import os
 import shutil
@@ -25,6 +27,7 @@ PORT_H2 = 18164
 PORT_GNUTLS = 18165
 PORT_LATE = 18166
 PORT_OFF = 18167
+PORT_NODE = 18168
 BIG = os.urandom(100_000)
 REQUESTS = 20
 PY = "/usr/bin/python3"  # Debian's: its ssl module is OpenSSL's
@@ -464,6 +467,111 @@ class GnuTls(TlsScenario):
             ("GET", "/g0", 200): (n + 1) // 2, ("GET", "/g1", 200): n // 2,
             ("GET", "/ok", 200): n})
         self.check_plaintext(self.report, 4 * n)
+
+
+NODE_PEER = r"""
+// An HTTPS server on argv[1] (its key and certificate in argv[3], argv[4]) and, once told on
+// stdin, a keep-alive client of nginx on argv[2] making argv[5] requests.
+const fs = require("fs"), https = require("https"), readline = require("readline");
+const [port, nginx, key, cert, n] = process.argv.slice(1);
+const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) },
+  (req, res) => { req.resume(); req.on("end", () => res.end("node\n")); });
+const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+const get = (path) => new Promise((resolve, reject) => {
+  https.get({ host: "127.0.0.1", port: Number(nginx), path, agent, rejectUnauthorized: false },
+    (r) => { r.resume(); r.on("end", () => resolve(r.statusCode)); }).on("error", reject);
+});
+server.listen(Number(port), "127.0.0.1", () => console.log("listening"));
+readline.createInterface({ input: process.stdin }).once("line", async () => {
+  for (let i = 0; i < Number(n); i++)
+    if ((await get("/ok")) !== 200) process.exit(1);
+  agent.destroy();
+  console.log("done");
+});
+"""
+
+
+def node_executable():
+    """Node.js, which must have OpenSSL linked in (NodeSource's and nodejs.org's builds do;
+    Debian's own package uses libssl.so.3 instead)."""
+    node = shutil.which("node")
+    if not node:
+        raise AssertionError("node is missing: the machine's Node.js 20 is expected")
+    node = os.path.realpath(node)
+    defined = subprocess.run(["nm", "-D", "--defined-only", node], capture_output=True,
+                             text=True, check=True).stdout.split()
+    if "SSL_write" not in defined:
+        raise AssertionError(f"{node} does not define SSL_write: OpenSSL is not linked in")
+    return node
+
+
+class NodeJs(TlsScenario):
+    """Node.js, started after sockeye, serving HTTPS to curl and fetching from nginx over one
+    keep-alive connection: its executable, which carries OpenSSL, is found and attached. Node
+    encrypts into memory BIOs and moves the ciphertext itself, outside the SSL calls, so its
+    calls cannot be tied to a connection: they are counted (tls_untied), never attributed,
+    and nothing is parsed from its ciphertext. curl and nginx, at the other ends, are seen
+    exactly."""
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+        cls.node = node_executable()
+        cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
+        cert, key = certificate(tmp)
+        with tls_nginx(PORT_NODE, tmp) as nginx:
+            sockeye = harness.Sockeye("--ports", f"{PORT_NODE},{PORT_NODE + 1}")
+            peer = subprocess.Popen(["node", "-e", NODE_PEER, str(PORT_NODE + 1),
+                                     str(PORT_NODE), key, cert, str(REQUESTS)],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            try:
+                assert peer.stdout.readline().strip() == "listening"
+                wait_for_line(sockeye, f"TLS: attached to {cls.node}")
+                for i in range(REQUESTS):
+                    out = harness.curl("-k", "-o", "/dev/null", "-w", "%{http_code}",
+                                       f"https://127.0.0.1:{PORT_NODE + 1}/node{i % 2}")
+                    assert out == "200", out
+                peer.stdin.write("go\n")
+                peer.stdin.flush()
+                assert peer.stdout.readline().strip() == "done"
+                harness.wait_port_idle(PORT_NODE)
+                harness.wait_port_idle(PORT_NODE + 1)
+            finally:
+                peer.kill()
+                peer.wait()
+                cls.report = sockeye.stop()
+                cls.stderr = sockeye.stderr
+            cls.served = nginx.served()
+
+    def test_premises(self):
+        self.assertEqual(self.served, {("GET", "/ok", 200): REQUESTS})
+
+    def test_executable_attached(self):
+        self.assertIn(f"TLS: attached to {self.node} (found through process", self.stderr)
+
+    def test_other_ends_exact_node_not_attributed(self):
+        # curl's requests to Node, and Node's to nginx, each seen from the other end only
+        self.assert_http_counts(self.report, "client", {
+            ("GET", "/node0", 200): REQUESTS // 2, ("GET", "/node1", 200): REQUESTS // 2})
+        self.assert_http_counts(self.report, "server", self.served)
+        self.assert_no_drops(self.report)
+        self.assert_nothing_in_flight(self.report)
+        # each request is at least one call at each Node end: a read and a write
+        self.assertGreaterEqual(self.report.total("tls_untied"), 4 * REQUESTS)
+        self.assertEqual(self.report.total("tls_conns"), 2 * (REQUESTS + 1))
+        self.assertEqual(self.report.total("conns_not_parsed"), 0)
+        self.assertEqual(self.report.total("http_resync"), 0)
+
+    def test_node_ends_not_parsed(self):
+        # Node serves on PORT_NODE + 1 and is nginx's client on PORT_NODE
+        node_ends = [c for p, node_role in ((PORT_NODE + 1, "server"), (PORT_NODE, "client"))
+                     for (role, _, _), c in conn_lines(self.report, p).items()
+                     if role == node_role]
+        self.assertEqual(len(node_ends), REQUESTS + 1, node_ends)
+        for c in node_ends:
+            self.assertTrue(c["tls"], c)
+            self.assertEqual(c["protocol"], "other", c)
+            self.assertLessEqual(c["captured_in"] + c["captured_out"], 2048, c)
 
 
 class TlsOff(harness.HttpAssertions):

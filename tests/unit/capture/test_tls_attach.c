@@ -3,7 +3,8 @@
  * Unit tests of TLS library discovery (src/capture/tls_attach.c) on a /proc of our own: which
  * files are TLS libraries, which processes are in scope, that each root and each file is
  * looked at once, and that a file that cannot be attached (not an ELF object) is skipped
- * without being tried again. Attaching for real is the integration tests' (test_tls.py).
+ * without being tried again, as is an executable without OpenSSL linked in. Attaching for real is
+ * the integration tests' (test_tls.py).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,12 +44,14 @@ static void make_dir(const char *rel)
 
 /*
  * /proc/12: maps naming a library that is not TLS, a deleted libssl and one its root lacks,
- * and a root whose /usr/lib holds libssl.so.3 that is not an ELF object (and a directory of a
- * TLS library's name). /proc/13 shares nothing with it; /proc/self and /proc/x are not
- * processes.
+ * a root whose /usr/lib holds libssl.so.3 that is not an ELF object (and a directory of a
+ * TLS library's name), and /bin/true as its executable. /proc/13 shares nothing with it and
+ * has no executable (as a kernel thread); /proc/self and /proc/x are not processes.
  */
 static int setup(void **state)
 {
+	char path[128];
+
 	(void)state;
 	snprintf(proc, sizeof(proc), "/tmp/sockeye-tls-attach-%d", (int)getpid());
 	assert_int_equal(mkdir(proc, 0755), 0);
@@ -56,6 +59,8 @@ static int setup(void **state)
 	make_dir("12/ns");
 	write_file("12/ns/net", "");
 	make_dir("12/root");
+	snprintf(path, sizeof(path), "%s/12/exe", proc);
+	assert_int_equal(symlink("/bin/true", path), 0);
 	make_dir("12/root/usr");
 	make_dir("12/root/usr/lib");
 	make_dir("12/root/usr/lib/libgnutls.so.30");
@@ -109,11 +114,11 @@ static void test_one_process_in_scope(void **state)
 	assert_int_equal(t.libraries, 0);
 	assert_string_equal(t.names, "");
 	assert_int_equal(t.nroots, 1);
-	/* the root's libssl.so.3, found wanting: not tried again */
-	assert_int_equal(t.nfiles, 1);
+	/* the root's libssl.so.3 and the executable, found wanting: not tried again */
+	assert_int_equal(t.nfiles, 2);
 	assert_int_equal(se_tls_attach_process(&t, &no_progs, proc, 12), 0);
 	assert_int_equal(t.nroots, 1);
-	assert_int_equal(t.nfiles, 1);
+	assert_int_equal(t.nfiles, 2);
 	se_tls_attach_free(&t);
 }
 
@@ -136,7 +141,7 @@ static void test_scope_by_namespace(void **state)
 	scope.netns = 0;
 	se_tls_attach_scan(&t, &no_progs, &scope, proc);
 	assert_int_equal(t.nroots, 2);
-	assert_int_equal(t.nfiles, 1);
+	assert_int_equal(t.nfiles, 2);
 	se_tls_attach_free(&t);
 	assert_null(t.files);
 }
