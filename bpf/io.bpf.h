@@ -156,15 +156,100 @@ static __always_inline bool se_inflight_take(__u8 syscall, struct se_inflight *o
 }
 
 /*
+ * Whether the first bytes of a write, head, begin a TLS record that no other record repeats,
+ * so that its print (SE_TLS_PRINT_AT) tells it from every other: application data (its
+ * ciphertext) or a ClientHello or ServerHello (its random). Not a HelloRetryRequest (its
+ * random is a constant), nor another handshake message in the clear (a certificate repeats).
+ */
+static __always_inline bool se_tls_record_printable(const __u8 *head)
+{
+	static const __u8 hrr[8] = { 0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11 };
+
+	if (head[1] != 3)
+		return false;
+	if (head[0] == SE_TLS_APPLICATION_DATA)
+		return true;
+	if (head[0] != SE_TLS_HANDSHAKE || (head[5] != 1 && head[5] != 2))
+		return false;
+	if (head[5] == 1) /* ClientHello */
+		return true;
+	for (int i = 0; i < 8; i++)
+		if (head[SE_TLS_PRINT_AT + i] != hrr[i])
+			return true;
+	return false;
+}
+
+/*
+ * Where the bytes a send moved begin, if in one user buffer of at least len bytes (0: not
+ * known): the buffer of write/sendto, the first iovec of writev/pwritev2/sendmsg.
+ */
+static __always_inline __u64 se_send_head(__u8 syscall, __u64 buf, __u64 count, __u64 len)
+{
+	struct user_msghdr hdr;
+	struct iovec iov;
+
+	switch (syscall) {
+	case SE_SYS_WRITE:
+	case SE_SYS_SENDTO:
+		return count >= len ? buf : 0;
+	case SE_SYS_WRITEV:
+	case SE_SYS_PWRITEV2:
+		if (!count)
+			return 0;
+		break;
+	case SE_SYS_SENDMSG:
+		if (bpf_probe_read_user(&hdr, sizeof(hdr), (const void *)buf) || !hdr.msg_iovlen)
+			return 0;
+		buf = (__u64)hdr.msg_iov;
+		break;
+	default:
+		return 0;
+	}
+	if (bpf_probe_read_user(&iov, sizeof(iov), (const void *)buf) || iov.iov_len < len)
+		return 0;
+	return (__u64)iov.iov_base;
+}
+
+/*
+ * A send of a TLS connection outside any TLS call: if it begins with a record an untied
+ * session object of this process wrote to its BIO (tls_records), that object is this
+ * connection's from now on. Ciphertext is unique, so the match is a proof, not a guess.
+ */
+static __always_inline void se_tls_tie_by_record(struct sock *sk, __u8 syscall, __u64 buf,
+						 __u64 count, __u32 tgid)
+{
+	__u64 at = se_send_head(syscall, buf, count, SE_TLS_PRINT_AT + SE_TLS_PRINT_LEN);
+	__u8 head[SE_TLS_PRINT_AT + SE_TLS_PRINT_LEN];
+	struct se_tls_record_key key = { .tgid = tgid };
+	__u64 *ssl, conn = (__u64)sk;
+
+	if (!at || bpf_probe_read_user(head, sizeof(head), (const void *)at) ||
+	    !se_tls_record_printable(head))
+		return;
+	__builtin_memcpy(key.print, head + SE_TLS_PRINT_AT, SE_TLS_PRINT_LEN);
+	ssl = bpf_map_lookup_elem(&tls_records, &key);
+	if (!ssl)
+		return;
+	struct se_tls_session_key session = { .ssl = *ssl, .tgid = tgid };
+
+	bpf_map_update_elem(&tls_sessions, &session, &conn, BPF_ANY);
+	bpf_map_delete_elem(&tls_records, &key);
+}
+
+/*
  * Bytes moved on a TLS connection: if the thread is inside a TLS library call, that call's
  * plaintext belongs to this connection (bpf/tls.bpf.h). Only TLS connections pay the lookup.
+ * A send outside any call may carry a record a memory BIO held (se_tls_tie_by_record).
  */
-static __always_inline void se_tls_tie(struct sock *sk)
+static __always_inline void se_tls_tie(struct sock *sk, bool receives, __u8 syscall, __u64 buf,
+				       __u64 count, __u32 tgid)
 {
 	struct se_tls_call *t = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
 
 	if (t && t->active)
 		t->sk = (__u64)sk;
+	else if (!receives)
+		se_tls_tie_by_record(sk, syscall, buf, count, tgid);
 }
 
 /* What a data record is made from (both tiers): the arguments and the connection. */
@@ -291,7 +376,7 @@ static __always_inline void se_io_record(struct se_conn_state *c, struct sock *s
 	}
 	se_emit_data(s, c, dir, syscall, ret, captured, a.enter_ns, pid_tgid, &src);
 	if (c->capture == SE_CAPTURE_LENGTHS)
-		se_tls_tie(sk);
+		se_tls_tie(sk, receives, syscall, buf, count, pid_tgid >> 32);
 }
 
 /*

@@ -203,6 +203,34 @@ struct {
 	__type(value, __u64);
 } tls_sessions SEC(".maps");
 
+/* Where a TLS record is told from every other: 16 bytes from offset 11, past the record
+ * header (5) and a hello's type, length and version (6), so a hello's random, and otherwise
+ * ciphertext. Records shorter than that are not looked at. */
+#define SE_TLS_PRINT_AT	 11
+#define SE_TLS_PRINT_LEN 16
+
+/* A TLS record a process wrote, by the bytes that tell it from every other. */
+struct se_tls_record_key {
+	__u32 tgid;
+	__u8 print[SE_TLS_PRINT_LEN];
+};
+
+/*
+ * tls_records: the records TLS session objects not yet tied to a connection wrote to a BIO,
+ * inside a call, for a program that moves them to the socket itself after the call (a memory
+ * BIO: Node.js). key: struct se_tls_record_key; value: u64, the session object. Writer: the
+ * BIO_write probe (executables that carry OpenSSL); reader and deleter: the data hooks of
+ * both tiers, on a send of a TLS connection made outside any TLS call: the send that carries
+ * the record ties the object to its connection (`tls_sessions`). LRU: records no such send
+ * carries (a socket BIO's: their call tied itself) are the first to go.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct se_tls_record_key);
+	__type(value, __u64);
+} tls_records SEC(".maps");
+
 /*
  * lost_closes: close records that did not fit in their ring (see abi.h).
  * key: u64 connection id; value: struct se_lost_close. Writer: se_conn_end when the ring is

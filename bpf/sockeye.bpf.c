@@ -204,6 +204,13 @@ int se_tls_return_long(struct pt_regs *ctx)
 	return se_tls_exit((long)ctx->ax);
 }
 
+/* BIO_write(bio, data, len), in executables that carry OpenSSL (tls.bpf.h) */
+SEC("uprobe")
+int se_tls_bio_write_enter(struct pt_regs *ctx)
+{
+	return se_tls_bio_write(ctx->si, (int)ctx->dx);
+}
+
 /* SSL_free(ssl), gnutls_deinit(session) */
 SEC("uprobe")
 int se_tls_session_free(struct pt_regs *ctx)

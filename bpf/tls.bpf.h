@@ -11,9 +11,11 @@
  * (a record the library had buffered) takes the connection its session object was last tied
  * to (`tls_sessions`); the handshake calls (SSL_do_handshake, gnutls_handshake) are probed
  * for that alone, because a library reading ahead (nginx asks OpenSSL to) can take the first
- * request in with the handshake's last record. A call tied to neither is counted (tls_untied),
- * never guessed: a memory BIO (Node.js, Python's asyncio) moves the ciphertext outside the call,
- * and a connection whose port is not watched is not tracked.
+ * request in with the handshake's last record. A memory BIO (Node.js) moves the ciphertext
+ * outside the call: the object is tied by the send that carries a record it wrote
+ * (se_tls_bio_write). A call tied to none of these is counted (tls_untied), never guessed:
+ * Python's asyncio (its BIO_write is libcrypto's, not probed), and a connection whose port is
+ * not watched, which is not tracked.
  *
  * The plaintext becomes data records of syscall SE_SYS_TLS on the connection, with offsets of
  * their own (se_conn_state.plain), which user space parses instead of the ciphertext; the
@@ -152,6 +154,39 @@ static __always_inline int se_tls_exec(__u32 tgid)
 	e->pid = ns.tgid;
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * BIO_write(bio, data, len) in an executable that carries OpenSSL: the library writing a
+ * record out, inside a call. If the call's session object is not tied to a connection yet,
+ * the record's print is kept (tls_records): a program with a memory BIO (Node.js) moves the
+ * record to the socket after the call, and that send then ties the object
+ * (se_tls_tie_by_record). The handshake's first flight ties a new connection before its first
+ * request; on one opened before sockeye attached, the first write ties it.
+ */
+static __always_inline int se_tls_bio_write(__u64 data, int len)
+{
+	__u8 head[SE_TLS_PRINT_AT + SE_TLS_PRINT_LEN];
+	__u64 pid_tgid;
+	struct task_struct *task = se_selected_task(&pid_tgid);
+
+	if (!task || len < (int)sizeof(head))
+		return 0;
+	struct se_tls_call *t = bpf_task_storage_get(&tls_calls, task, 0, 0);
+
+	if (!t || !t->active)
+		return 0;
+	struct se_tls_session_key session = { .ssl = t->ssl, .tgid = pid_tgid >> 32 };
+	struct se_tls_record_key key = { .tgid = pid_tgid >> 32 };
+	__u64 ssl = t->ssl;
+
+	if (bpf_map_lookup_elem(&tls_sessions, &session) ||
+	    bpf_probe_read_user(head, sizeof(head), (const void *)data) ||
+	    !se_tls_record_printable(head))
+		return 0;
+	__builtin_memcpy(key.print, head + SE_TLS_PRINT_AT, SE_TLS_PRINT_LEN);
+	bpf_map_update_elem(&tls_records, &key, &ssl, BPF_ANY);
 	return 0;
 }
 

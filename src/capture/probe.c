@@ -239,6 +239,7 @@ static void se_probe_attach_tls(struct se_probe *p, const struct se_config *cfg,
 		.ret_long = p->skel->progs.se_tls_return_long,
 		.free = p->skel->progs.se_tls_session_free,
 		.handshake = p->skel->progs.se_tls_handshake,
+		.bio_write = p->skel->progs.se_tls_bio_write_enter,
 	};
 	const struct se_tls_scope scope = { .netns = netns_inode, .pid = cfg->pid };
 	char err[256];

@@ -59,6 +59,12 @@ static const struct se_tls_probe se_tls_openssl[] = {
 	{ "SSL_free", SE_TLS_PROG(free), false, false },
 };
 
+/* What an executable that carries OpenSSL gets besides: its programs may use memory BIOs
+ * (Node.js), tied by the records they write (bpf/tls.bpf.h, se_tls_bio_write). */
+static const struct se_tls_probe se_tls_openssl_linked_in[] = {
+	{ "BIO_write", SE_TLS_PROG(bio_write), false, true },
+};
+
 static const struct se_tls_probe se_tls_gnutls[] = {
 	{ "gnutls_record_recv", SE_TLS_PROG(read), false, false },
 	{ "gnutls_record_recv", SE_TLS_PROG(ret_long), true, false },
@@ -203,6 +209,8 @@ static unsigned int se_tls_consider_executable(struct se_tls_attach *t,
 	    !se_tls_attach_file(t, progs, path, se_tls_openssl,
 				sizeof(se_tls_openssl) / sizeof(se_tls_openssl[0])))
 		return 0;
+	se_tls_attach_file(t, progs, path, se_tls_openssl_linked_in,
+			   sizeof(se_tls_openssl_linked_in) / sizeof(se_tls_openssl_linked_in[0]));
 	len = readlink(path, name, sizeof(name) - 1);
 	name[len > 0 ? len : 0] = '\0';
 	se_tls_attached(t, len > 0 ? name : path);

@@ -30,6 +30,7 @@ struct se_tls_progs {
 	struct bpf_program *ret_long;  /* the return of GnuTLS's (an ssize_t) */
 	struct bpf_program *free;      /* SSL_free, gnutls_deinit */
 	struct bpf_program *handshake; /* SSL_do_handshake, gnutls_handshake */
+	struct bpf_program *bio_write; /* BIO_write, in executables that carry OpenSSL */
 };
 
 /* Which processes are looked at: every one, those of one network namespace, or one. */

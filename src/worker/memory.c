@@ -18,10 +18,13 @@
  * elements of a preallocated map), and a bucket (list head and lock). */
 #define SE_MEMORY_HTAB_ELEM_OVERHEAD 64
 #define SE_MEMORY_HTAB_BUCKET	     16
-/* The `execs` ring (bpf/maps.bpf.h), and the key of `tls_sessions` (struct
- * se_tls_session_key: an address and a pid, padded). */
+/* The `execs` ring (bpf/maps.bpf.h), the key of `tls_sessions` (struct se_tls_session_key:
+ * an address and a pid, padded), and `tls_records` (struct se_tls_record_key: a pid and 16
+ * bytes, which the kernel's element rounds up to 24; a fixed number of entries). */
 #define SE_MEMORY_EXECS_RING	  (64u << 10)
 #define SE_MEMORY_TLS_SESSION_KEY 16
+#define SE_MEMORY_TLS_RECORD_KEY  24
+#define SE_MEMORY_TLS_RECORDS	  1024
 /* Shards of one worker alive at once: the one being filled and the one the merger has not
  * taken yet (a late one is merged into the next window, not kept). */
 #define SE_MEMORY_SHARDS_PER_WORKER 2
@@ -100,12 +103,15 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 		 se_memory_parts(cfg->max_groups, spans);
 
 	out->rings = (uint64_t)rings * cfg->ring_size;
-	out->kernel_maps = se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_conn_state)) +
-			   se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_lost_close)) +
-			   /* tls_sessions (an LRU hash, preallocated like the others) and execs */
-			   se_memory_htab(conns, SE_MEMORY_TLS_SESSION_KEY, sizeof(uint64_t)) +
-			   SE_MEMORY_EXECS_RING +
-			   (uint64_t)possible_cpus * (sizeof(struct se_ev_data) + SE_SCRATCH_BYTES);
+	out->kernel_maps =
+	    se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_conn_state)) +
+	    se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_lost_close)) +
+	    /* tls_sessions and tls_records (LRU hashes, preallocated like the
+	     * others) and execs */
+	    se_memory_htab(conns, SE_MEMORY_TLS_SESSION_KEY, sizeof(uint64_t)) +
+	    se_memory_htab(SE_MEMORY_TLS_RECORDS, SE_MEMORY_TLS_RECORD_KEY, sizeof(uint64_t)) +
+	    SE_MEMORY_EXECS_RING +
+	    (uint64_t)possible_cpus * (sizeof(struct se_ev_data) + SE_SCRATCH_BYTES);
 	/* Each worker's table has room for every connection (they may all land on one ring),
 	 * and the pages of a table in use are all touched; tracker state is per connection. */
 	out->conn_state = (uint64_t)workers *
