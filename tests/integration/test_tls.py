@@ -470,18 +470,16 @@ class GnuTls(TlsScenario):
 
 
 NODE_PEER = r"""
-// Started before sockeye: an HTTPS server on argv[1] (key and certificate in argv[3] and
-// argv[4]), and a keep-alive connection to nginx on argv[2] (from 127.0.0.30) that makes one
-// request. Then, told on stdin, argv[5] more requests on that connection, and as many on each
-// of AGENTS more connections at once, agent i from 127.0.0.(11 + i) to 127.0.0.(1 + i) with
-// path /node/n<i>, all from this one thread.
+// An HTTPS server on argv[1] (key and certificate in argv[3] and argv[4]); with argv[7] "joined",
+// a keep-alive connection to nginx on argv[2] (from 127.0.0.30) that makes one request first.
+// Then, told on stdin: argv[5] requests on that connection, and as many on each of argv[6]
+// more connections at once, the i-th from 127.0.0.(11 + i) to 127.0.0.(1 + i) with path
+// /node/n<i>, all from this one thread.
 const fs = require("fs"), https = require("https"), readline = require("readline");
-const [port, nginx, key, cert, n] = process.argv.slice(1);
-const AGENTS = 4;
+const [port, nginx, key, cert, n, agents, mode] = process.argv.slice(1);
 const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) },
   (req, res) => { req.resume(); req.on("end", () => res.end("node\n")); });
-const agent = (i) => new https.Agent({ keepAlive: true, maxSockets: 1,
-  localAddress: `127.0.0.${11 + i}` });
+const agent = (from) => new https.Agent({ keepAlive: true, maxSockets: 1, localAddress: from });
 const get = (a, host, path) => new Promise((resolve, reject) => {
   https.get({ host, port: Number(nginx), path, agent: a, rejectUnauthorized: false },
     (r) => { r.resume(); r.on("end", () => resolve(r.statusCode)); }).on("error", reject);
@@ -491,15 +489,15 @@ const series = async (a, host, path, times) => {
     if ((await get(a, host, path)) !== 200) process.exit(1);
   a.destroy();
 };
-const joined = new https.Agent({ keepAlive: true, maxSockets: 1, localAddress: "127.0.0.30" });
+const joined = mode === "joined" ? agent("127.0.0.30") : null;
 server.listen(Number(port), "127.0.0.1", async () => {
-  if ((await get(joined, "127.0.0.1", "/node/j")) !== 200) process.exit(1);
+  if (joined && (await get(joined, "127.0.0.1", "/node/j")) !== 200) process.exit(1);
   console.log("ready");
 });
 readline.createInterface({ input: process.stdin }).once("line", async () => {
-  const runs = [series(joined, "127.0.0.1", "/node/j", Number(n))];
-  for (let i = 0; i < AGENTS; i++)
-    runs.push(series(agent(i), `127.0.0.${1 + i}`, `/node/n${i}`, Number(n)));
+  const runs = joined ? [series(joined, "127.0.0.1", "/node/j", Number(n))] : [];
+  for (let i = 0; i < Number(agents); i++)
+    runs.push(series(agent(`127.0.0.${11 + i}`), `127.0.0.${1 + i}`, `/node/n${i}`, Number(n)));
   await Promise.all(runs);
   console.log("done");
 });
@@ -521,42 +519,105 @@ def node_executable():
     return node
 
 
+def node_peer(tmp, agents, mode=""):
+    """NODE_PEER, serving on PORT_NODE + 1 and fetching from nginx on PORT_NODE, once it says
+    it is ready."""
+    cert, key = certificate(tmp)
+    peer = subprocess.Popen(["node", "-e", NODE_PEER, str(PORT_NODE + 1), str(PORT_NODE), key,
+                             cert, str(REQUESTS), str(agents), mode],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    if peer.stdout.readline().strip() != "ready":
+        peer.kill()
+        peer.wait()
+        raise AssertionError(f"the Node.js peer did not start: exit {peer.returncode}")
+    return peer
+
+
+def node_go(peer):
+    peer.stdin.write("go\n")
+    peer.stdin.flush()
+    assert peer.stdout.readline().strip() == "done"
+
+
 class NodeJs(TlsScenario):
-    """Node.js (OpenSSL linked into its executable, memory BIOs: the ciphertext moves outside
-    the calls), started before sockeye with a keep-alive connection to nginx open. Then, from
-    its one thread: HTTPS served to two curl clients at once, and requests to nginx on that
-    connection and on four more at once, each with its own addresses and path. Node's objects
-    are tied by the sends that carry the records they wrote: every request on its own
-    connection in both roles. The connection opened before sockeye loses its first request
-    after sockeye started (counted: tied by that request's own send)."""
+    """Node.js (OpenSSL linked into its executable; memory BIOs: the ciphertext moves outside
+    the calls), started after sockeye. From its one thread: HTTPS served to two curl clients
+    at once, then requests to nginx on four connections at once, each connection with its own
+    addresses and path. Node's objects are tied by the sends that carry the records they
+    wrote: every request on its own connection, in both roles, none untied."""
 
     @classmethod
     def setUpClass(cls):
         harness.require_root(cls)
         cls.node = node_executable()
         cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
-        cert, key = certificate(tmp)
         with tls_nginx(PORT_NODE, tmp) as nginx:
-            peer = subprocess.Popen(["node", "-e", NODE_PEER, str(PORT_NODE + 1),
-                                     str(PORT_NODE), key, cert, str(REQUESTS)],
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            sockeye = harness.Sockeye("--ports", f"{PORT_NODE},{PORT_NODE + 1}")
+            peer = None
             try:
-                assert peer.stdout.readline().strip() == "ready"
-                sockeye = harness.Sockeye("--ports", f"{PORT_NODE},{PORT_NODE + 1}")
+                peer = node_peer(tmp, NODE_AGENTS)
+                wait_for_line(sockeye, f"TLS: attached to {cls.node}")
+                url = f"https://127.0.0.1:{PORT_NODE + 1}/c"
+                curls = [subprocess.Popen(
+                    ["curl", "-s", "-S", "-k", "--interface", f"127.0.0.{21 + j}",
+                     "-w", "%{http_code}\\n"] +
+                    [a for _ in range(REQUESTS) for a in ("-o", "/dev/null", f"{url}{j}")],
+                    stdout=subprocess.PIPE, text=True) for j in range(2)]
+                for c in curls:
+                    out, _ = c.communicate(timeout=60)
+                    assert out.split() == ["200"] * REQUESTS, out
+                node_go(peer)
+                harness.wait_port_idle(PORT_NODE)
+                harness.wait_port_idle(PORT_NODE + 1)
+            finally:
+                if peer:
+                    peer.kill()
+                    peer.wait()
+                cls.report = sockeye.stop()
+            cls.served = nginx.served()
+
+    def test_premises(self):
+        self.assertEqual(self.served, {("GET", f"/node/n{i}", 200): REQUESTS
+                                       for i in range(NODE_AGENTS)})
+
+    def test_node_serving(self):
+        self.assertEqual(
+            {k: v for k, v in http_by_peer(self.report, "server").items() if k[2][:2] == "/c"},
+            {(f"127.0.0.{21 + j}", "GET", f"/c{j}", 200, "http1", True): REQUESTS
+             for j in range(2)})
+        self.assertEqual(
+            {k: v for k, v in http_by_peer(self.report, "client").items() if k[2][:2] == "/c"},
+            {("127.0.0.1", "GET", f"/c{j}", 200, "http1", True): REQUESTS for j in range(2)})
+
+    def test_node_fetching(self):
+        for role, peer in (("client", 1), ("server", 11)):
+            self.assertEqual(
+                {k: v for k, v in http_by_peer(self.report, role).items()
+                 if k[2].startswith("/node/")},
+                {(f"127.0.0.{peer + i}", "GET", f"/node/n{i}", 200, "http1", True): REQUESTS
+                 for i in range(NODE_AGENTS)}, role)
+
+    def test_nothing_else(self):
+        self.check_plaintext(self.report, 2 * (2 + NODE_AGENTS))
+
+
+class NodeJsJoined(TlsScenario):
+    """Node.js started before sockeye, its executable attached at start, with a keep-alive
+    connection to nginx already open: the first write after sockeye started ties it (that
+    request is counted untied, its answer a request's not seen), the later ones are seen."""
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+        cls.node = node_executable()
+        cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
+        with tls_nginx(PORT_NODE, tmp) as nginx:
+            peer = node_peer(tmp, 0, "joined")
+            try:
+                sockeye = harness.Sockeye("--ports", str(PORT_NODE))
                 try:
-                    urls = [f"https://127.0.0.1:{PORT_NODE + 1}/c{j}" for j in range(2)]
-                    curls = [subprocess.Popen(
-                        ["curl", "-s", "-S", "-k", "--interface", f"127.0.0.{21 + j}",
-                         "-w", "%{http_code}\\n"] +
-                        [a for _ in range(REQUESTS) for a in ("-o", "/dev/null", urls[j])],
-                        stdout=subprocess.PIPE, text=True) for j in range(2)]
-                    for c in curls:
-                        out, _ = c.communicate(timeout=60)
-                        assert out.split() == ["200"] * REQUESTS, out
-                    peer.stdin.write("go\n")
-                    peer.stdin.flush()
-                    assert peer.stdout.readline().strip() == "done"
-                    harness.wait_port_idle(PORT_NODE + 1)
+                    node_go(peer)
+                    harness.wait_port_idle(PORT_NODE)
                 finally:
                     cls.report = sockeye.stop()
                     cls.stderr = sockeye.stderr
@@ -566,40 +627,22 @@ class NodeJs(TlsScenario):
             cls.served = nginx.served()
 
     def test_premises(self):
-        want = {("GET", f"/node/n{i}", 200): REQUESTS for i in range(NODE_AGENTS)}
-        want[("GET", "/node/j", 200)] = REQUESTS + 1
-        self.assertEqual(self.served, want)
+        self.assertEqual(self.served, {("GET", "/node/j", 200): REQUESTS + 1})
 
-    def test_executable_attached_at_start(self):
+    def test_attached_at_start(self):
         self.assertRegex(self.stderr, rf"TLS libraries [^\n]*{self.node}")
 
-    def test_node_serving(self):
-        by_peer = http_by_peer(self.report, "server")
-        for j in range(2):
-            self.assertEqual(by_peer.pop((f"127.0.0.{21 + j}", "GET", f"/c{j}", 200, "http1",
-                                          True)), REQUESTS)
-        self.assertEqual(http_by_peer(self.report, "client"), {
-            **{("127.0.0.1", "GET", f"/c{j}", 200, "http1", True): REQUESTS for j in range(2)},
-            **{(f"127.0.0.{1 + i}", "GET", f"/node/n{i}", 200, "http1", True): REQUESTS
-               for i in range(NODE_AGENTS)},
-            ("127.0.0.1", "GET", "/node/j", 200, "http1", True): REQUESTS - 1})
-
-    def test_node_fetching(self):
-        by_peer = http_by_peer(self.report, "server")
-        for i in range(NODE_AGENTS):
-            self.assertEqual(by_peer[(f"127.0.0.{11 + i}", "GET", f"/node/n{i}", 200, "http1", True)],
-                             REQUESTS)
-        self.assertEqual(by_peer[("127.0.0.30", "GET", "/node/j", 200, "http1", True)], REQUESTS)
-
-    def test_nothing_else(self):
+    def test_requests_after_the_first(self):
+        self.assertEqual(http_by_peer(self.report, "server"),
+                         {("127.0.0.30", "GET", "/node/j", 200, "http1", True): REQUESTS})
+        self.assertEqual(http_by_peer(self.report, "client"),
+                         {("127.0.0.1", "GET", "/node/j", 200, "http1", True): REQUESTS - 1})
         self.assert_no_drops(self.report)
         self.assert_nothing_in_flight(self.report)
-        # the write of the joined connection's first request after sockeye started: the send
-        # after it ties the object, and the response, a request's not seen, is not counted
         self.assertEqual(self.report.total("tls_untied"), 1)
+        self.assertEqual(self.report.total("tls_conns"), 2)
         self.assertEqual(self.report.total("conns_not_parsed"), 0)
         self.assertEqual(self.report.total("http_resync"), 0)
-        self.assertEqual(self.report.total("tls_conns"), 2 * (2 + NODE_AGENTS + 1))
 
 
 class TlsOff(harness.HttpAssertions):
