@@ -211,6 +211,43 @@ static __always_inline __u64 se_send_head(__u8 syscall, __u64 buf, __u64 count, 
 }
 
 /*
+ * Tell the TLS watcher of the current process (enum se_exec_kind), by its pid as sockeye's
+ * /proc numbers it; a process outside sockeye's pid namespace cannot be looked at.
+ */
+static __always_inline void se_tls_tell_watcher(__u32 kind)
+{
+	struct bpf_pidns_info ns = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct se_ev_exec *e;
+
+	if (self_pidns_ino &&
+	    bpf_get_ns_current_pid_tgid(self_pidns_dev, self_pidns_ino, &ns, sizeof(ns)))
+		return;
+	e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
+	if (!e) {
+		se_count(SE_KC_EXEC_LOST);
+		return;
+	}
+	e->pid = ns.tgid;
+	e->kind = kind;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * A record of a TLS connection went out outside any TLS call, and no object's print matched:
+ * the process moves its ciphertext itself (a memory BIO over the shared library, as Python's
+ * asyncio has it). The TLS watcher is told, once per process, and probes BIO_write of its
+ * libcrypto in it alone, which ties its objects from then on. Programs whose library writes
+ * to the socket inside its calls never get here, whatever ports they use.
+ */
+static __always_inline void se_tls_memory_bio_seen(__u32 tgid)
+{
+	__u8 told = 1;
+
+	if (!bpf_map_update_elem(&tls_memory_bio_procs, &tgid, &told, BPF_NOEXIST))
+		se_tls_tell_watcher(SE_EXEC_MEMORY_BIO);
+}
+
+/*
  * A send of a TLS connection outside any TLS call: if it begins with a record an untied
  * session object of this process wrote to its BIO (tls_records), that object is this
  * connection's from now on. Ciphertext is unique, so the match is a proof, not a guess.
@@ -228,8 +265,10 @@ static __always_inline void se_tls_tie_by_record(struct sock *sk, __u8 syscall, 
 		return;
 	__builtin_memcpy(key.print, head + SE_TLS_PRINT_AT, SE_TLS_PRINT_LEN);
 	ssl = bpf_map_lookup_elem(&tls_records, &key);
-	if (!ssl)
+	if (!ssl) {
+		se_tls_memory_bio_seen(tgid);
 		return;
+	}
 	struct se_tls_session_key session = { .ssl = *ssl, .tgid = tgid };
 
 	bpf_map_update_elem(&tls_sessions, &session, &conn, BPF_ANY);

@@ -173,14 +173,27 @@ struct {
 } tls_calls SEC(".maps");
 
 /*
- * execs: struct se_ev_exec records, one per program started in the watched scope. Writer: the
- * sched_process_exec hook; reader: the TLS watcher process. Woken per record: starts are rare.
- * Full = counted (exec_lost).
+ * execs: struct se_ev_exec records, one per program started in the watched scope, and one per
+ * process seen moving its TLS records itself (memory BIOs). Writers: the sched_process_exec
+ * hook, the data hooks of both tiers; reader: the TLS watcher process. Woken per record: both
+ * are rare. Full = counted (exec_lost).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } execs SEC(".maps");
+
+/*
+ * tls_memory_bio_procs: the processes the TLS watcher was told move their TLS records
+ * themselves (SE_EXEC_MEMORY_BIO), so it is told once. key: u32 tgid; value: u8. Writer: the
+ * data hooks of both tiers. LRU: a process gone, or told long ago, makes room.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} tls_memory_bio_procs SEC(".maps");
 
 /* A TLS session object of one process. */
 struct se_tls_session_key {

@@ -72,6 +72,17 @@ static __always_inline __u64 se_tls_conn_of(const struct se_tls_call *call, __u3
 }
 
 /*
+ * A program started: if in the watched scope, the TLS watcher attaches to the TLS libraries
+ * it brings (its own container's, say).
+ */
+static __always_inline int se_tls_exec(__u32 tgid)
+{
+	if (se_current_selected(tgid))
+		se_tls_tell_watcher(SE_EXEC_STARTED);
+	return 0;
+}
+
+/*
  * Return of a read, write or handshake call: ret is its result (bytes, or for the _ex forms 1 on
  * success with the bytes at len_out). The plaintext becomes one data record.
  */
@@ -129,31 +140,6 @@ static __always_inline int se_tls_exit(long ret)
 
 	se_emit_data(s, c, call.dir, SE_SYS_TLS, ret, captured, enter_ns, pid_tgid, &src);
 	se_count(SE_KC_TLS_CALLS);
-	return 0;
-}
-
-/*
- * A program started: if in the watched scope, tell the TLS watcher, which attaches to the TLS
- * libraries it brings (its own container's, say). Its pid as sockeye's /proc numbers it.
- */
-static __always_inline int se_tls_exec(__u32 tgid)
-{
-	struct bpf_pidns_info ns = { .tgid = tgid };
-	struct se_ev_exec *e;
-
-	if (!se_current_selected(tgid))
-		return 0;
-	if (self_pidns_ino &&
-	    bpf_get_ns_current_pid_tgid(self_pidns_dev, self_pidns_ino, &ns, sizeof(ns)))
-		return 0; /* not in sockeye's pid namespace: it cannot open its /proc */
-	e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
-	if (!e) {
-		se_count(SE_KC_EXEC_LOST);
-		return 0;
-	}
-	e->pid = ns.tgid;
-	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 

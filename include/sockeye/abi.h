@@ -107,7 +107,7 @@ enum se_close_reason {
 	X(TLS_CONNS, 14, "tls_conns", 0)   /* connections whose ciphertext is not copied (TLS) */  \
 	X(TLS_CALLS, 15, "tls_calls", 0)   /* TLS library calls whose plaintext was recorded */    \
 	X(TLS_UNTIED, 16, "tls_untied", 0) /* ... not recorded: their connection is not known */   \
-	X(EXEC_LOST, 17, "exec_lost", 1)   /* process starts the TLS watcher was not told of */
+	X(EXEC_LOST, 17, "exec_lost", 1)   /* what the TLS watcher was not told of (ring full) */
 
 #define SE_KC_ENUM(name, id, str, loss) SE_KC_##name = (id),
 enum se_kernel_counter {
@@ -229,13 +229,23 @@ enum se_announce_state {
 	SE_ANNOUNCE_DONE = 2,	 /* submitted to the connection's ring */
 };
 
+/* What the TLS watcher is told of a process (struct se_ev_exec). */
+enum se_exec_kind {
+	/* it started a program (sched_process_exec): look for the TLS libraries it uses */
+	SE_EXEC_STARTED = 0,
+	/* it sent a TLS record outside any TLS call, one no object's print matched (memory
+	 * BIOs, as Python's asyncio has them): probe the BIO_write of its libcrypto, in it
+	 * alone */
+	SE_EXEC_MEMORY_BIO = 1,
+};
+
 /*
- * A process in the watched scope started a program (sched_process_exec): the TLS watcher
- * (src/capture/tls_watch.c) looks for the TLS libraries it uses. Written to the `execs` ring.
+ * A process in the watched scope the TLS watcher (src/capture/tls_watch.c) must look at.
+ * Written to the `execs` ring.
  */
 struct se_ev_exec {
-	__u32 pid; /* as sockeye's own pid namespace numbers it (its /proc) */
-	__u32 pad;
+	__u32 pid;  /* as sockeye's own pid namespace numbers it (its /proc) */
+	__u32 kind; /* enum se_exec_kind */
 };
 _Static_assert(sizeof(struct se_ev_exec) == 8, "se_ev_exec layout");
 

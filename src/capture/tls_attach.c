@@ -307,10 +307,107 @@ unsigned int se_tls_attach_scan(struct se_tls_attach *t, const struct se_tls_pro
 	return attached;
 }
 
+unsigned long long se_tls_process_start(const char *proc_root, int pid)
+{
+	char path[64], stat[1024];
+	unsigned long long start = 0;
+	const char *after_name;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d/stat", proc_root, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	/* the name, in parentheses, may hold anything: the fields start after its last ')' */
+	after_name = strrchr(stat, ')');
+	/* state, then fields 4 to 21, then starttime (22) */
+	if (!after_name || sscanf(after_name + 1,
+				  " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+				  "%*d %*d %*d %*d %llu",
+				  &start) != 1)
+		return 0;
+	return start;
+}
+
+/* The libcrypto a process maps, as a path through its root (and as it sees it, in lib). */
+static bool se_tls_find_libcrypto(const char *proc_root, int pid, char *path, size_t path_len,
+				  char *lib, size_t lib_len)
+{
+	char maps[64], line[4352];
+	bool found = false;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "%s/%d/maps", proc_root, pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/');
+		const char *base;
+
+		if (!file)
+			continue;
+		file[strcspn(file, "\n")] = '\0';
+		base = strrchr(file, '/') + 1;
+		if (strncmp(base, "libcrypto.so", 12) || strstr(file, " (deleted)"))
+			continue;
+		snprintf(path, path_len, "%s/%d/root%s", proc_root, pid, file);
+		snprintf(lib, lib_len, "%s", file);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+int se_tls_attach_memory_bio(struct se_tls_attach *t, const struct se_tls_progs *progs,
+			     const char *proc_root, int pid, char *lib, size_t lib_len)
+{
+	unsigned long long start = se_tls_process_start(proc_root, pid);
+	char path[4200];
+	struct bpf_link *link;
+
+	if (!start)
+		return 0;
+	for (size_t i = 0; i < t->nbios;) {
+		struct se_tls_memory_bio *b = &t->bios[i];
+
+		if (b->pid == pid && b->start == start)
+			return 0;
+		if (se_tls_process_start(proc_root, b->pid) == b->start) {
+			i++;
+			continue;
+		}
+		bpf_link__destroy(b->link); /* gone, or its pid taken by another process */
+		*b = t->bios[--t->nbios];
+	}
+	if (!se_tls_find_libcrypto(proc_root, pid, path, sizeof(path), lib, lib_len))
+		return 0;
+	if (t->nbios == SE_TLS_MEMORY_BIO_MAX ||
+	    !se_tls_grow((void **)&t->bios, &t->bios_cap, t->nbios, sizeof(*t->bios)))
+		return -1;
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "BIO_write");
+	link = bpf_program__attach_uprobe_opts(progs->bio_write, pid, path, 0, &opts);
+	if (!link) {
+		se_warn("TLS: cannot probe BIO_write in %s for process %d: %s", lib, pid,
+			strerror(errno));
+		return -1;
+	}
+	t->bios[t->nbios++] =
+	    (struct se_tls_memory_bio){ .pid = pid, .start = start, .link = link };
+	return 1;
+}
+
 void se_tls_attach_free(struct se_tls_attach *t)
 {
 	for (size_t i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
+	for (size_t i = 0; i < t->nbios; i++)
+		bpf_link__destroy(t->bios[i].link);
+	free(t->bios);
 	free(t->links);
 	free(t->files);
 	free(t->roots);

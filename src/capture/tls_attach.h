@@ -44,6 +44,16 @@ struct se_tls_file {
 	ino_t ino;
 };
 
+/* A process whose BIO_write is probed in it alone (se_tls_attach_memory_bio). */
+struct se_tls_memory_bio {
+	int pid;
+	unsigned long long start; /* when it started (/proc/PID/stat), against a pid reused */
+	struct bpf_link *link;
+};
+
+/* Processes probed that way at most at once: the ones gone are let go first. */
+#define SE_TLS_MEMORY_BIO_MAX 256
+
 struct se_tls_attach {
 	struct bpf_link **links;
 	size_t nlinks, links_cap;
@@ -51,6 +61,8 @@ struct se_tls_attach {
 	size_t nfiles, files_cap;
 	struct se_tls_file *roots; /* root directories whose library directories were read */
 	size_t nroots, roots_cap;
+	struct se_tls_memory_bio *bios; /* processes whose BIO_write is probed */
+	size_t nbios, bios_cap;
 	unsigned int libraries; /* files attached */
 	char names[512];	/* their paths, for the start-up line ("" when none) */
 };
@@ -67,6 +79,20 @@ unsigned int se_tls_attach_scan(struct se_tls_attach *t, const struct se_tls_pro
  * root's library directories if that root is new. */
 unsigned int se_tls_attach_process(struct se_tls_attach *t, const struct se_tls_progs *progs,
 				   const char *proc_root, int pid);
+/*
+ * A process that moves its TLS records to the socket itself, as the kernel said
+ * (SE_EXEC_MEMORY_BIO): memory BIOs over the shared library, as Python's asyncio has them.
+ * BIO_write of the libcrypto it maps is probed in that process alone, so that the records its
+ * objects write tie them (bpf/tls.bpf.h); other programs that map the library pay nothing.
+ * Processes probed before and gone since are let go first. Returns 1 if probed (the library's
+ * path, as the process sees it, in lib), 0 if there is nothing to probe (gone, probed
+ * already, no libcrypto mapped: OpenSSL linked into its executable is probed already), -1 if
+ * it cannot be (SE_TLS_MEMORY_BIO_MAX processes probed, or the attach failed: logged).
+ */
+int se_tls_attach_memory_bio(struct se_tls_attach *t, const struct se_tls_progs *progs,
+			     const char *proc_root, int pid, char *lib, size_t lib_len);
+/* When the process started, from /proc/PID/stat (clock ticks since boot); 0 if gone. */
+unsigned long long se_tls_process_start(const char *proc_root, int pid);
 /* Detach every probe attached. */
 void se_tls_attach_free(struct se_tls_attach *t);
 

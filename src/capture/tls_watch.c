@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,7 @@ struct se_tls_watch {
 	const struct se_tls_progs *progs;
 	struct se_tls_watch_look pending[SE_TLS_WATCH_PENDING];
 	unsigned int npending;
+	bool bios_full_said; /* the warning that no more memory BIOs are probed, given */
 };
 
 static void se_tls_watch_look(struct se_tls_watch *w, int pid)
@@ -72,6 +74,24 @@ static void se_tls_watch_later(struct se_tls_watch *w, int pid, unsigned int don
 	};
 }
 
+/* A process that moves its TLS records itself: its BIO_write probed, in it alone. */
+static void se_tls_watch_untied(struct se_tls_watch *w, int pid)
+{
+	char lib[4096];
+	int ret = se_tls_attach_memory_bio(w->t, w->progs, "/proc", pid, lib, sizeof(lib));
+
+	if (ret > 0)
+		se_info("TLS: process %d sends its TLS records itself (memory BIOs): BIO_write "
+			"of %s probed in it",
+			pid, lib);
+	else if (ret < 0 && !w->bios_full_said && w->t->nbios == SE_TLS_MEMORY_BIO_MAX) {
+		w->bios_full_said = true;
+		se_warn("TLS: %d processes with memory BIOs probed already: the calls of more "
+			"stay untied",
+			SE_TLS_MEMORY_BIO_MAX);
+	}
+}
+
 static int se_tls_watch_on_exec(void *ctx, void *data, size_t size)
 {
 	struct se_tls_watch *w = ctx;
@@ -79,6 +99,10 @@ static int se_tls_watch_on_exec(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
+	if (e->kind == SE_EXEC_MEMORY_BIO) {
+		se_tls_watch_untied(w, (int)e->pid);
+		return 0;
+	}
 	se_tls_watch_look(w, (int)e->pid);
 	se_tls_watch_later(w, (int)e->pid, 1);
 	return 0;

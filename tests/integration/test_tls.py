@@ -28,6 +28,7 @@ PORT_GNUTLS = 18165
 PORT_LATE = 18166
 PORT_OFF = 18167
 PORT_NODE = 18168
+PORT_ASYNCIO = 18169
 BIG = os.urandom(100_000)
 REQUESTS = 20
 PY = "/usr/bin/python3"  # Debian's: its ssl module is OpenSSL's
@@ -641,6 +642,93 @@ class NodeJsJoined(TlsScenario):
         self.assert_nothing_in_flight(self.report)
         self.assertEqual(self.report.total("tls_untied"), 1)
         self.assertEqual(self.report.total("tls_conns"), 2)
+        self.assertEqual(self.report.total("conns_not_parsed"), 0)
+        self.assertEqual(self.report.total("http_resync"), 0)
+
+
+ASYNCIO_CLIENT = r"""
+import asyncio, ssl, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+ctx = ssl._create_unverified_context()
+
+async def fetch(host, source, path, times):
+    r, w = await asyncio.open_connection(host, port, ssl=ctx, local_addr=(source, 0))
+    for _ in range(times):
+        w.write(f"GET {path} HTTP/1.1\r\nHost: a\r\n\r\n".encode())
+        head = await r.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), head
+        length = [l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+        await r.readexactly(int(length[0].split(b":")[1]))
+    w.close()
+    await w.wait_closed()
+
+asyncio.run(fetch("127.0.0.1", "127.0.0.10", "/node/first", 1))
+print("first", flush=True)
+sys.stdin.readline()  # its BIO_write is probed
+async def both():
+    await asyncio.gather(fetch("127.0.0.1", "127.0.0.11", "/node/a", n),
+                         fetch("127.0.0.2", "127.0.0.12", "/node/b", n))
+asyncio.run(both())
+print("done", flush=True)
+"""
+
+
+class AsyncioClient(TlsScenario):
+    """Python's asyncio (memory BIOs over libssl.so: the ciphertext moves outside the calls),
+    started after sockeye. Its first connection sends records outside any call, so the kernel
+    tells the TLS watcher, which probes BIO_write of its libcrypto in that process alone; that
+    connection's calls stay untied. Then two connections at once from its one thread, each
+    with its own addresses and path, are tied by the records they write: every request of
+    theirs on its own connection, in both roles."""
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_root(cls)
+        cls.addClassCleanup(shutil.rmtree, tmp := tempfile.mkdtemp(prefix="sockeye-tls-"))
+        with tls_nginx(PORT_ASYNCIO, tmp) as nginx:
+            sockeye = harness.Sockeye("--ports", str(PORT_ASYNCIO))
+            client = subprocess.Popen([PY, "-c", ASYNCIO_CLIENT, str(PORT_ASYNCIO),
+                                       str(REQUESTS)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            try:
+                assert client.stdout.readline().strip() == "first"
+                wait_for_line(sockeye, f"TLS: process {client.pid} sends its TLS records "
+                                       "itself (memory BIOs): BIO_write of ")
+                client.stdin.write("go\n")
+                client.stdin.flush()
+                assert client.stdout.readline().strip() == "done"
+                assert client.wait(timeout=60) == 0
+                harness.wait_port_idle(PORT_ASYNCIO)
+            finally:
+                client.kill()
+                client.wait()
+                cls.report = sockeye.stop()
+                cls.stderr = sockeye.stderr
+            cls.served = nginx.served()
+
+    def test_premises(self):
+        self.assertEqual(self.served, {("GET", "/node/first", 200): 1,
+                                       ("GET", "/node/a", 200): REQUESTS,
+                                       ("GET", "/node/b", 200): REQUESTS})
+
+    def test_probed_in_that_process_alone(self):
+        self.assertRegex(self.stderr, r"BIO_write of /\S*libcrypto\.so\.3 probed in it")
+
+    def test_requests_in_both_roles(self):
+        self.assertEqual(http_by_peer(self.report, "client"), {
+            ("127.0.0.1", "GET", "/node/a", 200, "http1", True): REQUESTS,
+            ("127.0.0.2", "GET", "/node/b", 200, "http1", True): REQUESTS})
+        self.assertEqual(http_by_peer(self.report, "server"), {
+            ("127.0.0.10", "GET", "/node/first", 200, "http1", True): 1,
+            ("127.0.0.11", "GET", "/node/a", 200, "http1", True): REQUESTS,
+            ("127.0.0.12", "GET", "/node/b", 200, "http1", True): REQUESTS})
+
+    def test_first_connection_untied(self):
+        self.assert_no_drops(self.report)
+        self.assert_nothing_in_flight(self.report)
+        # its request's write and its response's read, at least
+        self.assertGreaterEqual(self.report.total("tls_untied"), 2)
+        self.assertEqual(self.report.total("tls_conns"), 6)
         self.assertEqual(self.report.total("conns_not_parsed"), 0)
         self.assertEqual(self.report.total("http_resync"), 0)
 

@@ -157,6 +157,44 @@ static void test_missing_proc(void **state)
 	se_tls_attach_free(&t);
 }
 
+/* A process's start time, past a name that holds parentheses and spaces. */
+static void test_process_start(void **state)
+{
+	(void)state;
+	make_dir("20");
+	write_file("20/stat", "20 (a) (b c) S 1 20 20 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
+			      "987654 1000 10 18446744073709551615\n");
+	assert_int_equal(se_tls_process_start(proc, 20), 987654);
+	write_file("20/stat", "20 (cut short) S 1 20\n");
+	assert_int_equal(se_tls_process_start(proc, 20), 0);
+	assert_int_equal(se_tls_process_start(proc, 21), 0); /* gone */
+	assert_true(se_tls_process_start("/proc", (int)getpid()) > 0);
+}
+
+/* Memory BIOs: nothing to probe in a process that is gone or maps no libcrypto; one whose
+ * libcrypto cannot be attached (not an ELF object here) is refused, and nothing kept. */
+static void test_memory_bio(void **state)
+{
+	struct se_tls_attach t = { 0 };
+	char lib[256] = "";
+
+	(void)state;
+	make_dir("30");
+	write_file("30/stat", "30 (py) S 1 30 30 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 555 0 0 0\n");
+	write_file("30/maps", "7f00-7f01 r-xp 00000000 08:01 2 /usr/lib/libc.so.6\n");
+	assert_int_equal(se_tls_attach_memory_bio(&t, &no_progs, proc, 31, lib, sizeof(lib)), 0);
+	assert_int_equal(se_tls_attach_memory_bio(&t, &no_progs, proc, 30, lib, sizeof(lib)), 0);
+	make_dir("30/root");
+	make_dir("30/root/lib");
+	write_file("30/root/lib/libcrypto.so.3", "not an ELF object");
+	write_file("30/maps", "7f00-7f01 r-xp 00000000 08:01 2 /lib/libcrypto.so.3 (deleted)\n"
+			      "7f02-7f03 r-xp 00000000 08:01 3 /lib/libcrypto.so.3\n");
+	assert_int_equal(se_tls_attach_memory_bio(&t, &no_progs, proc, 30, lib, sizeof(lib)), -1);
+	assert_string_equal(lib, "/lib/libcrypto.so.3");
+	assert_int_equal(t.nbios, 0);
+	se_tls_attach_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +202,8 @@ int main(void)
 		cmocka_unit_test(test_one_process_in_scope),
 		cmocka_unit_test(test_scope_by_namespace),
 		cmocka_unit_test(test_missing_proc),
+		cmocka_unit_test(test_process_start),
+		cmocka_unit_test(test_memory_bio),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
