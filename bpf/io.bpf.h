@@ -243,6 +243,9 @@ static __always_inline void se_tls_memory_bio_seen(__u32 tgid)
 {
 	__u8 told = 1;
 
+	/* Node.js sends every record this way once tied: a lookup, not an LRU update, each */
+	if (bpf_map_lookup_elem(&tls_memory_bio_procs, &tgid))
+		return;
 	if (!bpf_map_update_elem(&tls_memory_bio_procs, &tgid, &told, BPF_NOEXIST))
 		se_tls_tell_watcher(SE_EXEC_MEMORY_BIO);
 }

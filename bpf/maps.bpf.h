@@ -231,8 +231,9 @@ struct se_tls_record_key {
 /*
  * tls_records: the records TLS session objects not yet tied to a connection wrote to a BIO,
  * inside a call, for a program that moves them to the socket itself after the call (a memory
- * BIO: Node.js). key: struct se_tls_record_key; value: u64, the session object. Writer: the
- * BIO_write probe (executables that carry OpenSSL); reader and deleter: the data hooks of
+ * BIO: Node.js, Python's asyncio). key: struct se_tls_record_key; value: u64, the session
+ * object. Writer: the BIO_write probe (executables that carry OpenSSL, and the libcrypto of
+ * the processes in tls_memory_bio_procs); reader and deleter: the data hooks of
  * both tiers, on a send of a TLS connection made outside any TLS call: the send that carries
  * the record ties the object to its connection (`tls_sessions`). LRU: records no such send
  * carries (a socket BIO's: their call tied itself) are the first to go.

@@ -11,11 +11,11 @@
  * (a record the library had buffered) takes the connection its session object was last tied
  * to (`tls_sessions`); the handshake calls (SSL_do_handshake, gnutls_handshake) are probed
  * for that alone, because a library reading ahead (nginx asks OpenSSL to) can take the first
- * request in with the handshake's last record. A memory BIO (Node.js) moves the ciphertext
- * outside the call: the object is tied by the send that carries a record it wrote
- * (se_tls_bio_write). A call tied to none of these is counted (tls_untied), never guessed:
- * Python's asyncio (its BIO_write is libcrypto's, not probed), and a connection whose port is
- * not watched, which is not tracked.
+ * request in with the handshake's last record. A memory BIO (Node.js, Python's asyncio) moves
+ * the ciphertext outside the call: the object is tied by the send that carries a record it
+ * wrote (se_tls_bio_write). A call tied to none of these is counted (tls_untied), never
+ * guessed: a memory BIO's calls before its records tie it, and a connection whose port is not
+ * watched, which is not tracked.
  *
  * The plaintext becomes data records of syscall SE_SYS_TLS on the connection, with offsets of
  * their own (se_conn_state.plain), which user space parses instead of the ciphertext; the
@@ -144,10 +144,11 @@ static __always_inline int se_tls_exit(long ret)
 }
 
 /*
- * BIO_write(bio, data, len) in an executable that carries OpenSSL: the library writing a
- * record out, inside a call. If the call's session object is not tied to a connection yet,
- * the record's print is kept (tls_records): a program with a memory BIO (Node.js) moves the
- * record to the socket after the call, and that send then ties the object
+ * BIO_write(bio, data, len), probed in executables that carry OpenSSL, and in the libcrypto of
+ * each process seen sending its records itself (se_tls_memory_bio_seen): the library writing
+ * a record out, inside a call. If the call's session object is not tied to a connection yet,
+ * the record's print is kept (tls_records): a program with a memory BIO (Node.js, Python's
+ * asyncio) moves the record to the socket after the call, and that send then ties the object
  * (se_tls_tie_by_record). The handshake's first flight ties a new connection before its first
  * request; on one opened before sockeye attached, the first write ties it.
  */

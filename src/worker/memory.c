@@ -19,12 +19,15 @@
 #define SE_MEMORY_HTAB_ELEM_OVERHEAD 64
 #define SE_MEMORY_HTAB_BUCKET	     16
 /* The `execs` ring (bpf/maps.bpf.h), the key of `tls_sessions` (struct se_tls_session_key:
- * an address and a pid, padded), and `tls_records` (struct se_tls_record_key: a pid and 16
- * bytes, which the kernel's element rounds up to 24; a fixed number of entries). */
+ * an address and a pid, padded), `tls_records` (struct se_tls_record_key: a pid and 16
+ * bytes, which the kernel's element rounds up to 24) and `tls_memory_bio_procs` (a pid,
+ * rounded up to 8), both of a fixed number of entries. */
 #define SE_MEMORY_EXECS_RING	  (64u << 10)
 #define SE_MEMORY_TLS_SESSION_KEY 16
 #define SE_MEMORY_TLS_RECORD_KEY  24
 #define SE_MEMORY_TLS_RECORDS	  1024
+#define SE_MEMORY_TLS_PROC_KEY	  8
+#define SE_MEMORY_TLS_PROCS	  1024
 /* Shards of one worker alive at once: the one being filled and the one the merger has not
  * taken yet (a late one is merged into the next window, not kept). */
 #define SE_MEMORY_SHARDS_PER_WORKER 2
@@ -106,10 +109,11 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 	out->kernel_maps =
 	    se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_conn_state)) +
 	    se_memory_htab(conns, sizeof(uint64_t), sizeof(struct se_lost_close)) +
-	    /* tls_sessions and tls_records (LRU hashes, preallocated like the
-	     * others) and execs */
+	    /* tls_sessions, tls_records and tls_memory_bio_procs (LRU hashes,
+	     * preallocated like the others) and execs */
 	    se_memory_htab(conns, SE_MEMORY_TLS_SESSION_KEY, sizeof(uint64_t)) +
 	    se_memory_htab(SE_MEMORY_TLS_RECORDS, SE_MEMORY_TLS_RECORD_KEY, sizeof(uint64_t)) +
+	    se_memory_htab(SE_MEMORY_TLS_PROCS, SE_MEMORY_TLS_PROC_KEY, sizeof(uint8_t)) +
 	    SE_MEMORY_EXECS_RING +
 	    (uint64_t)possible_cpus * (sizeof(struct se_ev_data) + SE_SCRATCH_BYTES);
 	/* Each worker's table has room for every connection (they may all land on one ring),
