@@ -7,12 +7,14 @@
  * 100-byte writes to /dev/null (I/O that is not a socket, which the hooks see too); and
  * getppid(2), a syscall sockeye does not hook (what attaching costs every other syscall); and a
  * loopback UDP ping-pong of a DNS query and its answer, a server socket bound to a given port
- * and a client connected to it, as a resolver and a DNS server do. Prints nanoseconds per round
- * trip, write or call; run it with and without sockeye attached (bench/capture_overhead.sh
- * does, interleaved) and compare.
+ * and a client connected to it, as glibc's resolver and a DNS server do (dns), or a client that
+ * never connects and names the server in each sendto, as musl's resolver does (dns-sendto),
+ * and that client's sends alone, no answer (sendto). Prints nanoseconds per round trip,
+ * write or call; run it with and without sockeye attached (bench/capture_overhead.sh does,
+ * interleaved) and compare.
  *
  *   syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | devnull WRITES | other CALLS |
- *                dns PORT ROUNDS
+ *                dns PORT ROUNDS | dns-sendto PORT ROUNDS | sendto PORT SENDS
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -238,7 +240,27 @@ static void *dns_server(void *p)
 	return NULL;
 }
 
-static double dns(int port, long rounds)
+/* One-way sendto of the query from a socket never connected, to a port where nothing
+ * listens (an unconnected socket ignores the port-unreachable answers): the send path alone,
+ * with no wake-up in the measure. */
+static double sendto_only(int port, long sends)
+{
+	struct sockaddr_in a = loopback(port);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	uint64_t start = now_ns();
+
+	for (long i = 0; i < sends; i++)
+		if (sendto(fd, dns_query, sizeof(dns_query), 0, (struct sockaddr *)&a, sizeof(a)) !=
+		    (ssize_t)sizeof(dns_query))
+			exit(1);
+	double per = (double)(now_ns() - start) / sends;
+
+	close(fd);
+	return per;
+}
+
+/* connected: send/recv on a connected socket; else sendto with the address, recvfrom. */
+static double dns(int port, long rounds, int connected)
 {
 	struct sockaddr_in a = loopback(port);
 	struct dns_server s = { .fd = socket(AF_INET, SOCK_DGRAM, 0), .rounds = rounds };
@@ -248,13 +270,15 @@ static double dns(int port, long rounds)
 	uint64_t start;
 
 	if (bind(s.fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    connect(fd, (struct sockaddr *)&a, sizeof(a)))
+	    (connected && connect(fd, (struct sockaddr *)&a, sizeof(a))))
 		exit(1);
 	pthread_create(&t, NULL, dns_server, &s);
 	start = now_ns();
 	for (long i = 0; i < rounds; i++) {
-		if (send(fd, dns_query, sizeof(dns_query), 0) != (ssize_t)sizeof(dns_query) ||
-		    recv(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(dns_query))
+		if (sendto(fd, dns_query, sizeof(dns_query), 0,
+			   connected ? NULL : (struct sockaddr *)&a,
+			   connected ? 0 : sizeof(a)) != (ssize_t)sizeof(dns_query) ||
+		    recvfrom(fd, buf, sizeof(buf), 0, NULL, NULL) != (ssize_t)sizeof(dns_query))
 			exit(1);
 	}
 	double per = (double)(now_ns() - start) / rounds;
@@ -276,10 +300,15 @@ int main(int argc, char **argv)
 	else if (argc == 3 && !strcmp(argv[1], "other"))
 		printf("%.1f\n", other(atol(argv[2])));
 	else if (argc == 4 && !strcmp(argv[1], "dns"))
-		printf("%.1f\n", dns(atoi(argv[2]), atol(argv[3])));
+		printf("%.1f\n", dns(atoi(argv[2]), atol(argv[3]), 1));
+	else if (argc == 4 && !strcmp(argv[1], "dns-sendto"))
+		printf("%.1f\n", dns(atoi(argv[2]), atol(argv[3]), 0));
+	else if (argc == 4 && !strcmp(argv[1], "sendto"))
+		printf("%.1f\n", sendto_only(atoi(argv[2]), atol(argv[3])));
 	else {
 		fprintf(stderr, "usage: syscall_cost pingpong PORT ROUNDS | stream PORT WRITES | "
-				"devnull WRITES | other CALLS | dns PORT ROUNDS\n");
+				"devnull WRITES | other CALLS | dns PORT ROUNDS | "
+				"dns-sendto PORT ROUNDS | sendto PORT SENDS\n");
 		return 2;
 	}
 	return 0;

@@ -50,7 +50,9 @@ static __always_inline bool se_sock_remote_port_watched(struct sock *sk)
  * gives the local port back (inet_put_port sets skc_num to 0, unless bind(2) chose it) while
  * the socket's file lives on. A reset connection still returns buffered data to read(2), and
  * on loopback a send can even complete after the peer's reset was processed inside it. So
- * an IPv4/IPv6 socket without a local port goes on to the lookup.
+ * an IPv4/IPv6 socket without a local port goes on to the lookup. And a UDP socket never
+ * connected goes on too: it is no connection, but its calls may name a DNS server (musl's
+ * resolver sends with sendto), which se_dgram_io reads.
  */
 static __always_inline bool se_sock_may_be_tracked(struct sock *sk)
 {
@@ -60,7 +62,10 @@ static __always_inline bool se_sock_may_be_tracked(struct sock *sk)
 	if (!lport)
 		return s->__sk_common.skc_family == AF_INET ||
 		       s->__sk_common.skc_family == AF_INET6;
-	return se_port_watched(lport) || se_sock_remote_port_watched(sk);
+	if (se_port_watched(lport) || se_sock_remote_port_watched(sk))
+		return true;
+	/* a UDP socket never connected: its calls may name a DNS server (musl's resolver) */
+	return !s->__sk_common.skc_dport && s->sk_protocol == IPPROTO_UDP;
 }
 
 /*

@@ -7,8 +7,9 @@
  * DNS port is a client's; one whose local port is, a server's. The ports are read per
  * datagram, so a socket connected elsewhere later is not followed.
  *
- * Not seen yet: a client sending from a socket it never connected (musl's resolver uses
- * sendto with an address), whose remote port the socket does not hold.
+ * A client may send from a socket it never connected (musl's resolver: sendto with an
+ * address): the remote port is then the call's, and the socket is remembered for its answers
+ * (dns_unconnected, se_dgram_unconnected_role).
  */
 #ifndef SOCKEYE_DGRAM_BPF_H
 #define SOCKEYE_DGRAM_BPF_H
@@ -113,10 +114,67 @@ static __always_inline __u32 se_dgram_copy_msghdr(struct se_dgram_scratch *d,
 	return se_dgram_copy_iov(d, hdr.msg_iov, hdr.msg_iovlen, total);
 }
 
-/* Write the record assembled in d (payload copied) to the ring of sk. */
+/* Where a datagram sent from a socket never connected went (a sockaddr from the call). */
+struct se_dgram_dest {
+	__u16 family; /* 0: not known (the socket's own peer is used) */
+	__u16 port;   /* host order */
+	__u8 addr[16];
+};
+
+/*
+ * CLIENT if sk, a UDP socket never connected (no remote port), takes part in DNS: a send
+ * whose address (dest: sendto's, or the msghdr's msg_name at buf for sendmsg) has a DNS port,
+ * then remembered with its address in *to; a receive on a socket such a send remembered (its
+ * source address is copied to the caller after the hooks: the answer's server is its
+ * query's). 0 otherwise.
+ */
+static __always_inline __u8 se_dgram_unconnected_role(struct sock *sk, bool receives, __u8 syscall,
+						      __u64 buf, __u64 dest,
+						      struct se_dgram_dest *to)
+{
+	__u64 key = (__u64)sk;
+	/* a later socket at the same address (sockets are reused) has another local port */
+	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num), *marked;
+	struct sockaddr_in6 sa = {};
+	struct user_msghdr hdr;
+
+	if (BPF_CORE_READ(sk, __sk_common.skc_dport))
+		return 0;
+	if (receives) {
+		marked = bpf_map_lookup_elem(&dns_unconnected, &key);
+		return marked && *marked == lport ? SE_ROLE_CLIENT : 0;
+	}
+	if (syscall == SE_SYS_SENDMSG) {
+		if (bpf_probe_read_user(&hdr, sizeof(hdr), (const void *)buf))
+			return 0;
+		dest = (__u64)hdr.msg_name;
+	} else if (syscall != SE_SYS_SENDTO) {
+		return 0;
+	}
+	/* sin_family, sin_port and sin_addr sit where sin6_family, sin6_port and sin6_flowinfo
+	 * do; a sockaddr_in is read alone, its buffer may end there */
+	if (!dest || bpf_probe_read_user(&sa, sizeof(struct sockaddr_in), (const void *)dest) ||
+	    (sa.sin6_family == AF_INET6 &&
+	     bpf_probe_read_user(&sa, sizeof(sa), (const void *)dest)))
+		return 0;
+	if ((sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6) ||
+	    !se_dns_port(bpf_ntohs(sa.sin6_port)))
+		return 0;
+	to->family = sa.sin6_family;
+	to->port = bpf_ntohs(sa.sin6_port);
+	if (sa.sin6_family == AF_INET)
+		__builtin_memcpy(to->addr, &sa.sin6_flowinfo, 4);
+	else
+		__builtin_memcpy(to->addr, &sa.sin6_addr, 16);
+	bpf_map_update_elem(&dns_unconnected, &key, &lport, BPF_ANY);
+	return SE_ROLE_CLIENT;
+}
+
+/* Write the record assembled in d (payload copied) to the ring of sk; to: where a datagram of
+ * a socket never connected went (family 0: the socket's peer). */
 static __always_inline void se_dgram_emit(struct se_dgram_scratch *d, struct sock *sk, __u8 role,
 					  __u8 dir, __u8 syscall, __u64 total, __u32 captured,
-					  __u64 pid_tgid)
+					  __u64 pid_tgid, const struct se_dgram_dest *to)
 {
 	__u64 sk_addr = (__u64)sk;
 	/* A socket's datagrams go to one ring, so its queries and answers reach one worker. */
@@ -136,6 +194,10 @@ static __always_inline void se_dgram_emit(struct se_dgram_scratch *d, struct soc
 	d->ev.pad2 = 0;
 	d->ev.pad3 = 0;
 	se_sock_endpoints(sk, &d->ev);
+	if (to && to->family == d->ev.family) {
+		d->ev.peer_port = to->port;
+		__builtin_memcpy(d->ev.peer_addr, to->addr, sizeof(d->ev.peer_addr));
+	}
 
 	void *ring = bpf_map_lookup_elem(&rings, &ring_idx);
 	if (!ring) {
@@ -184,7 +246,7 @@ static long se_dgram_mmsg_one(__u32 i, void *ctx)
 	__u32 captured = se_dgram_copy_msghdr(d, &msgs[i].msg_hdr, len);
 
 	se_dgram_emit(d, (struct sock *)w->sk, w->role, w->dir, w->syscall, len, captured,
-		      w->pid_tgid);
+		      w->pid_tgid, NULL);
 	return 0;
 }
 
@@ -235,15 +297,19 @@ static __always_inline void se_dgram_send_empty(struct task_struct *task, long r
 /*
  * ret bytes (or, on the syscall tier, ret messages of an mmsg call) moved on UDP socket sk by
  * `syscall`, whose buffer argument is buf (count: its length or iovec count; 0: copy
- * nothing). task is given on the socket tier only, where a firing is one message.
+ * nothing) and address argument dest (sendto's; 0 for the others). task is given on the
+ * socket tier only, where a firing is one message.
  */
 static __always_inline void se_dgram_io(struct sock *sk, struct task_struct *task, __u8 syscall,
-					bool receives, long ret, __u64 buf, __u64 count,
+					bool receives, long ret, __u64 buf, __u64 count, __u64 dest,
 					__u64 pid_tgid)
 {
+	struct se_dgram_dest to = {};
 	__u8 role = se_dgram_role(sk);
 	__u8 dir = receives ? SE_DIR_IN : SE_DIR_OUT;
 
+	if (!role)
+		role = se_dgram_unconnected_role(sk, receives, syscall, buf, dest, &to);
 	if (!role)
 		return;
 	if (!task && (syscall == SE_SYS_RECVMMSG || syscall == SE_SYS_SENDMMSG)) {
@@ -296,7 +362,7 @@ static __always_inline void se_dgram_io(struct sock *sk, struct task_struct *tas
 	default: /* the socket tier's recvmmsg (which message is not known), io_uring, ... */
 		break;
 	}
-	se_dgram_emit(d, sk, role, dir, syscall, ret, captured, pid_tgid);
+	se_dgram_emit(d, sk, role, dir, syscall, ret, captured, pid_tgid, &to);
 }
 
 #endif /* SOCKEYE_DGRAM_BPF_H */

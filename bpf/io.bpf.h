@@ -461,15 +461,24 @@ static __always_inline int se_io_exit(__u8 syscall, long ret, int buf_arg, int c
 	__u64 key = (__u64)sk;
 	struct se_conn_state *c = bpf_map_lookup_elem(&conns, &key);
 
-	/* A tracked connection first: one lookup. Then the ports, as before any other test. */
+	/* A tracked connection first: one lookup. Then the ports, as before any other test: a
+	 * socket with no remote port may be a UDP one whose calls name their DNS server. */
 	if (!c) {
-		if (!se_sock_port_watched(sk))
+		__u16 rport, lport, family;
+		bool watched;
+
+		if (!se_sock_ports(sk, &rport, &lport, &family))
+			return 0;
+		watched = se_port_watched(lport) || se_port_watched(rport);
+		if (!watched && rport)
 			return 0;
 		if (se_sock_is_udp_read(sk)) {
-			se_dgram_io(sk, NULL, syscall, receives, ret, buf, count, pid_tgid);
+			se_dgram_io(sk, NULL, syscall, receives, ret, buf, count,
+				    syscall == SE_SYS_SENDTO ? se_syscall_arg(regs, 4) : 0,
+				    pid_tgid);
 			return 0;
 		}
-		if (!(c = se_watched_conn_of_sock(sk)))
+		if (!watched || !(c = se_watched_conn_of_sock(sk)))
 			return 0;
 	}
 	se_announce(sk, c, tgid);
@@ -584,7 +593,7 @@ static __always_inline int se_sock_io(struct sock *sk, long ret, __u32 flags, bo
 		syscall = se_sock_syscall(task, regs, &count);
 		if (receives && (flags & MSG_TRUNC))
 			count = 0;
-		se_dgram_io(sk, task, syscall, receives, ret, regs->si, count, pid_tgid);
+		se_dgram_io(sk, task, syscall, receives, ret, regs->si, count, regs->r8, pid_tgid);
 		return 0;
 	}
 	struct se_conn_state *c = se_watched_conn_of_sock(sk);

@@ -132,6 +132,22 @@ struct se_mmsg_cursor {
 };
 
 /*
+ * dns_unconnected: UDP sockets never connected that sent a datagram to a DNS port (musl's
+ * resolver sends each query with sendto and an address): their answers, received from a
+ * socket whose ports name no DNS port, are DNS too. key: u64 struct sock address; value: u16,
+ * its local port then (a later socket at the same address is another socket). Writer: the
+ * data hooks of both tiers, at such a send; reader: the same, at a receive on an unconnected
+ * UDP socket. LRU: a socket closed (UDP sockets have no end a hook sees) or quiet long makes
+ * room.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u16);
+} dns_unconnected SEC(".maps");
+
+/*
  * mmsg_cursor: task-local storage, value struct se_mmsg_cursor. Writer and reader: the socket
  * tier's send hook, for a sendmmsg on a DNS socket only (a thread gets its slot on its first).
  */

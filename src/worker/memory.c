@@ -28,6 +28,8 @@
 #define SE_MEMORY_TLS_RECORDS	  1024
 #define SE_MEMORY_TLS_PROC_KEY	  8
 #define SE_MEMORY_TLS_PROCS	  1024
+/* `dns_unconnected`: UDP sockets never connected that sent to a DNS port (an address). */
+#define SE_MEMORY_DNS_UNCONNECTED 4096
 /* Shards of one worker alive at once: the one being filled and the one the merger has not
  * taken yet (a late one is merged into the next window, not kept). */
 #define SE_MEMORY_SHARDS_PER_WORKER 2
@@ -114,6 +116,7 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 	    se_memory_htab(conns, SE_MEMORY_TLS_SESSION_KEY, sizeof(uint64_t)) +
 	    se_memory_htab(SE_MEMORY_TLS_RECORDS, SE_MEMORY_TLS_RECORD_KEY, sizeof(uint64_t)) +
 	    se_memory_htab(SE_MEMORY_TLS_PROCS, SE_MEMORY_TLS_PROC_KEY, sizeof(uint8_t)) +
+	    se_memory_htab(SE_MEMORY_DNS_UNCONNECTED, sizeof(uint64_t), sizeof(uint16_t)) +
 	    SE_MEMORY_EXECS_RING +
 	    (uint64_t)possible_cpus * (sizeof(struct se_ev_data) + SE_SCRATCH_BYTES);
 	/* Each worker's table has room for every connection (they may all land on one ring),

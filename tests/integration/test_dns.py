@@ -35,6 +35,8 @@ SERVFAIL_PORT = 5301  # in the cluster DNS namespace: answers every query with S
 POD_DNS_PORT = 5353  # the pod's own DNS server (server role)
 ETC_NETNS = "/etc/netns"
 PY = "/usr/bin/python3"  # Debian's: glibc's resolver, connected UDP sockets
+# musl's resolver (Alpine's): sendto(2) from a UDP socket it never connects (musl_resolve.c)
+MUSL_RESOLVE = os.environ.get("MUSL_RESOLVE_BIN", "build/tests/integration/musl_resolve")
 WINDOW_S = 2
 DURATION_BOUNDS = [1, 5, 10, 50, 100, 500]
 # every dns counter under "dropped" (the contract names these; any other dns_* one counts too)
@@ -346,8 +348,9 @@ class DnsScenario:
 class Resolvers(DnsScenario, unittest.TestCase):
     """The pod's clients of the cluster DNS: dig over UDP and TCP, glibc's getaddrinfo through
     getent (A and AAAA on one socket, sendmmsg) and Python (A only), 16 threads resolving at
-    once, names in mixed case, NXDOMAIN and REFUSED answers, and Go's way (write and read on
-    a connected socket)."""
+    once, names in mixed case, NXDOMAIN and REFUSED answers, Go's way (write and read on a
+    connected socket), and musl's getaddrinfo (A and AAAA sent with sendto from a socket never
+    connected, answers read with recvfrom)."""
 
     MT_THREADS, MT_EACH = 16, 10
     THREADS_SCRIPT = f"""
@@ -405,6 +408,7 @@ print("ok")
         in_pod(PY, "-c", cls.THREADS_SCRIPT)
         dig(f"@{SRV_ADDR}", "Mixed.SVC.Test", "A")
         cls.go_out = in_pod(PY, "-c", cls.GO_STYLE).stdout
+        cls.musl_out = in_pod(MUSL_RESOLVE, "musl.svc.test", "3").stdout
 
     EXPECTED = {
         ("svc.test", "A", NOERROR, "udp", SRV_ADDR): 5,
@@ -417,6 +421,8 @@ print("ok")
         ("mt.svc.test", "A", NOERROR, "udp", SRV_ADDR): MT_THREADS * MT_EACH,
         ("mixed.svc.test", "A", NOERROR, "udp", SRV_ADDR): 1,
         ("go.svc.test", "A", NOERROR, "udp", SRV_ADDR): 4,
+        ("musl.svc.test", "A", NOERROR, "udp", SRV_ADDR): 3,
+        ("musl.svc.test", "AAAA", NOERROR, "udp", SRV_ADDR): 3,
     }
 
     def test_premises(self):
@@ -426,6 +432,7 @@ print("ok")
             self.assertIn("fd00::3", out)
         self.assertEqual(self.python_out.split(), ["10.1.2.3"] * 4)
         self.assertEqual(self.go_out.split(), ["ok"])
+        self.assertEqual(self.musl_out.split(), ["2"] * 3)  # 10.1.2.3 and fd00::3 each time
         want = collections.Counter()
         for (name, qtype, _, _, _), n in self.EXPECTED.items():
             want[(qtype, name, POD_ADDR)] += n
