@@ -240,6 +240,19 @@ def wait_for_line(sockeye, text, timeout=20):
         time.sleep(0.05)
 
 
+def go_when_seen(sockeye, client, ready, seen, port):
+    """Drive a client that says `ready`, then waits for a line on stdin and says "done": once
+    it is ready and sockeye's stderr holds `seen`, tell it to go; wait until it is done and
+    the port is idle."""
+    assert client.stdout.readline().strip() == ready
+    wait_for_line(sockeye, seen)
+    client.stdin.write("go\n")
+    client.stdin.flush()
+    assert client.stdout.readline().strip() == "done"
+    assert client.wait(timeout=60) == 0
+    harness.wait_port_idle(port)
+
+
 class LibraryOfALaterProgram(TlsScenario):
     """A Python client started after sockeye, whose OpenSSL is a copy of its own that no
     process mapped when sockeye started (LD_LIBRARY_PATH), as a service's container brings
@@ -260,13 +273,8 @@ class LibraryOfALaterProgram(TlsScenario):
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                       env=dict(os.environ, LD_LIBRARY_PATH=lib))
             try:
-                assert client.stdout.readline().strip() == "loaded"
-                wait_for_line(sockeye, f"TLS: attached to {cls.copy}")
-                client.stdin.write("go\n")
-                client.stdin.flush()
-                assert client.stdout.readline().strip() == "done"
-                assert client.wait(timeout=60) == 0
-                harness.wait_port_idle(PORT_LATE)
+                go_when_seen(sockeye, client, "loaded", f"TLS: attached to {cls.copy}",
+                             PORT_LATE)
             finally:
                 client.kill()
                 client.wait()
@@ -691,14 +699,9 @@ class AsyncioClient(TlsScenario):
                                        str(REQUESTS)],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             try:
-                assert client.stdout.readline().strip() == "first"
-                wait_for_line(sockeye, f"TLS: process {client.pid} sends its TLS records "
-                                       "itself (memory BIOs): BIO_write of ")
-                client.stdin.write("go\n")
-                client.stdin.flush()
-                assert client.stdout.readline().strip() == "done"
-                assert client.wait(timeout=60) == 0
-                harness.wait_port_idle(PORT_ASYNCIO)
+                go_when_seen(sockeye, client, "first",
+                             f"TLS: process {client.pid} sends its TLS records itself "
+                             "(memory BIOs): BIO_write of ", PORT_ASYNCIO)
             finally:
                 client.kill()
                 client.wait()
