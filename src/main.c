@@ -26,7 +26,9 @@
 #include "pipeline/export.h"
 #include "sinks/otlp/otlp_exporter.h"
 #include "sinks/otlp/otlp_http.h"
+#include "sinks/prometheus/prom_sink.h"
 #include "sinks/stdout/stdout.h"
+#include "serve/http_server.h"
 #include "capture/seccomp.h"
 #include "worker/worker.h"
 
@@ -95,14 +97,24 @@ static unsigned int se_main_mib(uint64_t bytes)
 	return (unsigned int)((bytes + (1u << 20) - 1) >> 20);
 }
 
-#define SE_MAIN_SINKS_MAX 2
+#define SE_MAIN_SINKS_MAX 3
 
-/* The sinks the configuration asks for. 0, or -1 after saying why. */
-static int se_main_sinks(const struct se_config *cfg, struct se_sink **sinks, unsigned int *n)
+/* The sinks the configuration asks for: /metrics' pages with --listen. 0, or -1 after saying
+ * why. */
+static int se_main_sinks(const struct se_config *cfg, struct se_health *health,
+			 struct se_prom_pages *pages, struct se_sink **sinks, unsigned int *n)
 {
+	struct se_prom_failures failures = { 0 };
+
 	if (cfg->out_stdout && !(sinks[(*n)++] = se_stdout_sink_new(stdout, cfg)))
 		goto fail;
-	if (cfg->otlp_endpoint[0] && !(sinks[(*n)++] = se_otlp_sink_new(cfg)))
+	if (cfg->otlp_endpoint[0]) {
+		if (!(sinks[(*n)++] = se_otlp_sink_new(cfg, health)))
+			goto fail;
+		failures.get = se_otlp_sink_failures;
+		failures.arg = sinks[*n - 1];
+	}
+	if (cfg->listen.family && !(sinks[(*n)++] = se_prom_sink_new(cfg, pages, &failures)))
 		goto fail;
 	return 0;
 fail:
@@ -119,6 +131,10 @@ int main(int argc, char **argv)
 	struct se_export *exp = NULL;
 	struct se_sink *sinks[SE_MAIN_SINKS_MAX];
 	unsigned int nsinks = 0;
+	static struct se_health health;
+	static struct se_prom_pages pages;
+	bool pages_ready = false;
+	struct se_http_server *server = NULL;
 	struct se_worker **workers = NULL;
 	unsigned int nworkers = 0, nrings = 0, started = 0, usable, quota;
 	struct se_memory_bound mem;
@@ -151,6 +167,7 @@ int main(int argc, char **argv)
 		return SE_EXIT_FAILURE;
 	}
 	se_main_block_signals(&sigs);
+	se_health_init(&health, cfg.window_s);
 
 	if (se_features_check(err, sizeof(err))) {
 		se_err("%s", err);
@@ -186,9 +203,21 @@ int main(int argc, char **argv)
 	se_cpu_plan(usable, se_probe_possible_cpus(probe), cfg.workers, se_probe_nr_rings(probe),
 		    &nworkers, &nrings);
 	se_memory_bound(&cfg, nworkers, nrings, se_probe_possible_cpus(probe), &mem);
-	if (se_main_sinks(&cfg, sinks, &nsinks))
+	if (cfg.listen.family) {
+		if (se_prom_pages_init(&pages)) {
+			se_err("out of memory");
+			goto out;
+		}
+		pages_ready = true;
+		server = se_http_server_new(&cfg.listen, &health, &pages, err, sizeof(err));
+		if (!server || se_http_server_start(server)) {
+			se_err("%s", server ? "cannot start the --listen thread" : err);
+			goto out;
+		}
+	}
+	if (se_main_sinks(&cfg, &health, &pages, sinks, &nsinks))
 		goto out;
-	exp = se_export_new(&cfg, nworkers, probe, sinks, nsinks);
+	exp = se_export_new(&cfg, nworkers, probe, sinks, nsinks, &health);
 	workers = calloc(nworkers, sizeof(*workers));
 	if (!exp || !workers) {
 		se_err("out of memory");
@@ -238,6 +267,7 @@ int main(int argc, char **argv)
 		se_main_mib(mem.total), se_main_mib(mem.rings), se_main_mib(mem.kernel_maps),
 		se_main_mib(mem.conn_state), se_main_mib(mem.buffers), se_main_mib(mem.windows),
 		se_main_mib(mem.process));
+	se_health_set_attached(&health);
 	status = se_main_wait(&sigs, cfg.duration_s, workers, nworkers) ? SE_EXIT_FAILURE : 0;
 out:
 	/* Reverse order: stop capturing, let the workers drain and seal, export, free. */
@@ -261,8 +291,11 @@ out:
 		se_worker_free(workers[i]);
 	free(workers);
 	se_export_free(exp);
+	se_http_server_free(server); /* answers until everything is exported */
 	for (unsigned int i = 0; i < nsinks; i++)
 		se_sink_free(sinks[i]);
+	if (pages_ready)
+		se_prom_pages_fini(&pages);
 	se_probe_free(probe);
 	se_otlp_http_global_fini();
 	return status;

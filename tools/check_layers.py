@@ -4,7 +4,7 @@
 The folders of src/ are the stages of the data path, in this order; a file may include its own
 folder, any folder before it, util/ and include/sockeye/ (the kernel<->user contract):
 
-    config -> capture -> ingest -> conn -> proto -> agg -> pipeline -> sinks
+    config -> capture -> ingest -> conn -> proto -> agg -> pipeline -> sinks -> serve
 
 Each stage knows the types of the stages before it and never what comes after it. Where an
 earlier stage hands data to a later one it does so through an interface the earlier stage
@@ -19,7 +19,7 @@ import re
 import sys
 
 ORDER = ["util", "config", "capture", "ingest", "conn", "proto", "agg", "pipeline", "sinks",
-         "worker", "main"]
+         "serve", "worker", "main"]
 SIBLING_PARENTS = ("proto", "sinks")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

@@ -17,7 +17,7 @@ set -u
 build=$1
 seconds=$2
 shift 2
-targets=${*:-"session stream data_record http1 config dns dns_flow hpack http2"}
+targets=${*:-"session stream data_record http1 config dns dns_flow hpack http2 http_request"}
 timeout=${FUZZ_TIMEOUT:-10}
 rss_mb=${FUZZ_RSS_MB:-2048}
 jobs=${FUZZ_JOBS:-$(nproc)}
@@ -30,7 +30,7 @@ fuzz_one() {
 	local report=$build/fuzz-$1.report budget=$seconds dict=""
 	[ "$t" = session ] && budget=$((seconds * 2))
 	case $t in
-	http1 | session) dict="-dict=$src/http.dict" ;;
+	http1 | session | http_request) dict="-dict=$src/http.dict" ;;
 	config) dict="-dict=$src/config.dict" ;;
 	dns | dns_flow) dict="-dict=$src/dns.dict" ;;
 	esac

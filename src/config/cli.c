@@ -171,6 +171,18 @@ static enum se_cli_result se_cli_set_endpoint(struct se_cli_state *st, const str
 	return SE_CLI_RUN;
 }
 
+static enum se_cli_result se_cli_set_listen(struct se_cli_state *st, const struct se_cli_flag *f,
+					    const char *arg, char *err, size_t errlen)
+{
+	if (strlen(arg) >= sizeof(st->cfg->listen_text) || se_endpoint_parse(arg, &st->cfg->listen))
+		return se_cli_fail(err, errlen,
+				   "--%s: '%.64s' is not ADDR:PORT (e.g. 0.0.0.0:9464, "
+				   "127.0.0.1:9464, [::]:9464)",
+				   f->name, arg);
+	strcpy(st->cfg->listen_text, arg);
+	return SE_CLI_RUN;
+}
+
 /* Header values are secrets: never echoed. */
 static enum se_cli_result se_cli_set_header(struct se_cli_state *st, const struct se_cli_flag *f,
 					    const char *arg, char *err, size_t errlen)
@@ -290,6 +302,10 @@ static const struct se_cli_flag se_cli_options[] = {
 	  .max = SE_CLI_MAX_SPANS_MAX,
 	  .help = "requests with trace context that get a span of their own (the rest are "
 		  "counted)" },
+	{ "listen", .kind = SE_CLI_CUSTOM, .set = se_cli_set_listen, .metavar = "ADDR:PORT",
+	  .def = "off",
+	  .help = "serve GET /healthz, /readyz (attached, first window exported, OTLP not "
+		  "failing) and /metrics (Prometheus text or OpenMetrics) on ADDR:PORT" },
 	{ "connections", .kind = SE_CLI_SWITCH, SE_CLI_FIELD(connections),
 	  .help = "add one \"conn\" line per connection that moved data in the window" },
 	{ "window", .kind = SE_CLI_SECONDS, SE_CLI_FIELD(window_s), .min = 1,
@@ -696,6 +712,6 @@ enum se_cli_result se_cli_parse(struct se_config *cfg, int argc, char **argv, FI
 		cfg->metrics_ttl_s = 2 * cfg->window_s;
 	}
 	/* The fallback output; se_config_apply_env decides again once the variables are read. */
-	cfg->out_stdout = cfg->out_stdout_explicit || !cfg->otlp_endpoint[0];
+	cfg->out_stdout = se_config_out_stdout(cfg);
 	return SE_CLI_RUN;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "sockeye/abi.h"
+#include "util/endpoint.h"
 
 #define SE_DEFAULT_PORTS		"80,443,8080,8443,3000,4317,5000,8000,8081,8082,9090"
 #define SE_DEFAULT_DNS_PORTS		"53"
@@ -107,6 +108,8 @@ struct se_config {
 	uint64_t buffer_budget;	      /* bytes per worker for connection buffers (budget.h) */
 	unsigned int export_queue;    /* merged windows waiting for the sender */
 	bool out_stdout_explicit;     /* --stdout was given (else it is the fallback output) */
+	struct se_endpoint listen;    /* --listen: health, readiness, /metrics; family 0 = off */
+	char listen_text[SE_ENDPOINT_STRLEN]; /* as given, for logs */
 	/* OTLP/HTTP export (flags first, then the OTEL_EXPORTER_OTLP_* variables) */
 	char otlp_endpoint[SE_OTLP_ENDPOINT_MAX]; /* base URL; "" = no OTLP export */
 	unsigned int otlp_nheaders;
@@ -180,6 +183,13 @@ int se_config_parse_ports(const char *s, uint64_t bitmap[SE_PORT_BITMAP_WORDS]);
 static inline uint64_t se_config_default_wakeup_bytes(uint64_t ring_size)
 {
 	return ring_size / 4 < SE_DEFAULT_WAKEUP_MAX ? ring_size / 4 : SE_DEFAULT_WAKEUP_MAX;
+}
+
+/* JSON lines on stdout: asked for, or the fallback when nothing else is (no OTLP endpoint,
+ * no --listen). */
+static inline bool se_config_out_stdout(const struct se_config *cfg)
+{
+	return cfg->out_stdout_explicit || (!cfg->otlp_endpoint[0] && !cfg->listen.family);
 }
 
 static inline bool se_config_port_watched(const struct se_config *cfg, uint16_t port)

@@ -269,6 +269,6 @@ int se_config_apply_env(struct se_config *cfg, const char *(*getenv_fn)(const ch
 		return -EINVAL;
 	if (cfg->otlp_endpoint[0] && se_env_check_tls(cfg, err, errlen))
 		return -EINVAL;
-	cfg->out_stdout = cfg->out_stdout_explicit || !cfg->otlp_endpoint[0];
+	cfg->out_stdout = se_config_out_stdout(cfg);
 	return 0;
 }

@@ -22,7 +22,7 @@ struct se_export {
 
 struct se_export *se_export_new(const struct se_config *cfg, unsigned int workers,
 				const struct se_probe *probe, struct se_sink *const *sinks,
-				unsigned int nsinks)
+				unsigned int nsinks, struct se_health *health)
 {
 	struct se_export *e = calloc(1, sizeof(*e));
 
@@ -33,7 +33,7 @@ struct se_export *se_export_new(const struct se_config *cfg, unsigned int worker
 	e->queue_ready = true;
 	e->pub = se_publish_new(workers);
 	e->merger = e->pub ? se_merger_new(cfg, workers, probe, e->pub, &e->queue) : NULL;
-	e->sender = se_sender_new(&e->queue, sinks, nsinks);
+	e->sender = se_sender_new(&e->queue, sinks, nsinks, health);
 	if (!e->merger || !e->sender)
 		goto fail;
 	return e;

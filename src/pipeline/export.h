@@ -14,17 +14,18 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "pipeline/health.h"
 #include "pipeline/publish.h"
 #include "pipeline/sink.h"
 
 struct se_probe;
 struct se_export;
 
-/* Context: main. NULL on failure. probe may be NULL (no kernel counters). The sinks are lent:
- * they must outlive se_export_free. */
+/* Context: main. NULL on failure. probe may be NULL (no kernel counters), health too (no
+ * readiness to tell). The sinks and health are lent: they must outlive se_export_free. */
 struct se_export *se_export_new(const struct se_config *cfg, unsigned int workers,
 				const struct se_probe *probe, struct se_sink *const *sinks,
-				unsigned int nsinks);
+				unsigned int nsinks, struct se_health *health);
 /* Where workers publish their shards (se_publish_shard). */
 struct se_publish *se_export_publish(struct se_export *e);
 /* Start the merger and the sender. 0 or -errno. */

@@ -16,6 +16,7 @@ struct se_sender {
 	struct se_window_queue *queue; /* sync: its lock */
 	struct se_sink *const *sinks;  /* immutable after new; lent by the caller */
 	unsigned int nsinks;
+	struct se_health *health; /* lent; NULL: none */
 	/* 0, or the CLOCK_MONOTONIC time exports must end by. sync: set by main, read by sender */
 	_Atomic uint64_t stop_deadline_ns;
 	struct se_sink_stop stop; /* immutable after new */
@@ -31,7 +32,7 @@ static uint64_t se_sender_stop_deadline(void *arg)
 }
 
 struct se_sender *se_sender_new(struct se_window_queue *queue, struct se_sink *const *sinks,
-				unsigned int nsinks)
+				unsigned int nsinks, struct se_health *health)
 {
 	struct se_sender *s = calloc(1, sizeof(*s));
 
@@ -40,6 +41,7 @@ struct se_sender *se_sender_new(struct se_window_queue *queue, struct se_sink *c
 	s->queue = queue;
 	s->sinks = sinks;
 	s->nsinks = nsinks;
+	s->health = health;
 	atomic_init(&s->stop_deadline_ns, 0);
 	s->stop.deadline_ns = se_sender_stop_deadline;
 	s->stop.arg = s;
@@ -80,6 +82,8 @@ static void *se_sender_main(void *arg)
 		if (!remote_first)
 			se_sender_export(s, &ew, true);
 		se_window_fini(&ew.w);
+		if (s->health)
+			se_health_window_exported(s->health);
 	}
 	return NULL;
 }

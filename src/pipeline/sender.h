@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "pipeline/health.h"
 #include "pipeline/sink.h"
 #include "pipeline/window_queue.h"
 
@@ -24,9 +25,10 @@
 
 struct se_sender;
 
-/* The sinks are lent: they must outlive the sender. Context: main. NULL on ENOMEM. */
+/* The sinks and health (may be NULL) are lent: they must outlive the sender. Each window
+ * exported to every sink counts in health. Context: main. NULL on ENOMEM. */
 struct se_sender *se_sender_new(struct se_window_queue *queue, struct se_sink *const *sinks,
-				unsigned int nsinks);
+				unsigned int nsinks, struct se_health *health);
 int se_sender_start(struct se_sender *s);
 /* sockeye is stopping: exports from now on end within SE_SENDER_STOP_BUDGET_S. Context: main. */
 void se_sender_stopping(struct se_sender *s);

@@ -23,4 +23,10 @@ void se_endpoint_format_addr(const struct se_endpoint *e, char *buf, size_t len)
 /* "ip:port", with brackets for IPv6 ("[::1]:8080"). Pure. */
 void se_endpoint_format(const struct se_endpoint *e, char *buf, size_t len);
 
+/*
+ * Parse "ip:port", "[ipv6]:port" or ":port" (every IPv4 address) into e, numeric only (no
+ * name lookup), port 1-65535. 0 or -EINVAL. Pure.
+ */
+int se_endpoint_parse(const char *s, struct se_endpoint *e);
+
 #endif /* SOCKEYE_ENDPOINT_H */

@@ -59,6 +59,15 @@ void *se_arena_alloc(struct se_arena *a, size_t n)
 	return p;
 }
 
+size_t se_arena_bytes(const struct se_arena *a)
+{
+	size_t n = 0;
+
+	for (const struct se_arena_chunk *c = a->head; c; c = c->next)
+		n += sizeof(*c) + c->cap;
+	return n;
+}
+
 void *se_arena_memdup(struct se_arena *a, const void *src, size_t n)
 {
 	void *p = se_arena_alloc(a, n);

@@ -27,6 +27,8 @@ void se_arena_init(struct se_arena *a);
 void se_arena_fini(struct se_arena *a);
 /* Zeroed, 16-aligned memory for n bytes; NULL (and a->failed set) on ENOMEM. */
 void *se_arena_alloc(struct se_arena *a, size_t n);
+/* Bytes the arena holds from the allocator (its chunks, headers included). */
+size_t se_arena_bytes(const struct se_arena *a);
 /* A copy of n bytes at src; NULL (and a->failed set) on ENOMEM. */
 void *se_arena_memdup(struct se_arena *a, const void *src, size_t n);
 /* A copy of s (NUL-terminated), or "" when out of memory (a->failed set). */

@@ -13,6 +13,7 @@
 #include "proto/registry.h"
 #include "proto/session.h"
 #include "agg/window.h"
+#include "serve/http_server.h"
 
 /* A BPF hash map element beyond its key and value (struct htab_elem, with the per-CPU spare
  * elements of a preallocated map), and a bucket (list head and lock). */
@@ -89,6 +90,22 @@ static uint64_t se_memory_parts(uint32_t max_groups, uint64_t spans)
 	return n;
 }
 
+/* --listen: the Prometheus sink's running totals (cumulative, its own), the pages alive at
+ * once (the one published, the one being built, one per scrape being answered), and what
+ * each scrape renders at a time (a memory stream may hold twice what it was written). */
+static uint64_t se_memory_prom(const struct se_config *cfg)
+{
+	uint64_t groups = 0;
+
+	for (unsigned int i = 0; se_protocols[i]; i++)
+		if (se_protocols[i]->totals_new)
+			groups += cfg->max_groups;
+	return se_memory_parts(cfg->max_groups, 0) +
+	       (2 + SE_SERVE_RENDERS_MAX) *
+		   (groups * SE_MEMORY_PROM_PAGE_GROUP + SE_MEMORY_PROM_PAGE_FIXED) +
+	       SE_SERVE_RENDERS_MAX * 4 * SE_SERVE_CHUNK;
+}
+
 void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned int rings,
 		     unsigned int possible_cpus, struct se_memory_bound *out)
 {
@@ -132,6 +149,8 @@ void se_memory_bound(const struct se_config *cfg, unsigned int workers, unsigned
 			    records + se_memory_parts(0, spans)) +
 		       (uint64_t)(cfg->export_queue + SE_MEMORY_WINDOWS_OUTSIDE_QUEUE) * window +
 		       se_memory_parts(cfg->max_groups, 0); /* cumulative totals */
+	if (cfg->listen.family)
+		out->windows += se_memory_prom(cfg);
 	out->process = SE_MEMORY_PROCESS;
 	out->total = out->rings + out->kernel_maps + out->conn_state + out->buffers + out->windows +
 		     out->process;

@@ -13,12 +13,20 @@
 
 #include "config/config.h"
 
+/* One group's share of a /metrics page (--listen, sinks/prometheus/prom_page.h): its points,
+ * attributes and strings in the page's arena, at the longest path or name; and what a page
+ * holds besides its groups (sockeye's own metrics, the arena's last chunk). Checked by
+ * tests/unit/sinks/test_otlp_metrics.c. */
+#define SE_MEMORY_PROM_PAGE_GROUP 1536
+#define SE_MEMORY_PROM_PAGE_FIXED (128u << 10)
+
 struct se_memory_bound {
 	uint64_t rings;	      /* ring buffers (kernel memory, mapped into sockeye) */
 	uint64_t kernel_maps; /* the connection map, parked closes, per-CPU scratch */
 	uint64_t conn_state;  /* the workers' connection tables and HTTP state */
 	uint64_t buffers;     /* --buffer-budget of every worker */
-	uint64_t windows;     /* shards, merged windows, the export queue, cumulative totals */
+	uint64_t windows;     /* shards, merged windows, the export queue, cumulative totals,
+			       * --listen's pages */
 	uint64_t process;     /* code, libraries, allocator and thread stacks, as measured */
 	uint64_t total;
 };

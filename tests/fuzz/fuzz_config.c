@@ -4,7 +4,7 @@
  * answers: the OTEL_* variables (se_config_apply_env, src/config/env.c) with a fake getenv,
  * OTLP headers (se_config_parse_header), percent-decoding (src/util/percent.c), Retry-After
  * (se_otlp_parse_retry_after, src/sinks/otlp/otlp_http.c, through libcurl's curl_getdate), the
- * OTLP resource from OTEL_RESOURCE_ATTRIBUTES and friends (src/sinks/otlp/otlp_resource.c, then
+ * OTLP resource from OTEL_RESOURCE_ATTRIBUTES and friends (src/sinks/otlp_resource.c, then
  * encoded as the exporters do), and the flag value parsers (sizes, numbers, port lists).
  *
  * Invariants checked, aborting on the first violation:
@@ -39,7 +39,7 @@
 #include "config/config.h"
 #include "util/otlp_build.h"
 #include "sinks/otlp/otlp_http.h"
-#include "sinks/otlp/otlp_resource.h"
+#include "sinks/otlp_resource.h"
 #include "util/percent.h"
 
 /*

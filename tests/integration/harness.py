@@ -211,6 +211,14 @@ def run_peer(*args, prefix=()):
     return sides
 
 
+def recv_all(sock):
+    """Every byte sock receives until the peer closes."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
 def listen_on(port, backlog=1):
     """A listening TCP socket on 127.0.0.1:port (SO_REUSEADDR: ports are reused across tests)."""
     listener = socket.socket()

@@ -14,7 +14,7 @@
 #include "util/log.h"
 #include "sinks/otlp/counters.h"
 #include "sinks/otlp/otlp_http.h"
-#include "sinks/otlp/otlp_resource.h"
+#include "sinks/otlp_resource.h"
 #include "sinks/otlp/otlp_retry.h"
 #include "sinks/otlp/otlp_spans.h"
 #include "proto/tracectx.h"
@@ -33,8 +33,9 @@ struct se_otlp_exporter {
 	struct se_otlp_resource resource;
 	struct se_otlp_metrics metrics;
 	uint64_t failures[SE_EXPORT_FAIL__COUNT];
-	uint64_t rnd;	     /* xorshift state for jitter */
-	bool giving_up_rest; /* stopping, and the collector failed: no more attempts */
+	uint64_t rnd;		  /* xorshift state for jitter */
+	bool giving_up_rest;	  /* stopping, and the collector failed: no more attempts */
+	struct se_health *health; /* lent; NULL: none */
 	/* per signal, the failure last logged (se_export_failure), -1 after a success: a
 	 * failure is logged when it changes, not at every retry */
 	int failing[SE_OTLP_SIGNALS];
@@ -196,6 +197,8 @@ static void se_otlp_deliver(struct se_otlp_exporter *e, enum se_otlp_signal sig,
 			enum se_otlp_outcome o = se_otlp_classify(r.status);
 
 			if (o == SE_OTLP_DELIVERED) {
+				if (e->health)
+					se_health_export_delivered(e->health);
 				if (e->failing[sig] >= 0)
 					se_info("OTLP: %s accepts exports again", url);
 				e->failing[sig] = -1;
@@ -214,6 +217,8 @@ static void se_otlp_deliver(struct se_otlp_exporter *e, enum se_otlp_signal sig,
 			why = r.tls ? SE_EXPORT_FAIL_TLS : SE_EXPORT_FAIL_CONNECT;
 		}
 		e->failures[why]++;
+		if (e->health)
+			se_health_export_failed(e->health, se_clock_mono_ns());
 		dropped = why == SE_EXPORT_FAIL_REJECTED || why == SE_EXPORT_FAIL_TLS;
 		stopping = stop->deadline_ns(stop->arg) != 0;
 		se_otlp_log_failure(e, sig, why, &r, stopping && !dropped);
@@ -290,6 +295,11 @@ static void se_otlp_sink_count_failures(struct se_sink *sink, uint64_t *counters
 	memcpy(s->failures_shown, f, sizeof(f));
 }
 
+void se_otlp_sink_failures(void *sink, uint64_t failures[SE_EXPORT_FAIL__COUNT])
+{
+	se_otlp_exporter_counts(((struct se_otlp_sink *)sink)->e, failures);
+}
+
 static void se_otlp_sink_free(struct se_sink *sink)
 {
 	struct se_otlp_sink *s = (struct se_otlp_sink *)sink;
@@ -305,7 +315,7 @@ static const struct se_sink_ops se_otlp_sink_ops = {
 	.remote = true,
 };
 
-struct se_sink *se_otlp_sink_new(const struct se_config *cfg)
+struct se_sink *se_otlp_sink_new(const struct se_config *cfg, struct se_health *health)
 {
 	struct se_otlp_sink *s = calloc(1, sizeof(*s));
 
@@ -317,5 +327,6 @@ struct se_sink *se_otlp_sink_new(const struct se_config *cfg)
 		free(s);
 		return NULL;
 	}
+	s->e->health = health;
 	return &s->sink;
 }

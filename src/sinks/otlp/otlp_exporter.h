@@ -20,7 +20,8 @@
 
 #include "config/config.h"
 #include "sinks/otlp/otlp_http.h"
-#include "sinks/otlp/otlp_metrics.h"
+#include "sinks/otlp_metrics.h"
+#include "pipeline/health.h"
 #include "pipeline/sink.h"
 #include "pipeline/window_queue.h"
 
@@ -38,7 +39,10 @@ void se_otlp_exporter_counts(const struct se_otlp_exporter *e,
 			     uint64_t failures[SE_EXPORT_FAIL__COUNT]);
 
 /* The exporter as a remote sink: its failures are counted into the window exported next
- * (SE_UC_OTLP_REJECTED, SE_UC_OTLP_UNSENT). Context: main. NULL on failure. */
-struct se_sink *se_otlp_sink_new(const struct se_config *cfg);
+ * (SE_UC_OTLP_REJECTED, SE_UC_OTLP_UNSENT), and each attempt tells health (lent; may be
+ * NULL) whether the collector takes exports. Context: main. NULL on failure. */
+struct se_sink *se_otlp_sink_new(const struct se_config *cfg, struct se_health *health);
+/* The sink's se_otlp_exporter_counts (sink from se_otlp_sink_new). Context: sender. */
+void se_otlp_sink_failures(void *sink, uint64_t failures[SE_EXPORT_FAIL__COUNT]);
 
 #endif /* SOCKEYE_OTLP_EXPORTER_H */

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sinks/otlp/otlp_resource.h"
+#include "sinks/otlp_resource.h"
 #include "pipeline/window_queue.h"
 
 /* Spans the window gives: 0 means there is nothing to send. */

@@ -165,6 +165,29 @@ static void test_window_duration(void **state)
 	assert_int_equal(cfg.duration_s, 0);
 }
 
+/* --listen: the address as given, and an output of its own (no JSON fallback). */
+static void test_listen(void **state)
+{
+	struct se_config cfg;
+	char addr[SE_ENDPOINT_STRLEN];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, NULL), SE_CLI_RUN);
+	assert_int_equal(cfg.listen.family, 0);
+	assert_true(cfg.out_stdout);
+	assert_int_equal(parse(&cfg, "--listen", "0.0.0.0:9464", NULL), SE_CLI_RUN);
+	assert_false(cfg.out_stdout);
+	assert_int_equal(cfg.listen.port, 9464);
+	assert_string_equal(cfg.listen_text, "0.0.0.0:9464");
+	assert_int_equal(parse(&cfg, "--listen=[::1]:8080", "--stdout", NULL), SE_CLI_RUN);
+	assert_true(cfg.out_stdout);
+	se_endpoint_format(&cfg.listen, addr, sizeof(addr));
+	assert_string_equal(addr, "[::1]:8080");
+	assert_int_equal(parse(&cfg, "--listen", ":9464", NULL), SE_CLI_RUN);
+	se_endpoint_format(&cfg.listen, addr, sizeof(addr));
+	assert_string_equal(addr, "0.0.0.0:9464");
+}
+
 static void test_switches(void **state)
 {
 	struct se_config cfg;
@@ -625,6 +648,13 @@ static void test_bad_values(void **state)
 		{ "--max-groups", "1048577", "--max-groups" },
 		{ "--export-queue", "0", "--export-queue" },
 		{ "--export-queue", "1025", "--export-queue" },
+		{ "--listen", "9464", "--listen" },
+		{ "--listen", "localhost:9464", "--listen" },
+		{ "--listen", "127.0.0.1:0", "--listen" },
+		{ "--listen", "127.0.0.1:65536", "--listen" },
+		{ "--listen", "::1:9464", "--listen" },
+		{ "--listen", "[::1]:", "--listen" },
+		{ "--listen", "", "--listen" },
 		{ "--otlp-endpoint", "collector:4318", "--otlp-endpoint" },
 		{ "--otlp-endpoint", "ftp://collector", "--otlp-endpoint" },
 		{ "--otlp-endpoint", "grpc://collector:4317", "--otlp-endpoint" },
@@ -952,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_window_duration),
 		cmocka_unit_test(test_switches),
+		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_netns),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_wakeup_bytes),

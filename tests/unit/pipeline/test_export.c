@@ -205,7 +205,7 @@ static void rig_open_queue(struct rig *r, uint32_t workers, uint32_t export_queu
 	assert_non_null(r->out);
 	r->sink = se_stdout_sink_new(r->out, &r->cfg);
 	assert_non_null(r->sink);
-	r->s = se_export_new(&r->cfg, workers, NULL, &r->sink, 1);
+	r->s = se_export_new(&r->cfg, workers, NULL, &r->sink, 1, NULL);
 	assert_non_null(r->s);
 }
 

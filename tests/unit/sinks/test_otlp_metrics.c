@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of windows as OTLP metrics (src/sinks/otlp/otlp_metrics.c). Windows are built by
+ * Unit tests of windows as OTLP metrics (src/sinks/otlp_metrics.c). Windows are built by
  * hand, encoded, and the bytes decoded back with protobuf-c, then compared field by field:
  * the resource (its attributes in order, process.pid an int) and the scope; every metric's
  * name, unit, type, temporality and monotonicity; histogram points with their
@@ -34,8 +34,9 @@
 #include "util/clock.h"
 #include "util/hist.h"
 #include "proto/http1/http1.h"
-#include "sinks/otlp/otlp_metrics.h"
+#include "sinks/otlp_metrics.h"
 #include "capture/probe.h"
+#include "worker/memory.h"
 
 typedef Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest pb_request;
 typedef Opentelemetry__Proto__Metrics__V1__Metric pb_metric;
@@ -1281,6 +1282,49 @@ static void test_cumulative_totals_never_lock_out(void **state)
 	se_otlp_metrics_fini(&m);
 }
 
+/* What --listen's page of a window takes (sinks/prometheus/prom_page.h), at the worst:
+ * --max-groups HTTP groups with the longest paths and IPv6 peers, as many DNS groups with the
+ * longest names, each histogram with every bucket used: within what the memory bound counts
+ * (worker/memory.h). */
+static void test_page_within_the_memory_bound(void **state)
+{
+	struct se_otlp_resource res = resource();
+	struct se_otlp_metrics m;
+	struct se_export_window ew;
+	struct se_arena a;
+	char name[SE_HTTP_PATH_MAX + 1]; /* a path, then a DNS name, of the longest kept */
+	uint64_t groups = 0;
+
+	_Static_assert(SE_DNS_NAME_MAX == SE_HTTP_PATH_MAX, "one buffer for both");
+
+	(void)state;
+	se_otlp_metrics_init(&m, false, NO_LIMIT, NO_TTL);
+	window_init(&ew, 0, NO_LIMIT);
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	for (unsigned int i = 0; i < NO_LIMIT; i++) {
+		snprintf(name, 8, "/%06u", i);
+		name[7] = 'a';
+		for (uint64_t d = 0; d < 12; d++)
+			add_v6(&ew, SE_ROLE_SERVER, SE_HTTP_GET, 200, "2001:db8::1:2:3:4", name,
+			       (1ull << (2 * d)) * MS / 2, 1ull << (2 * d));
+		snprintf(name, 8, "%06u.", i);
+		name[7] = 'a';
+		for (uint64_t d = 0; d < 7; d++)
+			add_dns(&ew, name, 1, 0, (1ull << (2 * d)) * MS / 2);
+		groups += 2;
+	}
+	se_arena_init(&a);
+	assert_non_null(se_otlp_metrics_build(&m, &res, &ew, no_failures, "tracepoint", &a));
+	print_message("page of %llu groups: %zu bytes\n", (unsigned long long)groups,
+		      se_arena_bytes(&a));
+	assert_true(se_arena_bytes(&a) <=
+		    groups * SE_MEMORY_PROM_PAGE_GROUP + SE_MEMORY_PROM_PAGE_FIXED);
+	se_arena_fini(&a);
+	se_window_fini(&ew.w);
+	se_otlp_metrics_fini(&m);
+}
+
 static void test_max_groups_cumulative(void **state)
 {
 	struct se_otlp_metrics m;
@@ -1344,6 +1388,7 @@ int main(void)
 		cmocka_unit_test(test_cumulative_dropped_totals),
 		cmocka_unit_test(test_delta_three_windows),
 		cmocka_unit_test(test_max_groups_cumulative),
+		cmocka_unit_test(test_page_within_the_memory_bound),
 		cmocka_unit_test(test_cumulative_series_end_after_ttl),
 		cmocka_unit_test(test_cumulative_totals_never_lock_out),
 	};

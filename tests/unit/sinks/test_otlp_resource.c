@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of the OTLP resource (src/sinks/otlp/otlp_resource.c), with a fake environment:
+ * Unit tests of the OTLP resource (src/sinks/otlp_resource.c), with a fake environment:
  * service.name defaults to unknown_service:sockeye, OTEL_SERVICE_NAME wins over the
  * service.name of OTEL_RESOURCE_ATTRIBUTES, POD_NAME and POD_NAMESPACE become k8s.pod.name and
  * k8s.namespace.name, OTEL_RESOURCE_ATTRIBUTES wins over what is detected, values are
@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "fake_env.h"
-#include "sinks/otlp/otlp_resource.h"
+#include "sinks/otlp_resource.h"
 
 /* ---- fake environment ----------------------------------------------------------------- */
 

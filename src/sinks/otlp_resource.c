@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The OTLP resource (see src/sinks/otlp/otlp_resource.h). OTEL_RESOURCE_ATTRIBUTES is
+ * The OTLP resource (see src/sinks/otlp_resource.h). OTEL_RESOURCE_ATTRIBUTES is
  * "key1=value1,key2=value2" with values percent-encoded (W3C Baggage octets), as the
  * OpenTelemetry SDK specification defines it.
  */
-#include "sinks/otlp/otlp_resource.h"
+#include "sinks/otlp_resource.h"
 
 #include <ctype.h>
 #include <stdbool.h>

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Windows as OTLP metrics (an ExportMetricsServiceRequest), as docs/output.md describes them:
+ * Windows as OTLP metrics (an ExportMetricsServiceRequest), as docs/output.md describes them.
+ * The one model of sockeye's metrics: the OTLP sink sends it, the Prometheus sink renders it
+ * (sinks/prometheus), hence its place beside the sinks rather than in one of them.
  *
  *   http.server.request.duration   Histogram ms  1..5000      (http.client.* for the client
  *   http.server.request.body_size  Histogram By  100..1e6      role, as OpenTelemetry names it)
@@ -26,7 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sinks/otlp/otlp_resource.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
+#include "sinks/otlp_resource.h"
 #include "pipeline/window_queue.h"
 #include "proto/proto.h"
 
@@ -59,11 +62,19 @@ void se_otlp_metrics_init(struct se_otlp_metrics *m, bool delta, uint32_t max_gr
 void se_otlp_metrics_fini(struct se_otlp_metrics *m);
 
 /*
- * Account ew (running totals, once per window) and encode the request for it into a
- * malloc'd buffer (*out, *len). failures: sockeye.export.failures so far, by reason (a
- * running total, whatever the temporality). tier: the capture tier's name. 0, or -ENOMEM
- * (nothing to send; the totals still include ew).
+ * Account ew (running totals, once per window) and build the request for it in a: every
+ * string it holds is a literal or a's own, so it stays valid as long as a (the Prometheus
+ * endpoint keeps it to render scrapes). failures: sockeye.export.failures so far, by reason
+ * (a running total, whatever the temporality). tier: the capture tier's name. NULL when
+ * memory ran out (the totals still include ew).
  */
+Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *
+se_otlp_metrics_build(struct se_otlp_metrics *m, const struct se_otlp_resource *res,
+		      const struct se_export_window *ew,
+		      const uint64_t failures[SE_EXPORT_FAIL__COUNT], const char *tier,
+		      struct se_arena *a);
+/* se_otlp_metrics_build, packed into a malloc'd buffer (*out, *len). 0, or -ENOMEM (nothing
+ * to send; the totals still include ew). */
 int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resource *res,
 			   const struct se_export_window *ew,
 			   const uint64_t failures[SE_EXPORT_FAIL__COUNT], const char *tier,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Windows as OTLP metrics (see src/sinks/otlp/otlp_metrics.h).
+ * Windows as OTLP metrics (see src/sinks/otlp_metrics.h).
  */
-#include "sinks/otlp/otlp_metrics.h"
+#include "sinks/otlp_metrics.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -93,38 +93,39 @@ static void se_otlp_account(struct se_otlp_metrics *m, const struct se_export_wi
 	}
 }
 
-int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resource *res,
-			   const struct se_export_window *ew,
-			   const uint64_t failures[SE_EXPORT_FAIL__COUNT], const char *tier,
-			   uint8_t **out, size_t *len)
+Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *
+se_otlp_metrics_build(struct se_otlp_metrics *m, const struct se_otlp_resource *res,
+		      const struct se_export_window *ew,
+		      const uint64_t failures[SE_EXPORT_FAIL__COUNT], const char *tier,
+		      struct se_arena *a)
 {
-	Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest req;
-	Opentelemetry__Proto__Metrics__V1__ResourceMetrics rm, *rms[1] = { &rm };
-	Opentelemetry__Proto__Metrics__V1__ScopeMetrics sm, *sms[1] = { &sm };
-	struct se_arena a;
+	Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *req;
+	Opentelemetry__Proto__Metrics__V1__ResourceMetrics *rm, **rms;
+	Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm, **sms;
 	struct se_otlp_metrics_out c;
 	const uint64_t *uc = m->delta ? ew->w.counters : m->counters;
 	const uint64_t *kc = m->delta ? ew->kernel.counters : m->kernel;
 	uint64_t fails[SE_EXPORT_FAIL__COUNT];
 	const char *fail_names[SE_EXPORT_FAIL__COUNT];
-	int ret = 0;
 
 	se_otlp_account(m, ew);
-	se_arena_init(&a);
 	memset(&c, 0, sizeof(c));
-	c.a = &a;
+	c.a = a;
 	c.time_ns = ew->w.end_ns;
 	c.start_ns = m->delta ? ew->w.start_ns : m->start_ns;
 	c.temporality =
 	    m->delta
 		? OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_DELTA
 		: OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
-	c.metrics = se_arena_alloc(&a, SE_OTLP_METRICS_MAX * sizeof(*c.metrics));
+	c.metrics = se_arena_alloc(a, SE_OTLP_METRICS_MAX * sizeof(*c.metrics));
 	c.cap = SE_OTLP_METRICS_MAX;
-	if (!c.metrics) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	req = se_arena_alloc(a, sizeof(*req));
+	rm = se_arena_alloc(a, sizeof(*rm));
+	rms = se_arena_alloc(a, sizeof(*rms));
+	sm = se_arena_alloc(a, sizeof(*sm));
+	sms = se_arena_alloc(a, sizeof(*sms));
+	if (!c.metrics || !req || !rm || !rms || !sm || !sms)
+		return NULL;
 
 	for (unsigned int i = 0; se_protocols[i]; i++) {
 		const struct se_proto_ops *p = se_protocols[i];
@@ -146,21 +147,36 @@ int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resou
 	se_otlp_sum(&c, "sockeye.export.failures", "Failed OTLP exports, by reason.", "reason",
 		    fail_names, fails, SE_EXPORT_FAIL__COUNT);
 	se_otlp_gauge(&c, "sockeye.attach.tier", "The capture tier in use (1).", 1,
-		      se_otlp_attr_str(&a, "tier", tier));
+		      se_otlp_attr_str(a, "tier", tier));
 
-	opentelemetry__proto__metrics__v1__scope_metrics__init(&sm);
-	sm.scope = se_otlp_scope_msg(&a);
-	sm.metrics = c.metrics;
-	sm.n_metrics = c.nmetrics;
-	opentelemetry__proto__metrics__v1__resource_metrics__init(&rm);
-	rm.resource = se_otlp_resource_msg(&a, res);
-	rm.scope_metrics = sms;
-	rm.n_scope_metrics = 1;
-	opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__init(&req);
-	req.resource_metrics = rms;
-	req.n_resource_metrics = 1;
-	ret = se_otlp_pack(&a, &req.base, out, len);
-out:
+	opentelemetry__proto__metrics__v1__scope_metrics__init(sm);
+	sm->scope = se_otlp_scope_msg(a);
+	sm->metrics = c.metrics;
+	sm->n_metrics = c.nmetrics;
+	sms[0] = sm;
+	opentelemetry__proto__metrics__v1__resource_metrics__init(rm);
+	rm->resource = se_otlp_resource_msg(a, res);
+	rm->scope_metrics = sms;
+	rm->n_scope_metrics = 1;
+	rms[0] = rm;
+	opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__init(req);
+	req->resource_metrics = rms;
+	req->n_resource_metrics = 1;
+	return a->failed ? NULL : req;
+}
+
+int se_otlp_metrics_encode(struct se_otlp_metrics *m, const struct se_otlp_resource *res,
+			   const struct se_export_window *ew,
+			   const uint64_t failures[SE_EXPORT_FAIL__COUNT], const char *tier,
+			   uint8_t **out, size_t *len)
+{
+	struct se_arena a;
+	Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *req;
+	int ret;
+
+	se_arena_init(&a);
+	req = se_otlp_metrics_build(m, res, ew, failures, tier, &a);
+	ret = req ? se_otlp_pack(&a, &req->base, out, len) : -ENOMEM;
 	se_arena_fini(&a);
 	return ret;
 }
