@@ -40,3 +40,4 @@ if [ -n "$missing" ]; then
 fi
 # The receiver's one npm dependency, pinned by its package-lock.json (quiet when present).
 "$(dirname "$0")/../tests/integration/otlp/setup.sh"
+"$(dirname "$0")/../tests/integration/k8s/setup.sh" # the manifest validator's, pinned the same way
