@@ -10,7 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "sockeye/abi.h"
-#include "record.bpf.h" /* struct se_ring_written */
+#include "record.bpf.h" /* the wake-up rule and its struct se_ring_written */
 
 /* Knobs, written by user space into .rodata before load (see src/capture/probe.c). */
 const volatile __u32 target_netns = 0; /* inode of the watched netns; 0 = all namespaces */
@@ -74,12 +74,14 @@ struct {
 } rings SEC(".maps");
 
 /*
- * ring_written: ring space written to each ring, for the wake-up rule (record.bpf.h).
- * key: u32 ring index, as in `rings`; value: struct se_ring_written. Writer: every program
- * that writes a record; reader: none outside them. Size: the rings' (set before load).
+ * ring_written: each ring's wake-up state (sockeye/wakeup.h): the ring space written and
+ * whether its worker sleeps. key: u32 ring index, as in `rings`; value: struct
+ * se_ring_written. Writers: every program that writes a record, and the worker, through its
+ * mapping of the array (asleep). Size: the rings' (set before load).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1); /* set to the number of rings before load */
 	__type(key, __u32);
 	__type(value, struct se_ring_written);

@@ -16,30 +16,30 @@
 #include "sockeye/wakeup.h"
 
 /*
- * Ring space ever written to one ring, counted by its writers for the wake-up rule; a cache
- * line of its own, as the ring's producer position is (every CPU that writes the ring writes
- * it).
- */
-struct se_ring_written {
-	__u64 bytes;
-	__u64 pad[7];
-};
-
-/*
- * The flag for writing a record of size bytes to the ring whose count is w: wake its
- * consumer each time the ring space written crosses another multiple of threshold (0 =
- * never: the timer drains); the rule is in sockeye/wakeup.h. It counts bytes written, not
- * bytes queued (bpf_ringbuf_query): two writers could both see the ring below the threshold
- * and together take it above, and neither would wake the consumer.
+ * The flag for writing a record of size bytes to the ring whose state is w: wake its
+ * consumer when it sleeps, and each time the ring space written crosses another multiple of
+ * threshold (0 = never: the consumer drains on its timer); the rules are in sockeye/wakeup.h.
+ * It counts bytes written, not bytes queued (bpf_ringbuf_query): two writers could both see
+ * the ring below the threshold and together take it above, and neither would wake the
+ * consumer. The asleep word shares the count's cache line, which the fetch-and-add has just
+ * brought in: reading it costs nothing more.
  */
 static __always_inline __u64 se_wakeup_flag(struct se_ring_written *w, __u64 size, __u64 threshold)
 {
-	if (!threshold || !w)
-		return BPF_RB_NO_WAKEUP;
-	__u64 span = se_ring_record_span(size);
-	__u64 before = __sync_fetch_and_add(&w->bytes, span);
+	__u64 wake = BPF_RB_NO_WAKEUP;
 
-	return se_wakeup_crossed(before, span, threshold) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (!w)
+		return BPF_RB_NO_WAKEUP;
+	if (threshold) {
+		__u64 span = se_ring_record_span(size);
+		__u64 before = __sync_fetch_and_add(&w->bytes, span);
+
+		if (se_wakeup_crossed(before, span, threshold))
+			wake = BPF_RB_FORCE_WAKEUP;
+	}
+	if (*(volatile __u64 *)&w->asleep && __sync_lock_test_and_set(&w->asleep, 0))
+		wake = BPF_RB_FORCE_WAKEUP;
+	return wake;
 }
 
 static __always_inline void se_header(struct se_ev_header *h, __u8 kind, __u64 conn_id)

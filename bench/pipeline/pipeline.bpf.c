@@ -58,10 +58,11 @@ struct {
 	__type(value, struct se_lost_close);
 } lost_closes SEC(".maps");
 
-/* The wake-up rule's count of ring space written per ring, as sockeye's ring_written. The
- * producer's own: in a benchmark run its records are the only ones in these rings. */
+/* Each ring's wake-up state: sockeye's ring_written, reused, so that the records count and
+ * wake a sleeping worker as captured ones do. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1); /* set to sockeye's number of rings before load */
 	__type(key, __u32);
 	__type(value, struct se_ring_written);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * pipeline_producer: the load side of the pipeline benchmark (bench/pipeline/run.sh). It
- * finds the `rings` and `lost_closes` maps of a running sockeye, loads pipeline.bpf.c with
- * those maps reused, pins itself to one CPU and runs the program with bpf_prog_test_run_opts
+ * finds the `rings`, `lost_closes` and `ring_written` maps of a running sockeye, loads
+ * pipeline.bpf.c with those maps reused (its records wake a sleeping worker as captured ones
+ * do), pins itself to one CPU and runs the program with bpf_prog_test_run_opts
  * in batches, open loop at --rate records/s (or as fast as it can) for --duration seconds.
  * sockeye's worker then drains, parses and aggregates those records as it would captured
  * ones. At the end it prints one JSON line: what it wrote, what it dropped (ring full), the
@@ -75,10 +76,22 @@ struct se_pl_opts {
 	bool verbose;
 };
 
+/* sockeye's maps the producer writes into, found by name and type. */
+enum { SE_PL_RINGS, SE_PL_LOST_CLOSES, SE_PL_RING_WRITTEN, SE_PL_MAPS };
+
+static const struct {
+	const char *name;
+	__u32 type;
+} se_pl_map_kinds[SE_PL_MAPS] = {
+	[SE_PL_RINGS] = { "rings", BPF_MAP_TYPE_ARRAY_OF_MAPS },
+	[SE_PL_LOST_CLOSES] = { "lost_closes", BPF_MAP_TYPE_HASH },
+	[SE_PL_RING_WRITTEN] = { "ring_written", BPF_MAP_TYPE_ARRAY },
+};
+
 struct se_pl_maps {
-	int rings_fd;
-	int lost_closes_fd;
-	__u32 rings_id, lost_closes_id; /* one map may sit behind several descriptors */
+	int fd[SE_PL_MAPS];
+	__u32 id[SE_PL_MAPS]; /* one map may sit behind several descriptors */
+	int found[SE_PL_MAPS];
 	unsigned int nr_rings;
 };
 
@@ -119,38 +132,31 @@ static int se_pl_libbpf_quiet(enum libbpf_print_level level, const char *fmt, va
 /* ---- finding sockeye's maps ---------------------------------------------------------- */
 
 /* Keep fd if it is one of the maps we look for (by name and type), else close it. */
-static void se_pl_take_map(int fd, struct se_pl_maps *m, int *nrings, int *nlost)
+static void se_pl_take_map(int fd, struct se_pl_maps *m)
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
-	int *slot = NULL, *count = NULL;
-	__u32 *id = NULL;
+	int k = SE_PL_MAPS;
 
 	memset(&info, 0, sizeof(info));
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		if (info.type == BPF_MAP_TYPE_ARRAY_OF_MAPS && !strcmp(info.name, "rings")) {
-			slot = &m->rings_fd;
-			id = &m->rings_id;
-			count = nrings;
-		} else if (info.type == BPF_MAP_TYPE_HASH && !strcmp(info.name, "lost_closes")) {
-			slot = &m->lost_closes_fd;
-			id = &m->lost_closes_id;
-			count = nlost;
-		}
-	}
-	if (!slot || *id == info.id) {
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (k = 0; k < SE_PL_MAPS; k++)
+			if (info.type == se_pl_map_kinds[k].type &&
+			    !strcmp(info.name, se_pl_map_kinds[k].name))
+				break;
+	if (k == SE_PL_MAPS || m->id[k] == info.id) {
 		close(fd);
 		return;
 	}
-	(*count)++;
-	if (*slot >= 0)
-		close(*slot);
-	*slot = fd;
-	*id = info.id;
+	m->found[k]++;
+	if (m->fd[k] >= 0)
+		close(m->fd[k]);
+	m->fd[k] = fd;
+	m->id[k] = info.id;
 }
 
 /* The map ids held by process pid, from /proc/PID/fdinfo (the "map_id:" line). */
-static int se_pl_find_by_pid(int pid, struct se_pl_maps *m, int *nrings, int *nlost)
+static int se_pl_find_by_pid(int pid, struct se_pl_maps *m)
 {
 	char path[320], line[256];
 	struct dirent *de;
@@ -179,14 +185,14 @@ static int se_pl_find_by_pid(int pid, struct se_pl_maps *m, int *nrings, int *nl
 			continue;
 		fd = bpf_map_get_fd_by_id(id);
 		if (fd >= 0)
-			se_pl_take_map(fd, m, nrings, nlost);
+			se_pl_take_map(fd, m);
 	}
 	closedir(dir);
 	return 0;
 }
 
 /* Every map of the machine, by id: only when exactly one sockeye runs. */
-static int se_pl_find_global(struct se_pl_maps *m, int *nrings, int *nlost)
+static int se_pl_find_global(struct se_pl_maps *m)
 {
 	__u32 id = 0;
 
@@ -194,7 +200,7 @@ static int se_pl_find_global(struct se_pl_maps *m, int *nrings, int *nlost)
 		int fd = bpf_map_get_fd_by_id(id);
 
 		if (fd >= 0)
-			se_pl_take_map(fd, m, nrings, nlost);
+			se_pl_take_map(fd, m);
 	}
 	return 0;
 }
@@ -203,26 +209,24 @@ static int se_pl_find_maps(int pid, struct se_pl_maps *m)
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
-	int nrings = 0, nlost = 0;
 	int ret;
 
-	m->rings_fd = m->lost_closes_fd = -1;
-	ret = pid ? se_pl_find_by_pid(pid, m, &nrings, &nlost)
-		  : se_pl_find_global(m, &nrings, &nlost);
+	ret = pid ? se_pl_find_by_pid(pid, m) : se_pl_find_global(m);
 	if (ret) {
 		fprintf(stderr, "pipeline_producer: cannot read the maps of pid %d: %s\n", pid,
 			strerror(-ret));
 		return ret;
 	}
-	if (nrings != 1 || nlost != 1) {
-		fprintf(stderr,
-			"pipeline_producer: found %d `rings` and %d `lost_closes` maps%s: %s\n",
-			nrings, nlost, pid ? " in that process" : "",
-			nrings > 1 ? "pass --pid of the sockeye to feed" : "is sockeye running?");
-		return -ENOENT;
-	}
+	for (int k = 0; k < SE_PL_MAPS; k++)
+		if (m->found[k] != 1) {
+			fprintf(stderr, "pipeline_producer: found %d `%s` maps%s: %s\n",
+				m->found[k], se_pl_map_kinds[k].name, pid ? " in that process" : "",
+				m->found[k] > 1 ? "pass --pid of the sockeye to feed"
+						: "is sockeye running?");
+			return -ENOENT;
+		}
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(m->rings_fd, &info, &len))
+	if (bpf_obj_get_info_by_fd(m->fd[SE_PL_RINGS], &info, &len))
 		return -errno;
 	if (info.key_size != 4 || info.value_size != 4 || !info.max_entries) {
 		fprintf(stderr, "pipeline_producer: `rings` is not sockeye's ring array\n");
@@ -231,7 +235,7 @@ static int se_pl_find_maps(int pid, struct se_pl_maps *m)
 	m->nr_rings = info.max_entries;
 	len = sizeof(info);
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(m->lost_closes_fd, &info, &len))
+	if (bpf_obj_get_info_by_fd(m->fd[SE_PL_LOST_CLOSES], &info, &len))
 		return -errno;
 	if (info.key_size != sizeof(__u64) || info.value_size != sizeof(struct se_lost_close)) {
 		fprintf(stderr, "pipeline_producer: `lost_closes` does not match abi.h\n");
@@ -530,9 +534,11 @@ static struct pipeline_bpf *se_pl_load(const struct se_pl_opts *o, const struct 
 	se_pl_fill_record(&skel->bss->resp_rec, resp, SE_DIR_OUT, SE_SYS_WRITE, tgid);
 
 	/* sockeye's maps, by descriptor: nothing is created, the program writes into them. */
-	err = bpf_map__reuse_fd(skel->maps.rings, m->rings_fd);
+	err = bpf_map__reuse_fd(skel->maps.rings, m->fd[SE_PL_RINGS]);
 	if (!err)
-		err = bpf_map__reuse_fd(skel->maps.lost_closes, m->lost_closes_fd);
+		err = bpf_map__reuse_fd(skel->maps.lost_closes, m->fd[SE_PL_LOST_CLOSES]);
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.ring_written, m->fd[SE_PL_RING_WRITTEN]);
 	if (err) {
 		fprintf(stderr, "pipeline_producer: cannot reuse sockeye's maps: %s\n",
 			strerror(-err));
@@ -683,7 +689,7 @@ static void se_pl_print(const struct se_pl_opts *o, int cpu, unsigned int ring_i
 int main(int argc, char **argv)
 {
 	struct se_pl_opts o;
-	struct se_pl_maps m = { .rings_fd = -1, .lost_closes_fd = -1 };
+	struct se_pl_maps m = { .fd = { -1, -1, -1 } };
 	struct se_pl_ring_view ring = { 0 };
 	struct se_pl_result res = { 0 };
 	struct pipeline_bpf *skel = NULL;
@@ -711,7 +717,7 @@ int main(int argc, char **argv)
 	if (se_pl_find_maps(o.pid, &m))
 		goto out;
 	ring_idx = (unsigned int)cpu % m.nr_rings;
-	if (se_pl_ring_open(m.rings_fd, ring_idx, &ring)) {
+	if (se_pl_ring_open(m.fd[SE_PL_RINGS], ring_idx, &ring)) {
 		fprintf(stderr, "pipeline_producer: cannot map ring %u of sockeye\n", ring_idx);
 		goto out;
 	}
@@ -726,10 +732,9 @@ int main(int argc, char **argv)
 	ret = 0;
 out:
 	pipeline_bpf__destroy(skel);
-	if (m.rings_fd >= 0)
-		close(m.rings_fd);
-	if (m.lost_closes_fd >= 0)
-		close(m.lost_closes_fd);
+	for (int k = 0; k < SE_PL_MAPS; k++)
+		if (m.fd[k] >= 0)
+			close(m.fd[k]);
 	if (ring.consumer)
 		munmap((void *)ring.consumer, (size_t)ring.page);
 	if (ring.producer)

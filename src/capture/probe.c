@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +35,8 @@ struct se_probe {
 	pid_t tls_watch;	 /* the TLS watcher process (tls_watch.h): it holds the TLS
 				  * probes; 0: none */
 	char tls_libraries[512]; /* what it attached at start, for the start-up line */
+	struct se_ring_written *ring_written; /* the `ring_written` array, mapped */
+	size_t ring_written_len;
 };
 
 static void se_probe_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -327,6 +330,16 @@ struct se_probe *se_probe_new(const struct se_config *cfg, uint32_t netns_inode,
 		}
 	}
 
+	p->ring_written_len = (size_t)p->nr_rings * sizeof(*p->ring_written);
+	p->ring_written = mmap(NULL, p->ring_written_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       bpf_map__fd(p->skel->maps.ring_written), 0);
+	if (p->ring_written == MAP_FAILED) {
+		p->ring_written = NULL;
+		se_probe_fail(err, errlen, "cannot map the rings' wake-up state: %s",
+			      strerror(errno));
+		goto fail;
+	}
+
 	if (se_probe_attach(p, err, errlen))
 		goto fail;
 	if (cfg->tls == SE_TLS_ON)
@@ -356,6 +369,8 @@ void se_probe_free(struct se_probe *p)
 	if (!p)
 		return;
 	se_tls_watch_stop(p->tls_watch);
+	if (p->ring_written)
+		munmap(p->ring_written, p->ring_written_len);
 	if (p->skel)
 		sockeye_bpf__destroy(p->skel);
 	for (unsigned int i = 0; p->ring_fds && i < p->nr_rings; i++)
@@ -403,6 +418,11 @@ int se_probe_conns_fd(const struct se_probe *p)
 int se_probe_ring_fd(const struct se_probe *p, unsigned int i)
 {
 	return i < p->nr_rings ? p->ring_fds[i] : -1;
+}
+
+struct se_ring_written *se_probe_ring_written(const struct se_probe *p, unsigned int i)
+{
+	return i < p->nr_rings ? &p->ring_written[i] : NULL;
 }
 
 int se_probe_read_counters(const struct se_probe *p, uint64_t out[SE_KC__COUNT], uint64_t *missed)

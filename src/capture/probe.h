@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "sockeye/abi.h"
+#include "sockeye/wakeup.h"
 #include "config/config.h"
 
 struct se_probe;
@@ -38,6 +39,8 @@ const char *se_probe_data_hooks(const struct se_probe *p);
 const char *se_probe_tls_libraries(const struct se_probe *p);
 /* File descriptor of ring i (an inner BPF_MAP_TYPE_RINGBUF). */
 int se_probe_ring_fd(const struct se_probe *p, unsigned int i);
+/* Ring i's wake-up state (sockeye/wakeup.h), mapped: where its worker says it sleeps. */
+struct se_ring_written *se_probe_ring_written(const struct se_probe *p, unsigned int i);
 
 /*
  * Kernel counters summed over CPUs, into out[SE_KC__COUNT]; *missed gets the runs the

@@ -83,6 +83,12 @@ void se_reconcile_fini(struct se_reconcile *r);
  */
 void se_reconcile_edge(struct se_reconcile *r, struct se_conn_table *t, uint64_t now_mono);
 
+/* Whether a pass is in progress: the worker must keep calling se_reconcile_step. */
+static inline bool se_reconcile_running(const struct se_reconcile *r)
+{
+	return r->phase != SE_RECONCILE_IDLE;
+}
+
 /*
  * Once per drain loop, after the drain: one bounded step of the pass in progress, if any.
  * The scan hands each connection to end; nothing else of the table changes.

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sockeye/wakeup.h"
+
 /* The position is also stored after every 1 / (1 << SHIFT) of the ring drained, and at
  * least every MAX bytes: one store per hundreds of records is already free, and a large ring
  * should not hold back a large share. */
@@ -62,8 +64,9 @@ struct se_ring_reader;
 /* NULL with errno set on failure. */
 struct se_ring_reader *se_ring_reader_new(se_ring_record_fn fn, void *ctx);
 
-/* Map the ring map_fd and add it to the epoll set. 0 or -errno. */
-int se_ring_reader_add(struct se_ring_reader *rr, int map_fd);
+/* Map the ring map_fd and add it to the epoll set; state: its wake-up state, through which
+ * the reader says it sleeps (NULL: none, and the reader never sleeps). 0 or -errno. */
+int se_ring_reader_add(struct se_ring_reader *rr, int map_fd, struct se_ring_written *state);
 
 /*
  * Wait up to timeout_ms for a ring to signal a wake-up and drain the rings that did.
@@ -75,6 +78,22 @@ int64_t se_ring_reader_poll(struct se_ring_reader *rr, int timeout_ms);
 
 /* Drain every ring, signalled or not. Returns the records handed to fn, or fn's error. */
 int64_t se_ring_reader_consume(struct se_ring_reader *rr);
+
+/*
+ * Going to sleep: tell the writers of every ring that the next record must wake the reader
+ * (sockeye/wakeup.h), then drain every ring once more, for what was written before they
+ * could see it. Returns what se_ring_reader_consume does: when it is not 0, or a drain
+ * stopped at a record still being written (se_ring_reader_stopped_busy), the reader should
+ * not sleep. Either way, se_ring_reader_awake once the reader wakes or gives up sleeping.
+ * false when some ring has no wake-up state: the reader may not sleep.
+ */
+bool se_ring_reader_can_sleep(const struct se_ring_reader *rr);
+int64_t se_ring_reader_sleep(struct se_ring_reader *rr);
+/* Awake: the writers need not wake the reader any more. */
+void se_ring_reader_awake(struct se_ring_reader *rr);
+/* End the reader's wait: se_ring_reader_poll returns, having drained what woke with it. A
+ * sleeping worker is told to stop so. Any thread. */
+void se_ring_reader_kick(struct se_ring_reader *rr);
 
 /*
  * Whether the last drain of some ring stopped at a record still being written. That

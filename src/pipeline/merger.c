@@ -16,10 +16,10 @@
 
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/thread.h"
 #include "capture/probe.h"
 #include "pipeline/publish.h"
 
-#define SE_MERGER_TICK_NS     (10 * SE_NS_PER_MS)
 #define SE_MERGER_GRACE_NS    (1 * SE_NS_PER_S)
 #define SE_MERGER_PENDING_MAX 8
 
@@ -165,20 +165,37 @@ static void se_merger_emit_ready(struct se_merger *m)
 	}
 }
 
+/* How long the merger may sleep: until the oldest window's grace is over, when a window
+ * waits for a lagging worker (its shard rings sooner), at most the grace (a wall-clock jump
+ * cannot make it longer); else until a shard comes or the stop rings. */
+static int se_merger_wait_ms(struct se_merger *m)
+{
+	uint64_t now = se_clock_real_ns(), until;
+
+	if (!m->npending || atomic_load(&m->stopping))
+		return -1;
+	until = m->pending[0].end_ns + SE_MERGER_GRACE_NS;
+	if (until <= now)
+		return 0;
+	if (until - now > SE_MERGER_GRACE_NS)
+		until = now + SE_MERGER_GRACE_NS;
+	return (int)((until - now) / SE_NS_PER_MS) + 1;
+}
+
 static void *se_merger_main(void *arg)
 {
 	struct se_merger *m = arg;
-	struct timespec tick = { .tv_sec = 0, .tv_nsec = SE_MERGER_TICK_NS };
 
+	se_thread_name("sockeye-merger");
 	se_publish_thread_online();
 	for (;;) {
-		bool done = se_merger_all_final(m);
-
 		se_publish_collect(m->pub, se_merger_take, m);
 		se_merger_emit_ready(m);
-		if (done && !m->npending)
+		/* Every final shard taken, or the workers joined: what they published after this
+		 * collect is collected below. */
+		if (se_merger_all_final(m) && !m->npending)
 			break;
-		nanosleep(&tick, NULL);
+		se_publish_wait(m->pub, se_merger_wait_ms(m));
 	}
 	se_publish_collect(m->pub, se_merger_take, m);
 	while (m->npending)
@@ -207,6 +224,7 @@ int se_merger_start(struct se_merger *m)
 void se_merger_stopping(struct se_merger *m)
 {
 	atomic_store(&m->stopping, true);
+	se_publish_ring(m->pub);
 }
 
 int se_merger_join(struct se_merger *m)
@@ -214,6 +232,7 @@ int se_merger_join(struct se_merger *m)
 	if (!m->started)
 		return 0;
 	atomic_store(&m->workers_gone, true);
+	se_publish_ring(m->pub);
 	pthread_join(m->thread, NULL);
 	m->started = false;
 	return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The merger thread: every 10 ms it reads the shards the workers published (RCU, see
- * publish.h), merges the shards of each window (waiting at most a grace time for a lagging
+ * The merger thread: woken by each shard a worker publishes (RCU, see publish.h), it reads
+ * them, merges the shards of each window (waiting at most a grace time for a lagging
  * worker) and pushes complete windows, in order, to the export queue (window_queue.h), which
  * never makes it wait.
  */

@@ -13,7 +13,11 @@
  */
 #include "pipeline/publish.h"
 
+#include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "util/tsan.h"
 
@@ -25,6 +29,7 @@ struct se_publish_list {
 struct se_publish {
 	unsigned int workers;
 	struct se_publish_list *lists;
+	int doorbell; /* eventfd: a shard was published, or the merger is asked to look */
 };
 
 struct se_publish *se_publish_new(unsigned int workers)
@@ -34,7 +39,11 @@ struct se_publish *se_publish_new(unsigned int workers)
 	if (!p)
 		return NULL;
 	p->lists = aligned_alloc(64, sizeof(*p->lists) * (workers ? workers : 1));
-	if (!p->lists) {
+	p->doorbell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!p->lists || p->doorbell < 0) {
+		if (p->doorbell >= 0)
+			close(p->doorbell);
+		free(p->lists);
 		free(p);
 		return NULL;
 	}
@@ -70,8 +79,27 @@ void se_publish_free(struct se_publish *p)
 			s = next;
 		}
 	}
+	close(p->doorbell);
 	free(p->lists);
 	free(p);
+}
+
+void se_publish_ring(struct se_publish *p)
+{
+	uint64_t one = 1;
+
+	/* Fails only when the counter is full (it is read at every wait) */
+	if (write(p->doorbell, &one, sizeof(one)) < 0)
+		return;
+}
+
+void se_publish_wait(struct se_publish *p, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = p->doorbell, .events = POLLIN };
+	uint64_t rings;
+
+	if (poll(&pfd, 1, timeout_ms) > 0 && read(p->doorbell, &rings, sizeof(rings)) < 0)
+		return; /* EAGAIN: another read took it; the next wait looks again */
 }
 
 void se_publish_thread_online(void)
@@ -108,6 +136,7 @@ void se_publish_shard(struct se_publish *p, struct se_shard *shard)
 	else
 		atomic_store_explicit(&l->head, shard, memory_order_release);
 	l->tail = shard;
+	se_publish_ring(p);
 }
 
 unsigned int se_publish_collect(struct se_publish *p,

@@ -8,7 +8,8 @@
  * critical section (liburcu, memb flavour): it walks every list, merges the shards it has not
  * claimed yet and marks them claimed (the one thing it writes). Nothing here is per event; a
  * worker never waits for the merger, and its list holds only the shards sealed since the
- * merger's last pass.
+ * merger's last pass. Each shard published rings the merger's doorbell (an eventfd: one
+ * write per shard, so per window and worker), which it sleeps on between windows.
  *
  * The links are C11 atomics rather than liburcu's rculist, whose loads and stores
  * ThreadSanitizer cannot see (util/tsan.h); the grace periods, the read-side critical
@@ -35,6 +36,12 @@ void se_publish_thread_offline(void);
 /* Append a sealed shard to its worker's list (shard->worker < workers), first unlinking
  * the shards already claimed. Context: that worker's thread only (one updater per list). */
 void se_publish_shard(struct se_publish *p, struct se_shard *shard);
+
+/* Wake the merger: se_publish_shard does, once per shard; and whoever changes what the
+ * merger waits for (a stop). Any thread. */
+void se_publish_ring(struct se_publish *p);
+/* Wait until rung, or timeout_ms (-1: no timeout). Context: the merger thread. */
+void se_publish_wait(struct se_publish *p, int timeout_ms);
 
 /* Call take(arg, shard) for every shard not claimed yet, oldest first within a worker, and
  * claim it. The shard must not be kept past the call. Returns how many were taken.

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/clock.h"
+#include "util/thread.h"
 
 struct se_sender {
 	struct se_window_queue *queue; /* sync: its lock */
@@ -69,6 +70,7 @@ static void *se_sender_main(void *arg)
 	struct se_sender *s = arg;
 	struct se_export_window ew;
 
+	se_thread_name("sockeye-sender");
 	while (se_window_queue_pop(s->queue, &ew)) {
 		/* Local sinks first, remote ones first once stopping: see sender.h. */
 		bool remote_first = se_sender_stop_deadline(s);

@@ -22,6 +22,7 @@
 #include "serve/http_request.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 /* What is left to send of an answer: its parts in order. */
 enum { SE_SERVE_HEAD, SE_SERVE_FRAME, SE_SERVE_BODY, SE_SERVE_TAIL, SE_SERVE_PARTS };
@@ -302,6 +303,7 @@ static void *se_serve_main(void *arg)
 	struct pollfd pfd[2 + SE_SERVE_CONNS_MAX];
 	struct se_serve_conn *polled[SE_SERVE_CONNS_MAX];
 
+	se_thread_name("sockeye-http");
 	for (;;) {
 		uint64_t now = se_clock_mono_ns(), next = 0;
 		unsigned int n = 2, answering = 0;

@@ -25,6 +25,7 @@
 #include "util/cpu.h"
 #include "util/hash.h"
 #include "util/log.h"
+#include "util/thread.h"
 #include "capture/probe.h"
 #include "pipeline/publish.h"
 #include "conn/reconcile.h"
@@ -52,6 +53,8 @@
 /* How soon a worker looks again at a ring whose drain stopped at a record still being
  * written: that record's commit sends no wake-up (see se_ring_reader_stopped_busy). */
 #define SE_WORKER_BUSY_RETRY_MS 1
+/* The longest an idle worker sleeps (se_worker_sleep). */
+#define SE_WORKER_SLEEP_MAX_MS 1000
 /* Parked close records taken from the kernel map per batch. */
 #define SE_WORKER_LOST_CLOSES_BATCH 256
 
@@ -655,10 +658,8 @@ static void se_worker_seal_until(struct se_worker *w, uint64_t mono_ns)
 
 /*
  * The drain timer: --poll-ms while records come, doubling after each empty drain up to
- * SE_WORKER_IDLE_POLL_MS. An idle sidecar then wakes ~30 times a second instead of 100,
- * yet the first records after a quiet spell wait at most that long, a burst still wakes
- * the worker at --wakeup-bytes, and the window edge is met within it (far inside the
- * merger's grace).
+ * SE_WORKER_IDLE_POLL_MS; a burst still wakes the worker at --wakeup-bytes. Once the timer
+ * is that long and a drain found nothing, the worker sleeps instead (se_worker_sleep).
  */
 static int se_worker_next_timeout(const struct se_worker *w, int timeout_ms, bool drained_any)
 {
@@ -670,10 +671,51 @@ static int se_worker_next_timeout(const struct se_worker *w, int timeout_ms, boo
 	return timeout_ms * 2 < idle_max ? timeout_ms * 2 : idle_max;
 }
 
+/*
+ * Nothing came for a while: sleep until a record comes (the first one written wakes the
+ * worker: sockeye/wakeup.h) or the window ends, at most SE_WORKER_SLEEP_MAX_MS (the bound on
+ * a record whose writer missed the flag). An idle sidecar so wakes at each window edge, not
+ * ~30 times a second. Not while work is pending that the loop does step by step: deferred
+ * records, a reconciliation pass, a record still being written. Returns the records drained
+ * (the last drain before sleeping, then what woke it), or -errno.
+ */
+static int64_t se_worker_sleep(struct se_worker *w)
+{
+	uint64_t now = se_clock_mono_ns(), left;
+	int64_t got = se_ring_reader_sleep(w->rings);
+
+	if (!got && !se_ring_reader_stopped_busy(w->rings)) {
+		left = w->window_end_mono > now ? w->window_end_mono - now : 0;
+		left = left / SE_NS_PER_MS + 1;
+		got = se_ring_reader_poll(
+		    w->rings, left < SE_WORKER_SLEEP_MAX_MS ? (int)left : SE_WORKER_SLEEP_MAX_MS);
+	}
+	se_ring_reader_awake(w->rings);
+	return got;
+}
+
+/* Quiet: the last drain found nothing, after the timer grew to its longest (with a long
+ * --poll-ms, one empty drain does). Records that keep coming never let the worker sleep:
+ * it would be woken per record. */
+static bool se_worker_may_sleep(const struct se_worker *w, int timeout_ms, bool quiet)
+{
+	int busy = (int)w->cfg->poll_ms;
+
+	return quiet &&
+	       timeout_ms >= (busy > SE_WORKER_IDLE_POLL_MS ? busy : SE_WORKER_IDLE_POLL_MS) &&
+	       !w->deferred_len && !se_reconcile_running(&w->reconcile) &&
+	       !se_ring_reader_stopped_busy(w->rings) && se_ring_reader_can_sleep(w->rings);
+}
+
 static void *se_worker_main(void *arg)
 {
 	struct se_worker *w = arg;
 	int timeout_ms = (int)w->cfg->poll_ms;
+	bool quiet = false; /* the last drain found nothing */
+	char name[16];
+
+	snprintf(name, sizeof(name), "sockeye-w%u", w->id);
+	se_thread_name(name);
 
 	if (w->cpu >= 0 && se_cpu_pin_self(w->cpu))
 		se_warn("worker %u: cannot pin to CPU %d", w->id, w->cpu);
@@ -681,7 +723,10 @@ static void *se_worker_main(void *arg)
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
 		int wait_ms =
 		    se_ring_reader_stopped_busy(w->rings) ? SE_WORKER_BUSY_RETRY_MS : timeout_ms;
-		int64_t ret = se_ring_reader_poll(w->rings, wait_ms), more;
+		int64_t ret = se_worker_may_sleep(w, timeout_ms, quiet)
+				  ? se_worker_sleep(w)
+				  : se_ring_reader_poll(w->rings, wait_ms);
+		int64_t more;
 		uint64_t now;
 
 		if (ret < 0 && ret != -EINTR) {
@@ -692,7 +737,8 @@ static void *se_worker_main(void *arg)
 		}
 		/* Rings written without a wake-up are not reported by epoll: drain them all. */
 		more = se_ring_reader_consume(w->rings);
-		timeout_ms = se_worker_next_timeout(w, timeout_ms, ret > 0 || more > 0);
+		quiet = ret <= 0 && more <= 0;
+		timeout_ms = se_worker_next_timeout(w, timeout_ms, !quiet);
 		if (w->deferred_len)
 			se_worker_replay_deferred(w);
 		now = se_clock_mono_ns();
@@ -783,7 +829,8 @@ struct se_worker *se_worker_new(unsigned int id, unsigned int workers, const str
 		goto fail;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		int ret = se_ring_reader_add(w->rings, se_probe_ring_fd(probe, rings[i]));
+		int ret = se_ring_reader_add(w->rings, se_probe_ring_fd(probe, rings[i]),
+					     se_probe_ring_written(probe, rings[i]));
 
 		if (ret) {
 			err = -ret;
@@ -824,6 +871,7 @@ void se_worker_stop(struct se_worker *w, uint64_t stop_real_ns)
 {
 	atomic_store(&w->stop_real_ns, stop_real_ns);
 	atomic_store_explicit(&w->stop, true, memory_order_release);
+	se_ring_reader_kick(w->rings); /* a sleeping worker would see it at its window edge */
 }
 
 bool se_worker_failed(struct se_worker *w)

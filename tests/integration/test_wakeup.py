@@ -9,8 +9,12 @@ wait for a wake-up, not for the timer. The rule itself, exactly one wake-up per 
 whatever the interleaving of writers, is unit-tested (tests/unit/ingest/test_wakeup.c);
 this test shows it end to end, where a lost wake-up shows only when it happens."""
 
+import glob
 import json
+import os
+import re
 import sys
+import time
 import unittest
 
 import harness
@@ -57,6 +61,78 @@ class WakeUpByBytes(unittest.TestCase):
         self.assertGreaterEqual(len(during), SECONDS - 2, self.report.stats)
         slow = [s["delay_us"] for s in during if s["delay_us"]["p99"] >= POLL_MS * 1000 / 2]
         self.assertEqual(slow, [])
+
+
+def wake_ups(pid):
+    """{thread name: voluntary context switches so far} of sockeye's own threads."""
+    out = {}
+    for task in glob.glob(f"/proc/{pid}/task/*"):
+        try:
+            with open(os.path.join(task, "comm")) as f:
+                name = f.read().strip()
+            with open(os.path.join(task, "status")) as f:
+                n = int(re.search(r"^voluntary_ctxt_switches:\s+(\d+)", f.read(), re.M).group(1))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if name.startswith("sockeye-"):
+            out[name] = n
+    return out
+
+
+class Idle(unittest.TestCase):
+    """An idle sockeye wakes only when there is something to do: through quiet windows each
+    worker sleeps until its window edge (a second at most), the merger until a shard comes,
+    the sender until a window does; and the first record after a quiet spell wakes its worker
+    at once (include/sockeye/wakeup.h), rather than at the next edge. A drain on a timer
+    made 30 wake-ups a second per worker and 100 for the merger."""
+
+    QUIET_S = 4
+
+    def test_quiet_then_one_request(self):
+        harness.require_root(self)
+        with harness.NginxServer(harness.free_port()) as nginx:
+            sockeye = harness.Sockeye("--ports", str(nginx.port), "--window", "2",
+                                      "--workers", "2")
+            try:
+                time.sleep(1)  # past the start's first drains
+                before, start = wake_ups(sockeye.proc.pid), time.monotonic()
+                time.sleep(self.QUIET_S)
+                after, took = wake_ups(sockeye.proc.pid), time.monotonic() - start
+                # 20 requests on one connection: records enough that some are sampled
+                harness.curl(*[f"http://127.0.0.1:{nginx.port}/ok"] * 20, "-o", "/dev/null")
+                time.sleep((int(time.time() // 2) + 1) * 2 + 0.3 - time.time())  # its edge
+            finally:
+                report = sockeye.stop()
+        rates = {t: (after[t] - before[t]) / took for t in before if t in after}
+        self.assertEqual(set(rates), {"sockeye-w0", "sockeye-w1", "sockeye-merger",
+                                      "sockeye-sender"})
+        # a wake per window edge (every 2 s), per second at most, and a spare
+        busy = {t: r for t, r in rates.items() if r > 3}
+        self.assertEqual(busy, {}, rates)
+        self.assertEqual(report.http_counts("server"), {("GET", "/ok", 200): 20})
+        # the requests' records waited for a wake-up, not for the window's end or the 1 s
+        # sleep (in one window, or two when the requests crossed an edge)
+        windows = [s["delay_us"] for s in report.stats if s["http_requests"]]
+        self.assertGreater(sum(d["samples"] for d in windows), 0, windows)
+        self.assertLess(max(d["max"] for d in windows), 200000, windows)
+
+    def test_stop_wakes_sleeping_workers(self):
+        """Stopped while its workers sleep until the next edge, sockeye wakes them: the last
+        window ends at the stop. A worker left to wake at the edge would first seal the
+        window past the stop, then a 1 ms one after it."""
+        harness.require_root(self)
+        sockeye = harness.Sockeye("--window", "1", "--workers", "2", "--ports", "1")
+        try:
+            time.sleep(1.5)  # quiet: the workers sleep
+            now = time.time()
+            time.sleep(int(now) + 1.3 - now)  # 0.7 s before the next edge
+            stopped_ms = time.time() * 1000
+        finally:
+            report = sockeye.stop()
+        spans = [s["window_end"] - s["window_start"] for s in report.stats]
+        self.assertEqual(spans[:-1], [1000] * (len(spans) - 1), spans)
+        self.assertTrue(0 < spans[-1] < 1000, spans)
+        self.assertLess(report.stats[-1]["window_end"], stopped_ms + 500, report.stats[-1])
 
 
 if __name__ == "__main__":
