@@ -8,7 +8,8 @@
 # protobuf-c and libcurl build the OTLP exporter; openssl makes the certificates of the HTTPS
 # export and TLS tests; gnutls-cli and gnutls-serv (gnutls-bin) are the GnuTLS client and
 # server of the TLS plaintext tests; musl-gcc (musl-tools) builds the DNS tests' musl resolver;
-# prometheus scrapes --listen's /metrics, and its promtool checks the exposition.
+# prometheus scrapes --listen's /metrics, and its promtool checks the exposition; mmdebstrap
+# and umoci build the image (deploy/image/build.sh) that integration.image runs.
 # Idempotent and quiet when nothing is missing; needs root only when something is.
 set -eu
 
@@ -16,7 +17,7 @@ PKGS="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-
 liburcu-dev libcmocka-dev libjemalloc-dev libclang-rt-14-dev python3 iproute2 util-linux procps
 libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
 nginx curl wrk openssl dnsmasq-base bind9-dnsutils
-nghttp2-server nghttp2-client nghttp2-proxy python3-grpcio gnutls-bin musl-tools prometheus"
+nghttp2-server nghttp2-client nghttp2-proxy python3-grpcio gnutls-bin musl-tools prometheus mmdebstrap umoci"
 
 missing=""
 for p in $PKGS; do
