@@ -15,9 +15,10 @@ build: setup
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j
 
-# Start capturing with JSON lines on the terminal (Ctrl-C flushes the last window and stops).
+# Start capturing, drawing the terminal view (JSON lines when stdout is not a terminal;
+# Ctrl-C flushes the last window and stops).
 run: build
-	./build/sockeye --stdout
+	./build/sockeye
 
 # The whole suite: release build (unit, fuzz corpora, integration with real BPF), then the
 # same suite under ASan+UBSan, then under TSan, then every fuzz target for FUZZ_CI_SECONDS.

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/alloc.h"
 #include "capture/caps.h"
@@ -28,6 +29,7 @@
 #include "sinks/otlp/otlp_http.h"
 #include "sinks/prometheus/prom_sink.h"
 #include "sinks/stdout/stdout.h"
+#include "sinks/tty/tty_sink.h"
 #include "serve/http_server.h"
 #include "capture/seccomp.h"
 #include "worker/worker.h"
@@ -104,9 +106,12 @@ static unsigned int se_main_mib(uint64_t bytes)
 static int se_main_sinks(const struct se_config *cfg, struct se_health *health,
 			 struct se_prom_pages *pages, struct se_sink **sinks, unsigned int *n)
 {
-	struct se_prom_failures failures = { 0 };
+	struct se_export_failures_source failures = { 0 };
 
-	if (cfg->out_stdout && !(sinks[(*n)++] = se_stdout_sink_new(stdout, cfg)))
+	/* No output chosen and a person watching: the terminal view rather than JSON lines */
+	if (cfg->out_stdout && !(sinks[(*n)++] = !cfg->out_stdout_explicit && isatty(STDOUT_FILENO)
+						     ? se_tty_sink_new(stdout, cfg)
+						     : se_stdout_sink_new(stdout, cfg)))
 		goto fail;
 	if (cfg->otlp_endpoint[0]) {
 		if (!(sinks[(*n)++] = se_otlp_sink_new(cfg, health)))

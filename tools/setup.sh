@@ -9,7 +9,8 @@
 # export and TLS tests; gnutls-cli and gnutls-serv (gnutls-bin) are the GnuTLS client and
 # server of the TLS plaintext tests; musl-gcc (musl-tools) builds the DNS tests' musl resolver;
 # prometheus scrapes --listen's /metrics, and its promtool checks the exposition; mmdebstrap
-# and umoci build the image (deploy/image/build.sh) that integration.image runs.
+# and umoci build the image (deploy/image/build.sh) that integration.image runs; tmux is the
+# terminal integration.tty draws the terminal view in.
 # Idempotent and quiet when nothing is missing; needs root only when something is.
 set -eu
 
@@ -17,7 +18,7 @@ PKGS="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-
 liburcu-dev libcmocka-dev libjemalloc-dev libclang-rt-14-dev python3 iproute2 util-linux procps
 libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
 nginx curl wrk openssl dnsmasq-base bind9-dnsutils
-nghttp2-server nghttp2-client nghttp2-proxy python3-grpcio gnutls-bin musl-tools prometheus mmdebstrap umoci"
+nghttp2-server nghttp2-client nghttp2-proxy python3-grpcio gnutls-bin musl-tools prometheus mmdebstrap umoci tmux"
 
 missing=""
 for p in $PKGS; do

@@ -45,6 +45,13 @@ enum se_export_failure {
 };
 extern const char *const se_export_failure_names[SE_EXPORT_FAIL__COUNT];
 
+/* Where a sink other than the OTLP one reads sockeye.export.failures so far (the OTLP sink's
+ * counts, on the sender thread): get NULL when nothing is exported over OTLP. */
+struct se_export_failures_source {
+	void (*get)(void *arg, uint64_t failures[SE_EXPORT_FAIL__COUNT]);
+	void *arg;
+};
+
 struct se_otlp_metrics {
 	bool delta;
 	uint64_t series_ttl_ns; /* a group's series ends when not counted into for this long */

@@ -15,7 +15,7 @@
 struct se_prom_sink {
 	struct se_sink sink;
 	struct se_prom_pages *pages;
-	struct se_prom_failures failures;
+	struct se_export_failures_source failures;
 	struct se_otlp_metrics metrics;
 	struct se_otlp_resource resource;
 	bool warned; /* out of memory once already */
@@ -72,7 +72,7 @@ static const struct se_sink_ops se_prom_sink_ops = {
 };
 
 struct se_sink *se_prom_sink_new(const struct se_config *cfg, struct se_prom_pages *pages,
-				 const struct se_prom_failures *failures)
+				 const struct se_export_failures_source *failures)
 {
 	struct se_prom_sink *s = calloc(1, sizeof(*s));
 	char host[256] = "";

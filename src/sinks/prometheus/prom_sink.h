@@ -15,14 +15,8 @@
 #include "sinks/otlp_metrics.h"
 #include "sinks/prometheus/prom_page.h"
 
-/* sockeye.export.failures so far, by reason (the OTLP sink's; called on the sender thread). */
-struct se_prom_failures {
-	void (*get)(void *arg, uint64_t failures[SE_EXPORT_FAIL__COUNT]);
-	void *arg; /* get NULL: no OTLP export, no failures */
-};
-
 /* pages and failures are lent: they must outlive the sink. NULL on ENOMEM. Context: main. */
 struct se_sink *se_prom_sink_new(const struct se_config *cfg, struct se_prom_pages *pages,
-				 const struct se_prom_failures *failures);
+				 const struct se_export_failures_source *failures);
 
 #endif /* SOCKEYE_PROM_SINK_H */
