@@ -350,7 +350,8 @@ static const struct se_cli_flag se_cli_options[] = {
 	{ "poll-ms", .kind = SE_CLI_UINT, SE_CLI_FIELD(poll_ms), .min = 1,
 	  .max = SE_CLI_POLL_MS_MAX, .metavar = "MS",
 	  .help = "how often a worker drains its rings while records come (when they stop, the "
-		  "interval doubles up to 32 ms)" },
+		  "interval doubles up to 32 ms, then the worker sleeps until a record or its "
+		  "window's end)" },
 	{ "wakeup-bytes", .kind = SE_CLI_SIZE, SE_CLI_FIELD(wakeup_bytes), .min = 0,
 	  .max = SE_CLI_UNBOUNDED, .what = "a size (e.g. 256K)",
 	  .def = "ring size / 4, at most 128K",
