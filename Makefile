@@ -4,7 +4,7 @@
 
 # Fuzzing budget, in seconds per libFuzzer target (fuzz_session gets twice as long): what
 # `make test` gives each target, and the default of `make fuzz-run` (FUZZ_SECONDS=600 for more).
-FUZZ_CI_SECONDS = 60
+FUZZ_CI_SECONDS = 45
 FUZZ_SECONDS ?= $(FUZZ_CI_SECONDS)
 FUZZ_TARGETS = fuzz_stream fuzz_data_record fuzz_http1 fuzz_session fuzz_config fuzz_dns fuzz_dns_flow fuzz_hpack fuzz_http2 fuzz_http_request
 
